@@ -1,0 +1,470 @@
+//! Command line: clap definitions, configuration layering and human/JSON output.
+//! `main.rs` only calls [`main`].
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::config::{Config, Host, RawConfig, Secret};
+use crate::price::CostMode;
+use crate::sync::RunReport;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "ccsync",
+    version,
+    about = "Sync Claude Code usage from every workstation into one ClickHouse",
+    long_about = "Reads Claude Code transcripts (~/.claude/projects, ~/.config/claude/projects or \
+                  CLAUDE_CONFIG_DIR), de-duplicates and prices every API response like ccusage, \
+                  and inserts the usage (never message content) into ClickHouse, idempotently.\n\n\
+                  Configuration: flags > environment > .env > ~/.config/ccsync/ccsync.env > defaults.\n\
+                  The password is read only from CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Same as `ccsync sync --once`: one incremental pass, then exit.
+    #[arg(long)]
+    pub once: bool,
+
+    #[command(flatten)]
+    pub global: GlobalArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Load environment variables from this file (instead of ./.env).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// ClickHouse HTTP(S) endpoint.
+    #[arg(long, global = true, env = "CLICKHOUSE_URL", value_name = "URL")]
+    pub clickhouse_url: Option<String>,
+
+    #[arg(long, global = true, env = "CLICKHOUSE_USER", value_name = "USER")]
+    pub clickhouse_user: Option<String>,
+
+    #[arg(long, global = true, env = "CLICKHOUSE_DATABASE", value_name = "NAME")]
+    pub clickhouse_database: Option<String>,
+
+    /// Name stored with every row (default: the hostname).
+    #[arg(long, global = true, env = "MACHINE_NAME", value_name = "NAME")]
+    pub machine_name: Option<String>,
+
+    /// Comma-separated Claude config dirs holding projects/ (default: ~/.config/claude,~/.claude).
+    #[arg(long, global = true, env = "CLAUDE_CONFIG_DIR", value_name = "DIRS")]
+    pub claude_config_dir: Option<String>,
+
+    /// Where checkpoints are kept (default: $XDG_STATE_HOME/ccsync or ~/.local/state/ccsync).
+    #[arg(long, global = true, env = "CCSYNC_STATE_DIR", value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+
+    /// auto: costUSD from the transcript when present, else calculated; calculate; display.
+    #[arg(long, global = true, env = "CCSYNC_COST_MODE", value_name = "MODE")]
+    pub cost_mode: Option<CostMode>,
+
+    /// Rows per INSERT.
+    #[arg(long, global = true, env = "CCSYNC_BATCH_ROWS", value_name = "N")]
+    pub batch_rows: Option<usize>,
+
+    /// Seconds before a ClickHouse request is abandoned (and retried).
+    #[arg(long, global = true, env = "CCSYNC_TIMEOUT", value_name = "SECS")]
+    pub timeout: Option<u64>,
+
+    /// Retries of a transient ClickHouse failure before giving up.
+    #[arg(long, global = true, env = "CCSYNC_RETRIES", value_name = "N")]
+    pub retries: Option<usize>,
+
+    /// More log output (-v debug, -vv trace). RUST_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sync new usage to ClickHouse: one pass with --once, else every --interval until stopped.
+    Sync(SyncArgs),
+    /// Manage the database objects.
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+    /// Parse local transcripts and print per-UTC-day totals (like `ccusage daily`); no server.
+    Scan(ScanArgs),
+}
+
+#[derive(Debug, Args, Default)]
+pub struct SyncArgs {
+    /// One pass, then exit (what the hourly timer runs).
+    #[arg(long)]
+    pub once: bool,
+
+    /// Time between passes when running continuously.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub interval: Option<Duration>,
+
+    /// Print the run summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Create or upgrade the database and tables (idempotent).
+    Apply,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// JSON in the shape of `ccusage daily --json`.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Loads `.env`-style files before clap reads the environment: `--env-file` (or ./.env), then
+/// ~/.config/ccsync/ccsync.env. Neither overrides variables already set.
+fn load_env_files() -> Result<(), String> {
+    let args: Vec<String> = std::env::args().collect();
+    let explicit = args.iter().enumerate().find_map(|(i, a)| {
+        a.strip_prefix("--env-file=").map(String::from).or_else(|| {
+            (a == "--env-file")
+                .then(|| args.get(i + 1).cloned())
+                .flatten()
+        })
+    });
+    match explicit {
+        Some(path) => {
+            dotenvy::from_path(&path).map_err(|e| format!("cannot load --env-file {path}: {e}"))?
+        }
+        None => match dotenvy::dotenv() {
+            Ok(_) => {}
+            Err(e) if e.not_found() => {}
+            Err(e) => return Err(format!("cannot load .env: {e}")),
+        },
+    }
+    if let Some(home) = std::env::var_os("HOME") {
+        let file = PathBuf::from(home).join(".config/ccsync/ccsync.env");
+        if file.is_file() {
+            dotenvy::from_path(&file)
+                .map_err(|e| format!("cannot load {}: {e}", file.display()))?;
+        }
+    }
+    Ok(())
+}
+
+impl GlobalArgs {
+    pub fn resolve(&self) -> crate::error::Result<Config> {
+        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        RawConfig {
+            clickhouse_url: self.clickhouse_url.clone(),
+            clickhouse_user: self.clickhouse_user.clone(),
+            clickhouse_password: env("CLICKHOUSE_PASSWORD").map(Secret::new),
+            clickhouse_password_file: env("CLICKHOUSE_PASSWORD_FILE").map(PathBuf::from),
+            clickhouse_database: self.clickhouse_database.clone(),
+            machine_name: self.machine_name.clone(),
+            claude_config_dir: self.claude_config_dir.clone(),
+            state_dir: self.state_dir.clone(),
+            cost_mode: self.cost_mode,
+            batch_rows: self.batch_rows,
+            timeout_secs: self.timeout,
+            retries: self.retries,
+        }
+        .resolve(&Host::current())
+    }
+
+    fn init_logging(&self) {
+        use tracing_subscriber::EnvFilter;
+        let level = match (self.quiet, self.verbose) {
+            (true, _) => "error",
+            (false, 0) => "warn",
+            (false, 1) => "debug",
+            (false, _) => "trace",
+        };
+        let filter = EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new(format!("ccsync={level},warn")));
+        let builder = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_target(false);
+        match self.log_format {
+            LogFormat::Json => builder.json().init(),
+            LogFormat::Text => builder.without_time().init(),
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    if let Err(e) = load_env_files() {
+        eprintln!("ccsync: {e}");
+        return ExitCode::from(2);
+    }
+    let cli = Cli::parse();
+    cli.global.init_logging();
+    let cfg = match cli.global.resolve() {
+        Ok(cfg) => cfg,
+        Err(e) => {
+            eprintln!("ccsync: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ccsync: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let command = cli.command.unwrap_or(Command::Sync(SyncArgs {
+        once: cli.once,
+        interval: Some(Duration::from_secs(3600)),
+        json: false,
+    }));
+    let result = runtime.block_on(run(command, cfg));
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ccsync: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Sync(args) if args.once => {
+            let report = crate::sync::sync_once(&cfg).await?;
+            print_report(&report, args.json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sync(args) => {
+            let interval = args.interval.unwrap_or(Duration::from_secs(3600));
+            daemon(&cfg, interval, args.json).await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Schema(SchemaCommand::Apply) => {
+            let sink = crate::sink::Sink::new(&cfg.clickhouse);
+            let version = sink.ping().await?;
+            let report = crate::schema::apply(&sink).await?;
+            println!(
+                "schema of database {} on ClickHouse {version}: version {}{}",
+                cfg.clickhouse.database,
+                report.current,
+                if report.applied.is_empty() {
+                    " (already current)".to_string()
+                } else {
+                    format!(" (applied {:?})", report.applied)
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Scan(args) => {
+            let dirs = cfg.claude_dirs.clone();
+            let mode = cfg.cost_mode;
+            let report =
+                tokio::task::spawn_blocking(move || crate::scan::scan(&dirs, mode)).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_scan(&report, &cfg);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The daemon: the one-shot pass inside an interval loop. Missed ticks are skipped, a signal
+/// stops it; a pass cut short checkpoints only what ClickHouse acknowledged.
+async fn daemon(cfg: &Config, interval: Duration, json: bool) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    tracing::info!("syncing every {}", humantime::format_duration(interval));
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = ticker.tick() => {}
+        }
+        tokio::select! {
+            _ = &mut shutdown => break,
+            result = crate::sync::sync_once(cfg) => match result {
+                Ok(report) => print_report(&report, json),
+                Err(e) => eprintln!("ccsync: sync failed (retrying next interval): {e}"),
+            },
+        }
+    }
+    eprintln!("ccsync: stopped");
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("install SIGTERM handler");
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+fn fmt_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut v = n as f64;
+    let mut unit = 0;
+    while v >= 1024.0 && unit < UNITS.len() - 1 {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
+fn skipped_line(stats: &crate::collect::Stats) -> String {
+    if stats.lines_skipped == 0 {
+        return "0 lines".into();
+    }
+    let reasons: Vec<String> = stats
+        .skipped_by_reason
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect();
+    format!("{} lines ({})", stats.lines_skipped, reasons.join(", "))
+}
+
+fn print_report(report: &RunReport, json: bool) {
+    if json {
+        match serde_json::to_string_pretty(report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("ccsync: cannot encode the report: {e}"),
+        }
+        return;
+    }
+    let s = &report.stats;
+    println!(
+        "ccsync: sync {} for machine {:?} into database {}",
+        report.status, report.machine_name, report.database
+    );
+    if s.files_scanned == 0 {
+        println!(
+            "  no Claude Code transcripts found in {} (set CLAUDE_CONFIG_DIR)",
+            report.transcript_dirs.join(", ")
+        );
+    }
+    println!(
+        "  files     {} scanned, {} changed, {} re-read, {} failed",
+        s.files_scanned, s.files_changed, s.files_reread, s.files_failed
+    );
+    println!(
+        "  read      {} in {} lines",
+        fmt_bytes(s.bytes_read),
+        s.lines_read
+    );
+    println!(
+        "  messages  {} new ({} usage lines, {} duplicates merged)",
+        report.messages_new, s.entries, s.duplicates
+    );
+    println!("  inserted  {} rows", report.rows_inserted);
+    println!("  skipped   {}", skipped_line(s));
+    for example in &s.skipped_examples {
+        println!("            {example}");
+    }
+    if !s.unknown_models.is_empty() {
+        let models: Vec<String> = s
+            .unknown_models
+            .iter()
+            .map(|(m, n)| format!("{m} ({n})"))
+            .collect();
+        println!(
+            "  unpriced  {} (cost 0; upgrade ccsync for new prices)",
+            models.join(", ")
+        );
+    }
+    for w in &report.warnings {
+        println!("  warning   {w}");
+    }
+    if !report.schema_applied.is_empty() {
+        println!("  schema    applied migrations {:?}", report.schema_applied);
+    }
+    println!("  duration  {:.2} s", report.duration_ms as f64 / 1000.0);
+}
+
+fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {
+    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+    if report.files == 0 {
+        println!(
+            "no Claude Code transcripts found in {} (set CLAUDE_CONFIG_DIR)",
+            cfg.claude_dirs
+                .iter()
+                .map(|d| d.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return;
+    }
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+        "Date (UTC)",
+        "Models",
+        "Input",
+        "Output",
+        "Cache create",
+        "Cache read",
+        "Total tokens",
+        "Cost (USD)",
+    ]);
+    let row = |label: String, models: String, t: &crate::scan::Totals| {
+        vec![
+            label,
+            models,
+            t.input_tokens.to_string(),
+            t.output_tokens.to_string(),
+            t.cache_creation_tokens.to_string(),
+            t.cache_read_tokens.to_string(),
+            t.total_tokens.to_string(),
+            format!("{:.2}", t.total_cost),
+        ]
+    };
+    for day in &report.daily {
+        table.add_row(row(
+            day.date.clone(),
+            day.models_used.join("\n"),
+            &day.totals,
+        ));
+    }
+    table.add_row(row("Total".into(), String::new(), &report.totals));
+    println!("{table}");
+    let s = &report.stats;
+    println!(
+        "{} files, {} in {} lines, {} messages, skipped {}",
+        report.files,
+        fmt_bytes(s.bytes_read),
+        s.lines_read,
+        report.messages,
+        skipped_line(s)
+    );
+}

@@ -1,0 +1,341 @@
+//! Resolved configuration. Layering (defaults → config file → `.env` → environment → flags) happens
+//! in `cli`; this module turns raw values into a validated `Config` without touching the network.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::price::CostMode;
+
+/// A secret that never shows up in `Debug` output or logs.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.0.is_empty() { "\"\"" } else { "\"***\"" })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct ClickHouseConfig {
+    pub url: String,
+    pub user: String,
+    pub password: Secret,
+    pub database: String,
+    pub timeout: Duration,
+    pub retries: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub clickhouse: ClickHouseConfig,
+    pub machine_name: String,
+    /// Directories that hold (or are) a Claude Code `projects/` folder.
+    pub claude_dirs: Vec<PathBuf>,
+    pub state_dir: PathBuf,
+    pub cost_mode: CostMode,
+    /// Rows per INSERT; checkpoints advance once a batch is acknowledged.
+    pub batch_rows: usize,
+}
+
+/// Raw, unvalidated values as they come from the layered sources.
+#[derive(Debug, Clone, Default)]
+pub struct RawConfig {
+    pub clickhouse_url: Option<String>,
+    pub clickhouse_user: Option<String>,
+    pub clickhouse_password: Option<Secret>,
+    pub clickhouse_password_file: Option<PathBuf>,
+    pub clickhouse_database: Option<String>,
+    pub machine_name: Option<String>,
+    pub claude_config_dir: Option<String>,
+    pub state_dir: Option<PathBuf>,
+    pub cost_mode: Option<CostMode>,
+    pub batch_rows: Option<usize>,
+    pub timeout_secs: Option<u64>,
+    pub retries: Option<usize>,
+}
+
+/// The environment a config is resolved against (home, XDG dirs, hostname), injectable for tests.
+#[derive(Debug, Clone)]
+pub struct Host {
+    pub home: Option<PathBuf>,
+    pub xdg_config_home: Option<PathBuf>,
+    pub xdg_state_home: Option<PathBuf>,
+    pub hostname: String,
+}
+
+impl Host {
+    pub fn current() -> Self {
+        let var = |k: &str| {
+            std::env::var_os(k)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        Host {
+            home: var("HOME"),
+            xdg_config_home: var("XDG_CONFIG_HOME"),
+            xdg_state_home: var("XDG_STATE_HOME"),
+            hostname: gethostname::gethostname().to_string_lossy().into_owned(),
+        }
+    }
+}
+
+pub const DEFAULT_URL: &str = "http://localhost:8123";
+pub const DEFAULT_DATABASE: &str = "ccsync";
+
+impl RawConfig {
+    /// Validates everything that can be checked offline.
+    pub fn resolve(self, host: &Host) -> Result<Config> {
+        let url = self.clickhouse_url.unwrap_or_else(|| DEFAULT_URL.into());
+        validate_url(&url)?;
+        let database = self
+            .clickhouse_database
+            .unwrap_or_else(|| DEFAULT_DATABASE.into());
+        validate_identifier("CLICKHOUSE_DATABASE", &database)?;
+        let password = match (self.clickhouse_password, self.clickhouse_password_file) {
+            (Some(p), _) => p,
+            (None, Some(path)) => read_password_file(&path)?,
+            (None, None) => Secret::default(),
+        };
+        let machine_name = self
+            .machine_name
+            .map(|m| m.trim().to_string())
+            .unwrap_or_else(|| host.hostname.clone());
+        if machine_name.is_empty() || machine_name.len() > 255 {
+            return Err(Error::Config(
+                "MACHINE_NAME must be 1 to 255 characters (it defaults to the hostname)".into(),
+            ));
+        }
+        let claude_dirs = match self.claude_config_dir.as_deref() {
+            Some(list) if !list.trim().is_empty() => parse_dir_list(list, host),
+            _ => default_claude_dirs(host),
+        };
+        let state_dir = match self.state_dir {
+            Some(dir) => expand_tilde(&dir, host),
+            None => default_state_dir(host)?,
+        };
+        let batch_rows = self.batch_rows.unwrap_or(100_000);
+        if batch_rows == 0 {
+            return Err(Error::Config("CCSYNC_BATCH_ROWS must be at least 1".into()));
+        }
+        Ok(Config {
+            clickhouse: ClickHouseConfig {
+                url: url.trim_end_matches('/').to_string(),
+                user: self.clickhouse_user.unwrap_or_else(|| "default".into()),
+                password,
+                database,
+                timeout: Duration::from_secs(self.timeout_secs.unwrap_or(30).max(1)),
+                retries: self.retries.unwrap_or(5),
+            },
+            machine_name,
+            claude_dirs,
+            state_dir,
+            cost_mode: self.cost_mode.unwrap_or(CostMode::Auto),
+            batch_rows,
+        })
+    }
+}
+
+fn validate_url(url: &str) -> Result<()> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| {
+            Error::Config(format!(
+                "CLICKHOUSE_URL must start with http:// or https:// (got {:?})",
+                crate::error::redact_urls(url)
+            ))
+        })?;
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    if host.is_empty() {
+        return Err(Error::Config("CLICKHOUSE_URL has no host".into()));
+    }
+    if host.contains('@') {
+        return Err(Error::Config(
+            "CLICKHOUSE_URL must not contain credentials; use CLICKHOUSE_USER and CLICKHOUSE_PASSWORD"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Database names are interpolated nowhere (they are bound as `Identifier` parameters), but a
+/// conservative shape catches typos such as a URL pasted into the wrong variable.
+fn validate_identifier(what: &str, name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 128
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if ok {
+        Ok(())
+    } else {
+        Err(Error::Config(format!(
+            "{what} must be letters, digits and underscores, not starting with a digit (got {name:?})"
+        )))
+    }
+}
+
+fn read_password_file(path: &Path) -> Result<Secret> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Error::Config(format!(
+            "cannot read CLICKHOUSE_PASSWORD_FILE {}: {e}",
+            path.display()
+        ))
+    })?;
+    Ok(Secret::new(text.trim_end_matches(['\n', '\r'])))
+}
+
+/// `CLAUDE_CONFIG_DIR` semantics shared with Claude Code and ccusage: comma-separated, `~` expanded.
+pub fn parse_dir_list(list: &str, host: &Host) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for part in list.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let dir = expand_tilde(Path::new(part), host);
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    dirs
+}
+
+pub fn default_claude_dirs(host: &Host) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(xdg) = &host.xdg_config_home {
+        dirs.push(xdg.join("claude"));
+    } else if let Some(home) = &host.home {
+        dirs.push(home.join(".config/claude"));
+    }
+    if let Some(home) = &host.home {
+        dirs.push(home.join(".claude"));
+    }
+    dirs
+}
+
+fn default_state_dir(host: &Host) -> Result<PathBuf> {
+    if let Some(xdg) = &host.xdg_state_home {
+        return Ok(xdg.join("ccsync"));
+    }
+    host.home
+        .as_ref()
+        .map(|h| h.join(".local/state/ccsync"))
+        .ok_or_else(|| {
+            Error::Config("neither CCSYNC_STATE_DIR, XDG_STATE_HOME nor HOME is set".into())
+        })
+}
+
+fn expand_tilde(path: &Path, host: &Host) -> PathBuf {
+    match (path.strip_prefix("~"), &host.home) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn host() -> Host {
+        Host {
+            home: Some("/home/me".into()),
+            xdg_config_home: None,
+            xdg_state_home: None,
+            hostname: "box1".into(),
+        }
+    }
+
+    #[test]
+    fn defaults_follow_claude_code_and_xdg() {
+        let cfg = RawConfig::default().resolve(&host()).unwrap();
+        assert_eq!(cfg.clickhouse.url, "http://localhost:8123");
+        assert_eq!(cfg.clickhouse.user, "default");
+        assert_eq!(cfg.clickhouse.database, "ccsync");
+        assert_eq!(cfg.machine_name, "box1");
+        assert_eq!(
+            cfg.claude_dirs,
+            vec![
+                PathBuf::from("/home/me/.config/claude"),
+                PathBuf::from("/home/me/.claude")
+            ]
+        );
+        assert_eq!(cfg.state_dir, PathBuf::from("/home/me/.local/state/ccsync"));
+    }
+
+    #[test]
+    fn claude_config_dir_is_a_comma_list_with_tilde() {
+        let dirs = parse_dir_list(" ~/a, /b ,,~/a", &host());
+        assert_eq!(dirs, vec![PathBuf::from("/home/me/a"), PathBuf::from("/b")]);
+    }
+
+    #[test]
+    fn bad_values_are_rejected_before_any_network() {
+        let bad = |raw: RawConfig| raw.resolve(&host()).unwrap_err().to_string();
+        assert!(
+            bad(RawConfig {
+                clickhouse_url: Some("localhost:8123".into()),
+                ..Default::default()
+            })
+            .contains("http://")
+        );
+        assert!(
+            bad(RawConfig {
+                clickhouse_url: Some("https://u:pw@h".into()),
+                ..Default::default()
+            })
+            .contains("must not contain credentials")
+        );
+        assert!(
+            bad(RawConfig {
+                clickhouse_database: Some("x; DROP".into()),
+                ..Default::default()
+            })
+            .contains("CLICKHOUSE_DATABASE")
+        );
+        assert!(
+            bad(RawConfig {
+                machine_name: Some("  ".into()),
+                ..Default::default()
+            })
+            .contains("MACHINE_NAME")
+        );
+    }
+
+    #[test]
+    fn https_urls_are_accepted_and_password_is_redacted() {
+        let cfg = RawConfig {
+            clickhouse_url: Some("https://ch.example.com:8443/".into()),
+            clickhouse_password: Some(Secret::new("hunter2")),
+            ..Default::default()
+        }
+        .resolve(&host())
+        .unwrap();
+        assert_eq!(cfg.clickhouse.url, "https://ch.example.com:8443");
+        assert!(!format!("{cfg:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn password_file_is_read_without_trailing_newline() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "s3cret\n").unwrap();
+        let cfg = RawConfig {
+            clickhouse_password_file: Some(file),
+            ..Default::default()
+        }
+        .resolve(&host())
+        .unwrap();
+        assert_eq!(cfg.clickhouse.password.expose(), "s3cret");
+    }
+}

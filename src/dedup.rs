@@ -1,0 +1,271 @@
+//! ccusage's de-duplication, as a pure state machine over the entries of one run.
+//!
+//! Key: (message.id, requestId); when either of two colliding lines is a sidechain, message.id
+//! alone decides. On a collision the non-sidechain line wins, then the larger token total; ties
+//! keep the first seen. Lines without message.id are never de-duplicated.
+//!
+//! The same ranking is the `ReplacingMergeTree` version column, so rows that meet again in
+//! ClickHouse (a later run, another copy of a transcript) resolve the same way.
+
+use std::collections::HashMap;
+
+use crate::parse::Entry;
+
+/// Orders two lines of one response: higher wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Rank {
+    pub non_sidechain: bool,
+    pub total: u64,
+}
+
+impl Rank {
+    pub fn of(entry: &Entry) -> Self {
+        Rank {
+            non_sidechain: !entry.is_sidechain,
+            total: entry.usage.total(),
+        }
+    }
+
+    /// Packs the rank into the table's version column: sidechain flag above 56 bits of tokens.
+    pub fn version(self) -> u64 {
+        (u64::from(self.non_sidechain) << 56) | self.total.min((1 << 56) - 1)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decision {
+    /// A message not seen before in this run: append it.
+    New,
+    /// Replaces the pending (not yet inserted) row at `index`, under key `request_id`.
+    Replace {
+        index: usize,
+        request_id: Option<Box<str>>,
+    },
+    /// Beats a row already inserted in this run: append it under the inserted row's key
+    /// (`request_id`), so ClickHouse replaces that row instead of adding one.
+    Supersede { request_id: Option<Box<str>> },
+    /// Loses to a row already kept.
+    Drop,
+}
+
+#[derive(Debug)]
+struct Slot {
+    /// requestId of the line currently kept: what later lines are compared with.
+    line_request_id: Option<Box<str>>,
+    /// requestId under which the kept row is (or will be) stored.
+    request_id: Option<Box<str>>,
+    sidechain: bool,
+    rank: Rank,
+    /// Index of the pending row, or None once inserted.
+    pending: Option<usize>,
+    /// A row under this key reached ClickHouse: later winners must keep the key.
+    key_inserted: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Deduper {
+    by_message: HashMap<Box<str>, Vec<Slot>>,
+}
+
+impl Deduper {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Decides what to do with `entry`; `next_index` is where it would be appended.
+    pub fn offer(&mut self, entry: &Entry, next_index: usize) -> Decision {
+        let Some(message_id) = entry.message_id.as_deref() else {
+            return Decision::New;
+        };
+        let rank = Rank::of(entry);
+        let slots = self.by_message.entry(message_id.into()).or_default();
+        let found = slots.iter_mut().find(|s| {
+            s.sidechain
+                || entry.is_sidechain
+                || s.line_request_id.as_deref() == entry.request_id.as_deref()
+        });
+        let Some(slot) = found else {
+            slots.push(Slot {
+                line_request_id: entry.request_id.clone(),
+                request_id: entry.request_id.clone(),
+                sidechain: entry.is_sidechain,
+                rank,
+                pending: Some(next_index),
+                key_inserted: false,
+            });
+            return Decision::New;
+        };
+        if rank <= slot.rank {
+            return Decision::Drop;
+        }
+        slot.rank = rank;
+        slot.sidechain = entry.is_sidechain;
+        slot.line_request_id = entry.request_id.clone();
+        match slot.pending {
+            Some(index) => {
+                if !slot.key_inserted {
+                    slot.request_id = entry.request_id.clone();
+                }
+                Decision::Replace {
+                    index,
+                    request_id: slot.request_id.clone(),
+                }
+            }
+            None => {
+                // Keep the inserted row's key; the new row takes its place in ClickHouse.
+                slot.pending = Some(next_index);
+                Decision::Supersede {
+                    request_id: slot.request_id.clone(),
+                }
+            }
+        }
+    }
+
+    /// All pending rows were inserted; later winners must supersede them by key.
+    pub fn mark_inserted(&mut self) {
+        for slot in self.by_message.values_mut().flatten() {
+            slot.pending = None;
+            slot.key_inserted = true;
+        }
+    }
+
+    pub fn messages(&self) -> usize {
+        self.by_message.values().map(Vec::len).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Usage;
+
+    fn entry(msg: Option<&str>, req: Option<&str>, sidechain: bool, output: u64) -> Entry {
+        Entry {
+            timestamp_ms: 0,
+            message_id: msg.map(Into::into),
+            request_id: req.map(Into::into),
+            model: "m".into(),
+            session_id: "".into(),
+            cwd: "".into(),
+            claude_version: "".into(),
+            git_branch: "".into(),
+            agent_id: "".into(),
+            service_tier: "".into(),
+            speed: "".into(),
+            is_sidechain: sidechain,
+            is_api_error: false,
+            usage: Usage {
+                output,
+                ..Usage::default()
+            },
+            reported_cost_usd: None,
+        }
+    }
+
+    #[test]
+    fn streamed_lines_of_one_response_converge_to_the_largest() {
+        let mut d = Deduper::new();
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r1"), false, 1), 0),
+            Decision::New
+        );
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r1"), false, 50), 1),
+            Decision::Replace {
+                index: 0,
+                request_id: Some("r1".into())
+            }
+        );
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r1"), false, 50), 1),
+            Decision::Drop
+        );
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r1"), false, 10), 1),
+            Decision::Drop
+        );
+        assert_eq!(d.messages(), 1);
+    }
+
+    #[test]
+    fn different_request_ids_are_different_messages_unless_a_sidechain_is_involved() {
+        let mut d = Deduper::new();
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r1"), false, 5), 0),
+            Decision::New
+        );
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r2"), false, 5), 1),
+            Decision::New
+        );
+        let mut d = Deduper::new();
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r1"), true, 99), 0),
+            Decision::New
+        );
+        // The non-sidechain copy wins even with fewer tokens.
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r2"), false, 1), 1),
+            Decision::Replace {
+                index: 0,
+                request_id: Some("r2".into())
+            }
+        );
+        // And a sidechain copy never beats it back.
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r3"), true, 500), 1),
+            Decision::Drop
+        );
+    }
+
+    #[test]
+    fn lines_without_message_id_are_never_merged() {
+        let mut d = Deduper::new();
+        assert_eq!(d.offer(&entry(None, Some("r"), false, 5), 0), Decision::New);
+        assert_eq!(d.offer(&entry(None, Some("r"), false, 5), 1), Decision::New);
+    }
+
+    #[test]
+    fn winners_after_an_insert_supersede_under_the_inserted_key() {
+        let mut d = Deduper::new();
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r1"), true, 5), 0),
+            Decision::New
+        );
+        d.mark_inserted();
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r9"), false, 1), 0),
+            Decision::Supersede {
+                request_id: Some("r1".into())
+            }
+        );
+        // The superseding row is pending again, and keeps the inserted key.
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r9"), false, 7), 1),
+            Decision::Replace {
+                index: 0,
+                request_id: Some("r1".into())
+            }
+        );
+    }
+
+    #[test]
+    fn version_orders_like_rank() {
+        let a = Rank {
+            non_sidechain: false,
+            total: u64::MAX,
+        }
+        .version();
+        let b = Rank {
+            non_sidechain: true,
+            total: 0,
+        }
+        .version();
+        let c = Rank {
+            non_sidechain: true,
+            total: 10,
+        }
+        .version();
+        assert!(a < b && b < c);
+    }
+}

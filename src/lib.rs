@@ -1,0 +1,23 @@
+//! ccsync: Claude Code usage from every workstation into one ClickHouse.
+//!
+//! The pipeline, one module per stage: [`discover`] → [`read`] (incremental) → [`parse`] →
+//! [`dedup`] → [`price`] → [`sink`], driven by [`sync`] (and by [`scan`] without a server).
+
+pub mod cli;
+pub mod collect;
+pub mod config;
+pub mod dedup;
+pub mod discover;
+pub mod error;
+pub mod parse;
+pub mod price;
+pub mod read;
+pub mod scan;
+pub mod schema;
+pub mod sink;
+pub mod state;
+pub mod sync;
+
+pub use error::{Error, Result};
+
+pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");

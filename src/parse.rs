@@ -1,0 +1,450 @@
+//! Turns one transcript line into a usage entry, or says why not.
+//!
+//! Only the fields we store are deserialized; message content is skipped by the JSON parser
+//! without being copied, and lines that cannot carry usage are rejected before any parsing.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use memchr::memmem;
+use serde::Deserialize;
+
+/// Token counts of one API response.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub input: u64,
+    pub output: u64,
+    /// As reported (`cache_creation_input_tokens`); the split below prices it.
+    pub cache_creation: u64,
+    pub cache_creation_5m: u64,
+    pub cache_creation_1h: u64,
+    pub cache_read: u64,
+    pub web_search_requests: u32,
+}
+
+impl Usage {
+    /// The total ccusage compares when two lines of one response collide.
+    pub fn total(&self) -> u64 {
+        self.input
+            .saturating_add(self.output)
+            .saturating_add(self.cache_creation)
+            .saturating_add(self.cache_read)
+    }
+}
+
+/// One usage-bearing line, with the metadata we keep. No message content.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entry {
+    pub timestamp_ms: i64,
+    pub message_id: Option<Box<str>>,
+    pub request_id: Option<Box<str>>,
+    pub model: Arc<str>,
+    pub session_id: Arc<str>,
+    pub cwd: Arc<str>,
+    pub claude_version: Arc<str>,
+    pub git_branch: Arc<str>,
+    pub agent_id: Arc<str>,
+    pub service_tier: Arc<str>,
+    pub speed: Arc<str>,
+    pub is_sidechain: bool,
+    pub is_api_error: bool,
+    pub usage: Usage,
+    pub reported_cost_usd: Option<f64>,
+}
+
+impl Entry {
+    pub fn is_fast(&self) -> bool {
+        &*self.speed == "fast"
+    }
+}
+
+/// Why a line was not used. `Ignored` lines are normal (user turns, summaries...); the others
+/// are counted in the run summary and in `sync_runs`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SkipReason {
+    InvalidUtf8,
+    InvalidJson,
+    /// Valid JSON whose usage fields have the wrong type or range (e.g. negative tokens).
+    InvalidUsage,
+    MissingTimestamp,
+    InvalidTimestamp,
+    /// Longer than the memory bound even after dropping long strings.
+    TooLarge,
+}
+
+impl SkipReason {
+    pub const ALL: [SkipReason; 6] = [
+        SkipReason::InvalidUtf8,
+        SkipReason::InvalidJson,
+        SkipReason::InvalidUsage,
+        SkipReason::MissingTimestamp,
+        SkipReason::InvalidTimestamp,
+        SkipReason::TooLarge,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::InvalidUtf8 => "invalid_utf8",
+            SkipReason::InvalidJson => "invalid_json",
+            SkipReason::InvalidUsage => "invalid_fields",
+            SkipReason::MissingTimestamp => "missing_timestamp",
+            SkipReason::InvalidTimestamp => "invalid_timestamp",
+            SkipReason::TooLarge => "too_large",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            SkipReason::InvalidUtf8 => "not valid UTF-8",
+            SkipReason::InvalidJson => "not a JSON object",
+            SkipReason::InvalidUsage => {
+                "fields of the wrong type or out of range (e.g. negative tokens)"
+            }
+            SkipReason::MissingTimestamp => "usage without a timestamp",
+            SkipReason::InvalidTimestamp => "timestamp is not RFC 3339",
+            SkipReason::TooLarge => "line too large to parse within the memory bound",
+        }
+    }
+}
+
+#[derive(Debug, PartialEq)]
+pub enum Parsed {
+    Entry(Box<Entry>),
+    Ignored,
+    Skipped(SkipReason),
+}
+
+#[derive(Deserialize)]
+struct RawLine<'a> {
+    #[serde(borrow)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "sessionId")]
+    session_id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    cwd: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    version: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "gitBranch")]
+    git_branch: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "agentId")]
+    agent_id: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "requestId")]
+    request_id: Option<Cow<'a, str>>,
+    #[serde(rename = "isSidechain")]
+    is_sidechain: Option<bool>,
+    #[serde(rename = "isApiErrorMessage")]
+    is_api_error: Option<bool>,
+    #[serde(rename = "costUSD")]
+    cost_usd: Option<f64>,
+    #[serde(borrow)]
+    message: Option<RawMessage<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawMessage<'a> {
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    model: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    usage: Option<RawUsage<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawUsage<'a> {
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    cache_creation_input_tokens: Option<u64>,
+    cache_read_input_tokens: Option<u64>,
+    cache_creation: Option<RawCacheCreation>,
+    server_tool_use: Option<RawServerToolUse>,
+    #[serde(borrow)]
+    service_tier: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    speed: Option<Cow<'a, str>>,
+}
+
+#[derive(Deserialize)]
+struct RawCacheCreation {
+    ephemeral_5m_input_tokens: Option<u64>,
+    ephemeral_1h_input_tokens: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct RawServerToolUse {
+    web_search_requests: Option<u32>,
+}
+
+/// Per-file parser state: interns the strings that repeat on every line of a file, so a large
+/// backfill holds one copy of each cwd, branch, version and model.
+#[derive(Default)]
+pub struct LineParser {
+    interned: std::collections::HashMap<Box<str>, Arc<str>>,
+}
+
+const USAGE_KEY: &[u8] = b"\"usage\"";
+
+impl LineParser {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn intern(&mut self, s: Option<&str>) -> Arc<str> {
+        let s = s.unwrap_or("");
+        if let Some(a) = self.interned.get(s) {
+            return a.clone();
+        }
+        // Bounded: a pathological file with endless distinct values just stops interning.
+        let a: Arc<str> = Arc::from(s);
+        if self.interned.len() < 4096 {
+            self.interned.insert(s.into(), a.clone());
+        }
+        a
+    }
+
+    pub fn parse(&mut self, line: &[u8]) -> Parsed {
+        let trimmed = line.trim_ascii();
+        if trimmed.is_empty() {
+            return Parsed::Ignored;
+        }
+        if std::str::from_utf8(trimmed).is_err() {
+            return Parsed::Skipped(SkipReason::InvalidUtf8);
+        }
+        // Cheap shape check for every line; full parsing only where usage can be.
+        if trimmed[0] != b'{' || trimmed[trimmed.len() - 1] != b'}' {
+            return Parsed::Skipped(SkipReason::InvalidJson);
+        }
+        if memmem::find(trimmed, USAGE_KEY).is_none() {
+            return Parsed::Ignored;
+        }
+        let raw: RawLine = match serde_json::from_slice(trimmed) {
+            Ok(raw) => raw,
+            Err(e) if e.is_data() => return Parsed::Skipped(SkipReason::InvalidUsage),
+            Err(_) => return Parsed::Skipped(SkipReason::InvalidJson),
+        };
+        let Some(message) = raw.message else {
+            return Parsed::Ignored;
+        };
+        let Some(usage) = message.usage else {
+            return Parsed::Ignored;
+        };
+        let (Some(input), Some(output)) = (usage.input_tokens, usage.output_tokens) else {
+            return Parsed::Skipped(SkipReason::InvalidUsage);
+        };
+        let Some(timestamp) = raw.timestamp else {
+            return Parsed::Skipped(SkipReason::MissingTimestamp);
+        };
+        let Some(timestamp_ms) = parse_timestamp_ms(&timestamp) else {
+            return Parsed::Skipped(SkipReason::InvalidTimestamp);
+        };
+        let cache_creation = usage.cache_creation_input_tokens.unwrap_or(0);
+        // Before the 5m/1h split existed, every cache write was a 5-minute one.
+        let (cache_creation_5m, cache_creation_1h) = match &usage.cache_creation {
+            Some(split) => (
+                split.ephemeral_5m_input_tokens.unwrap_or(0),
+                split.ephemeral_1h_input_tokens.unwrap_or(0),
+            ),
+            None => (cache_creation, 0),
+        };
+        let entry = Entry {
+            timestamp_ms,
+            message_id: message.id.map(|s| s.into()),
+            request_id: raw.request_id.map(|s| s.into()),
+            model: self.intern(message.model.as_deref()),
+            session_id: self.intern(raw.session_id.as_deref()),
+            cwd: self.intern(raw.cwd.as_deref()),
+            claude_version: self.intern(raw.version.as_deref()),
+            git_branch: self.intern(raw.git_branch.as_deref()),
+            agent_id: self.intern(raw.agent_id.as_deref()),
+            service_tier: self.intern(usage.service_tier.as_deref()),
+            speed: self.intern(usage.speed.as_deref()),
+            is_sidechain: raw.is_sidechain.unwrap_or(false),
+            is_api_error: raw.is_api_error.unwrap_or(false),
+            usage: Usage {
+                input,
+                output,
+                cache_creation,
+                cache_creation_5m,
+                cache_creation_1h,
+                cache_read: usage.cache_read_input_tokens.unwrap_or(0),
+                web_search_requests: usage
+                    .server_tool_use
+                    .and_then(|s| s.web_search_requests)
+                    .unwrap_or(0),
+            },
+            reported_cost_usd: raw.cost_usd.filter(|c| c.is_finite()),
+        };
+        Parsed::Entry(Box::new(entry))
+    }
+}
+
+/// Parses RFC 3339 timestamps to Unix milliseconds. The common `YYYY-MM-DDTHH:MM:SS.sssZ` shape
+/// takes a fast path; anything else goes through the `time` crate.
+pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
+    fast_timestamp_ms(s.as_bytes()).or_else(|| {
+        let t =
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
+        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
+    })
+}
+
+fn fast_timestamp_ms(b: &[u8]) -> Option<i64> {
+    if b.len() != 24 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
+        return None;
+    }
+    if b[16] != b':' || b[19] != b'.' || b[23] != b'Z' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        b[r].iter().try_fold(0i64, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
+        })
+    };
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s, ms) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..23)?);
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    let days = days_from_civil(y, mo, d);
+    Some(((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms)
+}
+
+fn days_in_month(y: i64, m: i64) -> i64 {
+    match m {
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days since 1970-01-01 (Howard Hinnant's algorithm).
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ASSISTANT: &str = r#"{"parentUuid":"p","isSidechain":false,"userType":"external","cwd":"/home/me/app","sessionId":"s-1","version":"2.1.20","gitBranch":"main","type":"assistant","uuid":"u","timestamp":"2026-01-05T10:00:00.123Z","requestId":"req_1","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-opus-4-6","content":[{"type":"text","text":"secret words \"usage\""}],"usage":{"input_tokens":6,"cache_creation_input_tokens":11352,"cache_read_input_tokens":22076,"output_tokens":384,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":11352},"server_tool_use":{"web_search_requests":2},"service_tier":"standard","speed":"fast"}}}"#;
+
+    fn entry(line: &str) -> Entry {
+        match LineParser::new().parse(line.as_bytes()) {
+            Parsed::Entry(e) => *e,
+            other => panic!("expected an entry, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn assistant_line_yields_all_kept_fields() {
+        let e = entry(ASSISTANT);
+        assert_eq!(e.timestamp_ms, 1_767_607_200_123);
+        assert_eq!(e.message_id.as_deref(), Some("msg_1"));
+        assert_eq!(e.request_id.as_deref(), Some("req_1"));
+        assert_eq!(&*e.model, "claude-opus-4-6");
+        assert_eq!(&*e.session_id, "s-1");
+        assert_eq!(&*e.cwd, "/home/me/app");
+        assert_eq!(&*e.claude_version, "2.1.20");
+        assert_eq!(&*e.git_branch, "main");
+        assert!(e.is_fast());
+        assert_eq!(
+            e.usage,
+            Usage {
+                input: 6,
+                output: 384,
+                cache_creation: 11352,
+                cache_creation_5m: 0,
+                cache_creation_1h: 11352,
+                cache_read: 22076,
+                web_search_requests: 2
+            }
+        );
+        assert_eq!(e.usage.total(), 6 + 384 + 11352 + 22076);
+    }
+
+    #[test]
+    fn old_lines_without_split_count_cache_writes_as_5m() {
+        let line = r#"{"timestamp":"2025-06-01T00:00:00.000Z","costUSD":0.5,"message":{"id":"m","model":"claude-sonnet-4-20250514","usage":{"input_tokens":1,"output_tokens":2,"cache_creation_input_tokens":30}}}"#;
+        let e = entry(line);
+        assert_eq!(
+            (e.usage.cache_creation_5m, e.usage.cache_creation_1h),
+            (30, 0)
+        );
+        assert_eq!(e.reported_cost_usd, Some(0.5));
+        assert_eq!(e.request_id, None);
+    }
+
+    #[test]
+    fn lines_without_usage_are_ignored_not_skipped() {
+        let mut p = LineParser::new();
+        assert_eq!(
+            p.parse(br#"{"type":"user","message":{"content":"hi"}}"#),
+            Parsed::Ignored
+        );
+        assert_eq!(p.parse(b"   "), Parsed::Ignored);
+        // Mentions usage only inside content: parsed, then ignored.
+        assert_eq!(
+            p.parse(br#"{"type":"user","message":{"content":"\"usage\": 3"}}"#),
+            Parsed::Ignored
+        );
+    }
+
+    #[test]
+    fn malformed_lines_are_skipped_with_a_reason() {
+        let mut p = LineParser::new();
+        let skip = |p: &mut LineParser, l: &[u8]| match p.parse(l) {
+            Parsed::Skipped(r) => r,
+            other => panic!(
+                "expected skip for {:?}, got {other:?}",
+                String::from_utf8_lossy(l)
+            ),
+        };
+        assert_eq!(skip(&mut p, b"{\"usage\":\xff}"), SkipReason::InvalidUtf8);
+        assert_eq!(skip(&mut p, b"not json"), SkipReason::InvalidJson);
+        assert_eq!(
+            skip(&mut p, br#"{"message":{"usage":{"input_tokens":1,}}}"#),
+            SkipReason::InvalidJson
+        );
+        assert_eq!(
+            skip(&mut p, br#"{"timestamp":"2026-01-01T00:00:00.000Z","message":{"usage":{"input_tokens":-1,"output_tokens":1}}}"#),
+            SkipReason::InvalidUsage
+        );
+        assert_eq!(
+            skip(
+                &mut p,
+                br#"{"message":{"usage":{"input_tokens":1,"output_tokens":1}}}"#
+            ),
+            SkipReason::MissingTimestamp
+        );
+        assert_eq!(
+            skip(&mut p, br#"{"timestamp":"yesterday","message":{"usage":{"input_tokens":1,"output_tokens":1}}}"#),
+            SkipReason::InvalidTimestamp
+        );
+    }
+
+    #[test]
+    fn timestamps_parse_fast_and_slow_paths_alike() {
+        assert_eq!(parse_timestamp_ms("1970-01-01T00:00:00.000Z"), Some(0));
+        assert_eq!(
+            parse_timestamp_ms("2024-02-29T23:59:59.999Z"),
+            Some(1_709_251_199_999)
+        );
+        assert_eq!(
+            parse_timestamp_ms("2024-03-01T01:59:59.999+02:00"),
+            Some(1_709_251_199_999)
+        );
+        assert_eq!(
+            parse_timestamp_ms("2024-02-29T23:59:59Z"),
+            Some(1_709_251_199_000)
+        );
+        assert_eq!(parse_timestamp_ms("2023-02-29T00:00:00.000Z"), None);
+        assert_eq!(parse_timestamp_ms("2024-13-01T00:00:00.000Z"), None);
+    }
+}

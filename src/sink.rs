@@ -1,0 +1,276 @@
+//! ClickHouse side: the client, the row types, batching with deterministic insert tokens, and
+//! retries (jittered exponential backoff for transient failures, none for permanent ones).
+
+use std::future::Future;
+use std::time::Duration;
+
+use backon::{ExponentialBuilder, Retryable};
+use clickhouse::Client;
+use serde::Serialize;
+
+use crate::config::ClickHouseConfig;
+use crate::error::{Error, Result};
+
+/// A `usage_events` row, borrowing from the pipeline's pending entries.
+#[derive(Debug, Clone, clickhouse::Row, Serialize)]
+pub struct UsageRow<'a> {
+    pub machine_name: &'a str,
+    pub message_id: &'a str,
+    pub request_id: &'a str,
+    pub timestamp: i64,
+    pub session_id: &'a str,
+    pub project: &'a str,
+    pub cwd: &'a str,
+    pub git_branch: &'a str,
+    pub claude_version: &'a str,
+    pub model: &'a str,
+    pub speed: &'a str,
+    pub service_tier: &'a str,
+    pub is_sidechain: bool,
+    pub is_api_error: bool,
+    pub agent_id: &'a str,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_creation_input_tokens: u64,
+    pub cache_creation_5m_input_tokens: u64,
+    pub cache_creation_1h_input_tokens: u64,
+    pub cache_read_input_tokens: u64,
+    pub web_search_requests: u32,
+    pub cost_usd: f64,
+    pub reported_cost_usd: Option<f64>,
+    pub cost_mode: &'a str,
+    pub unknown_model: bool,
+    pub source_file: &'a str,
+    pub source_line: u64,
+    pub version: u64,
+    pub ingested_at: i64,
+    pub agent_version: &'a str,
+}
+
+/// A `sync_runs` row.
+#[derive(Debug, Clone, clickhouse::Row, Serialize)]
+pub struct SyncRunRow {
+    pub run_id: String,
+    pub machine_name: String,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub status: String,
+    pub error: String,
+    pub agent_version: String,
+    pub files_scanned: u32,
+    pub files_changed: u32,
+    pub bytes_read: u64,
+    pub lines_read: u64,
+    pub messages_new: u64,
+    pub rows_inserted: u64,
+    pub lines_skipped: u64,
+    pub skipped_by_reason: Vec<(String, u64)>,
+    pub unknown_models: Vec<String>,
+    pub duration_ms: u64,
+}
+
+/// Deterministic `insert_deduplication_token` of a batch: the same rows give the same token, so
+/// a retried insert that did reach the server is dropped by it instead of applied twice.
+pub fn batch_token(rows: &[UsageRow<'_>]) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for r in rows {
+        for part in [r.machine_name, r.message_id, r.request_id, r.source_file] {
+            h.update(part.as_bytes());
+            h.update(&[0]);
+        }
+        h.update(&r.version.to_le_bytes());
+        h.update(&r.timestamp.to_le_bytes());
+        h.update(&r.cost_usd.to_bits().to_le_bytes());
+    }
+    format!("ccsync-{:032x}-{}", h.digest128(), rows.len())
+}
+
+pub struct Sink {
+    client: Client,
+    /// Same server, no default database: for CREATE DATABASE.
+    admin: Client,
+    database: String,
+    timeout: Duration,
+    retries: usize,
+}
+
+impl Sink {
+    pub fn new(cfg: &ClickHouseConfig) -> Self {
+        let admin = Client::default()
+            .with_url(&cfg.url)
+            .with_user(&cfg.user)
+            .with_password(cfg.password.expose())
+            .with_product_info("ccsync", crate::AGENT_VERSION);
+        let client = admin.clone().with_database(&cfg.database);
+        Sink {
+            client,
+            admin,
+            database: cfg.database.clone(),
+            timeout: cfg.timeout,
+            retries: cfg.retries,
+        }
+    }
+
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub fn database(&self) -> &str {
+        &self.database
+    }
+
+    fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(Duration::from_millis(250))
+            .with_max_delay(Duration::from_secs(20))
+            .with_max_times(self.retries)
+            .with_jitter()
+    }
+
+    /// Runs one request with the configured timeout, mapping errors to ours. No retry.
+    pub async fn timed<T>(
+        &self,
+        context: &str,
+        fut: impl Future<Output = clickhouse::error::Result<T>>,
+    ) -> Result<T> {
+        match tokio::time::timeout(self.timeout, fut).await {
+            Ok(Ok(v)) => Ok(v),
+            Ok(Err(e)) => Err(Error::clickhouse(context, &e)),
+            Err(_) => Err(Error::clickhouse(
+                context,
+                &clickhouse::error::Error::TimedOut,
+            )),
+        }
+    }
+
+    /// Retries `op` on transient errors with jittered exponential backoff.
+    pub async fn with_retry<T, F, Fut>(&self, context: &str, op: F) -> Result<T>
+    where
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        op.retry(self.backoff())
+            .sleep(tokio::time::sleep)
+            .when(Error::is_retryable)
+            .notify(|err, delay| {
+                tracing::warn!("{context} failed, retrying in {delay:.1?}: {err}");
+            })
+            .await
+    }
+
+    pub async fn ping(&self) -> Result<String> {
+        self.with_retry("connect", || {
+            self.timed(
+                "connect",
+                self.admin.query("SELECT version()").fetch_one::<String>(),
+            )
+        })
+        .await
+    }
+
+    pub async fn create_database(&self) -> Result<()> {
+        self.with_retry("create database", || {
+            self.timed(
+                "create database",
+                self.admin
+                    .query("CREATE DATABASE IF NOT EXISTS {db:Identifier}")
+                    .param("db", &self.database)
+                    .execute(),
+            )
+        })
+        .await
+    }
+
+    /// Inserts one batch under its deterministic token, retrying transient failures.
+    pub async fn insert_usage(&self, rows: &[UsageRow<'_>]) -> Result<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let token = batch_token(rows);
+        self.with_retry("insert into usage_events", || async {
+            self.timed("insert into usage_events", async {
+                let mut insert = self
+                    .client
+                    .insert::<UsageRow<'_>>("usage_events")
+                    .await?
+                    .with_setting("insert_deduplication_token", token.as_str())
+                    .with_setting("async_insert", "0");
+                for row in rows {
+                    insert.write(row).await?;
+                }
+                insert.end().await
+            })
+            .await
+        })
+        .await
+    }
+
+    pub async fn record_run(&self, run: &SyncRunRow) -> Result<()> {
+        self.with_retry("insert into sync_runs", || {
+            self.timed("insert into sync_runs", async {
+                let mut insert = self
+                    .client
+                    .insert::<SyncRunRow>("sync_runs")
+                    .await?
+                    .with_setting("insert_deduplication_token", run.run_id.as_str());
+                insert.write(run).await?;
+                insert.end().await
+            })
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row<'a>(message_id: &'a str, version: u64) -> UsageRow<'a> {
+        UsageRow {
+            machine_name: "m",
+            message_id,
+            request_id: "r",
+            timestamp: 1,
+            session_id: "s",
+            project: "p",
+            cwd: "c",
+            git_branch: "",
+            claude_version: "",
+            model: "x",
+            speed: "",
+            service_tier: "",
+            is_sidechain: false,
+            is_api_error: false,
+            agent_id: "",
+            input_tokens: 1,
+            output_tokens: 1,
+            cache_creation_input_tokens: 0,
+            cache_creation_5m_input_tokens: 0,
+            cache_creation_1h_input_tokens: 0,
+            cache_read_input_tokens: 0,
+            web_search_requests: 0,
+            cost_usd: 0.5,
+            reported_cost_usd: None,
+            cost_mode: "auto",
+            unknown_model: false,
+            source_file: "/f",
+            source_line: 1,
+            version,
+            ingested_at: 123,
+            agent_version: "0",
+        }
+    }
+
+    #[test]
+    fn batch_token_is_deterministic_and_content_sensitive() {
+        let a = [row("m1", 1), row("m2", 1)];
+        let mut b = a.clone();
+        // Ingest time is not part of the identity of a batch.
+        b[0].ingested_at = 999;
+        assert_eq!(batch_token(&a), batch_token(&b));
+        b[1].version = 2;
+        assert_ne!(batch_token(&a), batch_token(&b));
+        let swapped = [row("m2", 1), row("m1", 1)];
+        assert_ne!(batch_token(&a), batch_token(&swapped));
+    }
+}

@@ -1,0 +1,289 @@
+//! One incremental sync pass: discover → plan → collect → insert in batches → checkpoint.
+
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::collect::{Collector, FileRead, Stats};
+use crate::config::Config;
+use crate::discover::{self, TranscriptFile};
+use crate::error::{Error, Result};
+use crate::schema;
+use crate::sink::{Sink, SyncRunRow};
+use crate::state::{self, FileState, Plan, Reread, State};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunReport {
+    pub run_id: String,
+    pub machine_name: String,
+    pub database: String,
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub schema_applied: Vec<u32>,
+    pub rows_inserted: u64,
+    pub messages_new: u64,
+    pub stats: Stats,
+    pub warnings: Vec<String>,
+    pub duration_ms: u64,
+    pub transcript_dirs: Vec<String>,
+}
+
+/// Identifies the checkpoint set: the same files synced to another server or database, or under
+/// another machine name, are new data there.
+pub fn target_id(cfg: &Config) -> String {
+    format!(
+        "{} db={} machine={}",
+        cfg.clickhouse.url, cfg.clickhouse.database, cfg.machine_name
+    )
+}
+
+fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+fn new_run_id(machine: &str, started_ms: i64) -> String {
+    let h = xxhash_rust::xxh3::xxh3_128(
+        format!("{machine}\0{started_ms}\0{}", std::process::id()).as_bytes(),
+    );
+    let s = format!("{h:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &s[..8],
+        &s[8..12],
+        &s[12..16],
+        &s[16..20],
+        &s[20..]
+    )
+}
+
+/// Files read in this pass whose rows are not yet acknowledged by ClickHouse.
+struct Uncommitted {
+    key: String,
+    state: FileState,
+}
+
+struct Pass<'a> {
+    cfg: &'a Config,
+    sink: &'a Sink,
+    files: Vec<TranscriptFile>,
+    collector: Collector,
+    state: State,
+    state_path: std::path::PathBuf,
+    uncommitted: Vec<Uncommitted>,
+    rows_inserted: u64,
+    messages_new: u64,
+    warnings: Vec<String>,
+}
+
+impl Pass<'_> {
+    /// Inserts everything pending, then checkpoints the files whose rows that covered.
+    async fn flush(&mut self) -> Result<()> {
+        let ingested_at = now_ms();
+        let mode = self.collector.cost_mode.to_string();
+        for chunk in self.collector.pending.chunks(self.cfg.batch_rows) {
+            let rows: Vec<_> = chunk
+                .iter()
+                .map(|p| p.row(&self.files, &self.cfg.machine_name, &mode, ingested_at))
+                .collect();
+            self.sink.insert_usage(&rows).await?;
+            self.rows_inserted += rows.len() as u64;
+        }
+        self.messages_new += self.collector.pending.len() as u64;
+        self.collector.pending.clear();
+        self.collector.dedup.mark_inserted();
+        if self.uncommitted.is_empty() {
+            return Ok(());
+        }
+        for done in self.uncommitted.drain(..) {
+            self.state.files.insert(done.key, done.state);
+        }
+        state::save(&self.state_path, &self.state)
+    }
+
+    fn read(&mut self, index: usize) -> Result<Option<FileRead>> {
+        let file = &self.files[index];
+        let key = file.path.to_string_lossy().into_owned();
+        let prev = self.state.files.get(&key);
+        let plan = state::plan(file, prev, |len| state::fingerprint(&file.path, len))
+            .map_err(|e| Error::io(&file.path, e))?;
+        let (offset, line_no, tail) = match plan {
+            Plan::Unchanged => return Ok(None),
+            Plan::Read {
+                offset,
+                line_no,
+                reread,
+            } => {
+                if let Some(why) = reread {
+                    self.collector.stats.files_reread += 1;
+                    let what = match why {
+                        Reread::Truncated => "is shorter than its checkpoint (truncated)",
+                        Reread::Replaced => "was replaced by a different file",
+                    };
+                    self.warnings.push(format!(
+                        "{} {what}; re-reading it from the start (rows already stored are not duplicated)",
+                        file.path.display()
+                    ));
+                }
+                let tail = if reread.is_none() {
+                    prev.map(|p| p.tail.clone()).unwrap_or_default()
+                } else {
+                    Vec::new()
+                };
+                (offset, line_no, tail)
+            }
+        };
+        self.collector.stats.files_changed += 1;
+        let read = self
+            .collector
+            .read_file(index, file, offset, line_no, &tail)?;
+        Ok(Some(read))
+    }
+
+    fn checkpoint_for(&self, index: usize, read: FileRead) -> Result<Uncommitted> {
+        let file = &self.files[index];
+        let fingerprint_len = read.offset.min(state::FINGERPRINT_BYTES);
+        let fingerprint = state::fingerprint(&file.path, fingerprint_len)
+            .map_err(|e| Error::io(&file.path, e))?;
+        Ok(Uncommitted {
+            key: file.path.to_string_lossy().into_owned(),
+            state: FileState {
+                dev: file.dev,
+                ino: file.ino,
+                size: file.size,
+                mtime_ns: file.mtime_ns,
+                offset: read.offset,
+                line_no: read.line_no,
+                fingerprint,
+                fingerprint_len,
+                tail: read.tail,
+            },
+        })
+    }
+}
+
+/// One pass. On error nothing unacknowledged is checkpointed; the error is also recorded in
+/// `sync_runs` when the server can still be reached.
+pub async fn sync_once(cfg: &Config) -> Result<RunReport> {
+    let started = Instant::now();
+    let started_ms = now_ms();
+    let run_id = new_run_id(&cfg.machine_name, started_ms);
+    let sink = Sink::new(&cfg.clickhouse);
+    let schema_report = schema::apply(&sink).await?;
+
+    let found = discover::discover(&cfg.claude_dirs);
+    let target = target_id(cfg);
+    let state_path = state::state_path(&cfg.state_dir, &target);
+    let (state, state_warning) = state::load(&state_path, &target);
+    let mut pass = Pass {
+        cfg,
+        sink: &sink,
+        files: found.files,
+        collector: Collector::new(cfg.cost_mode),
+        state,
+        state_path,
+        uncommitted: Vec::new(),
+        rows_inserted: 0,
+        messages_new: 0,
+        warnings: state_warning.into_iter().collect(),
+    };
+    for (dir, err) in &found.unreadable {
+        pass.warnings.push(format!(
+            "cannot list {}: {err}; fix its permissions",
+            dir.display()
+        ));
+    }
+    pass.collector.stats.files_scanned = pass.files.len() as u64;
+
+    let result = run_files(&mut pass).await;
+    let stats = pass.collector.stats.clone();
+    let status = match (&result, stats.files_failed) {
+        (Err(_), _) => "failed",
+        (Ok(()), 0) => "ok",
+        (Ok(()), _) => "partial",
+    };
+    let error = result.as_ref().err().map(ToString::to_string);
+    let duration_ms = started.elapsed().as_millis() as u64;
+    let run = SyncRunRow {
+        run_id: run_id.clone(),
+        machine_name: cfg.machine_name.clone(),
+        started_at: started_ms,
+        finished_at: now_ms(),
+        status: status.into(),
+        error: error.clone().unwrap_or_default(),
+        agent_version: crate::AGENT_VERSION.into(),
+        files_scanned: stats.files_scanned as u32,
+        files_changed: stats.files_changed as u32,
+        bytes_read: stats.bytes_read,
+        lines_read: stats.lines_read,
+        messages_new: pass.messages_new,
+        rows_inserted: pass.rows_inserted,
+        lines_skipped: stats.lines_skipped,
+        skipped_by_reason: stats
+            .skipped_by_reason
+            .iter()
+            .map(|(k, v)| (k.to_string(), *v))
+            .collect(),
+        unknown_models: stats.unknown_models.keys().cloned().collect(),
+        duration_ms,
+    };
+    let recorded = sink.record_run(&run).await;
+    result?;
+    recorded?;
+    Ok(RunReport {
+        run_id,
+        machine_name: cfg.machine_name.clone(),
+        database: cfg.clickhouse.database.clone(),
+        status,
+        error,
+        schema_applied: schema_report.applied,
+        rows_inserted: pass.rows_inserted,
+        messages_new: pass.messages_new,
+        stats,
+        warnings: pass.warnings,
+        duration_ms,
+        transcript_dirs: cfg
+            .claude_dirs
+            .iter()
+            .map(|d| d.display().to_string())
+            .collect(),
+    })
+}
+
+async fn run_files(pass: &mut Pass<'_>) -> Result<()> {
+    for index in 0..pass.files.len() {
+        match pass.read(index) {
+            Ok(None) => {}
+            Ok(Some(read)) => match pass.checkpoint_for(index, read) {
+                Ok(done) => pass.uncommitted.push(done),
+                Err(e) => file_failed(pass, e),
+            },
+            Err(e) => file_failed(pass, e),
+        }
+        if pass.collector.pending.len() >= pass.cfg.batch_rows {
+            pass.flush().await?;
+        }
+    }
+    pass.flush().await?;
+    // Files Claude Code deleted: their rows stay in ClickHouse, their checkpoints go.
+    let present: std::collections::HashSet<String> = pass
+        .files
+        .iter()
+        .map(|f| f.path.to_string_lossy().into_owned())
+        .collect();
+    let before = pass.state.files.len();
+    pass.state.files.retain(|k, _| present.contains(k));
+    if pass.state.files.len() != before {
+        state::save(&pass.state_path, &pass.state)?;
+    }
+    Ok(())
+}
+
+fn file_failed(pass: &mut Pass<'_>, err: Error) {
+    pass.collector.stats.files_failed += 1;
+    pass.warnings.push(format!(
+        "skipped {err}; the file keeps its checkpoint and is retried next run (check it exists and is readable)"
+    ));
+}
