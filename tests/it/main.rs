@@ -1,1 +1,5 @@
+//! Integration tests against a real ClickHouse engine (see `common::server`).
 
+mod common;
+mod parity;
+mod sync;

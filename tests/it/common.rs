@@ -1,0 +1,374 @@
+//! Test harness: a real ClickHouse engine (a server given by URL, or the chdb-backed front end
+//! started once per test binary), a fresh database per test, and transcript builders.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use ccsync::config::{Config, Host, RawConfig, Secret};
+
+pub struct Server {
+    pub url: String,
+    pub user: String,
+    pub password: String,
+}
+
+static SERVER: OnceLock<Server> = OnceLock::new();
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> String {
+    if let Ok(p) = std::env::var("CCSYNC_TEST_PYTHON") {
+        return p;
+    }
+    let venv = repo().join(".venv/bin/python");
+    if venv.exists() {
+        return venv.to_string_lossy().into_owned();
+    }
+    "python3".into()
+}
+
+const HOW_TO_FIX: &str = "Tests need a real ClickHouse engine. Either run `scripts/test.sh` (installs \
+the engine: Python package chdb-core==26.9.0 in .venv), or `pip install --no-deps chdb-core==26.9.0 lz4`, \
+or point CCSYNC_TEST_CLICKHOUSE_URL (with CCSYNC_TEST_CLICKHOUSE_USER/PASSWORD) at a ClickHouse server.";
+
+/// The engine for this test binary, started on first use.
+pub fn server() -> &'static Server {
+    SERVER.get_or_init(|| {
+        if let Ok(url) = std::env::var("CCSYNC_TEST_CLICKHOUSE_URL") {
+            return Server {
+                url,
+                user: std::env::var("CCSYNC_TEST_CLICKHOUSE_USER").unwrap_or("default".into()),
+                password: std::env::var("CCSYNC_TEST_CLICKHOUSE_PASSWORD").unwrap_or_default(),
+            };
+        }
+        start_chdb_server()
+    })
+}
+
+fn start_chdb_server() -> Server {
+    let data = tempfile::Builder::new()
+        .prefix("ccsync-test-engine-")
+        .tempdir()
+        .expect("temp dir")
+        .keep();
+    let script = repo().join("scripts/chdb_server.py");
+    let mut child = Command::new(python())
+        .arg(&script)
+        .args(["--host", "127.0.0.1", "--port", "0", "--password", "test-secret"])
+        .arg("--data-dir")
+        .arg(&data)
+        .arg("--parent-pid")
+        .arg(std::process::id().to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {}: {e}\n{HOW_TO_FIX}", script.display()));
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let first = lines.next().and_then(Result::ok);
+        let _ = tx.send(first);
+        // Keep draining so the server never blocks on a full pipe.
+        for _ in lines {}
+    });
+    match rx.recv_timeout(Duration::from_secs(120)) {
+        Ok(Some(line)) if line.starts_with("READY ") => Server {
+            url: line["READY ".len()..].trim().to_string(),
+            user: "default".into(),
+            password: "test-secret".into(),
+        },
+        other => {
+            let _ = child.kill();
+            let status = child.wait().ok();
+            panic!("the test ClickHouse engine did not start ({other:?}, exit {status:?}).\n{HOW_TO_FIX}")
+        }
+    }
+}
+
+/// A fresh database name per test.
+pub fn fresh_db(test: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .subsec_nanos();
+    format!(
+        "t_{}_{}_{}_{}",
+        test,
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed),
+        nanos % 100_000
+    )
+}
+
+/// A test's world: a transcript tree, a state dir and a database of its own.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+    pub database: String,
+    pub machine: String,
+}
+
+impl Env {
+    pub fn new(test: &str) -> Self {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+            database: fresh_db(test),
+            machine: "machine-a".into(),
+        }
+    }
+
+    pub fn claude_dir(&self) -> PathBuf {
+        self.dir.path().join("claude")
+    }
+
+    pub fn projects(&self) -> PathBuf {
+        self.claude_dir().join("projects")
+    }
+
+    /// The state dir of this env's own machine (see `config_for`).
+    pub fn state_dir(&self) -> PathBuf {
+        self.dir.path().join(format!("state-{}", self.machine))
+    }
+
+    pub fn config(&self) -> Config {
+        self.config_for(&self.machine, &self.claude_dir())
+    }
+
+    pub fn config_for(&self, machine: &str, claude_dir: &Path) -> Config {
+        let s = server();
+        RawConfig {
+            clickhouse_url: Some(s.url.clone()),
+            clickhouse_user: Some(s.user.clone()),
+            clickhouse_password: Some(Secret::new(s.password.clone())),
+            clickhouse_database: Some(self.database.clone()),
+            machine_name: Some(machine.into()),
+            claude_config_dir: Some(claude_dir.to_string_lossy().into_owned()),
+            state_dir: Some(self.dir.path().join(format!("state-{machine}"))),
+            retries: Some(1),
+            timeout_secs: Some(60),
+            ..Default::default()
+        }
+        .resolve(&Host::current())
+        .unwrap()
+    }
+
+    pub fn client(&self) -> clickhouse::Client {
+        let s = server();
+        clickhouse::Client::default()
+            .with_url(&s.url)
+            .with_user(&s.user)
+            .with_password(&s.password)
+            .with_database(&self.database)
+    }
+
+    /// Writes (or overwrites) a transcript file under projects/.
+    pub fn write(&self, rel: &str, content: &[u8]) -> PathBuf {
+        let path = self.projects().join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    pub fn append(&self, rel: &str, content: &[u8]) {
+        use std::io::Write;
+        let path = self.projects().join(rel);
+        let mut f = std::fs::OpenOptions::new().append(true).open(path).unwrap();
+        f.write_all(content).unwrap();
+    }
+
+    /// Runs the built binary with this env's configuration; returns (status, stdout, stderr).
+    pub fn ccsync(&self, args: &[&str]) -> (std::process::ExitStatus, String, String) {
+        let s = server();
+        let out = Command::new(env!("CARGO_BIN_EXE_ccsync"))
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("CLICKHOUSE_URL", &s.url)
+            .env("CLICKHOUSE_USER", &s.user)
+            .env("CLICKHOUSE_PASSWORD", &s.password)
+            .env("CLICKHOUSE_DATABASE", &self.database)
+            .env("MACHINE_NAME", &self.machine)
+            .env("CLAUDE_CONFIG_DIR", self.claude_dir())
+            .env("CCSYNC_STATE_DIR", self.state_dir())
+            .current_dir(self.dir.path())
+            .output()
+            .unwrap();
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+}
+
+/// Per-day token sums under FINAL for one machine, as (date, input, output, cache_create, cache_read, cost).
+#[derive(Debug, Clone, PartialEq, clickhouse::Row, serde::Deserialize)]
+pub struct DayTotals {
+    pub date: String,
+    pub input: u64,
+    pub output: u64,
+    pub cache_creation: u64,
+    pub cache_read: u64,
+    pub cost: f64,
+    pub messages: u64,
+}
+
+pub async fn day_totals(env: &Env, machine: &str) -> Vec<DayTotals> {
+    env.client()
+        .query(
+            "SELECT toString(toDate(timestamp, 'UTC')) AS date, sum(input_tokens) AS input, \
+             sum(output_tokens) AS output, sum(cache_creation_input_tokens) AS cache_creation, \
+             sum(cache_read_input_tokens) AS cache_read, sum(cost_usd) AS cost, count() AS messages \
+             FROM usage_events FINAL WHERE machine_name = {m:String} GROUP BY date ORDER BY date",
+        )
+        .param("m", machine)
+        .fetch_all::<DayTotals>()
+        .await
+        .unwrap()
+}
+
+pub async fn count_final(env: &Env) -> u64 {
+    env.client()
+        .query("SELECT count() FROM usage_events FINAL")
+        .fetch_one::<u64>()
+        .await
+        .unwrap()
+}
+
+/// Builds assistant lines the way Claude Code writes them (compact JSON, one per content block).
+pub struct Line {
+    pub msg: Option<String>,
+    pub req: Option<String>,
+    pub ts: String,
+    pub model: String,
+    pub input: u64,
+    pub output: u64,
+    pub cache_5m: u64,
+    pub cache_1h: u64,
+    pub cache_read: u64,
+    pub sidechain: bool,
+    pub speed: &'static str,
+    pub cost_usd: Option<f64>,
+    pub session: String,
+    pub cwd: String,
+    pub text: String,
+}
+
+pub fn line(msg: &str, ts: &str) -> Line {
+    Line {
+        msg: Some(msg.into()),
+        req: Some(format!("req_{msg}")),
+        ts: ts.into(),
+        model: "claude-sonnet-4-5-20250929".into(),
+        input: 10,
+        output: 100,
+        cache_5m: 1000,
+        cache_1h: 0,
+        cache_read: 5000,
+        sidechain: false,
+        speed: "standard",
+        cost_usd: None,
+        session: "s1".into(),
+        cwd: "/home/me/app".into(),
+        text: "private words never stored".into(),
+    }
+}
+
+impl Line {
+    pub fn model(mut self, m: &str) -> Self {
+        self.model = m.into();
+        self
+    }
+    pub fn tokens(mut self, input: u64, output: u64, cache_5m: u64, cache_1h: u64, read: u64) -> Self {
+        (self.input, self.output, self.cache_5m, self.cache_1h, self.cache_read) =
+            (input, output, cache_5m, cache_1h, read);
+        self
+    }
+    pub fn req(mut self, r: Option<&str>) -> Self {
+        self.req = r.map(Into::into);
+        self
+    }
+    pub fn sidechain(mut self) -> Self {
+        self.sidechain = true;
+        self
+    }
+    pub fn fast(mut self) -> Self {
+        self.speed = "fast";
+        self
+    }
+    pub fn session(mut self, s: &str) -> Self {
+        self.session = s.into();
+        self
+    }
+    pub fn cost_usd(mut self, c: f64) -> Self {
+        self.cost_usd = Some(c);
+        self
+    }
+
+    pub fn json(&self) -> String {
+        let mut v = serde_json::json!({
+            "parentUuid": "p",
+            "isSidechain": self.sidechain,
+            "userType": "external",
+            "cwd": self.cwd,
+            "sessionId": self.session,
+            "version": "2.1.20",
+            "gitBranch": "main",
+            "type": "assistant",
+            "uuid": "u",
+            "timestamp": self.ts,
+            "message": {
+                "model": self.model,
+                "type": "message",
+                "role": "assistant",
+                "content": [{"type": "text", "text": self.text}],
+                "usage": {
+                    "input_tokens": self.input,
+                    "cache_creation_input_tokens": self.cache_5m + self.cache_1h,
+                    "cache_read_input_tokens": self.cache_read,
+                    "output_tokens": self.output,
+                    "cache_creation": {
+                        "ephemeral_5m_input_tokens": self.cache_5m,
+                        "ephemeral_1h_input_tokens": self.cache_1h
+                    },
+                    "service_tier": "standard",
+                    "speed": self.speed
+                }
+            }
+        });
+        if let Some(m) = &self.msg {
+            v["message"]["id"] = m.clone().into();
+        }
+        if let Some(r) = &self.req {
+            v["requestId"] = r.clone().into();
+        }
+        if let Some(c) = self.cost_usd {
+            v["costUSD"] = c.into();
+        }
+        let mut s = serde_json::to_string(&v).unwrap();
+        s.push('\n');
+        s
+    }
+}
+
+pub fn user_line(ts: &str, bytes: usize) -> String {
+    let v = serde_json::json!({
+        "type": "user", "timestamp": ts, "sessionId": "s1",
+        "message": {"role": "user", "content": [{"type": "tool_result", "content": "x".repeat(bytes)}]}
+    });
+    let mut s = serde_json::to_string(&v).unwrap();
+    s.push('\n');
+    s
+}
+
+pub fn lines(ls: &[Line]) -> Vec<u8> {
+    ls.iter().map(Line::json).collect::<String>().into_bytes()
+}

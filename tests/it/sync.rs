@@ -1,0 +1,341 @@
+use ccsync::sync::sync_once;
+
+use crate::common::*;
+
+const T1: &str = "2026-01-05T10:00:00.000Z";
+const T2: &str = "2026-01-06T12:30:00.000Z";
+
+async fn raw_count(env: &Env) -> u64 {
+    env.client()
+        .query("SELECT count() FROM usage_events")
+        .fetch_one::<u64>()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn second_sync_adds_nothing() {
+    let env = Env::new("idem");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1), line("m2", T2)]));
+    let first = sync_once(&env.config()).await.unwrap();
+    assert_eq!(first.rows_inserted, 2);
+    assert_eq!(first.status, "ok");
+    let second = sync_once(&env.config()).await.unwrap();
+    assert_eq!(second.rows_inserted, 0);
+    assert_eq!(second.stats.files_changed, 0);
+    assert_eq!(count_final(&env).await, 2);
+    assert_eq!(raw_count(&env).await, 2, "nothing re-inserted");
+}
+
+#[tokio::test]
+async fn appended_lines_add_only_new_messages_and_partial_lines_wait() {
+    let env = Env::new("append");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    sync_once(&env.config()).await.unwrap();
+
+    // m2 complete, m3 still being written (no newline yet).
+    let m3 = line("m3", T2).json();
+    let (m3_head, m3_rest) = m3.split_at(40);
+    env.append("-p/s1.jsonl", line("m2", T2).json().as_bytes());
+    env.append("-p/s1.jsonl", m3_head.as_bytes());
+    let report = sync_once(&env.config()).await.unwrap();
+    assert_eq!(report.rows_inserted, 1, "only m2 is complete");
+    assert_eq!(report.stats.lines_skipped, 0, "a partial line is not malformed");
+    assert_eq!(count_final(&env).await, 2);
+
+    env.append("-p/s1.jsonl", m3_rest.as_bytes());
+    let report = sync_once(&env.config()).await.unwrap();
+    assert_eq!(report.rows_inserted, 1, "m3 once complete");
+    assert_eq!(count_final(&env).await, 3);
+    assert_eq!(raw_count(&env).await, 3);
+}
+
+#[tokio::test]
+async fn streamed_response_converges_to_largest_usage_across_runs() {
+    let env = Env::new("converge");
+    // Month boundary: the later line is in the next month, the row must stay in one partition.
+    let early = line("m1", "2026-01-31T23:59:59.900Z").tokens(5, 1, 0, 0, 0);
+    let late = line("m1", "2026-02-01T00:00:00.200Z").tokens(5, 384, 0, 0, 0);
+    env.write("-p/s1.jsonl", &lines(&[early]));
+    sync_once(&env.config()).await.unwrap();
+    env.append("-p/s1.jsonl", late.json().as_bytes());
+    sync_once(&env.config()).await.unwrap();
+    let rows: Vec<(u64, String)> = env
+        .client()
+        .query("SELECT output_tokens, _partition_id FROM usage_events FINAL")
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(rows, vec![(384, "202601".to_string())]);
+}
+
+#[tokio::test]
+async fn copies_of_a_transcript_count_once() {
+    let env = Env::new("copies");
+    let content = lines(&[line("m1", T1), line("m2", T2)]);
+    env.write("-p/s1.jsonl", &content);
+    // A resumed session repeats earlier responses in a new file.
+    let mut resumed = content.clone();
+    resumed.extend(lines(&[line("m3", T2).session("s2")]));
+    env.write("-p/s2.jsonl", &resumed);
+    let report = sync_once(&env.config()).await.unwrap();
+    assert_eq!(report.messages_new, 3);
+    assert_eq!(count_final(&env).await, 3);
+    // Re-reading everything after the state is lost changes nothing either.
+    std::fs::remove_dir_all(env.state_dir()).unwrap();
+    sync_once(&env.config()).await.unwrap();
+    assert_eq!(count_final(&env).await, 3);
+    let totals = day_totals(&env, &env.machine).await;
+    assert_eq!(totals.iter().map(|d| d.output).sum::<u64>(), 300);
+}
+
+#[tokio::test]
+async fn truncated_and_replaced_files_are_reread_safely() {
+    let env = Env::new("replace");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1), line("m2", T1)]));
+    sync_once(&env.config()).await.unwrap();
+    // Replaced by a different, shorter file with the same name.
+    env.write("-p/s1.jsonl", &lines(&[line("m9", T2)]));
+    let report = sync_once(&env.config()).await.unwrap();
+    assert_eq!(report.stats.files_reread, 1);
+    assert!(report.warnings.iter().any(|w| w.contains("re-reading")), "{:?}", report.warnings);
+    // History stays; the new message is added.
+    assert_eq!(count_final(&env).await, 3);
+    // Same length, different content: detected by the head fingerprint.
+    let mut other = line("m8", T2).json().into_bytes();
+    let original = line("m9", T2).json().into_bytes();
+    other.resize(original.len(), b' ');
+    other[original.len() - 1] = b'\n';
+    env.write("-p/s1.jsonl", &other);
+    sync_once(&env.config()).await.unwrap();
+    assert_eq!(count_final(&env).await, 4);
+}
+
+#[tokio::test]
+async fn two_machines_keep_separate_totals() {
+    let env = Env::new("machines");
+    let a_dir = env.dir.path().join("a");
+    let b_dir = env.dir.path().join("b");
+    let write = |dir: &std::path::Path, content: Vec<u8>| {
+        let p = dir.join("projects/-p/s.jsonl");
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    };
+    write(&a_dir, lines(&[line("m1", T1).tokens(1, 2, 0, 0, 0)]));
+    // Machine b has its own message and, by coincidence, the same transcript as a.
+    write(
+        &b_dir,
+        lines(&[line("m1", T1).tokens(1, 2, 0, 0, 0), line("m2", T2).tokens(3, 4, 0, 0, 0)]),
+    );
+    let (cfg_a, cfg_b) = (env.config_for("alpha", &a_dir), env.config_for("beta", &b_dir));
+    let (a, b) = tokio::join!(sync_once(&cfg_a), sync_once(&cfg_b));
+    a.unwrap();
+    b.unwrap();
+    let a = day_totals(&env, "alpha").await;
+    let b = day_totals(&env, "beta").await;
+    assert_eq!(a.iter().map(|d| (d.input, d.output)).collect::<Vec<_>>(), vec![(1, 2)]);
+    assert_eq!(
+        b.iter().map(|d| (d.input, d.output)).collect::<Vec<_>>(),
+        vec![(1, 2), (3, 4)]
+    );
+}
+
+#[tokio::test]
+async fn malformed_lines_are_counted_and_every_valid_line_kept() {
+    let env = Env::new("malformed");
+    let mut content = Vec::new();
+    content.extend(line("m1", T1).json().as_bytes());
+    content.extend(b"{\"type\":\"assistant\",\"message\":{\"usage\":{\"input_tokens\":1,\n");
+    content.extend(line("m2", T1).json().as_bytes());
+    content.extend(b"{\"usage\":\"\xff\xfe\"}\n");
+    content.extend(user_line(T1, 10_000).as_bytes());
+    content.extend(b"garbage\n");
+    content.extend(line("m3", T2).json().as_bytes());
+    env.write("-p/s1.jsonl", &content);
+    let report = sync_once(&env.config()).await.unwrap();
+    assert_eq!(report.rows_inserted, 3);
+    assert_eq!(report.stats.lines_skipped, 3);
+    assert_eq!(report.stats.skipped_by_reason.get("invalid_json"), Some(&2));
+    assert_eq!(report.stats.skipped_by_reason.get("invalid_utf8"), Some(&1));
+    assert!(report.stats.skipped_examples[0].contains("s1.jsonl:2"), "{:?}", report.stats.skipped_examples);
+    #[derive(Debug, PartialEq, clickhouse::Row, serde::Deserialize)]
+    struct Skipped {
+        lines_skipped: u64,
+        skipped_by_reason: Vec<(String, u64)>,
+    }
+    let skipped: Vec<Skipped> = env
+        .client()
+        .query("SELECT lines_skipped, skipped_by_reason FROM sync_runs")
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(
+        skipped,
+        vec![Skipped {
+            lines_skipped: 3,
+            skipped_by_reason: vec![("invalid_json".into(), 2), ("invalid_utf8".into(), 1)]
+        }]
+    );
+}
+
+#[tokio::test]
+async fn every_run_is_recorded_in_sync_runs() {
+    let env = Env::new("runs");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    sync_once(&env.config()).await.unwrap();
+    sync_once(&env.config()).await.unwrap();
+    let runs: Vec<(String, String, u64, u32)> = env
+        .client()
+        .query("SELECT machine_name, status, rows_inserted, files_scanned FROM sync_runs FINAL ORDER BY started_at")
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(
+        runs,
+        vec![
+            ("machine-a".into(), "ok".into(), 1, 1),
+            ("machine-a".into(), "ok".into(), 0, 1)
+        ]
+    );
+}
+
+#[tokio::test]
+async fn retried_batch_with_same_token_is_applied_once() {
+    let env = Env::new("token");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let cfg = env.config();
+    sync_once(&cfg).await.unwrap();
+    let sink = ccsync::sink::Sink::new(&cfg.clickhouse);
+    let mut row: ccsync::sink::UsageRow = sample_row();
+    row.machine_name = "m";
+    // The same batch twice (a retry after a lost acknowledgement) and once more with new content.
+    sink.insert_usage(&[row.clone()]).await.unwrap();
+    sink.insert_usage(&[row.clone()]).await.unwrap();
+    row.output_tokens = 7;
+    row.version = 99;
+    sink.insert_usage(&[row.clone()]).await.unwrap();
+    let raw: u64 = env
+        .client()
+        .query("SELECT count() FROM usage_events WHERE machine_name = 'm'")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(raw, 2, "the repeated batch must be dropped by its token");
+}
+
+fn sample_row() -> ccsync::sink::UsageRow<'static> {
+    ccsync::sink::UsageRow {
+        machine_name: "x",
+        message_id: "msg",
+        request_id: "req",
+        timestamp: 1_767_607_200_000,
+        session_id: "s",
+        project: "p",
+        cwd: "/c",
+        git_branch: "main",
+        claude_version: "2.1.0",
+        model: "claude-sonnet-4-5",
+        speed: "standard",
+        service_tier: "standard",
+        is_sidechain: false,
+        is_api_error: false,
+        agent_id: "",
+        input_tokens: 1,
+        output_tokens: 2,
+        cache_creation_input_tokens: 0,
+        cache_creation_5m_input_tokens: 0,
+        cache_creation_1h_input_tokens: 0,
+        cache_read_input_tokens: 0,
+        web_search_requests: 0,
+        cost_usd: 0.1,
+        reported_cost_usd: None,
+        cost_mode: "auto",
+        unknown_model: false,
+        source_file: "/f",
+        source_line: 1,
+        version: 5,
+        ingested_at: 0,
+        agent_version: "t",
+    }
+}
+
+#[tokio::test]
+async fn no_conversation_content_reaches_clickhouse() {
+    let env = Env::new("privacy");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1), line("m2", T2)]));
+    let mut user = user_line(T1, 10);
+    user = user.replace("xxxxxxxxxx", "private words never stored");
+    env.append("-p/s1.jsonl", user.as_bytes());
+    sync_once(&env.config()).await.unwrap();
+    let dump: Vec<String> = env
+        .client()
+        .query("SELECT toString(tuple(*)) FROM usage_events")
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(dump.len(), 2);
+    assert!(dump.iter().all(|r| !r.contains("private words")), "{dump:?}");
+}
+
+#[tokio::test]
+async fn unreachable_server_fails_without_moving_checkpoints() {
+    let env = Env::new("down");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccsync"))
+        .args(["--once", "--retries", "1"])
+        .env_clear()
+        .env("HOME", env.dir.path())
+        .env("CLICKHOUSE_URL", format!("http://127.0.0.1:{port}"))
+        .env("CLAUDE_CONFIG_DIR", env.claude_dir())
+        .env("CCSYNC_STATE_DIR", env.state_dir())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("CLICKHOUSE_URL"), "actionable message expected: {stderr}");
+    assert!(!env.state_dir().exists() || std::fs::read_dir(env.state_dir()).unwrap().next().is_none());
+}
+
+#[tokio::test]
+async fn wrong_password_fails_fast_and_never_prints_it() {
+    let env = Env::new("auth");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let s = server();
+    let started = std::time::Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccsync"))
+        .args(["--once", "-vv"])
+        .env_clear()
+        .env("HOME", env.dir.path())
+        .env("CLICKHOUSE_URL", &s.url)
+        .env("CLICKHOUSE_USER", &s.user)
+        .env("CLICKHOUSE_PASSWORD", "definitely-wrong-pw")
+        .env("CLAUDE_CONFIG_DIR", env.claude_dir())
+        .env("CCSYNC_STATE_DIR", env.state_dir())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(stderr.contains("516") && stderr.contains("CLICKHOUSE_PASSWORD"), "{stderr}");
+    assert!(!stderr.contains("retrying"), "auth errors must not be retried: {stderr}");
+    assert!(!stderr.contains("definitely-wrong-pw") && !stdout.contains("definitely-wrong-pw"));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[tokio::test]
+async fn cli_once_prints_a_summary() {
+    let env = Env::new("cli");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1), line("m1", T1), line("m2", T2)]));
+    let (status, stdout, stderr) = env.ccsync(&["--once"]);
+    assert!(status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("2 new (3 usage lines, 1 duplicates merged)"), "{stdout}");
+    assert!(stdout.contains("inserted  2 rows"), "{stdout}");
+    assert!(stdout.contains("duration"), "{stdout}");
+    let (status, stdout, _) = env.ccsync(&["sync", "--once", "--json"]);
+    assert!(status.success());
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["rows_inserted"], 0);
+    assert_eq!(v["status"], "ok");
+}
