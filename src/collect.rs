@@ -155,10 +155,18 @@ impl Collector {
         let mut reader = LineReader::new(f, offset, line_no, self.max_line);
         let mut parser = LineParser::new();
         let mut tail: VecDeque<TailKey> = VecDeque::new();
+        let mut at_end = false;
         loop {
             let line = match reader.next_line() {
                 Ok(Some(line)) => line,
-                Ok(None) => break,
+                Ok(None) if at_end => break,
+                Ok(None) => {
+                    at_end = true;
+                    match reader.take_final_line(is_complete_json) {
+                        Some(line) => line,
+                        None => break,
+                    }
+                }
                 Err(e) => return Err(Error::io(&file.path, e)),
             };
             self.stats.lines_read += 1;
@@ -169,11 +177,12 @@ impl Collector {
                 parser.parse(line.bytes)
             };
             match parsed {
-                Parsed::Entry(entry) => {
-                    let mut entry = *entry;
-                    pin_timestamp(&mut entry, prev_tail);
-                    remember(&mut tail, &entry);
-                    self.offer(index, file, entry, line_no, line_offset);
+                Parsed::Entries(entries) => {
+                    for mut entry in entries {
+                        pin_timestamp(&mut entry, prev_tail);
+                        remember(&mut tail, &entry);
+                        self.offer(index, file, entry, line_no, line_offset);
+                    }
                 }
                 Parsed::Ignored => {}
                 Parsed::Skipped(reason) => self.stats.skip(file, line_no, reason),
@@ -205,11 +214,8 @@ impl Collector {
         line_offset: u64,
     ) {
         self.stats.entries += 1;
-        if entry.message_id.is_none() {
-            // Not de-duplicated (as in ccusage), but a stable key makes re-reads idempotent.
-            let key =
-                xxhash_rust::xxh3::xxh3_64(format!("{}\0{line_offset}", file.source).as_bytes());
-            entry.request_id = Some(format!("line:{key:016x}").into());
+        if entry.session_id.is_empty() {
+            entry.session_id = file.session_id.clone();
         }
         let decision = self.dedup.offer(&entry, self.pending.len());
         let key = match &decision {
@@ -225,6 +231,9 @@ impl Collector {
         };
         if let Some(request_id) = key {
             entry.request_id = request_id;
+        }
+        if entry.request_id.is_none() {
+            entry.request_id = Some(synthetic_request_key(&entry, file, line_offset).into());
         }
         let tokens = price::TokenCounts {
             input: entry.usage.input,
@@ -257,6 +266,27 @@ impl Collector {
         match decision {
             Decision::Replace { index, .. } => self.pending[index] = pending,
             _ => self.pending.push(pending),
+        }
+    }
+}
+
+/// A last line without its newline is taken only if it is a whole JSON document.
+fn is_complete_json(bytes: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+}
+
+/// The row key for lines without requestId, chosen so that exactly the lines ccusage treats as
+/// one response share it (and re-reads of a line land on the same row).
+fn synthetic_request_key(entry: &Entry, file: &TranscriptFile, line_offset: u64) -> String {
+    match entry.message_id {
+        // Same message.id, session and timestamp: one response.
+        Some(_) => format!("~{}@{}", entry.session_id, entry.timestamp_ms),
+        // No message.id: every line counts on its own.
+        None => {
+            let line = xxhash_rust::xxh3::xxh3_64(
+                format!("{}\0{line_offset}\0{}", file.source, entry.model).as_bytes(),
+            );
+            format!("~line:{line:016x}")
         }
     }
 }

@@ -1,8 +1,10 @@
 //! ccusage's de-duplication, as a pure state machine over the entries of one run.
 //!
-//! Key: (message.id, requestId); when either of two colliding lines is a sidechain, message.id
-//! alone decides. On a collision the non-sidechain line wins, then the larger token total; ties
-//! keep the first seen. Lines without message.id are never de-duplicated.
+//! Key: (message.id, requestId), global. Within one session, message.id alone decides when
+//! either line is a sidechain. Lines without requestId collide only with the same message.id,
+//! session and timestamp; lines without message.id never. On a collision the non-sidechain line
+//! wins, then the larger token total; on a tie the first seen, unless only the later line has a
+//! `speed` field. (Verified against ccusage 20.0.24: docs/ccusage-compat.md.)
 //!
 //! The same ranking is the `ReplacingMergeTree` version column, so rows that meet again in
 //! ClickHouse (a later run, another copy of a transcript) resolve the same way.
@@ -50,6 +52,9 @@ pub enum Decision {
 
 #[derive(Debug)]
 struct Slot {
+    session: std::sync::Arc<str>,
+    timestamp_ms: i64,
+    has_speed: bool,
     /// requestId of the line currently kept: what later lines are compared with.
     line_request_id: Option<Box<str>>,
     /// requestId under which the kept row is (or will be) stored.
@@ -80,12 +85,19 @@ impl Deduper {
         let rank = Rank::of(entry);
         let slots = self.by_message.entry(message_id.into()).or_default();
         let found = slots.iter_mut().find(|s| {
-            s.sidechain
-                || entry.is_sidechain
-                || s.line_request_id.as_deref() == entry.request_id.as_deref()
+            let same_session = s.session == entry.session_id;
+            match (s.line_request_id.as_deref(), entry.request_id.as_deref()) {
+                _ if (s.sidechain || entry.is_sidechain) && same_session => true,
+                (Some(a), Some(b)) => a == b,
+                (None, None) => same_session && s.timestamp_ms == entry.timestamp_ms,
+                _ => false,
+            }
         });
         let Some(slot) = found else {
             slots.push(Slot {
+                session: entry.session_id.clone(),
+                timestamp_ms: entry.timestamp_ms,
+                has_speed: entry.has_speed,
                 line_request_id: entry.request_id.clone(),
                 request_id: entry.request_id.clone(),
                 sidechain: entry.is_sidechain,
@@ -95,10 +107,13 @@ impl Deduper {
             });
             return Decision::New;
         };
-        if rank <= slot.rank {
+        let wins = rank > slot.rank || (rank == slot.rank && entry.has_speed && !slot.has_speed);
+        if !wins {
             return Decision::Drop;
         }
         slot.rank = rank;
+        slot.has_speed = entry.has_speed;
+        slot.timestamp_ms = entry.timestamp_ms;
         slot.sidechain = entry.is_sidechain;
         slot.line_request_id = entry.request_id.clone();
         match slot.pending {
@@ -141,11 +156,12 @@ mod tests {
 
     fn entry(msg: Option<&str>, req: Option<&str>, sidechain: bool, output: u64) -> Entry {
         Entry {
+            has_speed: false,
             timestamp_ms: 0,
             message_id: msg.map(Into::into),
             request_id: req.map(Into::into),
             model: "m".into(),
-            session_id: "".into(),
+            session_id: "s1".into(),
             cwd: "".into(),
             claude_version: "".into(),
             git_branch: "".into(),
@@ -216,6 +232,54 @@ mod tests {
             d.offer(&entry(Some("m1"), Some("r3"), true, 500), 1),
             Decision::Drop
         );
+    }
+
+    #[test]
+    fn sidechain_rule_applies_within_a_session_only() {
+        let mut d = Deduper::new();
+        let mut other = entry(Some("m1"), Some("r2"), false, 1);
+        other.session_id = "s2".into();
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r1"), true, 9), 0),
+            Decision::New
+        );
+        assert_eq!(d.offer(&other, 1), Decision::New);
+    }
+
+    #[test]
+    fn lines_without_request_id_need_the_same_session_and_timestamp() {
+        let mut d = Deduper::new();
+        assert_eq!(
+            d.offer(&entry(Some("m1"), None, false, 1), 0),
+            Decision::New
+        );
+        assert_eq!(
+            d.offer(&entry(Some("m1"), None, false, 1), 1),
+            Decision::Drop
+        );
+        let mut later = entry(Some("m1"), None, false, 1);
+        later.timestamp_ms = 300_000;
+        assert_eq!(d.offer(&later, 1), Decision::New);
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r"), false, 1), 2),
+            Decision::New
+        );
+    }
+
+    #[test]
+    fn a_tie_goes_to_the_line_with_a_speed_field() {
+        let mut d = Deduper::new();
+        assert_eq!(
+            d.offer(&entry(Some("m1"), Some("r"), false, 5), 0),
+            Decision::New
+        );
+        let mut with_speed = entry(Some("m1"), Some("r"), false, 5);
+        with_speed.has_speed = true;
+        assert!(matches!(
+            d.offer(&with_speed, 1),
+            Decision::Replace { index: 0, .. }
+        ));
+        assert_eq!(d.offer(&with_speed, 1), Decision::Drop);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Finds transcript files: `projects/<project>/<session>.jsonl` and
 //! `projects/<project>/<session>/subagents/agent-<id>.jsonl` under every configured root.
 
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,27 +41,19 @@ pub fn projects_dir(dir: &Path) -> Option<PathBuf> {
     (dir.file_name().is_some_and(|n| n == "projects") && dir.is_dir()).then(|| dir.to_path_buf())
 }
 
-/// Project and session of a file, from its path relative to `projects/`.
-/// Returns None for paths that are not transcripts.
+/// Project and session of a file, from its path relative to `projects/`: every `*.jsonl` at any
+/// depth counts (as in ccusage). The project is the top folder (empty for a file directly in
+/// `projects/`); the session is the file stem, or the `<session>` folder of `subagents/` files.
 pub fn classify(rel: &Path) -> Option<(String, String)> {
-    if rel.extension().is_none_or(|e| e != "jsonl") {
-        return None;
-    }
+    let name = rel.file_name()?.to_str()?;
+    let stem = name.strip_suffix(".jsonl").filter(|s| !s.is_empty())?;
     let parts: Vec<&str> = rel.iter().map(|p| p.to_str()).collect::<Option<_>>()?;
-    match parts.as_slice() {
-        [project, file] => Some((project.to_string(), stem(file).to_string())),
-        [project, session, "subagents", _file] => Some((project.to_string(), session.to_string())),
-        // Deeper layouts (future Claude Code versions): project is the top folder, session the
-        // folder that holds the file.
-        [project, .., session, _file] if parts.len() > 2 => {
-            Some((project.to_string(), session.to_string()))
-        }
-        _ => None,
-    }
-}
-
-fn stem(file: &str) -> &str {
-    file.strip_suffix(".jsonl").unwrap_or(file)
+    let project = if parts.len() > 1 { parts[0] } else { "" };
+    let session = match parts.as_slice() {
+        [.., session, "subagents", _] if parts.len() > 3 => session,
+        _ => stem,
+    };
+    Some((project.to_string(), session.to_string()))
 }
 
 /// Walks all roots. Files reachable twice (two roots, symlinks) are listed once.
@@ -78,8 +71,13 @@ pub fn discover(claude_dirs: &[PathBuf]) -> Discovery {
         walk(&projects, &projects, &mut out, &mut seen);
         out.projects_dirs.push(projects);
     }
-    // A stable order makes runs reproducible and dedup ties deterministic.
-    out.files.sort_by(|a, b| a.path.cmp(&b.path));
+    // ccusage processes files in bytewise path order; ties in de-duplication depend on it.
+    out.files.sort_by(|a, b| {
+        a.path
+            .as_os_str()
+            .as_bytes()
+            .cmp(b.path.as_os_str().as_bytes())
+    });
     out
 }
 
@@ -98,8 +96,9 @@ fn walk(
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        // Follow symlinks like a shell glob would; `seen` breaks cycles and duplicates.
-        let Ok(meta) = std::fs::metadata(&path) else {
+        // Links inside projects/ are not followed (as in ccusage); the roots themselves may be
+        // links. `seen` keeps a file reachable through two roots from counting twice.
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
             continue;
         };
         if !seen.insert((meta.dev(), meta.ino())) {
@@ -151,7 +150,15 @@ mod tests {
             Some(("-home-me-app".into(), "abc".into()))
         );
         assert_eq!(classify(Path::new("-home-me-app/abc.json")), None);
-        assert_eq!(classify(Path::new("top.jsonl")), None);
+        assert_eq!(classify(Path::new("-home-me-app/abc.JSONL")), None);
+        assert_eq!(
+            classify(Path::new("top.jsonl")),
+            Some(("".into(), "top".into()))
+        );
+        assert_eq!(
+            classify(Path::new("-p/d1/d2/deep.jsonl")),
+            Some(("-p".into(), "deep".into()))
+        );
     }
 
     #[test]

@@ -48,6 +48,8 @@ pub struct Entry {
     pub speed: Arc<str>,
     pub is_sidechain: bool,
     pub is_api_error: bool,
+    /// The line had a `usage.speed` field (ccusage prefers such a line on a tie).
+    pub has_speed: bool,
     pub usage: Usage,
     pub reported_cost_usd: Option<f64>,
 }
@@ -65,7 +67,7 @@ pub enum SkipReason {
     InvalidUtf8,
     InvalidJson,
     /// Valid JSON whose usage fields have the wrong type or range (e.g. negative tokens).
-    InvalidUsage,
+    InvalidFields,
     MissingTimestamp,
     InvalidTimestamp,
     /// Longer than the memory bound even after dropping long strings.
@@ -76,7 +78,7 @@ impl SkipReason {
     pub const ALL: [SkipReason; 6] = [
         SkipReason::InvalidUtf8,
         SkipReason::InvalidJson,
-        SkipReason::InvalidUsage,
+        SkipReason::InvalidFields,
         SkipReason::MissingTimestamp,
         SkipReason::InvalidTimestamp,
         SkipReason::TooLarge,
@@ -86,7 +88,7 @@ impl SkipReason {
         match self {
             SkipReason::InvalidUtf8 => "invalid_utf8",
             SkipReason::InvalidJson => "invalid_json",
-            SkipReason::InvalidUsage => "invalid_fields",
+            SkipReason::InvalidFields => "invalid_fields",
             SkipReason::MissingTimestamp => "missing_timestamp",
             SkipReason::InvalidTimestamp => "invalid_timestamp",
             SkipReason::TooLarge => "too_large",
@@ -97,7 +99,7 @@ impl SkipReason {
         match self {
             SkipReason::InvalidUtf8 => "not valid UTF-8",
             SkipReason::InvalidJson => "not a JSON object",
-            SkipReason::InvalidUsage => {
+            SkipReason::InvalidFields => {
                 "fields of the wrong type or out of range (e.g. negative tokens)"
             }
             SkipReason::MissingTimestamp => "usage without a timestamp",
@@ -109,7 +111,8 @@ impl SkipReason {
 
 #[derive(Debug, PartialEq)]
 pub enum Parsed {
-    Entry(Box<Entry>),
+    /// Usually one; advisor iterations add more.
+    Entries(Vec<Entry>),
     Ignored,
     Skipped(SkipReason),
 }
@@ -138,6 +141,30 @@ struct RawLine<'a> {
     cost_usd: Option<f64>,
     #[serde(borrow)]
     message: Option<RawMessage<'a>>,
+    /// Claude Code 2.1 progress lines carry a subagent's response here.
+    #[serde(borrow)]
+    data: Option<RawData<'a>>,
+}
+
+#[derive(Deserialize)]
+struct RawData<'a> {
+    #[serde(borrow)]
+    message: Option<RawNested<'a>>,
+}
+
+/// The response nested in a progress line: `data.message`.
+#[derive(Deserialize)]
+struct RawNested<'a> {
+    #[serde(borrow)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, rename = "requestId")]
+    request_id: Option<Cow<'a, str>>,
+    #[serde(rename = "isSidechain")]
+    is_sidechain: Option<bool>,
+    #[serde(rename = "costUSD")]
+    cost_usd: Option<f64>,
+    #[serde(borrow)]
+    message: Option<RawMessage<'a>>,
 }
 
 #[derive(Deserialize)]
@@ -160,8 +187,30 @@ struct RawUsage<'a> {
     server_tool_use: Option<RawServerToolUse>,
     #[serde(borrow)]
     service_tier: Option<Cow<'a, str>>,
+    speed: Option<Speed>,
+    #[serde(borrow, default)]
+    iterations: Option<Vec<RawIteration<'a>>>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[serde(rename_all = "lowercase")]
+enum Speed {
+    Standard,
+    Fast,
+}
+
+/// Advisor calls made inside one response are billed as responses of their own.
+#[derive(Deserialize)]
+struct RawIteration<'a> {
+    #[serde(borrow, rename = "type")]
+    kind: Option<Cow<'a, str>>,
     #[serde(borrow)]
-    speed: Option<Cow<'a, str>>,
+    model: Option<Cow<'a, str>>,
+    input_tokens: Option<u64>,
+    output_tokens: Option<u64>,
+    cache_creation_input_tokens: Option<u64>,
+    cache_read_input_tokens: Option<u64>,
+    cache_creation: Option<RawCacheCreation>,
 }
 
 #[derive(Deserialize)]
@@ -182,7 +231,64 @@ pub struct LineParser {
     interned: std::collections::HashMap<Box<str>, Arc<str>>,
 }
 
-const USAGE_KEY: &[u8] = b"\"usage\"";
+/// ccusage only looks at lines containing exactly these bytes; so do we.
+const USAGE_KEY: &[u8] = b"\"usage\":{";
+
+/// Keys whose literal `null` anywhere in a line makes ccusage reject the whole line. We follow it
+/// so totals match; such lines are counted as `invalid_fields`.
+const NULL_REJECTING_KEYS: [&[u8]; 11] = [
+    b"id",
+    b"cwd",
+    b"model",
+    b"speed",
+    b"costUSD",
+    b"version",
+    b"sessionId",
+    b"requestId",
+    b"isApiErrorMessage",
+    b"cache_read_input_tokens",
+    b"cache_creation_input_tokens",
+];
+
+fn has_rejected_null(line: &[u8]) -> bool {
+    memmem::find_iter(line, b"\":null").any(|at| {
+        NULL_REJECTING_KEYS.iter().any(|key| {
+            at > key.len() && line[..at].ends_with(key) && line[at - key.len() - 1] == b'"'
+        })
+    })
+}
+
+/// `version` must look like `1.2.3...` when present (ccusage's schema).
+fn plausible_version(v: &str) -> bool {
+    let b = v.as_bytes();
+    let digits = |from: usize| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_digit())
+            .count()
+    };
+    let major = digits(0);
+    if major == 0 || b.get(major) != Some(&b'.') {
+        return false;
+    }
+    let minor = digits(major + 1);
+    minor > 0 && b.get(major + 1 + minor) == Some(&b'.') && digits(major + 2 + minor) > 0
+}
+
+fn cache_split(total: u64, split: Option<&RawCacheCreation>) -> (u64, u64, u64) {
+    match split {
+        // With the split present, it is what counts (and what is billed).
+        Some(c) => {
+            let (m5, h1) = (
+                c.ephemeral_5m_input_tokens.unwrap_or(0),
+                c.ephemeral_1h_input_tokens.unwrap_or(0),
+            );
+            (m5.saturating_add(h1), m5, h1)
+        }
+        // Before the 5m/1h split existed, every cache write was a 5-minute one.
+        None => (total, total, 0),
+    }
+}
 
 impl LineParser {
     pub fn new() -> Self {
@@ -219,37 +325,61 @@ impl LineParser {
         }
         let raw: RawLine = match serde_json::from_slice(trimmed) {
             Ok(raw) => raw,
-            Err(e) if e.is_data() => return Parsed::Skipped(SkipReason::InvalidUsage),
+            Err(e) if e.is_data() => return Parsed::Skipped(SkipReason::InvalidFields),
             Err(_) => return Parsed::Skipped(SkipReason::InvalidJson),
         };
-        let Some(message) = raw.message else {
-            return Parsed::Ignored;
+        // The response: top-level, else nested in a progress line.
+        let top = raw.message.filter(|m| m.usage.is_some());
+        let (message, timestamp, request_id, is_sidechain, cost_usd) = match top {
+            Some(m) => (
+                m,
+                raw.timestamp,
+                raw.request_id,
+                raw.is_sidechain,
+                raw.cost_usd,
+            ),
+            None => match raw.data.and_then(|d| d.message) {
+                Some(n) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => (
+                    n.message.expect("checked"),
+                    n.timestamp,
+                    n.request_id,
+                    n.is_sidechain,
+                    n.cost_usd,
+                ),
+                _ => return Parsed::Ignored,
+            },
         };
-        let Some(usage) = message.usage else {
-            return Parsed::Ignored;
-        };
+        let usage = message.usage.expect("checked");
         let (Some(input), Some(output)) = (usage.input_tokens, usage.output_tokens) else {
-            return Parsed::Skipped(SkipReason::InvalidUsage);
+            return Parsed::Skipped(SkipReason::InvalidFields);
         };
-        let Some(timestamp) = raw.timestamp else {
+        let Some(timestamp) = timestamp else {
             return Parsed::Skipped(SkipReason::MissingTimestamp);
         };
         let Some(timestamp_ms) = parse_timestamp_ms(&timestamp) else {
             return Parsed::Skipped(SkipReason::InvalidTimestamp);
         };
-        let cache_creation = usage.cache_creation_input_tokens.unwrap_or(0);
-        // Before the 5m/1h split existed, every cache write was a 5-minute one.
-        let (cache_creation_5m, cache_creation_1h) = match &usage.cache_creation {
-            Some(split) => (
-                split.ephemeral_5m_input_tokens.unwrap_or(0),
-                split.ephemeral_1h_input_tokens.unwrap_or(0),
-            ),
-            None => (cache_creation, 0),
-        };
+        let empty = |v: &Option<Cow<str>>| v.as_deref() == Some("");
+        if empty(&request_id)
+            || empty(&message.id)
+            || empty(&message.model)
+            || empty(&raw.session_id)
+            || raw
+                .version
+                .as_deref()
+                .is_some_and(|v| !plausible_version(v))
+            || has_rejected_null(trimmed)
+        {
+            return Parsed::Skipped(SkipReason::InvalidFields);
+        }
+        let (cache_creation, cache_creation_5m, cache_creation_1h) = cache_split(
+            usage.cache_creation_input_tokens.unwrap_or(0),
+            usage.cache_creation.as_ref(),
+        );
         let entry = Entry {
             timestamp_ms,
-            message_id: message.id.map(|s| s.into()),
-            request_id: raw.request_id.map(|s| s.into()),
+            message_id: message.id.as_deref().map(Into::into),
+            request_id: request_id.map(|s| s.into()),
             model: self.intern(message.model.as_deref()),
             session_id: self.intern(raw.session_id.as_deref()),
             cwd: self.intern(raw.cwd.as_deref()),
@@ -257,9 +387,14 @@ impl LineParser {
             git_branch: self.intern(raw.git_branch.as_deref()),
             agent_id: self.intern(raw.agent_id.as_deref()),
             service_tier: self.intern(usage.service_tier.as_deref()),
-            speed: self.intern(usage.speed.as_deref()),
-            is_sidechain: raw.is_sidechain.unwrap_or(false),
+            speed: Arc::from(match usage.speed {
+                Some(Speed::Fast) => "fast",
+                Some(Speed::Standard) => "standard",
+                None => "",
+            }),
+            is_sidechain: is_sidechain.unwrap_or(false),
             is_api_error: raw.is_api_error.unwrap_or(false),
+            has_speed: usage.speed.is_some(),
             usage: Usage {
                 input,
                 output,
@@ -272,41 +407,84 @@ impl LineParser {
                     .and_then(|s| s.web_search_requests)
                     .unwrap_or(0),
             },
-            reported_cost_usd: raw.cost_usd.filter(|c| c.is_finite()),
+            reported_cost_usd: cost_usd.filter(|c| c.is_finite()),
         };
-        Parsed::Entry(Box::new(entry))
+        let mut entries = Vec::with_capacity(1);
+        for (i, it) in usage.iterations.iter().flatten().enumerate() {
+            let model = it.model.as_deref().unwrap_or("");
+            if it.kind.as_deref() != Some("advisor_message") || model.is_empty() {
+                continue;
+            }
+            let (cache_creation, cache_creation_5m, cache_creation_1h) = cache_split(
+                it.cache_creation_input_tokens.unwrap_or(0),
+                it.cache_creation.as_ref(),
+            );
+            entries.push(Entry {
+                message_id: message
+                    .id
+                    .as_deref()
+                    .map(|m| format!("{m}:advisor:{i}").into()),
+                model: self.intern(Some(model)),
+                usage: Usage {
+                    input: it.input_tokens.unwrap_or(0),
+                    output: it.output_tokens.unwrap_or(0),
+                    cache_creation,
+                    cache_creation_5m,
+                    cache_creation_1h,
+                    cache_read: it.cache_read_input_tokens.unwrap_or(0),
+                    web_search_requests: 0,
+                },
+                reported_cost_usd: None,
+                ..entry.clone()
+            });
+        }
+        entries.insert(0, entry);
+        Parsed::Entries(entries)
     }
 }
 
-/// Parses RFC 3339 timestamps to Unix milliseconds. The common `YYYY-MM-DDTHH:MM:SS.sssZ` shape
-/// takes a fast path; anything else goes through the `time` crate.
+/// Parses the timestamps Claude Code writes to Unix milliseconds, as strictly as ccusage:
+/// `YYYY-MM-DDTHH:MM:SS`, an optional 3-digit fraction, then `Z` or `±HH:MM`.
 pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
-    fast_timestamp_ms(s.as_bytes()).or_else(|| {
-        let t =
-            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
-        i64::try_from(t.unix_timestamp_nanos() / 1_000_000).ok()
-    })
-}
-
-fn fast_timestamp_ms(b: &[u8]) -> Option<i64> {
-    if b.len() != 24 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[13] != b':' {
-        return None;
-    }
-    if b[16] != b':' || b[19] != b'.' || b[23] != b'Z' {
+    let b = s.as_bytes();
+    if b.len() < 20
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || b[10] != b'T'
+        || b[13] != b':'
+        || b[16] != b':'
+    {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        b[r].iter().try_fold(0i64, |acc, &c| {
+        b.get(r)?.iter().try_fold(0i64, |acc, &c| {
             c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
         })
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, s, ms) = (num(11..13)?, num(14..16)?, num(17..19)?, num(20..23)?);
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || s > 59 {
+    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    let (ms, zone) = match b[19] {
+        b'.' => (num(20..23)?, 23),
+        _ => (0, 19),
+    };
+    let offset_min = match &b[zone..] {
+        b"Z" => 0,
+        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
+            let (oh, om) = (num(zone + 1..zone + 3)?, num(zone + 4..zone + 6)?);
+            if oh > 23 || om > 59 {
+                return None;
+            }
+            let m = oh * 60 + om;
+            if *sign == b'+' { m } else { -m }
+        }
+        _ => return None,
+    };
+    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59
+    {
         return None;
     }
     let days = days_from_civil(y, mo, d);
-    Some(((days * 24 + h) * 60 + mi) * 60_000 + s * 1000 + ms)
+    Some(((days * 24 + h) * 60 + mi - offset_min) * 60_000 + sec * 1000 + ms)
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
@@ -337,7 +515,7 @@ mod tests {
 
     fn entry(line: &str) -> Entry {
         match LineParser::new().parse(line.as_bytes()) {
-            Parsed::Entry(e) => *e,
+            Parsed::Entries(mut e) => e.remove(0),
             other => panic!("expected an entry, got {other:?}"),
         }
     }
@@ -414,7 +592,7 @@ mod tests {
         );
         assert_eq!(
             skip(&mut p, br#"{"timestamp":"2026-01-01T00:00:00.000Z","message":{"usage":{"input_tokens":-1,"output_tokens":1}}}"#),
-            SkipReason::InvalidUsage
+            SkipReason::InvalidFields
         );
         assert_eq!(
             skip(
@@ -444,7 +622,24 @@ mod tests {
             parse_timestamp_ms("2024-02-29T23:59:59Z"),
             Some(1_709_251_199_000)
         );
+        assert_eq!(
+            parse_timestamp_ms("2024-02-29T21:59:59.999-02:00"),
+            Some(1_709_251_199_999)
+        );
         assert_eq!(parse_timestamp_ms("2023-02-29T00:00:00.000Z"), None);
         assert_eq!(parse_timestamp_ms("2024-13-01T00:00:00.000Z"), None);
+        // ccusage rejects these; so do we.
+        for bad in [
+            "2024-01-01T00:00:00.1Z",
+            "2024-01-01T00:00:00.123456Z",
+            "2024-01-01T00:00:00",
+            "2024-01-01T00:00:00.000z",
+            "2024-01-01T00:00:00+0200",
+            "2024-01-01 00:00:00Z",
+            "2024-01-01T00:00:60Z",
+            " 2024-01-01T00:00:00Z",
+        ] {
+            assert_eq!(parse_timestamp_ms(bad), None, "{bad}");
+        }
     }
 }

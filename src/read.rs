@@ -100,6 +100,28 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// At end of file, consumes bytes after the last newline as a final line if `complete` says
+    /// they are one (Claude Code writes whole lines, so a last line that is a complete JSON
+    /// document is finished even without its newline; a prefix of one never is).
+    pub fn take_final_line(&mut self, complete: impl Fn(&[u8]) -> bool) -> Option<Line<'_>> {
+        if !self.eof || self.start == self.end || !complete(&self.buf[self.start..self.end]) {
+            return None;
+        }
+        let (start, end) = (self.start, self.end);
+        let offset = self.offset;
+        self.offset += (end - start) as u64;
+        self.start = end;
+        self.scanned = end;
+        self.line_no += 1;
+        Some(Line {
+            bytes: trim_cr(&self.buf[start..end]),
+            offset,
+            line_no: self.line_no,
+            skeleton: false,
+            too_large: false,
+        })
+    }
+
     /// Makes room and reads one chunk; sets `eof` when the file has no more bytes.
     fn fill(&mut self) -> io::Result<()> {
         if self.start > 0 && self.end == self.buf.len() {
@@ -320,6 +342,18 @@ mod tests {
         assert_eq!(got[0].0, "{\"a\":1}");
         assert_eq!(got[1], ("{\"b\":2}".into(), 9, false));
         assert_eq!(offset, 17);
+    }
+
+    #[test]
+    fn a_complete_final_line_without_newline_can_be_taken() {
+        let mut r = LineReader::new(&b"{\"a\":1}\n{\"b\":2}"[..], 0, 0, 1 << 20);
+        assert!(r.next_line().unwrap().is_some());
+        assert!(r.next_line().unwrap().is_none());
+        assert!(r.take_final_line(|_| false).is_none());
+        assert_eq!(r.offset(), 8);
+        let l = r.take_final_line(|b| b.ends_with(b"}")).unwrap();
+        assert_eq!((l.bytes, l.offset, l.line_no), (&b"{\"b\":2}"[..], 8, 2));
+        assert_eq!(r.offset(), 15);
     }
 
     #[test]

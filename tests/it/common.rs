@@ -59,7 +59,14 @@ fn start_chdb_server() -> Server {
     let script = repo().join("scripts/chdb_server.py");
     let mut child = Command::new(python())
         .arg(&script)
-        .args(["--host", "127.0.0.1", "--port", "0", "--password", "test-secret"])
+        .args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--password",
+            "test-secret",
+        ])
         .arg("--data-dir")
         .arg(&data)
         .arg("--parent-pid")
@@ -86,7 +93,9 @@ fn start_chdb_server() -> Server {
         other => {
             let _ = child.kill();
             let status = child.wait().ok();
-            panic!("the test ClickHouse engine did not start ({other:?}, exit {status:?}).\n{HOW_TO_FIX}")
+            panic!(
+                "the test ClickHouse engine did not start ({other:?}, exit {status:?}).\n{HOW_TO_FIX}"
+            )
         }
     }
 }
@@ -287,9 +296,21 @@ impl Line {
         self.model = m.into();
         self
     }
-    pub fn tokens(mut self, input: u64, output: u64, cache_5m: u64, cache_1h: u64, read: u64) -> Self {
-        (self.input, self.output, self.cache_5m, self.cache_1h, self.cache_read) =
-            (input, output, cache_5m, cache_1h, read);
+    pub fn tokens(
+        mut self,
+        input: u64,
+        output: u64,
+        cache_5m: u64,
+        cache_1h: u64,
+        read: u64,
+    ) -> Self {
+        (
+            self.input,
+            self.output,
+            self.cache_5m,
+            self.cache_1h,
+            self.cache_read,
+        ) = (input, output, cache_5m, cache_1h, read);
         self
     }
     pub fn req(mut self, r: Option<&str>) -> Self {

@@ -40,7 +40,10 @@ async fn appended_lines_add_only_new_messages_and_partial_lines_wait() {
     env.append("-p/s1.jsonl", m3_head.as_bytes());
     let report = sync_once(&env.config()).await.unwrap();
     assert_eq!(report.rows_inserted, 1, "only m2 is complete");
-    assert_eq!(report.stats.lines_skipped, 0, "a partial line is not malformed");
+    assert_eq!(
+        report.stats.lines_skipped, 0,
+        "a partial line is not malformed"
+    );
     assert_eq!(count_final(&env).await, 2);
 
     env.append("-p/s1.jsonl", m3_rest.as_bytes());
@@ -98,7 +101,11 @@ async fn truncated_and_replaced_files_are_reread_safely() {
     env.write("-p/s1.jsonl", &lines(&[line("m9", T2)]));
     let report = sync_once(&env.config()).await.unwrap();
     assert_eq!(report.stats.files_reread, 1);
-    assert!(report.warnings.iter().any(|w| w.contains("re-reading")), "{:?}", report.warnings);
+    assert!(
+        report.warnings.iter().any(|w| w.contains("re-reading")),
+        "{:?}",
+        report.warnings
+    );
     // History stays; the new message is added.
     assert_eq!(count_final(&env).await, 3);
     // Same length, different content: detected by the head fingerprint.
@@ -125,15 +132,24 @@ async fn two_machines_keep_separate_totals() {
     // Machine b has its own message and, by coincidence, the same transcript as a.
     write(
         &b_dir,
-        lines(&[line("m1", T1).tokens(1, 2, 0, 0, 0), line("m2", T2).tokens(3, 4, 0, 0, 0)]),
+        lines(&[
+            line("m1", T1).tokens(1, 2, 0, 0, 0),
+            line("m2", T2).tokens(3, 4, 0, 0, 0),
+        ]),
     );
-    let (cfg_a, cfg_b) = (env.config_for("alpha", &a_dir), env.config_for("beta", &b_dir));
+    let (cfg_a, cfg_b) = (
+        env.config_for("alpha", &a_dir),
+        env.config_for("beta", &b_dir),
+    );
     let (a, b) = tokio::join!(sync_once(&cfg_a), sync_once(&cfg_b));
     a.unwrap();
     b.unwrap();
     let a = day_totals(&env, "alpha").await;
     let b = day_totals(&env, "beta").await;
-    assert_eq!(a.iter().map(|d| (d.input, d.output)).collect::<Vec<_>>(), vec![(1, 2)]);
+    assert_eq!(
+        a.iter().map(|d| (d.input, d.output)).collect::<Vec<_>>(),
+        vec![(1, 2)]
+    );
     assert_eq!(
         b.iter().map(|d| (d.input, d.output)).collect::<Vec<_>>(),
         vec![(1, 2), (3, 4)]
@@ -157,7 +173,11 @@ async fn malformed_lines_are_counted_and_every_valid_line_kept() {
     assert_eq!(report.stats.lines_skipped, 3);
     assert_eq!(report.stats.skipped_by_reason.get("invalid_json"), Some(&2));
     assert_eq!(report.stats.skipped_by_reason.get("invalid_utf8"), Some(&1));
-    assert!(report.stats.skipped_examples[0].contains("s1.jsonl:2"), "{:?}", report.stats.skipped_examples);
+    assert!(
+        report.stats.skipped_examples[0].contains("s1.jsonl:2"),
+        "{:?}",
+        report.stats.skipped_examples
+    );
     #[derive(Debug, PartialEq, clickhouse::Row, serde::Deserialize)]
     struct Skipped {
         lines_skipped: u64,
@@ -274,7 +294,10 @@ async fn no_conversation_content_reaches_clickhouse() {
         .await
         .unwrap();
     assert_eq!(dump.len(), 2);
-    assert!(dump.iter().all(|r| !r.contains("private words")), "{dump:?}");
+    assert!(
+        dump.iter().all(|r| !r.contains("private words")),
+        "{dump:?}"
+    );
 }
 
 #[tokio::test]
@@ -282,7 +305,11 @@ async fn unreachable_server_fails_without_moving_checkpoints() {
     let env = Env::new("down");
     env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
     // A port nobody listens on.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccsync"))
         .args(["--once", "--retries", "1"])
         .env_clear()
@@ -294,8 +321,13 @@ async fn unreachable_server_fails_without_moving_checkpoints() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
-    assert!(stderr.contains("CLICKHOUSE_URL"), "actionable message expected: {stderr}");
-    assert!(!env.state_dir().exists() || std::fs::read_dir(env.state_dir()).unwrap().next().is_none());
+    assert!(
+        stderr.contains("CLICKHOUSE_URL"),
+        "actionable message expected: {stderr}"
+    );
+    assert!(
+        !env.state_dir().exists() || std::fs::read_dir(env.state_dir()).unwrap().next().is_none()
+    );
 }
 
 #[tokio::test]
@@ -318,8 +350,14 @@ async fn wrong_password_fails_fast_and_never_prints_it() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success());
-    assert!(stderr.contains("516") && stderr.contains("CLICKHOUSE_PASSWORD"), "{stderr}");
-    assert!(!stderr.contains("retrying"), "auth errors must not be retried: {stderr}");
+    assert!(
+        stderr.contains("516") && stderr.contains("CLICKHOUSE_PASSWORD"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("retrying"),
+        "auth errors must not be retried: {stderr}"
+    );
     assert!(!stderr.contains("definitely-wrong-pw") && !stdout.contains("definitely-wrong-pw"));
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
 }
@@ -327,10 +365,16 @@ async fn wrong_password_fails_fast_and_never_prints_it() {
 #[tokio::test]
 async fn cli_once_prints_a_summary() {
     let env = Env::new("cli");
-    env.write("-p/s1.jsonl", &lines(&[line("m1", T1), line("m1", T1), line("m2", T2)]));
+    env.write(
+        "-p/s1.jsonl",
+        &lines(&[line("m1", T1), line("m1", T1), line("m2", T2)]),
+    );
     let (status, stdout, stderr) = env.ccsync(&["--once"]);
     assert!(status.success(), "{stdout}\n{stderr}");
-    assert!(stdout.contains("2 new (3 usage lines, 1 duplicates merged)"), "{stdout}");
+    assert!(
+        stdout.contains("2 new (3 usage lines, 1 duplicates merged)"),
+        "{stdout}"
+    );
     assert!(stdout.contains("inserted  2 rows"), "{stdout}");
     assert!(stdout.contains("duration"), "{stdout}");
     let (status, stdout, _) = env.ccsync(&["sync", "--once", "--json"]);
