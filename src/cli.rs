@@ -105,6 +105,27 @@ pub enum Command {
     Schema(SchemaCommand),
     /// Parse local transcripts and print per-UTC-day totals (like `ccusage daily`); no server.
     Scan(ScanArgs),
+    /// Write synthetic Claude Code transcripts (for demos, tests and benchmarks).
+    Generate(GenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Directory to create; transcripts go to DIR/projects/. Use it as CLAUDE_CONFIG_DIR.
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    #[arg(long, default_value_t = 20)]
+    pub sessions: usize,
+    #[arg(long, default_value_t = 40)]
+    pub responses: usize,
+    /// Average tool-result size in bytes (most of a real transcript's bytes).
+    #[arg(long, default_value_t = 4000)]
+    pub tool_result_bytes: usize,
+    /// Insert a malformed line every N lines (0: none).
+    #[arg(long, default_value_t = 0)]
+    pub malformed_every: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 #[derive(Debug, Args, Default)]
@@ -272,6 +293,23 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
                 } else {
                     format!(" (applied {:?})", report.applied)
                 }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Generate(args) => {
+            let opts = crate::generate::GenOptions {
+                sessions: args.sessions,
+                responses_per_session: args.responses,
+                tool_result_bytes: args.tool_result_bytes,
+                malformed_every: args.malformed_every,
+                seed: args.seed,
+                ..Default::default()
+            };
+            let (files, bytes) = crate::generate::generate(&args.out, &opts)?;
+            println!(
+                "wrote {files} transcript files ({}) under {}",
+                fmt_bytes(bytes),
+                args.out.join("projects").display()
             );
             Ok(ExitCode::SUCCESS)
         }

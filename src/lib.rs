@@ -9,6 +9,7 @@ pub mod config;
 pub mod dedup;
 pub mod discover;
 pub mod error;
+pub mod generate;
 pub mod parse;
 pub mod price;
 pub mod read;

@@ -397,7 +397,11 @@ async fn scan_and_database_match_ccusage_on_a_generated_tree() {
     let dir = generated_tree(env.dir.path(), 42);
     let theirs = ccusage_daily(&[&dir], "auto");
     assert!(theirs.len() > 20);
-    assert_same(&scan_daily(std::slice::from_ref(&dir), CostMode::Auto), &theirs, "scan");
+    assert_same(
+        &scan_daily(std::slice::from_ref(&dir), CostMode::Auto),
+        &theirs,
+        "scan",
+    );
     let mut cfg = env.config();
     cfg.claude_dirs = vec![dir];
     // Small batches: de-duplication must also hold across inserts.

@@ -1,0 +1,23 @@
+#!/bin/bash
+# First start of the docker-compose ClickHouse: the ccsync schema (from schema/, the same files the
+# agent embeds) and two least-privilege users: the agent (insert + what sync reads) and a reader.
+set -euo pipefail
+DB="${CCSYNC_DATABASE:-ccsync}"
+client() { clickhouse client --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_PASSWORD" "$@"; }
+
+client --query "CREATE DATABASE IF NOT EXISTS \`$DB\`"
+for f in /ccsync/schema/*.sql; do
+  client --database "$DB" --multiquery <"$f"
+done
+client --database "$DB" --query "INSERT INTO schema_migrations (version, name, checksum, agent_version)
+  SELECT toUInt32(splitByChar('_', name)[1]), name, 0, 'initdb'
+  FROM (SELECT arrayJoin(['001_usage_events.sql', '002_sync_runs.sql']) AS name)"
+
+client --multiquery <<SQL
+CREATE USER IF NOT EXISTS ccsync_agent IDENTIFIED WITH sha256_password BY '${CCSYNC_AGENT_PASSWORD}';
+GRANT CREATE DATABASE ON \`$DB\`.* TO ccsync_agent;
+GRANT CREATE TABLE, SELECT, INSERT ON \`$DB\`.* TO ccsync_agent;
+CREATE USER IF NOT EXISTS ccsync_reader IDENTIFIED WITH sha256_password BY '${CCSYNC_READER_PASSWORD}'
+  SETTINGS readonly = 2;
+GRANT SELECT ON \`$DB\`.* TO ccsync_reader;
+SQL

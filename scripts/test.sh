@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs every check and test: formatting, lints, unit tests and the integration tests against a
+# real ClickHouse engine. Installs what is missing first (scripts/setup.sh).
+#
+# The engine: the chdb-backed server in scripts/chdb_server.py, started by the tests on a free
+# loopback port; or a real server: CCSYNC_TEST_CLICKHOUSE_URL=http://host:8123 (with
+# CCSYNC_TEST_CLICKHOUSE_USER / CCSYNC_TEST_CLICKHOUSE_PASSWORD).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh --with-ccusage
+
+echo "==> cargo fmt --check"
+cargo fmt --all -- --check
+echo "==> cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+echo "==> cargo test"
+cargo test --all-targets --locked
