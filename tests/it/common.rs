@@ -194,9 +194,19 @@ impl Env {
 
     /// Runs the built binary with this env's configuration; returns (status, stdout, stderr).
     pub fn ccsync(&self, args: &[&str]) -> (std::process::ExitStatus, String, String) {
+        let out = self.command(args).output().unwrap();
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// The binary with this env's configuration in a clean environment, run in the env's dir.
+    pub fn command(&self, args: &[&str]) -> Command {
         let s = server();
-        let out = Command::new(env!("CARGO_BIN_EXE_ccsync"))
-            .args(args)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccsync"));
+        cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.dir.path())
@@ -207,14 +217,8 @@ impl Env {
             .env("MACHINE_NAME", &self.machine)
             .env("CLAUDE_CONFIG_DIR", self.claude_dir())
             .env("CCSYNC_STATE_DIR", self.state_dir())
-            .current_dir(self.dir.path())
-            .output()
-            .unwrap();
-        (
-            out.status,
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+            .current_dir(self.dir.path());
+        cmd
     }
 }
 

@@ -1,0 +1,162 @@
+//! The binary as a user runs it: configuration layering, daemon mode, scan without a server.
+
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+const T1: &str = "2026-01-05T10:00:00.000Z";
+
+fn json(stdout: &str) -> serde_json::Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+#[tokio::test]
+async fn flags_beat_environment_which_beats_dotenv() {
+    let env = Env::new("layers");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    std::fs::write(
+        env.dir.path().join(".env"),
+        "MACHINE_NAME=from-dotenv\nCCSYNC_COST_MODE=display\n",
+    )
+    .unwrap();
+    let run = |cmd: &mut std::process::Command| {
+        let out = cmd.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        json(&String::from_utf8_lossy(&out.stdout))
+    };
+    // .env fills what the environment does not set.
+    let v = run(env
+        .command(&["sync", "--once", "--json"])
+        .env_remove("MACHINE_NAME"));
+    assert_eq!(v["machine_name"], "from-dotenv");
+    // The environment beats .env.
+    let v = run(&mut env.command(&["sync", "--once", "--json"]));
+    assert_eq!(v["machine_name"], "machine-a");
+    // A flag beats both.
+    let v = run(&mut env.command(&["sync", "--once", "--json", "--machine-name", "from-flag"]));
+    assert_eq!(v["machine_name"], "from-flag");
+    // --env-file replaces ./.env.
+    let other = env.dir.path().join("other.env");
+    std::fs::write(&other, "MACHINE_NAME=from-env-file\n").unwrap();
+    let v = run(env
+        .command(&[
+            "sync",
+            "--once",
+            "--json",
+            "--env-file",
+            other.to_str().unwrap(),
+        ])
+        .env_remove("MACHINE_NAME"));
+    assert_eq!(v["machine_name"], "from-env-file");
+    // display mode came from ./.env (no costUSD in these lines: cost 0); --env-file replaced
+    // ./.env, so that run calculated the cost.
+    let costs: Vec<(String, f64)> = env
+        .client()
+        .query("SELECT machine_name, sum(cost_usd) FROM usage_events FINAL GROUP BY machine_name ORDER BY machine_name")
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(costs.len(), 4);
+    for (machine, cost) in &costs {
+        assert_eq!(*cost > 0.0, machine == "from-env-file", "{costs:?}");
+    }
+}
+
+#[tokio::test]
+async fn invalid_configuration_is_reported_before_any_network() {
+    let env = Env::new("badcfg");
+    let (status, _, stderr) = {
+        let out = env
+            .command(&["--once"])
+            .env("CLICKHOUSE_URL", "localhost:8123")
+            .output()
+            .unwrap();
+        (
+            out.status,
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    assert_eq!(status.code(), Some(2));
+    assert!(
+        stderr.contains("CLICKHOUSE_URL must start with http:// or https://"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn daemon_syncs_then_stops_cleanly_on_sigterm() {
+    let env = Env::new("daemon");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let child = env
+        .command(&["sync", "--interval", "1h"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait for the first pass to land.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let runs: Result<u64, _> = env
+            .client()
+            .query("SELECT count() FROM sync_runs")
+            .fetch_one()
+            .await;
+        if runs.is_ok_and(|n| n >= 1) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the daemon never synced");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit after SIGTERM: {:?}", out.status);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("stopped"));
+    assert_eq!(count_final(&env).await, 1);
+}
+
+#[test]
+fn scan_needs_no_server_and_prints_ccusage_shaped_json() {
+    let env = Env::new("scan");
+    env.write(
+        "-p/s1.jsonl",
+        &lines(&[line("m1", T1), line("m1", T1), line("m2", T1)]),
+    );
+    let out = env
+        .command(&["scan", "--json"])
+        .env("CLICKHOUSE_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let v = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(v["daily"][0]["date"], "2026-01-05");
+    assert_eq!(v["totals"]["outputTokens"], 200);
+    assert_eq!(v["daily"][0]["modelsUsed"][0], "claude-sonnet-4-5-20250929");
+}
+
+#[test]
+fn env_example_documents_every_variable() {
+    let example = std::fs::read_to_string(repo().join(".env.example")).unwrap();
+    let cli = std::fs::read_to_string(repo().join("src/cli.rs")).unwrap();
+    let mut names: Vec<&str> = cli
+        .split("env = \"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+        .collect();
+    names.extend(["CLICKHOUSE_PASSWORD", "CLICKHOUSE_PASSWORD_FILE"]);
+    assert!(names.len() >= 12, "{names:?}");
+    for name in names {
+        assert!(
+            example.contains(&format!("{name}=")),
+            ".env.example lacks {name}"
+        );
+    }
+}
