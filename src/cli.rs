@@ -126,6 +126,12 @@ pub struct GenerateArgs {
     pub malformed_every: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
+    /// First day of activity (YYYY-MM-DD, UTC); default: 13 days ago.
+    #[arg(long, value_name = "DATE")]
+    pub start: Option<String>,
+    /// Days of activity.
+    #[arg(long, default_value_t = 14)]
+    pub days: i64,
 }
 
 #[derive(Debug, Args, Default)]
@@ -303,7 +309,18 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
                 tool_result_bytes: args.tool_result_bytes,
                 malformed_every: args.malformed_every,
                 seed: args.seed,
-                ..Default::default()
+                start_day: match &args.start {
+                    Some(date) => crate::parse::parse_timestamp_ms(&format!("{date}T00:00:00Z"))
+                        .ok_or_else(|| anyhow::anyhow!("--start must be YYYY-MM-DD, got {date:?}"))?
+                        .div_euclid(86_400_000),
+                    None => {
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)?
+                            .as_secs() as i64;
+                        now.div_euclid(86_400) - 13
+                    }
+                },
+                days: args.days.max(1),
             };
             let (files, bytes) = crate::generate::generate(&args.out, &opts)?;
             println!(
