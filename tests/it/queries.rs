@@ -1,6 +1,10 @@
 //! The query pack in `queries/` runs against real data with server-side parameters.
 
+use std::path::Path;
+
+use ccsync::query::{self, Table};
 use ccsync::sync::sync_once;
+use serde_json::{Value, json};
 
 use crate::common::*;
 
@@ -70,4 +74,1819 @@ async fn daily_by_machine_splits_days_and_machines() {
         2,
         "days 2026-01-05 and 2026-01-07"
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The whole pack against one fixture with known content.
+//
+// Machines (all times UTC):
+// - alpha: -home-me-app (sessions sA1, sA2) and -home-me-lib (sA3). sA1 = a1..a4 on 2026-01-05
+//   (cost 1, 1, 2 [opus-4-6], 1; a4 at 23:30 is 2026-01-06 in Athens), sA2 = a5 (0.5) and the
+//   subagent line a6 (0.25) on 2026-01-12, branch feature-x; sA3 = a7 (10.0, 1000 in/2000 out)
+//   on 2026-01-20.
+// - beta: -home-me-app (sB1): the 5-hour block sequence b1..b6 on 2026-01-06 (10:30, 15:00:00.000,
+//   15:00:00.001, 19:59:59.999, 20:30, 20:45; cost 1 each, b6 0.5); -home-me-api (sB2) on
+//   2026-01-07: cache lines b7/b8 (priced: 0.00678, 0.00903), a <synthetic> failed call b9, an
+//   unknown model b10, an opus-4-6 fast call b11 (0.18) and a 251k-token context b12 (1.0).
+// - gamma: a byte copy of alpha's sA1.jsonl (the same transcripts synced from two machines), g1
+//   in -home-me-web on 2026-01-08 (3.0) and g2 in -Users-me-api (cwd /Users/me/api) on
+//   2026-01-09 (2.0).
+// - delta: only failed sync runs.
+// Unless set, a line has 100 input and 200 output tokens and its cost is given as costUSD.
+// ---------------------------------------------------------------------------------------------
+
+pub const OPUS: &str = "claude-opus-4-6";
+
+fn ev(msg: &str, ts: &str, cost: f64) -> Line {
+    line(msg, ts).tokens(100, 200, 0, 0, 0).cost_usd(cost)
+}
+
+/// Writes a transcript with the given session, cwd, git branch and Claude Code version.
+fn transcript(
+    root: &Path,
+    project: &str,
+    session: &str,
+    cwd: &str,
+    branch: &str,
+    version: &str,
+    ls: Vec<Line>,
+) {
+    let body: String = ls
+        .into_iter()
+        .map(|mut l| {
+            l.session = session.into();
+            l.cwd = cwd.into();
+            l.json()
+                .replace(
+                    "\"gitBranch\":\"main\"",
+                    &format!("\"gitBranch\":\"{branch}\""),
+                )
+                .replace(
+                    "\"version\":\"2.1.20\"",
+                    &format!("\"version\":\"{version}\""),
+                )
+        })
+        .collect();
+    let path = root
+        .join("projects")
+        .join(project)
+        .join(format!("{session}.jsonl"));
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, body).unwrap();
+}
+
+/// Builds the fixture (see above) in a fresh database, through the real sync pipeline; the
+/// sync_runs rows are then replaced by crafted ones with known times.
+pub async fn fixture(test: &str) -> Env {
+    let env = Env::new(test);
+    let (a, b, g) = (
+        env.dir.path().join("a"),
+        env.dir.path().join("b"),
+        env.dir.path().join("g"),
+    );
+    let app = "/home/me/app";
+    transcript(
+        &a,
+        "-home-me-app",
+        "sA1",
+        app,
+        "main",
+        "2.1.20",
+        vec![
+            ev("a1", "2026-01-05T09:10:00.000Z", 1.0),
+            ev("a2", "2026-01-05T11:00:00.000Z", 1.0),
+            ev("a3", "2026-01-05T14:20:00.000Z", 2.0).model(OPUS),
+            ev("a4", "2026-01-05T23:30:00.000Z", 1.0),
+        ],
+    );
+    transcript(
+        &a,
+        "-home-me-app",
+        "sA2",
+        app,
+        "feature-x",
+        "2.1.30",
+        vec![
+            ev("a5", "2026-01-12T10:00:00.000Z", 0.5),
+            ev("a6", "2026-01-12T10:30:00.000Z", 0.25).sidechain(),
+        ],
+    );
+    transcript(
+        &a,
+        "-home-me-lib",
+        "sA3",
+        "/home/me/lib",
+        "main",
+        "2.1.30",
+        vec![ev("a7", "2026-01-20T08:00:00.000Z", 10.0).tokens(1000, 2000, 0, 0, 0)],
+    );
+    transcript(
+        &b,
+        "-home-me-app",
+        "sB1",
+        app,
+        "main",
+        "2.1.20",
+        vec![
+            ev("b1", "2026-01-06T10:30:00.000Z", 1.0),
+            ev("b2", "2026-01-06T15:00:00.000Z", 1.0),
+            ev("b3", "2026-01-06T15:00:00.001Z", 1.0),
+            ev("b4", "2026-01-06T19:59:59.999Z", 1.0),
+            ev("b5", "2026-01-06T20:30:00.000Z", 1.0),
+            ev("b6", "2026-01-06T20:45:00.000Z", 0.5),
+        ],
+    );
+    transcript(
+        &b,
+        "-home-me-api",
+        "sB2",
+        "/home/me/api",
+        "main",
+        "2.1.20",
+        vec![
+            line("b7", "2026-01-07T09:00:00.000Z").tokens(10, 100, 1000, 0, 5000),
+            line("b8", "2026-01-07T09:10:00.000Z").tokens(10, 100, 0, 1000, 5000),
+            line("b9", "2026-01-07T09:20:00.000Z")
+                .model("<synthetic>")
+                .tokens(5, 0, 0, 0, 0),
+            line("b10", "2026-01-07T09:30:00.000Z")
+                .model("mystery-model-1")
+                .tokens(100, 100, 0, 0, 0),
+            line("b11", "2026-01-07T09:40:00.000Z")
+                .model(OPUS)
+                .fast()
+                .tokens(1000, 1000, 0, 0, 0),
+            ev("b12", "2026-01-07T09:50:00.000Z", 1.0).tokens(1000, 10, 0, 0, 250_000),
+        ],
+    );
+    let copy = g.join("projects/-home-me-app/sA1.jsonl");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(a.join("projects/-home-me-app/sA1.jsonl"), copy).unwrap();
+    transcript(
+        &g,
+        "-home-me-web",
+        "sG1",
+        "/home/me/web",
+        "main",
+        "2.1.20",
+        vec![ev("g1", "2026-01-08T12:00:00.000Z", 3.0)],
+    );
+    transcript(
+        &g,
+        "-Users-me-api",
+        "sG2",
+        "/Users/me/api",
+        "main",
+        "2.1.20",
+        vec![ev("g2", "2026-01-09T12:00:00.000Z", 2.0)],
+    );
+    for (machine, dir) in [("alpha", &a), ("beta", &b), ("gamma", &g)] {
+        let report = sync_once(&env.config_for(machine, dir)).await.unwrap();
+        assert_eq!(report.stats.lines_skipped, 0, "{machine}");
+    }
+    let client = env.client();
+    client
+        .query("TRUNCATE TABLE sync_runs")
+        .execute()
+        .await
+        .unwrap();
+    client
+        .query(
+            "INSERT INTO sync_runs (run_id, machine_name, started_at, finished_at, status, error, \
+             rows_inserted, lines_skipped, skipped_by_reason, unknown_models, duration_ms) VALUES \
+             ('r1', 'alpha', '2026-01-20 07:59:59', '2026-01-20 08:00:00', 'failed', 'connection refused', 0, 0, {}, [], 1000), \
+             ('r2', 'alpha', '2026-01-20 08:59:55', '2026-01-20 09:00:00', 'ok', '', 7, 2, {'invalid_json': 2}, [], 5000), \
+             ('r3', 'beta', '2026-01-07 09:59:58', '2026-01-07 10:00:00', 'ok', '', 12, 0, {}, ['mystery-model-1'], 2000), \
+             ('r4', 'gamma', '2026-01-19 11:59:57', '2026-01-19 12:00:00', 'ok', '', 6, 1, {'missing_timestamp': 1}, [], 3000), \
+             ('r5', 'gamma', '2026-01-20 09:30:00', '2026-01-20 09:30:00.500', 'failed', 'authentication failed', 0, 0, {}, [], 500), \
+             ('r6', 'delta', '2026-01-20 07:00:00', '2026-01-20 07:00:01', 'failed', 'no transcripts', 0, 0, {}, [], 1000)",
+        )
+        .execute()
+        .await
+        .unwrap();
+    env
+}
+
+/// Runs queries of the pack through the runner's own binding and execution, and records which
+/// ran so each group proves it covered its list.
+pub struct Pack<'a> {
+    pub env: &'a Env,
+    expected: &'static [&'static str],
+    ran: std::cell::RefCell<std::collections::BTreeSet<&'static str>>,
+}
+
+impl<'a> Pack<'a> {
+    pub fn new(env: &'a Env, expected: &'static [&'static str]) -> Self {
+        Pack {
+            env,
+            expected,
+            ran: Default::default(),
+        }
+    }
+
+    pub async fn run(&self, name: &'static str, params: &[(&str, &str)]) -> Table {
+        assert!(self.expected.contains(&name), "{name} is not in this group");
+        self.ran.borrow_mut().insert(name);
+        let q = query::find(name).unwrap();
+        let given: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let values = query::bind(q, &given).unwrap();
+        query::fetch_table(&self.env.client(), q, &values)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e:#}"))
+    }
+
+    pub fn done(self) {
+        let ran: Vec<&str> = self.ran.into_inner().into_iter().collect();
+        let mut expected = self.expected.to_vec();
+        expected.sort_unstable();
+        assert_eq!(ran, expected, "every query of the group ran");
+    }
+}
+
+/// The named columns of every row.
+pub fn pick(t: &Table, cols: &[&str]) -> Value {
+    for c in cols {
+        assert!(t.column(c).is_some(), "no column {c} in {:?}", t.columns);
+    }
+    Value::Array(
+        (0..t.rows.len())
+            .map(|r| Value::Array(cols.iter().map(|c| t.get(r, c).clone()).collect()))
+            .collect(),
+    )
+}
+
+/// Equal, numbers within 1e-9 (relative): the SQL rounds, floats may differ in the last bit.
+#[track_caller]
+pub fn assert_same(actual: &Value, expected: &Value) {
+    fn same(a: &Value, b: &Value) -> bool {
+        match (a, b) {
+            (Value::Number(x), Value::Number(y)) => {
+                let (x, y) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+                (x - y).abs() <= 1e-9 * x.abs().max(y.abs()).max(1.0)
+            }
+            (Value::Array(x), Value::Array(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same(a, b))
+            }
+            (Value::Object(x), Value::Object(y)) => {
+                x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| same(v, w)))
+            }
+            _ => a == b,
+        }
+    }
+    assert!(
+        same(actual, expected),
+        "\n actual: {actual}\nexpected: {expected}"
+    );
+}
+
+pub const SONNET: &str = "claude-sonnet-4-5-20250929";
+
+const TIME_SERIES: &[&str] = &[
+    "daily_by_machine",
+    "weekly_by_machine",
+    "monthly_by_machine",
+    "global_daily",
+    "daily_by_model",
+    "hourly_by_machine",
+    "cumulative_cost",
+    "overview",
+    "hourly_heatmap",
+];
+const MACHINES: &[&str] = &[
+    "machine_ranking",
+    "machine_comparison",
+    "model_by_machine",
+    "model_usage",
+    "fast_mode_usage",
+    "sidechain_usage",
+    "api_errors",
+    "unknown_models",
+    "claude_versions",
+    "cross_machine_duplicates",
+];
+const PROJECTS: &[&str] = &[
+    "projects_across_machines",
+    "project_costs",
+    "project_daily",
+    "git_branches",
+    "sessions",
+    "session_stats",
+];
+const BLOCKS: &[&str] = &["billing_blocks"];
+const COSTS: &[&str] = &[
+    "cache_efficiency",
+    "cost_by_token_kind",
+    "context_size",
+    "daily_anomalies",
+    "budget_status",
+];
+const SYNC: &[&str] = &["freshness", "sync_history", "sync_health"];
+
+#[test]
+fn the_groups_below_cover_every_query_of_the_pack() {
+    let mut covered: Vec<&str> = [TIME_SERIES, MACHINES, PROJECTS, BLOCKS, COSTS, SYNC].concat();
+    covered.sort_unstable();
+    let mut pack: Vec<&str> = query::pack().iter().map(|q| q.name.as_str()).collect();
+    pack.sort_unstable();
+    assert_eq!(covered, pack);
+}
+
+#[tokio::test]
+async fn time_series_queries_split_days_weeks_months_and_count_duplicates_once_globally() {
+    let env = fixture("q_time").await;
+    let p = Pack::new(&env, TIME_SERIES);
+
+    let t = p.run("daily_by_machine", &[]).await;
+    let cols = [
+        "day",
+        "machine_name",
+        "messages",
+        "input_tokens",
+        "output_tokens",
+        "cache_creation_tokens",
+        "cache_read_tokens",
+        "cost_usd",
+    ];
+    assert_same(
+        &pick(&t, &cols),
+        &json!([
+            ["2026-01-05", "alpha", 4, 400, 800, 0, 0, 5.0],
+            ["2026-01-05", "gamma", 4, 400, 800, 0, 0, 5.0],
+            ["2026-01-06", "beta", 6, 600, 1200, 0, 0, 5.5],
+            // b7..b12: input 10+10+5+100+1000+1000, output 100+100+0+100+1000+10, cache writes
+            // 1000 (5m) + 1000 (1h), reads 5000+5000+250000; cost 0.00678+0.00903+0+0+0.18+1.
+            ["2026-01-07", "beta", 6, 2125, 1310, 2000, 260000, 1.1958],
+            ["2026-01-08", "gamma", 1, 100, 200, 0, 0, 3.0],
+            ["2026-01-09", "gamma", 1, 100, 200, 0, 0, 2.0],
+            ["2026-01-12", "alpha", 2, 200, 400, 0, 0, 0.75],
+            ["2026-01-20", "alpha", 1, 1000, 2000, 0, 0, 10.0],
+        ]),
+    );
+    // Athens is UTC+2: a4 (23:30 UTC) belongs to the 6th there.
+    let t = p
+        .run(
+            "daily_by_machine",
+            &[("machine", "alpha"), ("tz", "Europe/Athens")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["day", "messages", "cost_usd"]),
+        &json!([
+            ["2026-01-05", 3, 4.0],
+            ["2026-01-06", 1, 1.0],
+            ["2026-01-12", 2, 0.75],
+            ["2026-01-20", 1, 10.0],
+        ]),
+    );
+    let t = p
+        .run(
+            "daily_by_machine",
+            &[("since", "2026-01-06"), ("until", "2026-01-08")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["day", "machine_name"]),
+        &json!([
+            ["2026-01-06", "beta"],
+            ["2026-01-07", "beta"],
+            ["2026-01-08", "gamma"],
+        ]),
+    );
+
+    let t = p.run("weekly_by_machine", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "week",
+                "machine_name",
+                "active_days",
+                "messages",
+                "total_tokens",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            ["2026-01-05", "alpha", 1, 4, 1200, 5.0],
+            // 1800 on the 6th + 6110 + 6110 + 5 + 200 + 2000 + 251010 on the 7th.
+            ["2026-01-05", "beta", 2, 12, 267235, 6.6958],
+            ["2026-01-05", "gamma", 3, 6, 1800, 10.0],
+            ["2026-01-12", "alpha", 1, 2, 600, 0.75],
+            ["2026-01-19", "alpha", 1, 1, 3000, 10.0],
+        ]),
+    );
+    let t = p
+        .run("monthly_by_machine", &[("tz", "Europe/Athens")])
+        .await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "month",
+                "machine_name",
+                "active_days",
+                "messages",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            ["2026-01-01", "alpha", 4, 7, 15.75],
+            ["2026-01-01", "beta", 2, 12, 6.6958],
+            ["2026-01-01", "gamma", 4, 6, 10.0],
+        ]),
+    );
+
+    // gamma's copy of alpha's sA1.jsonl: same (message_id, request_id), counted once.
+    let t = p.run("global_daily", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "day",
+                "machines",
+                "messages",
+                "duplicates",
+                "total_tokens",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            ["2026-01-05", 2, 4, 4, 1200, 5.0],
+            ["2026-01-06", 1, 6, 0, 1800, 5.5],
+            ["2026-01-07", 1, 6, 0, 265435, 1.1958],
+            ["2026-01-08", 1, 1, 0, 300, 3.0],
+            ["2026-01-09", 1, 1, 0, 300, 2.0],
+            ["2026-01-12", 1, 2, 0, 600, 0.75],
+            ["2026-01-20", 1, 1, 0, 3000, 10.0],
+        ]),
+    );
+
+    let t = p.run("daily_by_model", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &["day", "model_name", "machines", "messages", "cost_usd"],
+        ),
+        &json!([
+            ["2026-01-05", SONNET, 2, 6, 6.0],
+            ["2026-01-05", OPUS, 2, 2, 4.0],
+            ["2026-01-06", SONNET, 1, 6, 5.5],
+            ["2026-01-07", SONNET, 1, 3, 1.0158],
+            ["2026-01-07", "claude-opus-4-6-fast", 1, 1, 0.18],
+            ["2026-01-07", "mystery-model-1", 1, 1, 0.0],
+            ["2026-01-08", SONNET, 1, 1, 3.0],
+            ["2026-01-09", SONNET, 1, 1, 2.0],
+            ["2026-01-12", SONNET, 1, 2, 0.75],
+            ["2026-01-20", SONNET, 1, 1, 10.0],
+        ]),
+    );
+
+    let t = p.run("hourly_by_machine", &[("machine", "beta")]).await;
+    assert_same(
+        &pick(&t, &["hour", "messages", "cost_usd"]),
+        &json!([
+            ["2026-01-06 10:00:00", 1, 1.0],
+            ["2026-01-06 15:00:00", 2, 2.0],
+            ["2026-01-06 19:00:00", 1, 1.0],
+            ["2026-01-06 20:00:00", 2, 1.5],
+            ["2026-01-07 09:00:00", 6, 1.1958],
+        ]),
+    );
+    // A half-hour zone (UTC+5:30) moves messages across hour and day boundaries.
+    let t = p
+        .run(
+            "hourly_by_machine",
+            &[("machine", "alpha"), ("tz", "Asia/Kolkata")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["hour", "messages"]),
+        &json!([
+            ["2026-01-05 14:00:00", 1],
+            ["2026-01-05 16:00:00", 1],
+            ["2026-01-05 19:00:00", 1],
+            ["2026-01-06 05:00:00", 1],
+            ["2026-01-12 15:00:00", 1],
+            ["2026-01-12 16:00:00", 1],
+            ["2026-01-20 13:00:00", 1],
+        ]),
+    );
+
+    let t = p.run("cumulative_cost", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &["day", "machine_name", "cost_usd", "cumulative_cost_usd"],
+        ),
+        &json!([
+            ["2026-01-05", "alpha", 5.0, 5.0],
+            ["2026-01-05", "gamma", 5.0, 5.0],
+            ["2026-01-06", "beta", 5.5, 5.5],
+            ["2026-01-07", "beta", 1.1958, 6.6958],
+            ["2026-01-08", "gamma", 3.0, 8.0],
+            ["2026-01-09", "gamma", 2.0, 10.0],
+            ["2026-01-12", "alpha", 0.75, 5.75],
+            ["2026-01-20", "alpha", 10.0, 15.75],
+        ]),
+    );
+
+    let cols = [
+        "today",
+        "cost_today_usd",
+        "cost_this_week_usd",
+        "cost_this_month_usd",
+        "cost_total_usd",
+        "messages_today",
+        "messages_total",
+        "total_tokens",
+        "machines",
+        "machines_active_7d",
+        "projects",
+        "sessions",
+    ];
+    let t = p.run("overview", &[("as_of", "2026-01-20 10:00:00")]).await;
+    // 32.44581 per machine minus gamma's 5.0 copy; 25 rows minus 4 copies; 4800 + 267235 + 600.
+    assert_same(
+        &pick(&t, &cols),
+        &json!([[
+            "2026-01-20",
+            10.0,
+            10.0,
+            27.4458,
+            27.4458,
+            1,
+            21,
+            272635,
+            3,
+            1,
+            5,
+            7
+        ]]),
+    );
+    let t = p.run("overview", &[("as_of", "2026-01-07 12:00:00")]).await;
+    assert_same(
+        &pick(&t, &cols),
+        &json!([[
+            "2026-01-07",
+            1.1958,
+            11.6958,
+            11.6958,
+            11.6958,
+            6,
+            16,
+            267235 + 1200,
+            3,
+            3,
+            // -home-me-app and -home-me-api; sessions sA1, sB1, sB2.
+            2,
+            3
+        ]]),
+    );
+    let t = p
+        .run(
+            "overview",
+            &[("as_of", "2026-01-20 10:00:00"), ("machine", "gamma")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["cost_total_usd", "messages_total", "machines"]),
+        &json!([[10.0, 6, 1]]),
+    );
+
+    let t = p.run("hourly_heatmap", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &["weekday", "weekday_name", "hour", "messages", "cost_usd"],
+        ),
+        &json!([
+            [1, "Monday", 9, 2, 2.0],
+            [1, "Monday", 10, 2, 0.75],
+            [1, "Monday", 11, 2, 2.0],
+            [1, "Monday", 14, 2, 4.0],
+            [1, "Monday", 23, 2, 2.0],
+            [2, "Tuesday", 8, 1, 10.0],
+            [2, "Tuesday", 10, 1, 1.0],
+            [2, "Tuesday", 15, 2, 2.0],
+            [2, "Tuesday", 19, 1, 1.0],
+            [2, "Tuesday", 20, 2, 1.5],
+            [3, "Wednesday", 9, 6, 1.1958],
+            [4, "Thursday", 12, 1, 3.0],
+            [5, "Friday", 12, 1, 2.0],
+        ]),
+    );
+    p.done();
+}
+
+#[tokio::test]
+async fn machine_queries_rank_compare_and_break_down_models() {
+    let env = fixture("q_machines").await;
+    let p = Pack::new(&env, MACHINES);
+
+    // Shares of 32.44581; tokens per dollar 4800/15.75, 1800/10, 267235/6.69581.
+    let t = p.run("machine_ranking", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "rank",
+                "machine_name",
+                "cost_usd",
+                "share_of_cost_pct",
+                "total_tokens",
+                "tokens_per_dollar",
+                "messages",
+                "active_days",
+                "cost_per_active_day_usd",
+            ],
+        ),
+        &json!([
+            [1, "alpha", 15.75, 48.54, 4800, 305, 7, 3, 5.25],
+            [2, "gamma", 10.0, 30.82, 1800, 180, 6, 3, 3.3333],
+            [3, "beta", 6.6958, 20.64, 267235, 39911, 12, 2, 3.3479],
+        ]),
+    );
+    let t = p
+        .run(
+            "machine_ranking",
+            &[("since", "2026-01-06"), ("until", "2026-01-06")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["machine_name", "share_of_cost_pct"]),
+        &json!([["beta", 100.0]]),
+    );
+
+    // beta's cache hit rate: 260000 / (2725 + 2000 + 260000); fast share 0.18 / 6.69581.
+    let t = p.run("machine_comparison", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "active_days",
+                "messages_per_active_day",
+                "tokens_per_message",
+                "cache_hit_rate_pct",
+                "subagent_cost_pct",
+                "fast_mode_cost_pct",
+                "sessions",
+                "cost_per_session_usd",
+                "top_model",
+                "top_project",
+            ],
+        ),
+        &json!([
+            [
+                "alpha",
+                3,
+                2.3,
+                686,
+                0.0,
+                1.59,
+                0.0,
+                3,
+                5.25,
+                SONNET,
+                "-home-me-lib"
+            ],
+            [
+                "gamma",
+                3,
+                2.0,
+                300,
+                0.0,
+                0.0,
+                0.0,
+                3,
+                3.3333,
+                SONNET,
+                "-home-me-app"
+            ],
+            [
+                "beta",
+                2,
+                6.0,
+                22270,
+                98.22,
+                0.0,
+                2.69,
+                2,
+                3.3479,
+                SONNET,
+                "-home-me-app"
+            ],
+        ]),
+    );
+
+    let t = p.run("model_by_machine", &[("machine", "beta")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "model_name",
+                "messages",
+                "input_tokens",
+                "cache_read_tokens",
+                "cost_usd",
+                "share_of_machine_cost_pct",
+            ],
+        ),
+        &json!([
+            ["beta", SONNET, 9, 1620, 260000, 6.5158, 97.31],
+            ["beta", "claude-opus-4-6-fast", 1, 1000, 0, 0.18, 2.69],
+            ["beta", "mystery-model-1", 1, 100, 0, 0.0, 0.0],
+        ]),
+    );
+    let t = p.run("model_by_machine", &[("machine", "alpha")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "model_name",
+                "messages",
+                "cost_usd",
+                "share_of_machine_cost_pct",
+            ],
+        ),
+        &json!([[SONNET, 6, 13.75, 87.3], [OPUS, 1, 2.0, 12.7],]),
+    );
+
+    let t = p.run("model_usage", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "model_name",
+                "machines",
+                "messages",
+                "cost_usd",
+                "share_of_cost_pct",
+            ],
+        ),
+        &json!([
+            [SONNET, ["alpha", "beta", "gamma"], 20, 28.2658, 87.12],
+            [OPUS, ["alpha", "gamma"], 2, 4.0, 12.33],
+            ["claude-opus-4-6-fast", ["beta"], 1, 0.18, 0.55],
+            ["mystery-model-1", ["beta"], 1, 0.0, 0.0],
+        ]),
+    );
+
+    let t = p.run("fast_mode_usage", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "model",
+                "fast_messages",
+                "fast_cost_usd",
+                "standard_messages",
+                "fast_share_pct",
+            ],
+        ),
+        &json!([["beta", OPUS, 1, 0.18, 0, 100.0],]),
+    );
+
+    let t = p.run("sidechain_usage", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "main_messages",
+                "main_cost_usd",
+                "subagent_messages",
+                "subagent_cost_usd",
+                "subagent_tokens",
+                "subagent_share_pct",
+            ],
+        ),
+        &json!([
+            ["alpha", 6, 15.5, 1, 0.25, 300, 1.59],
+            ["beta", 12, 6.6958, 0, 0.0, 0, 0.0],
+            ["gamma", 6, 10.0, 0, 0.0, 0, 0.0],
+        ]),
+    );
+
+    let t = p.run("api_errors", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "day",
+                "machine_name",
+                "messages",
+                "synthetic_messages",
+                "api_error_messages",
+                "failed_pct",
+            ],
+        ),
+        &json!([["2026-01-07", "beta", 6, 1, 0, 16.67],]),
+    );
+
+    let t = p.run("unknown_models", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "model",
+                "machines",
+                "messages",
+                "input_tokens",
+                "output_tokens",
+                "first_seen",
+            ],
+        ),
+        &json!([[
+            "mystery-model-1",
+            ["beta"],
+            1,
+            100,
+            100,
+            "2026-01-07 09:30:00.000"
+        ],]),
+    );
+
+    let t = p.run("claude_versions", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "claude_version",
+                "messages",
+                "first_seen",
+                "is_latest",
+            ],
+        ),
+        &json!([
+            ["alpha", "2.1.20", 4, "2026-01-05 09:10:00.000", 0],
+            ["alpha", "2.1.30", 3, "2026-01-12 10:00:00.000", 1],
+            ["beta", "2.1.20", 12, "2026-01-06 10:30:00.000", 1],
+            ["gamma", "2.1.20", 6, "2026-01-05 09:10:00.000", 1],
+        ]),
+    );
+
+    let t = p.run("cross_machine_duplicates", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machines",
+                "responses",
+                "extra_copies",
+                "double_counted_cost_usd",
+                "projects",
+                "first_day",
+                "last_day",
+            ],
+        ),
+        &json!([[
+            "alpha, gamma",
+            4,
+            4,
+            5.0,
+            ["-home-me-app"],
+            "2026-01-05",
+            "2026-01-05"
+        ],]),
+    );
+    p.done();
+}
+
+#[tokio::test]
+async fn a_project_worked_on_from_several_machines_and_sessions() {
+    let env = fixture("q_projects").await;
+    let p = Pack::new(&env, PROJECTS);
+
+    // -home-me-app: alpha 5.75, beta 5.5, gamma 5.0 of 16.25.
+    let t = p.run("projects_across_machines", &[]).await;
+    let cols = [
+        "project",
+        "machines",
+        "machine_name",
+        "cwd",
+        "messages",
+        "sessions",
+        "total_tokens",
+        "cost_usd",
+        "share_of_project_cost_pct",
+    ];
+    assert_same(
+        &pick(&t, &cols),
+        &json!([
+            [
+                "-home-me-app",
+                3,
+                "alpha",
+                "/home/me/app",
+                6,
+                2,
+                1800,
+                5.75,
+                35.38
+            ],
+            [
+                "-home-me-app",
+                3,
+                "beta",
+                "/home/me/app",
+                6,
+                1,
+                1800,
+                5.5,
+                33.85
+            ],
+            [
+                "-home-me-app",
+                3,
+                "gamma",
+                "/home/me/app",
+                4,
+                1,
+                1200,
+                5.0,
+                30.77
+            ],
+        ]),
+    );
+    // By folder name, /home/me/api (beta) and /Users/me/api (gamma) are one project too.
+    let t = p
+        .run("projects_across_machines", &[("by_name", "true")])
+        .await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "project",
+                "machines",
+                "machine_name",
+                "cwd",
+                "cost_usd",
+                "share_of_project_cost_pct",
+            ],
+        ),
+        &json!([
+            ["app", 3, "alpha", "/home/me/app", 5.75, 35.38],
+            ["app", 3, "beta", "/home/me/app", 5.5, 33.85],
+            ["app", 3, "gamma", "/home/me/app", 5.0, 30.77],
+            ["api", 2, "gamma", "/Users/me/api", 2.0, 62.58],
+            ["api", 2, "beta", "/home/me/api", 1.1958, 37.42],
+        ]),
+    );
+    // On the 6th only beta worked on it: no longer a cross-machine project.
+    let t = p
+        .run(
+            "projects_across_machines",
+            &[("since", "2026-01-06"), ("until", "2026-01-06")],
+        )
+        .await;
+    assert!(t.rows.is_empty());
+
+    let t = p.run("project_costs", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "project",
+                "cwd",
+                "machines",
+                "sessions",
+                "messages",
+                "cost_usd",
+                "share_of_cost_pct",
+            ],
+        ),
+        &json!([
+            [
+                "-home-me-app",
+                "/home/me/app",
+                ["alpha", "beta", "gamma"],
+                4,
+                16,
+                16.25,
+                50.08
+            ],
+            ["-home-me-lib", "/home/me/lib", ["alpha"], 1, 1, 10.0, 30.82],
+            ["-home-me-web", "/home/me/web", ["gamma"], 1, 1, 3.0, 9.25],
+            ["-Users-me-api", "/Users/me/api", ["gamma"], 1, 1, 2.0, 6.16],
+            ["-home-me-api", "/home/me/api", ["beta"], 1, 6, 1.1958, 3.69],
+        ]),
+    );
+    let t = p
+        .run("project_costs", &[("limit", "2"), ("machine", "alpha")])
+        .await;
+    assert_same(
+        &pick(&t, &["project", "cost_usd", "share_of_cost_pct"]),
+        &json!([["-home-me-lib", 10.0, 63.49], ["-home-me-app", 5.75, 36.51],]),
+    );
+
+    let t = p.run("project_daily", &[("project", "-home-me-app")]).await;
+    assert_same(
+        &pick(&t, &["day", "project", "machines", "messages", "cost_usd"]),
+        &json!([
+            ["2026-01-05", "-home-me-app", 2, 8, 10.0],
+            ["2026-01-06", "-home-me-app", 1, 6, 5.5],
+            ["2026-01-12", "-home-me-app", 1, 2, 0.75],
+        ]),
+    );
+
+    let t = p.run("git_branches", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "project",
+                "git_branch",
+                "machines",
+                "sessions",
+                "messages",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            [
+                "-home-me-app",
+                "main",
+                ["alpha", "beta", "gamma"],
+                3,
+                14,
+                15.5
+            ],
+            ["-home-me-lib", "main", ["alpha"], 1, 1, 10.0],
+            ["-home-me-web", "main", ["gamma"], 1, 1, 3.0],
+            ["-Users-me-api", "main", ["gamma"], 1, 1, 2.0],
+            ["-home-me-api", "main", ["beta"], 1, 6, 1.1958],
+            ["-home-me-app", "feature-x", ["alpha"], 1, 2, 0.75],
+        ]),
+    );
+
+    // sA1: 09:10 to 23:30 = 860 minutes.
+    let t = p.run("sessions", &[("machine", "alpha")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "session_id",
+                "project",
+                "first_activity",
+                "last_activity",
+                "duration_minutes",
+                "models",
+                "messages",
+                "subagent_messages",
+                "total_tokens",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            [
+                "sA3",
+                "-home-me-lib",
+                "2026-01-20 08:00:00.000",
+                "2026-01-20 08:00:00.000",
+                0.0,
+                [SONNET],
+                1,
+                0,
+                3000,
+                10.0
+            ],
+            [
+                "sA2",
+                "-home-me-app",
+                "2026-01-12 10:00:00.000",
+                "2026-01-12 10:30:00.000",
+                30.0,
+                [SONNET],
+                2,
+                1,
+                600,
+                0.75
+            ],
+            [
+                "sA1",
+                "-home-me-app",
+                "2026-01-05 09:10:00.000",
+                "2026-01-05 23:30:00.000",
+                860.0,
+                [OPUS, SONNET],
+                4,
+                0,
+                1200,
+                5.0
+            ],
+        ]),
+    );
+    let t = p
+        .run(
+            "sessions",
+            &[
+                ("limit", "1"),
+                ("tz", "Asia/Tokyo"),
+                ("project", "-home-me-app"),
+                ("machine", "gamma"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["session_id", "first_activity"]),
+        &json!([["sA1", "2026-01-05 18:10:00.000"]]),
+    );
+
+    // quantileExact picks the value at floor(level * n) of the sorted durations and costs:
+    // alpha 0, 30, 860 min and 0.75, 5, 10; beta 50, 615 min and 1.19581, 5.5; gamma 0, 0, 860.
+    let t = p.run("session_stats", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "sessions",
+                "median_minutes",
+                "p90_minutes",
+                "avg_messages",
+                "median_cost_usd",
+                "p90_cost_usd",
+                "longest_minutes",
+                "max_cost_usd",
+                "most_expensive_session",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            [
+                "alpha", 3, 30.0, 860.0, 2.3, 5.0, 10.0, 860.0, 10.0, "sA3", 15.75
+            ],
+            [
+                "beta", 2, 615.0, 615.0, 6.0, 5.5, 5.5, 615.0, 5.5, "sB1", 6.6958
+            ],
+            [
+                "gamma", 3, 0.0, 860.0, 2.0, 3.0, 5.0, 860.0, 5.0, "sA1", 10.0
+            ],
+        ]),
+    );
+    p.done();
+}
+
+#[tokio::test]
+async fn billing_blocks_follow_ccusage_five_hour_rule_per_machine_and_across_machines() {
+    let env = fixture("q_blocks").await;
+    let p = Pack::new(&env, BLOCKS);
+    let cols = [
+        "block_start",
+        "block_end",
+        "first_activity",
+        "last_activity",
+        "messages",
+        "cost_usd",
+        "is_active",
+        "active_minutes",
+        "tokens_per_minute",
+        "cost_per_hour_usd",
+        "remaining_minutes",
+        "projected_tokens",
+        "projected_cost_usd",
+    ];
+    // At 21:00 on the 6th, beta's blocks: b1 opens 10:00-15:00 and b2 at exactly 15:00:00.000
+    // is still in it (not more than 5 h after the start); b3 1 ms later opens 15:00-20:00,
+    // which b4 at 19:59:59.999 closes; b5 opens 20:00-01:00, active: burn rate over b5..b6
+    // (15 min): 600 tokens -> 40/min, $1.5 -> $6/h, 240 min left -> 600 + 40*240 tokens and
+    // 1.5 + 6*4 dollars. Later messages (the 7th) are after as_of and ignored.
+    let t = p
+        .run(
+            "billing_blocks",
+            &[("machine", "beta"), ("as_of", "2026-01-06 21:00:00")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &cols),
+        &json!([
+            [
+                "2026-01-06 10:00:00.000",
+                "2026-01-06 15:00:00.000",
+                "2026-01-06 10:30:00.000",
+                "2026-01-06 15:00:00.000",
+                2,
+                2.0,
+                0,
+                270.0,
+                2.2,
+                0.4444,
+                null,
+                null,
+                null
+            ],
+            [
+                "2026-01-06 15:00:00.000",
+                "2026-01-06 20:00:00.000",
+                "2026-01-06 15:00:00.001",
+                "2026-01-06 19:59:59.999",
+                2,
+                2.0,
+                0,
+                300.0,
+                2.0,
+                0.4,
+                null,
+                null,
+                null
+            ],
+            [
+                "2026-01-06 20:00:00.000",
+                "2026-01-07 01:00:00.000",
+                "2026-01-06 20:30:00.000",
+                "2026-01-06 20:45:00.000",
+                2,
+                1.5,
+                1,
+                15.0,
+                40.0,
+                6.0,
+                240.0,
+                10200,
+                25.5
+            ],
+        ]),
+    );
+    assert_same(
+        &pick(&t, &["machine_name", "machines"]),
+        &json!([["beta", ["beta"]], ["beta", ["beta"]], ["beta", ["beta"]]]),
+    );
+    // Times shown in tz; the blocks themselves stay on UTC hours, as in ccusage.
+    let t = p
+        .run(
+            "billing_blocks",
+            &[
+                ("machine", "beta"),
+                ("as_of", "2026-01-06 21:00:00"),
+                ("tz", "Asia/Kolkata"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["block_start"]),
+        &json!([
+            ["2026-01-06 15:30:00.000"],
+            ["2026-01-06 20:30:00.000"],
+            ["2026-01-07 01:30:00.000"]
+        ]),
+    );
+
+    // Per machine over everything: alpha 5 blocks, beta 4, gamma 5 (its copy of sA1 included).
+    let t = p
+        .run("billing_blocks", &[("as_of", "2026-01-20 10:00:00")])
+        .await;
+    let per_machine: Vec<String> = t
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(i, _)| t.get(i, "machine_name").as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(per_machine.iter().filter(|m| *m == "alpha").count(), 5);
+    assert_eq!(per_machine.iter().filter(|m| *m == "beta").count(), 4);
+    assert_eq!(per_machine.iter().filter(|m| *m == "gamma").count(), 5);
+
+    // Across machines: one sequence, gamma's copies counted once; at 10:00 on the 20th the
+    // 08:00 block (one message, so no burn rate) is the active one.
+    let t = p
+        .run(
+            "billing_blocks",
+            &[("all_machines", "true"), ("as_of", "2026-01-20 10:00:00")],
+        )
+        .await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "block_start",
+                "machines",
+                "messages",
+                "cost_usd",
+                "is_active",
+                "projected_cost_usd",
+            ],
+        ),
+        &json!([
+            [
+                "(all machines)",
+                "2026-01-05 09:00:00.000",
+                ["alpha", "gamma"],
+                2,
+                2.0,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-05 14:00:00.000",
+                ["alpha", "gamma"],
+                1,
+                2.0,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-05 23:00:00.000",
+                ["alpha", "gamma"],
+                1,
+                1.0,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-06 10:00:00.000",
+                ["beta"],
+                2,
+                2.0,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-06 15:00:00.000",
+                ["beta"],
+                2,
+                2.0,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-06 20:00:00.000",
+                ["beta"],
+                2,
+                1.5,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-07 09:00:00.000",
+                ["beta"],
+                6,
+                1.1958,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-08 12:00:00.000",
+                ["gamma"],
+                1,
+                3.0,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-09 12:00:00.000",
+                ["gamma"],
+                1,
+                2.0,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-12 10:00:00.000",
+                ["alpha"],
+                2,
+                0.75,
+                0,
+                null
+            ],
+            [
+                "(all machines)",
+                "2026-01-20 08:00:00.000",
+                ["alpha"],
+                1,
+                10.0,
+                1,
+                null
+            ],
+        ]),
+    );
+    // since/until select blocks by their start day.
+    let t = p
+        .run(
+            "billing_blocks",
+            &[
+                ("all_machines", "true"),
+                ("since", "2026-01-07"),
+                ("until", "2026-01-08"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["block_start", "models"]),
+        &json!([
+            [
+                "2026-01-07 09:00:00.000",
+                ["claude-opus-4-6-fast", SONNET, "mystery-model-1"]
+            ],
+            ["2026-01-08 12:00:00.000", [SONNET]],
+        ]),
+    );
+    p.done();
+}
+
+#[tokio::test]
+async fn cost_queries_price_caching_context_anomalies_and_budgets() {
+    let env = fixture("q_costs").await;
+    let p = Pack::new(&env, COSTS);
+
+    // Without caching b7 and b8 would cost 3e-6 * (10 + 5*100 + 1000 + 5000) each; b12 (costUSD
+    // 1.0, implied input price 1/26050) 251050/26050; b1..b6 have no cache: 5.5.
+    // 5.5 + 2 * 0.01953 + 9.6372361 = 15.1762961; savings 15.1762961 - 6.51581 = 8.6604861.
+    let t = p.run("cache_efficiency", &[("machine", "beta")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "model_name",
+                "messages",
+                "input_tokens",
+                "cache_write_tokens",
+                "cache_read_tokens",
+                "cache_hit_rate_pct",
+                "cost_usd",
+                "cost_without_cache_usd",
+                "savings_usd",
+                "savings_pct",
+            ],
+        ),
+        &json!([
+            [
+                SONNET, 9, 1620, 2000, 260000, 98.63, 6.5158, 15.1763, 8.6605, 57.07
+            ],
+            [
+                "claude-opus-4-6-fast",
+                1,
+                1000,
+                0,
+                0,
+                0.0,
+                0.18,
+                0.18,
+                0.0,
+                0.0
+            ],
+            ["mystery-model-1", 1, 100, 0, 0, 0.0, 0.0, 0.0, 0.0, null],
+        ]),
+    );
+
+    // beta: b1..b6 split 100:1000 of 5.5; b7/b8 at 3e-6; b11 at 3e-5; b12 at 1/26050.
+    let t = p.run("cost_by_token_kind", &[("machine", "beta")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "input_usd",
+                "output_usd",
+                "cache_write_usd",
+                "cache_read_usd",
+                "cost_usd",
+                "input_pct",
+                "output_pct",
+                "cache_write_pct",
+                "cache_read_pct",
+            ],
+        ),
+        &json!([[
+            "beta", 0.5684, 5.1549, 0.0098, 0.9627, 6.6958, 8.49, 76.99, 0.15, 14.38
+        ],]),
+    );
+    let t = p.run("cost_by_token_kind", &[("machine", "alpha")]).await;
+    assert_same(
+        &pick(&t, &["input_usd", "output_usd", "input_pct"]),
+        &json!([[1.4318, 14.3182, 9.09]]),
+    );
+
+    let t = p.run("context_size", &[("machine", "beta")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "model_name",
+                "messages",
+                "avg_context_tokens",
+                "median_context_tokens",
+                "p95_context_tokens",
+                "max_context_tokens",
+                "messages_above_threshold",
+                "above_threshold_pct",
+            ],
+        ),
+        &json!([
+            // 6 x 100, 2 x 6010, 251000
+            [SONNET, 9, 29291.0, 100, 251000, 251000, 1, 11.11],
+            ["claude-opus-4-6-fast", 1, 1000.0, 1000, 1000, 1000, 0, 0.0],
+            ["mystery-model-1", 1, 100.0, 100, 100, 100, 0, 0.0],
+        ]),
+    );
+    let t = p
+        .run(
+            "context_size",
+            &[("machine", "beta"), ("threshold", "5000")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["messages_above_threshold"]),
+        &json!([[3], [0], [0]]),
+    );
+
+    // Baselines over 14 days: beta 5.5/14 before the 7th, gamma 5/14 and 8/14, alpha 0.75/14.
+    let t = p.run("daily_anomalies", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "day",
+                "cost_usd",
+                "baseline_usd",
+                "times_baseline",
+                "baseline_active_days",
+            ],
+        ),
+        &json!([
+            ["beta", "2026-01-07", 1.1958, 0.3929, 3.04, 1],
+            ["gamma", "2026-01-08", 3.0, 0.3571, 8.4, 1],
+            ["gamma", "2026-01-09", 2.0, 0.5714, 3.5, 2],
+            ["alpha", "2026-01-20", 10.0, 0.0536, 186.67, 1],
+        ]),
+    );
+    // Over 7 days alpha's 20th has no baseline at all, and the 12th (0.75 vs 5/7) shows up.
+    let t = p
+        .run(
+            "daily_anomalies",
+            &[
+                ("machine", "alpha"),
+                ("baseline_days", "7"),
+                ("factor", "1"),
+                ("min_cost", "0.5"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["day", "baseline_usd", "times_baseline"]),
+        &json!([["2026-01-12", 0.7143, 1.05], ["2026-01-20", 0.0, null],]),
+    );
+
+    // At noon on Wednesday the 7th: day 1.19581 of 1 (half the day gone), week from Monday
+    // 5 + 5.5 + 1.19581 (alpha and gamma's copy once) over 2.5/7 of it, month over 6.5/31.
+    let t = p
+        .run(
+            "budget_status",
+            &[
+                ("as_of", "2026-01-07 12:00:00"),
+                ("daily_limit", "1"),
+                ("weekly_limit", "20"),
+                ("monthly_limit", "30"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "period",
+                "period_start",
+                "period_end",
+                "limit_usd",
+                "spent_usd",
+                "remaining_usd",
+                "used_pct",
+                "elapsed_pct",
+                "projected_usd",
+                "status",
+            ],
+        ),
+        &json!([
+            [
+                "day",
+                "2026-01-07",
+                "2026-01-08",
+                1.0,
+                1.1958,
+                -0.1958,
+                119.58,
+                50.0,
+                2.3916,
+                "over"
+            ],
+            [
+                "week",
+                "2026-01-05",
+                "2026-01-12",
+                20.0,
+                11.6958,
+                8.3042,
+                58.48,
+                35.71,
+                32.7483,
+                "projected over"
+            ],
+            [
+                "month",
+                "2026-01-01",
+                "2026-02-01",
+                30.0,
+                11.6958,
+                18.3042,
+                38.99,
+                20.97,
+                55.78,
+                "projected over"
+            ],
+        ]),
+    );
+    let t = p
+        .run(
+            "budget_status",
+            &[
+                ("as_of", "2026-01-20 10:00:00"),
+                ("machine", "gamma"),
+                ("monthly_limit", "100"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["period", "spent_usd", "status"]),
+        &json!([
+            ["day", 0.0, "no limit"],
+            ["week", 0.0, "no limit"],
+            ["month", 10.0, "ok"],
+        ]),
+    );
+    p.done();
+}
+
+#[tokio::test]
+async fn sync_queries_show_freshness_history_and_health() {
+    let env = fixture("q_sync").await;
+    let p = Pack::new(&env, SYNC);
+
+    let t = p
+        .run("freshness", &[("as_of", "2026-01-20 10:00:00")])
+        .await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "status",
+                "last_sync",
+                "hours_since_sync",
+                "last_run_status",
+                "last_error",
+                "last_event_at",
+                "hours_since_event",
+                "skipped_lines_last_sync",
+                "skipped_lines_total",
+                "runs",
+                "failed_runs",
+            ],
+        ),
+        &json!([
+            [
+                "alpha",
+                "ok",
+                "2026-01-20 09:00:00.000",
+                1.0,
+                "ok",
+                "",
+                "2026-01-20 08:00:00.000",
+                2.0,
+                2,
+                2,
+                2,
+                1
+            ],
+            // 13 days and 10 minutes since its last event.
+            [
+                "beta",
+                "stale",
+                "2026-01-07 10:00:00.000",
+                312.0,
+                "ok",
+                "",
+                "2026-01-07 09:50:00.000",
+                312.17,
+                0,
+                0,
+                1,
+                0
+            ],
+            [
+                "delta",
+                "never synced",
+                null,
+                null,
+                "failed",
+                "no transcripts",
+                null,
+                null,
+                0,
+                0,
+                1,
+                1
+            ],
+            [
+                "gamma",
+                "failing",
+                "2026-01-19 12:00:00.000",
+                22.0,
+                "failed",
+                "authentication failed",
+                "2026-01-09 12:00:00.000",
+                262.0,
+                1,
+                1,
+                2,
+                1
+            ],
+        ]),
+    );
+    let t = p
+        .run(
+            "freshness",
+            &[
+                ("as_of", "2026-01-20 10:00:00"),
+                ("stale_hours", "12"),
+                ("machine", "gamma"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["machine_name", "status"]),
+        &json!([["gamma", "stale"]]),
+    );
+
+    let t = p.run("sync_history", &[("limit", "3")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "started",
+                "machine_name",
+                "status",
+                "duration_s",
+                "rows_inserted",
+                "lines_skipped",
+                "skipped_by_reason",
+                "error",
+            ],
+        ),
+        &json!([
+            ["2026-01-20 09:30:00.000", "gamma", "failed", 0.5, 0, 0, {}, "authentication failed"],
+            ["2026-01-20 08:59:55.000", "alpha", "ok", 5.0, 7, 2, {"invalid_json": 2}, ""],
+            ["2026-01-20 07:59:59.000", "alpha", "failed", 1.0, 0, 0, {}, "connection refused"],
+        ]),
+    );
+    let t = p.run("sync_history", &[("machine", "beta")]).await;
+    assert_same(
+        &pick(&t, &["machine_name", "unknown_models"]),
+        &json!([["beta", ["mystery-model-1"]]]),
+    );
+
+    let t = p.run("sync_health", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "runs",
+                "ok_runs",
+                "partial_runs",
+                "failed_runs",
+                "failure_pct",
+                "avg_duration_s",
+                "max_duration_s",
+                "rows_inserted",
+                "lines_skipped",
+                "skipped_by_reason",
+                "unknown_models",
+            ],
+        ),
+        &json!([
+            ["alpha", 2, 1, 0, 1, 50.0, 3.0, 5.0, 7, 2, {"invalid_json": 2}, []],
+            ["beta", 1, 1, 0, 0, 0.0, 2.0, 2.0, 12, 0, {}, ["mystery-model-1"]],
+            ["delta", 1, 0, 0, 1, 100.0, 1.0, 1.0, 0, 0, {}, []],
+            ["gamma", 2, 1, 0, 1, 50.0, 1.75, 3.0, 6, 1, {"missing_timestamp": 1}, []],
+        ]),
+    );
+    let t = p.run("sync_health", &[("since", "2026-01-20")]).await;
+    assert_same(
+        &pick(&t, &["machine_name", "runs", "failed_runs"]),
+        &json!([["alpha", 2, 1], ["delta", 1, 1], ["gamma", 1, 1]]),
+    );
+    p.done();
 }

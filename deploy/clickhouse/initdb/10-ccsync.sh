@@ -6,12 +6,17 @@ DB="${CCSYNC_DATABASE:-ccsync}"
 client() { clickhouse client --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_PASSWORD" "$@"; }
 
 client --query "CREATE DATABASE IF NOT EXISTS \`$DB\`"
-for f in /ccsync/schema/*.sql; do
+# Every file, in order; each is recorded as applied (000 is the bookkeeping table itself), so the
+# agent's `schema apply` finds nothing to do and needs no DDL rights beyond its grants.
+applied=()
+for f in /ccsync/schema/[0-9][0-9][0-9]_*.sql; do
   client --database "$DB" --multiquery <"$f"
+  name=$(basename "$f")
+  [[ $name == 000_* ]] || applied+=("'$name'")
 done
 client --database "$DB" --query "INSERT INTO schema_migrations (version, name, checksum, agent_version)
   SELECT toUInt32(splitByChar('_', name)[1]), name, 0, 'initdb'
-  FROM (SELECT arrayJoin(['001_usage_events.sql', '002_sync_runs.sql']) AS name)"
+  FROM (SELECT arrayJoin([$(IFS=,; echo "${applied[*]}")]) AS name)"
 
 client --multiquery <<SQL
 CREATE USER IF NOT EXISTS ccsync_agent IDENTIFIED WITH sha256_password BY '${CCSYNC_AGENT_PASSWORD}';

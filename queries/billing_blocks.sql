@@ -1,0 +1,138 @@
+-- name: billing_blocks
+-- description: Claude's 5-hour billing windows computed like ccusage blocks, per machine or across all machines: start, end, activity, tokens, cost, burn rate, and for the active block the projected tokens and cost at its end.
+-- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC' (for since/until and the times shown)
+-- params: all_machines Bool false (true: one sequence of blocks over every machine, each response counted once, as the 5-hour limit applies to the account), as_of Nullable(DateTime('UTC')) NULL (evaluate at this moment: later messages are ignored, the block active then is projected to its end; NULL = now)
+--
+-- ccusage's rule: a block starts at its first message's time floored to the UTC hour and lasts
+-- 5 hours; a message more than 5 hours after the block's start (or after the previous message,
+-- which is implied) starts a new block. A block is active while `as_of` is before its end and
+-- within 5 hours of its last message. Burn rate = tokens (or cost) over the time between the
+-- block's first and last message, as in ccusage; the projection extends it to the block's end.
+--
+-- Only the first message of each hour matters for where blocks start (a message in the hour
+-- after the current block's end opens the next block, which covers the rest of that hour), so
+-- the sequential rule runs with arrayFold over at most two points per active hour (a message
+-- exactly on the hour belongs to the block ending then); every message is then assigned to the
+-- last block whose first message is not after it (ASOF JOIN). Blocks are computed from the day
+-- before `since`: a chain of activity without a 5-hour gap reaching further back may start
+-- its first block at a different hour than over the full history.
+WITH
+    ifNull({as_of:Nullable(DateTime('UTC'))}, now()) AS at,
+    toIntervalHour(5) AS block,
+    events AS
+    (
+        SELECT
+            toString(machine_name) AS scope,
+            timestamp AS ts,
+            input_tokens AS input,
+            output_tokens AS output,
+            cache_creation_input_tokens AS cache_creation,
+            cache_read_input_tokens AS cache_read,
+            cost_usd AS cost,
+            if(model IN ('', '<synthetic>'), '', if(speed = 'fast', concat(model, '-fast'), toString(model))) AS model_name,
+            [toString(machine_name)] AS seen_on
+        FROM usage_events FINAL
+        WHERE NOT {all_machines:Bool}
+          AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
+          AND toDate(timestamp, {tz:String}) <= {until:Date}
+          AND timestamp <= at
+        UNION ALL
+        -- One row per response across machines, the best-ranked copy (see global_daily.sql).
+        SELECT
+            '(all machines)' AS scope,
+            argMax(timestamp, rank) AS ts,
+            argMax(input_tokens, rank) AS input,
+            argMax(output_tokens, rank) AS output,
+            argMax(cache_creation_input_tokens, rank) AS cache_creation,
+            argMax(cache_read_input_tokens, rank) AS cache_read,
+            argMax(cost_usd, rank) AS cost,
+            argMax(if(model IN ('', '<synthetic>'), '', if(speed = 'fast', concat(model, '-fast'), toString(model))), rank) AS model_name,
+            arrayMap(m -> toString(m), groupUniqArray(machine_name)) AS seen_on
+        FROM
+        (
+            SELECT *, toUInt128(version) * 4294967296 + cityHash64(machine_name) % 4294967296 AS rank
+            FROM usage_events FINAL
+            WHERE {all_machines:Bool}
+              AND ({machine:String} = '' OR machine_name = {machine:String})
+              AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
+              AND toDate(timestamp, {tz:String}) <= {until:Date}
+              AND timestamp <= at
+        )
+        GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
+    ),
+    -- Block starts only need message times, which the copies of a response share, so they are
+    -- found without de-duplication, in a pass of their own.
+    starts AS
+    (
+        SELECT scope, arrayJoin(firsts) AS first_ts
+        FROM
+        (
+            SELECT
+                scope,
+                arrayFold(
+                    (acc, t) -> if(t > acc.1 + block,
+                                   (toDateTime64(toStartOfHour(t), 3, 'UTC'), arrayPushBack(acc.2, t)),
+                                   acc),
+                    arraySort(groupArray(first)),
+                    (toDateTime64(0, 3, 'UTC'), CAST([], 'Array(DateTime64(3, \'UTC\'))'))
+                ).2 AS firsts
+            FROM
+            (
+                SELECT
+                    if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope,
+                    min(timestamp) AS first
+                FROM usage_events FINAL
+                WHERE ({machine:String} = '' OR machine_name = {machine:String})
+                  AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
+                  AND toDate(timestamp, {tz:String}) <= {until:Date}
+                  AND timestamp <= at
+                GROUP BY scope, toStartOfHour(timestamp) AS hour, timestamp = hour
+            )
+            GROUP BY scope
+        )
+    )
+SELECT
+    scope AS machine_name,
+    toTimeZone(start, {tz:String}) AS block_start,
+    toTimeZone(start + block, {tz:String}) AS block_end,
+    toTimeZone(first_activity, {tz:String}) AS first_activity,
+    toTimeZone(last_activity, {tz:String}) AS last_activity,
+    machines,
+    models,
+    messages,
+    input_tokens,
+    output_tokens,
+    cache_creation_tokens,
+    cache_read_tokens,
+    total_tokens,
+    round(cost, 4) AS cost_usd,
+    at < start + block AND dateDiff('millisecond', last_activity, at) < 5 * 3600 * 1000 AS is_active,
+    round(dateDiff('millisecond', first_activity, last_activity) / 60000, 2) AS active_minutes,
+    if(active_minutes > 0, round(total_tokens / active_minutes, 1), NULL) AS tokens_per_minute,
+    if(active_minutes > 0, round(cost / active_minutes * 60, 4), NULL) AS cost_per_hour_usd,
+    if(is_active, greatest(0, dateDiff('millisecond', at, start + block) / 60000), NULL) AS remaining_minutes,
+    if(is_active AND active_minutes > 0, round(total_tokens + total_tokens / active_minutes * remaining_minutes), NULL) AS projected_tokens,
+    if(is_active AND active_minutes > 0, round(cost + cost / active_minutes * remaining_minutes, 4), NULL) AS projected_cost_usd
+FROM
+(
+    SELECT
+        e.scope AS scope,
+        toDateTime64(toStartOfHour(s.first_ts), 3, 'UTC') AS start,
+        min(e.ts) AS first_activity,
+        max(e.ts) AS last_activity,
+        arraySort(groupUniqArrayArray(e.seen_on)) AS machines,
+        arraySort(groupUniqArrayIf(e.model_name, e.model_name != '')) AS models,
+        count() AS messages,
+        sum(e.input) AS input_tokens,
+        sum(e.output) AS output_tokens,
+        sum(e.cache_creation) AS cache_creation_tokens,
+        sum(e.cache_read) AS cache_read_tokens,
+        input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS total_tokens,
+        sum(e.cost) AS cost
+    FROM events AS e
+    ASOF INNER JOIN starts AS s ON e.scope = s.scope AND e.ts >= s.first_ts
+    GROUP BY scope, start
+)
+WHERE toDate(start, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+ORDER BY machine_name, block_start

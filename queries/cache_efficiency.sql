@@ -1,0 +1,46 @@
+-- name: cache_efficiency
+-- description: Prompt caching per machine and model: cache hit rate, tokens written and read, cost, what the same work would have cost without caching, and the savings in dollars.
+-- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Without caching, every cache write and cache read would have been plain input. Anthropic's
+-- prices keep fixed ratios to a model's input price (output 5x, 5-minute write 1.25x, 1-hour
+-- write 2x, read 0.1x), so each response's input price is implied by its own cost:
+--   price = cost / (input + 5 output + 1.25 write_5m + 2 write_1h + 0.1 read)
+-- which carries fast mode, long-context and regional prices along, and needs no price table.
+-- hit rate = cache reads / all prompt tokens (input + cache writes + cache reads).
+SELECT
+    machine_name,
+    model_name,
+    messages,
+    input AS input_tokens,
+    cache_write AS cache_write_tokens,
+    cache_read AS cache_read_tokens,
+    round(100 * cache_read / nullIf(input + cache_write + cache_read, 0), 2) AS cache_hit_rate_pct,
+    round(cost, 4) AS cost_usd,
+    round(cost_without_cache, 4) AS cost_without_cache_usd,
+    round(cost_without_cache - cost, 4) AS savings_usd,
+    round(100 * (cost_without_cache - cost) / nullIf(cost_without_cache, 0), 2) AS savings_pct
+FROM
+(
+    SELECT
+        machine_name,
+        if(speed = 'fast', concat(model, '-fast'), toString(model)) AS model_name,
+        count() AS messages,
+        sum(input_tokens) AS input,
+        sum(cache_creation_input_tokens) AS cache_write,
+        sum(cache_read_input_tokens) AS cache_read,
+        sum(cost_usd) AS cost,
+        sum(
+            cost_usd
+            * (input_tokens + 5 * output_tokens + cache_creation_5m_input_tokens
+               + cache_creation_1h_input_tokens + cache_read_input_tokens)
+            / greatest(input_tokens + 5 * output_tokens + 1.25 * cache_creation_5m_input_tokens
+                       + 2 * cache_creation_1h_input_tokens + 0.1 * cache_read_input_tokens, 1e-9)
+        ) AS cost_without_cache
+    FROM usage_events FINAL
+    WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+      AND model NOT IN ('', '<synthetic>')
+    GROUP BY machine_name, model_name
+)
+ORDER BY machine_name, cost_without_cache - cost DESC, model_name

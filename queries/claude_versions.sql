@@ -1,0 +1,25 @@
+-- name: claude_versions
+-- description: Claude Code versions per machine: messages, first and last seen, and whether it is the machine's latest, to spot machines running old releases.
+-- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+SELECT
+    machine_name,
+    claude_version,
+    messages,
+    toTimeZone(first_ts, {tz:String}) AS first_seen,
+    toTimeZone(last_ts, {tz:String}) AS last_seen,
+    last_ts = max(last_ts) OVER (PARTITION BY machine_name) AS is_latest
+FROM
+(
+    SELECT
+        machine_name,
+        claude_version,
+        count() AS messages,
+        min(timestamp) AS first_ts,
+        max(timestamp) AS last_ts
+    FROM usage_events FINAL
+    WHERE claude_version != ''
+      AND ({machine:String} = '' OR machine_name = {machine:String})
+      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+    GROUP BY machine_name, claude_version
+)
+ORDER BY machine_name, first_ts, claude_version

@@ -1,0 +1,20 @@
+-- name: cumulative_cost
+-- description: Running total of cost per machine, day by day (in tz), from `since`.
+-- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+SELECT
+    day,
+    machine_name,
+    round(cost, 4) AS cost_usd,
+    round(sum(cost) OVER (PARTITION BY machine_name ORDER BY day ROWS UNBOUNDED PRECEDING), 4) AS cumulative_cost_usd
+FROM
+(
+    SELECT
+        toDate(timestamp, {tz:String}) AS day,
+        machine_name,
+        sum(cost_usd) AS cost
+    FROM usage_events FINAL
+    WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND day BETWEEN {since:Date} AND {until:Date}
+    GROUP BY day, machine_name
+)
+ORDER BY day, machine_name

@@ -1,0 +1,44 @@
+-- name: daily_anomalies
+-- description: Days on which a machine spent far more than its trailing baseline (average daily cost over the previous baseline_days calendar days, idle days counting as zero).
+-- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: baseline_days UInt32 14, factor Float64 3 (flag days costing at least factor x the baseline), min_cost Float64 1 (ignore days cheaper than this, USD)
+--
+-- A machine's first active day has no history and is never flagged. The baseline reads days
+-- before `since`, so the first days of a range are judged on real history.
+SELECT
+    machine_name,
+    day,
+    round(cost, 4) AS cost_usd,
+    round(baseline, 4) AS baseline_usd,
+    if(baseline > 0, round(cost / baseline, 2), NULL) AS times_baseline,
+    baseline_active_days,
+    messages
+FROM
+(
+    SELECT
+        machine_name,
+        day,
+        cost,
+        messages,
+        sum(cost) OVER w / {baseline_days:UInt32} AS baseline,
+        count() OVER w AS baseline_active_days,
+        min(day) OVER (PARTITION BY machine_name) AS first_day
+    FROM
+    (
+        SELECT
+            machine_name,
+            toDate(timestamp, {tz:String}) AS day,
+            sum(cost_usd) AS cost,
+            count() AS messages
+        FROM usage_events FINAL
+        WHERE ({machine:String} = '' OR machine_name = {machine:String})
+          AND toDate(timestamp, {tz:String}) <= {until:Date}
+        GROUP BY machine_name, day
+    )
+    WINDOW w AS (PARTITION BY machine_name ORDER BY day RANGE BETWEEN {baseline_days:UInt32} PRECEDING AND 1 PRECEDING)
+)
+WHERE day BETWEEN {since:Date} AND {until:Date}
+  AND day > first_day
+  AND cost >= {min_cost:Float64}
+  AND cost >= {factor:Float64} * baseline
+ORDER BY day, machine_name

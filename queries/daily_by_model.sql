@@ -1,0 +1,20 @@
+-- name: daily_by_model
+-- description: Tokens and cost per day and model (fast mode reported as <model>-fast, like ccusage); failed calls (<synthetic>) and model-less lines are left out, as in ccusage's breakdowns.
+-- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+SELECT
+    toDate(timestamp, {tz:String}) AS day,
+    if(speed = 'fast', concat(model, '-fast'), toString(model)) AS model_name,
+    uniqExact(machine_name) AS machines,
+    count() AS messages,
+    sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(cache_creation_input_tokens) AS cache_creation_tokens,
+    sum(cache_read_input_tokens) AS cache_read_tokens,
+    input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS total_tokens,
+    round(sum(cost_usd), 4) AS cost_usd
+FROM usage_events FINAL
+WHERE ({machine:String} = '' OR machine_name = {machine:String})
+  AND day BETWEEN {since:Date} AND {until:Date}
+  AND model NOT IN ('', '<synthetic>')
+GROUP BY day, model_name
+ORDER BY day, cost_usd DESC, model_name

@@ -1,0 +1,55 @@
+-- name: freshness
+-- description: Per machine: last successful sync, last run and its error, last event, hours since each, skipped lines, and a status (ok, partial, failing, stale, never synced) that shows machines that stopped syncing.
+-- params: machine String '' (empty = all machines), stale_hours Float64 24 (no successful sync for longer than this: stale), as_of Nullable(DateTime('UTC')) NULL (NULL = now)
+--
+-- status: never synced (no successful run), stale (last success older than stale_hours),
+-- failing (the last run failed), partial (the last run skipped unreadable files), else ok.
+-- A partial run still synced what it could, so it counts as a success for the lag.
+WITH ifNull({as_of:Nullable(DateTime('UTC'))}, now()) AS at
+SELECT
+    machine_name,
+    multiIf(
+        last_sync IS NULL, 'never synced',
+        dateDiff('second', last_sync, at) > {stale_hours:Float64} * 3600, 'stale',
+        last_run_status = 'failed', 'failing',
+        last_run_status = 'partial', 'partial',
+        'ok') AS status,
+    last_sync,
+    round(dateDiff('second', last_sync, at) / 3600, 2) AS hours_since_sync,
+    nullIf(last_run, toDateTime64(0, 3, 'UTC')) AS last_run_at,
+    last_run_status,
+    last_error,
+    -- Outer join: a side without the machine reads as the epoch.
+    nullIf(last_event, toDateTime64(0, 3, 'UTC')) AS last_event_at,
+    round(dateDiff('second', last_event_at, at) / 3600, 2) AS hours_since_event,
+    skipped_lines_last_sync,
+    skipped_lines_total,
+    runs,
+    failed_runs
+FROM
+(
+    SELECT
+        machine_name,
+        maxIf(finished_at, status != 'failed') AS last_sync_at,
+        if(countIf(status != 'failed') > 0, last_sync_at, NULL) AS last_sync,
+        max(started_at) AS last_run,
+        argMax(status, started_at) AS last_run_status,
+        argMax(error, started_at) AS last_error,
+        argMaxIf(lines_skipped, started_at, status != 'failed') AS skipped_lines_last_sync,
+        sum(lines_skipped) AS skipped_lines_total,
+        count() AS runs,
+        countIf(status = 'failed') AS failed_runs
+    FROM sync_runs FINAL
+    WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND started_at <= at
+    GROUP BY machine_name
+) AS r
+FULL OUTER JOIN
+(
+    SELECT machine_name, max(timestamp) AS last_event
+    FROM usage_events FINAL
+    WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND timestamp <= at
+    GROUP BY machine_name
+) AS e USING (machine_name)
+ORDER BY machine_name

@@ -1,0 +1,46 @@
+-- name: global_daily
+-- description: Daily totals across all machines, counting each API response once even when the same transcripts were synced from two machines.
+-- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Identity of a response: message.id + requestId, the key ccusage de-duplicates on. A transcript
+-- directory synced from two machines (shared home, copied ~/.claude, a synced dotfiles folder)
+-- yields the same (message_id, request_id) rows under two machine names: they are one response.
+-- When the copies differ (one machine read a response mid-stream), the copy with the highest
+-- `version` (ccusage's rank) wins. Lines without message.id carry a per-line synthetic key that
+-- names their file, so they stay per machine, as ccusage never merges them either.
+-- `copies` counts the stored rows, `duplicates` the ones not counted.
+SELECT
+    day,
+    uniqExactArray(seen_on) AS machines,
+    count() AS messages,
+    sum(copies) - count() AS duplicates,
+    sum(input) AS input_tokens,
+    sum(output) AS output_tokens,
+    sum(cache_creation) AS cache_creation_tokens,
+    sum(cache_read) AS cache_read_tokens,
+    input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS total_tokens,
+    round(sum(cost), 4) AS cost_usd
+FROM
+(
+    SELECT
+        toDate(argMax(timestamp, rank), {tz:String}) AS day,
+        argMax(input_tokens, rank) AS input,
+        argMax(output_tokens, rank) AS output,
+        argMax(cache_creation_input_tokens, rank) AS cache_creation,
+        argMax(cache_read_input_tokens, rank) AS cache_read,
+        argMax(cost_usd, rank) AS cost,
+        count() AS copies,
+        groupUniqArray(machine_name) AS seen_on
+    FROM
+    (
+        -- rank: `version` (ccusage's rank of a response's copies), then a fixed machine order for ties;
+        -- one UInt128 so each argMax compares a number, not a tuple.
+        SELECT *, toUInt128(version) * 4294967296 + cityHash64(machine_name) % 4294967296 AS rank
+        FROM usage_events FINAL
+        WHERE toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+    )
+    -- A 64-bit hash keeps the grouping key small; collisions are negligible (~1e-7 at 10M rows).
+    GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
+)
+GROUP BY day
+ORDER BY day

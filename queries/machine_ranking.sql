@@ -1,0 +1,30 @@
+-- name: machine_ranking
+-- description: Machines ranked by cost: tokens, tokens per dollar, active days, average cost per active day and share of the total.
+-- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+SELECT
+    row_number() OVER (ORDER BY cost DESC, machine_name) AS rank,
+    machine_name,
+    round(cost, 4) AS cost_usd,
+    round(100 * cost / nullIf(sum(cost) OVER (), 0), 2) AS share_of_cost_pct,
+    tokens AS total_tokens,
+    round(tokens / nullIf(cost, 0)) AS tokens_per_dollar,
+    messages,
+    active_days,
+    round(cost / active_days, 4) AS cost_per_active_day_usd,
+    first_day,
+    last_day
+FROM
+(
+    SELECT
+        machine_name,
+        sum(cost_usd) AS cost,
+        sum(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens) AS tokens,
+        count() AS messages,
+        uniqExact(toDate(timestamp, {tz:String})) AS active_days,
+        min(toDate(timestamp, {tz:String})) AS first_day,
+        max(toDate(timestamp, {tz:String})) AS last_day
+    FROM usage_events FINAL
+    WHERE toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+    GROUP BY machine_name
+)
+ORDER BY rank

@@ -1,0 +1,32 @@
+-- name: model_usage
+-- description: Per model (fast mode as <model>-fast) across machines: machines using it, messages, tokens, cost, share of cost, cost per message; <synthetic> failed calls left out.
+-- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+SELECT
+    model_name,
+    machines,
+    messages,
+    total_tokens,
+    round(avg_output_tokens, 1) AS avg_output_tokens,
+    round(cost, 4) AS cost_usd,
+    round(100 * cost / nullIf(sum(cost) OVER (), 0), 2) AS share_of_cost_pct,
+    round(cost / messages, 6) AS cost_per_message_usd,
+    first_seen,
+    last_seen
+FROM
+(
+    SELECT
+        if(speed = 'fast', concat(model, '-fast'), toString(model)) AS model_name,
+        arraySort(groupUniqArray(toString(machine_name))) AS machines,
+        count() AS messages,
+        sum(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens) AS total_tokens,
+        avg(output_tokens) AS avg_output_tokens,
+        sum(cost_usd) AS cost,
+        min(toDate(timestamp, {tz:String})) AS first_seen,
+        max(toDate(timestamp, {tz:String})) AS last_seen
+    FROM usage_events FINAL
+    WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+      AND model NOT IN ('', '<synthetic>')
+    GROUP BY model_name
+)
+ORDER BY cost DESC, model_name

@@ -1,0 +1,30 @@
+-- name: session_stats
+-- description: Session habits per machine: sessions, median and 90th-percentile duration and cost, messages per session, the longest and the most expensive session.
+-- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+SELECT
+    machine_name,
+    count() AS sessions,
+    round(quantileExact(0.5)(minutes), 1) AS median_minutes,
+    round(quantileExact(0.9)(minutes), 1) AS p90_minutes,
+    round(avg(messages), 1) AS avg_messages,
+    round(quantileExact(0.5)(cost), 4) AS median_cost_usd,
+    round(quantileExact(0.9)(cost), 4) AS p90_cost_usd,
+    round(max(minutes), 1) AS longest_minutes,
+    round(max(cost), 4) AS max_cost_usd,
+    argMax(session_id, cost) AS most_expensive_session,
+    round(sum(cost), 4) AS cost_usd
+FROM
+(
+    SELECT
+        machine_name,
+        session_id,
+        dateDiff('millisecond', min(timestamp), max(timestamp)) / 60000 AS minutes,
+        count() AS messages,
+        sum(cost_usd) AS cost
+    FROM usage_events FINAL
+    WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+    GROUP BY machine_name, session_id
+)
+GROUP BY machine_name
+ORDER BY machine_name

@@ -1,0 +1,44 @@
+-- name: sessions
+-- description: Per session (latest first): machine, project, first and last activity (in tz), duration, models, messages, subagent messages, tokens and cost.
+-- params: machine String '' (empty = all machines), project String '' (empty = all projects), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC', limit UInt32 100
+SELECT
+    session_id,
+    machine_name,
+    proj AS project,
+    toTimeZone(first_ts, {tz:String}) AS first_activity,
+    toTimeZone(last_ts, {tz:String}) AS last_activity,
+    round(dateDiff('millisecond', first_ts, last_ts) / 60000, 1) AS duration_minutes,
+    models,
+    messages,
+    subagent_messages,
+    input_tokens,
+    output_tokens,
+    cache_creation_tokens,
+    cache_read_tokens,
+    input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS total_tokens,
+    round(cost, 4) AS cost_usd
+FROM
+(
+    SELECT
+        session_id,
+        machine_name,
+        any(project) AS proj,
+        min(timestamp) AS first_ts,
+        max(timestamp) AS last_ts,
+        arraySort(groupUniqArrayIf(if(speed = 'fast', concat(model, '-fast'), toString(model)),
+                                   model NOT IN ('', '<synthetic>'))) AS models,
+        count() AS messages,
+        countIf(is_sidechain) AS subagent_messages,
+        sum(input_tokens) AS input_tokens,
+        sum(output_tokens) AS output_tokens,
+        sum(cache_creation_input_tokens) AS cache_creation_tokens,
+        sum(cache_read_input_tokens) AS cache_read_tokens,
+        sum(cost_usd) AS cost
+    FROM usage_events FINAL
+    WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND ({project:String} = '' OR project = {project:String})
+      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+    GROUP BY machine_name, session_id
+)
+ORDER BY last_ts DESC, machine_name, session_id
+LIMIT {limit:UInt32}

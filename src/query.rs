@@ -1,0 +1,1150 @@
+//! The query pack: `queries/*.sql`, embedded at build time (the files stay the source), their
+//! headers (`-- name:`, `-- description:`, `-- params:`), parameter validation, execution with
+//! server-side parameters (`{name:Type}`, never pasted into the SQL) and output formatting.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::config::Config;
+
+/// One embedded file of `queries/`.
+pub struct PackFile {
+    pub file: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! pack_files {
+    ($($name:literal),* $(,)?) => {
+        &[$(PackFile {
+            file: concat!($name, ".sql"),
+            sql: include_str!(concat!("../queries/", $name, ".sql")),
+        }),*]
+    };
+}
+
+/// Every file of `queries/`, sorted. A unit test checks this list against the directory.
+pub const FILES: &[PackFile] = pack_files![
+    "api_errors",
+    "billing_blocks",
+    "budget_status",
+    "cache_efficiency",
+    "claude_versions",
+    "context_size",
+    "cost_by_token_kind",
+    "cross_machine_duplicates",
+    "cumulative_cost",
+    "daily_anomalies",
+    "daily_by_machine",
+    "daily_by_model",
+    "fast_mode_usage",
+    "freshness",
+    "git_branches",
+    "global_daily",
+    "hourly_by_machine",
+    "hourly_heatmap",
+    "machine_comparison",
+    "machine_ranking",
+    "model_by_machine",
+    "model_usage",
+    "monthly_by_machine",
+    "overview",
+    "project_costs",
+    "project_daily",
+    "projects_across_machines",
+    "session_stats",
+    "sessions",
+    "sidechain_usage",
+    "sync_health",
+    "sync_history",
+    "unknown_models",
+    "weekly_by_machine",
+];
+
+/// A parameter's ClickHouse type, as far as the pack uses them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ParamType {
+    String,
+    Date,
+    /// `DateTime` or `DateTime('Zone')`.
+    DateTime,
+    Bool,
+    UInt(u8),
+    Int(u8),
+    Float,
+    Nullable(Box<ParamType>),
+}
+
+impl ParamType {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        if let Some(inner) = t
+            .strip_prefix("Nullable(")
+            .and_then(|r| r.strip_suffix(')'))
+        {
+            return Ok(ParamType::Nullable(Box::new(ParamType::parse(inner)?)));
+        }
+        if t == "DateTime" || (t.starts_with("DateTime('") && t.ends_with("')")) {
+            return Ok(ParamType::DateTime);
+        }
+        let bits = |s: &str| s.parse::<u8>().ok().filter(|b| [8, 16, 32, 64].contains(b));
+        Ok(match t {
+            "String" => ParamType::String,
+            "Date" => ParamType::Date,
+            "Bool" => ParamType::Bool,
+            "Float32" | "Float64" => ParamType::Float,
+            _ => match (t.strip_prefix("UInt"), t.strip_prefix("Int")) {
+                (Some(b), _) if bits(b).is_some() => ParamType::UInt(bits(b).unwrap_or(64)),
+                (_, Some(b)) if bits(b).is_some() => ParamType::Int(bits(b).unwrap_or(64)),
+                _ => return Err(format!("unsupported parameter type {t:?}")),
+            },
+        })
+    }
+
+    /// What a value must look like, for error messages.
+    pub fn expected(&self) -> String {
+        match self {
+            ParamType::String => "any text".into(),
+            ParamType::Date => "a date YYYY-MM-DD".into(),
+            ParamType::DateTime => "a UTC time YYYY-MM-DD HH:MM:SS (or YYYY-MM-DD)".into(),
+            ParamType::Bool => "true or false (1 or 0)".into(),
+            ParamType::UInt(bits) => {
+                format!("a whole number from 0 to {}", u64::MAX >> (64 - bits))
+            }
+            ParamType::Int(bits) => format!(
+                "a whole number from {} to {}",
+                i64::MIN >> (64 - bits),
+                i64::MAX >> (64 - bits)
+            ),
+            ParamType::Float => "a number such as 12.5".into(),
+            ParamType::Nullable(inner) => format!("{}, or empty for none", inner.expected()),
+        }
+    }
+
+    /// Checks a command-line value; returns what to send (`None`: NULL).
+    pub fn check(&self, raw: &str) -> Result<Option<String>, String> {
+        let bad = || Err(format!("expected {}, got {raw:?}", self.expected()));
+        let v = raw.trim();
+        match self {
+            ParamType::String => Ok(Some(raw.to_string())),
+            ParamType::Nullable(inner) => {
+                if v.is_empty() || v.eq_ignore_ascii_case("null") {
+                    Ok(None)
+                } else {
+                    inner
+                        .check(raw)
+                        .map_err(|_| format!("expected {}, got {raw:?}", self.expected()))
+                }
+            }
+            ParamType::Date => match parse_date(v) {
+                Some(_) => Ok(Some(v.to_string())),
+                None => bad(),
+            },
+            ParamType::DateTime => {
+                let (date, time) = match v.split_once([' ', 'T']) {
+                    Some((d, t)) => (d, t.strip_suffix('Z').unwrap_or(t)),
+                    None => (v, "00:00:00"),
+                };
+                match (parse_date(date), parse_time(time)) {
+                    (Some(_), Some(_)) => Ok(Some(format!("{date} {time}"))),
+                    _ => bad(),
+                }
+            }
+            ParamType::Bool => match v.to_ascii_lowercase().as_str() {
+                "true" | "1" => Ok(Some("true".into())),
+                "false" | "0" => Ok(Some("false".into())),
+                _ => bad(),
+            },
+            ParamType::UInt(bits) => match v.parse::<u64>() {
+                Ok(n) if n <= u64::MAX >> (64 - bits) => Ok(Some(n.to_string())),
+                _ => bad(),
+            },
+            ParamType::Int(bits) => match v.parse::<i64>() {
+                Ok(n) if n >= i64::MIN >> (64 - bits) && n <= i64::MAX >> (64 - bits) => {
+                    Ok(Some(n.to_string()))
+                }
+                _ => bad(),
+            },
+            ParamType::Float => match v.parse::<f64>() {
+                Ok(x) if x.is_finite() => Ok(Some(v.to_string())),
+                _ => bad(),
+            },
+        }
+    }
+}
+
+fn parse_date(s: &str) -> Option<(i64, i64, i64)> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        1..=12 => 31,
+        _ => return None,
+    };
+    (1..=days).contains(&d).then_some((y, m, d))
+}
+
+fn parse_time(s: &str) -> Option<()> {
+    let b = s.as_bytes();
+    if b.len() != 8 || b[2] != b':' || b[5] != b':' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<u8>().ok();
+    (num(0..2)? < 24 && num(3..5)? < 60 && num(6..8)? < 60).then_some(())
+}
+
+/// A declared parameter of a query.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Param {
+    pub name: String,
+    /// As written in the SQL, e.g. `Nullable(DateTime('UTC'))`.
+    pub type_name: String,
+    pub ty: ParamType,
+    /// `None`: NULL.
+    pub default: Option<String>,
+    pub doc: String,
+}
+
+impl Param {
+    /// `name Type (default '...'): doc`, for listings and errors.
+    pub fn describe(&self) -> String {
+        let quoted = matches!(
+            self.ty,
+            ParamType::String | ParamType::Date | ParamType::DateTime
+        );
+        let default = match &self.default {
+            None => "NULL".to_string(),
+            Some(d) if quoted => format!("'{d}'"),
+            Some(d) => d.clone(),
+        };
+        let doc = if self.doc.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", self.doc)
+        };
+        format!("{} {} (default {default}){doc}", self.name, self.type_name)
+    }
+}
+
+/// One query of the pack.
+#[derive(Debug, Clone)]
+pub struct Query {
+    pub name: String,
+    pub description: String,
+    pub params: Vec<Param>,
+    pub file: &'static str,
+    pub sql: &'static str,
+}
+
+/// Reads a file's header: `-- name:`, `-- description:`, and any number of `-- params:` lines.
+/// Other leading comments are notes; the header ends at the first line that is not a comment.
+pub fn parse_query(file: &'static str, sql: &'static str) -> Result<Query, String> {
+    let (mut name, mut description, mut params) = (None, None, Vec::new());
+    for line in sql.lines() {
+        let Some(comment) = line.trim_start().strip_prefix("--") else {
+            if line.trim().is_empty() {
+                continue;
+            }
+            break;
+        };
+        let comment = comment.trim();
+        if let Some(v) = comment.strip_prefix("name:") {
+            name = Some(v.trim().to_string());
+        } else if let Some(v) = comment.strip_prefix("description:") {
+            description = Some(v.trim().to_string());
+        } else if let Some(v) = comment.strip_prefix("params:") {
+            params.extend(parse_params(v).map_err(|e| format!("{file}: params: {e}"))?);
+        }
+    }
+    let name = name.ok_or_else(|| format!("{file}: no `-- name:` line"))?;
+    let description = description.ok_or_else(|| format!("{file}: no `-- description:` line"))?;
+    Ok(Query {
+        name,
+        description,
+        params,
+        file,
+        sql,
+    })
+}
+
+/// `name Type default (doc), ...`: types may hold parentheses, quotes and commas
+/// (`Nullable(DateTime('UTC'))`), defaults are `'quoted'` or bare (`0`, `true`, `NULL`).
+pub fn parse_params(list: &str) -> Result<Vec<Param>, String> {
+    let chars: Vec<char> = list.chars().collect();
+    let mut i = 0;
+    let mut out = Vec::new();
+    let skip_ws = |i: &mut usize| {
+        while *i < chars.len() && chars[*i].is_whitespace() {
+            *i += 1;
+        }
+    };
+    loop {
+        skip_ws(&mut i);
+        if i >= chars.len() {
+            break;
+        }
+        let start = i;
+        while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
+            i += 1;
+        }
+        let name: String = chars[start..i].iter().collect();
+        if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(format!(
+                "expected a parameter name at {:?}",
+                rest(&chars, start)
+            ));
+        }
+        skip_ws(&mut i);
+        // The type: up to whitespace outside parentheses and quotes.
+        let (start, mut depth, mut quoted) = (i, 0i32, false);
+        while i < chars.len() {
+            match chars[i] {
+                '\'' => quoted = !quoted,
+                '(' if !quoted => depth += 1,
+                ')' if !quoted => depth -= 1,
+                c if c.is_whitespace() && depth == 0 && !quoted => break,
+                _ => {}
+            }
+            i += 1;
+        }
+        let type_name: String = chars[start..i].iter().collect();
+        let ty = ParamType::parse(&type_name).map_err(|e| format!("{name}: {e}"))?;
+        skip_ws(&mut i);
+        let default = if chars.get(i) == Some(&'\'') {
+            i += 1;
+            let mut s = String::new();
+            loop {
+                match chars.get(i) {
+                    None => return Err(format!("{name}: unterminated default")),
+                    Some('\\') => {
+                        s.extend(chars.get(i + 1));
+                        i += 2;
+                    }
+                    Some('\'') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&c) => {
+                        s.push(c);
+                        i += 1;
+                    }
+                }
+            }
+            Some(s)
+        } else {
+            let start = i;
+            while i < chars.len() && !chars[i].is_whitespace() && !matches!(chars[i], ',' | '(') {
+                i += 1;
+            }
+            let bare: String = chars[start..i].iter().collect();
+            match bare.as_str() {
+                "" => return Err(format!("{name}: no default value")),
+                "NULL" => None,
+                _ => Some(bare),
+            }
+        };
+        skip_ws(&mut i);
+        let mut doc = String::new();
+        if chars.get(i) == Some(&'(') {
+            let (start, mut depth) = (i + 1, 0);
+            while i < chars.len() {
+                match chars[i] {
+                    '(' => depth += 1,
+                    ')' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                i += 1;
+            }
+            if i >= chars.len() {
+                return Err(format!("{name}: unbalanced parentheses in its description"));
+            }
+            doc = chars[start..i]
+                .iter()
+                .collect::<String>()
+                .trim()
+                .to_string();
+            i += 1;
+        }
+        let param = Param {
+            name,
+            type_name,
+            ty,
+            default,
+            doc,
+        };
+        if let Some(d) = &param.default {
+            param
+                .ty
+                .check(d)
+                .map_err(|e| format!("{}: bad default: {e}", param.name))?;
+        } else if !matches!(param.ty, ParamType::Nullable(_)) {
+            return Err(format!(
+                "{}: NULL default for a non-Nullable type",
+                param.name
+            ));
+        }
+        out.push(param);
+        skip_ws(&mut i);
+        match chars.get(i) {
+            None => break,
+            Some(',') => i += 1,
+            Some(_) => return Err(format!("expected `,` at {:?}", rest(&chars, i))),
+        }
+    }
+    Ok(out)
+}
+
+fn rest(chars: &[char], from: usize) -> String {
+    chars[from.min(chars.len())..].iter().take(30).collect()
+}
+
+/// The parsed pack. The headers are checked by unit tests, so a failure here is a build bug.
+pub fn pack() -> &'static [Query] {
+    static PACK: OnceLock<Vec<Query>> = OnceLock::new();
+    PACK.get_or_init(|| {
+        FILES
+            .iter()
+            .map(|f| parse_query(f.file, f.sql).unwrap_or_else(|e| panic!("query pack: {e}")))
+            .collect()
+    })
+}
+
+/// A usage error: what was wrong, and what is accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+pub fn find(name: &str) -> Result<&'static Query, UsageError> {
+    let pack = pack();
+    if let Some(q) = pack.iter().find(|q| q.name == name) {
+        return Ok(q);
+    }
+    let mut names: Vec<&str> = pack.iter().map(|q| q.name.as_str()).collect();
+    names.sort_unstable();
+    let hint = closest(name, &names)
+        .map(|n| format!(" Did you mean {n:?}?"))
+        .unwrap_or_default();
+    Err(UsageError(format!(
+        "unknown query {name:?}.{hint} Available queries:\n  {}\n(`ccsync query --list` describes them)",
+        names.join(", ")
+    )))
+}
+
+/// The nearest name by edit distance, if it is plausibly a typo.
+fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let distance = |a: &str, b: &str| {
+        let b: Vec<char> = b.chars().collect();
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        for (i, ca) in a.chars().enumerate() {
+            let mut cur = vec![i + 1];
+            for (j, cb) in b.iter().enumerate() {
+                cur.push(
+                    (prev[j] + usize::from(ca != *cb))
+                        .min(prev[j + 1] + 1)
+                        .min(cur[j] + 1),
+                );
+            }
+            prev = cur;
+        }
+        prev[b.len()]
+    };
+    candidates
+        .iter()
+        .map(|c| (distance(word, c), *c))
+        .filter(|(d, c)| *d <= 3.max(c.len() / 3))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Values to send for every declared parameter (`None`: NULL), from `NAME=VALUE` strings;
+/// the ones not given take their default.
+pub fn bind(query: &Query, given: &[String]) -> Result<Vec<(String, Option<String>)>, UsageError> {
+    let accepted = || {
+        if query.params.is_empty() {
+            "It takes no parameters.".to_string()
+        } else {
+            let lines: Vec<String> = query
+                .params
+                .iter()
+                .map(|p| format!("  {}", p.describe()))
+                .collect();
+            format!("Accepted parameters:\n{}", lines.join("\n"))
+        }
+    };
+    let mut values: BTreeMap<&str, Option<String>> = BTreeMap::new();
+    for arg in given {
+        let Some((name, raw)) = arg.split_once('=') else {
+            return Err(UsageError(format!(
+                "--param expects NAME=VALUE, got {arg:?}. {}",
+                accepted()
+            )));
+        };
+        let name = name.trim();
+        let Some(param) = query.params.iter().find(|p| p.name == name) else {
+            return Err(UsageError(format!(
+                "query {} has no parameter {name:?}. {}",
+                query.name,
+                accepted()
+            )));
+        };
+        let value = param.ty.check(raw).map_err(|e| {
+            UsageError(format!(
+                "parameter {name} of query {}: {e}. {}",
+                query.name,
+                accepted()
+            ))
+        })?;
+        if values.insert(param.name.as_str(), value).is_some() {
+            return Err(UsageError(format!("parameter {name} is given twice")));
+        }
+    }
+    Ok(query
+        .params
+        .iter()
+        .map(|p| {
+            let value = match values.remove(p.name.as_str()) {
+                Some(v) => v,
+                None => p
+                    .default
+                    .as_ref()
+                    .and_then(|d| p.ty.check(d).ok().flatten()),
+            };
+            (p.name.clone(), value)
+        })
+        .collect())
+}
+
+/// Runs a query with its parameters bound server-side; returns the body in `format`.
+pub async fn fetch_bytes(
+    client: &clickhouse::Client,
+    query: &Query,
+    values: &[(String, Option<String>)],
+    format: &str,
+) -> clickhouse::error::Result<Vec<u8>> {
+    // Raw: a `?` in the SQL is text, not a client-side placeholder.
+    let mut q = client.query_raw(query.sql);
+    for (name, value) in values {
+        q = match value {
+            Some(v) => q.param(name, v.as_str()),
+            None => q.param(name, None::<&str>),
+        };
+    }
+    Ok(q.fetch_bytes(format)?.collect().await?.to_vec())
+}
+
+/// A result with its column names and types; values are JSON, 64-bit integers as numbers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub columns: Vec<(String, String)>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+impl Table {
+    /// From ClickHouse's `JSONCompact` output.
+    pub fn from_json_compact(body: &[u8]) -> Result<Table, String> {
+        let v: Value = serde_json::from_slice(body).map_err(|e| format!("bad JSONCompact: {e}"))?;
+        let columns: Vec<(String, String)> = v["meta"]
+            .as_array()
+            .ok_or("JSONCompact without meta")?
+            .iter()
+            .map(|m| {
+                (
+                    m["name"].as_str().unwrap_or_default().to_string(),
+                    m["type"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        let rows = v["data"]
+            .as_array()
+            .ok_or("JSONCompact without data")?
+            .iter()
+            .map(|row| {
+                let cells = row.as_array().cloned().unwrap_or_default();
+                cells
+                    .into_iter()
+                    .zip(&columns)
+                    .map(|(cell, (_, ty))| normalize(cell, ty))
+                    .collect()
+            })
+            .collect();
+        Ok(Table { columns, rows })
+    }
+
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|(n, _)| n == name)
+    }
+
+    /// The cell of `row` in column `name` (Null if there is no such column).
+    pub fn get(&self, row: usize, name: &str) -> &Value {
+        static NULL: Value = Value::Null;
+        match (self.column(name), self.rows.get(row)) {
+            (Some(c), Some(r)) => &r[c],
+            _ => &NULL,
+        }
+    }
+
+    /// JSON: an array with one object per row, keys in column order.
+    pub fn to_json(&self) -> String {
+        let mut out = String::from("[");
+        for (i, row) in self.rows.iter().enumerate() {
+            out.push_str(if i == 0 { "\n  {" } else { ",\n  {" });
+            for (j, ((name, _), cell)) in self.columns.iter().zip(row).enumerate() {
+                if j > 0 {
+                    out.push_str(", ");
+                }
+                let _ = write!(out, "{}: {cell}", Value::from(name.as_str()));
+            }
+            out.push('}');
+        }
+        out.push_str(if self.rows.is_empty() { "]\n" } else { "\n]\n" });
+        out
+    }
+
+    /// A terminal table: numbers right-aligned, arrays comma-separated.
+    pub fn to_text(&self) -> String {
+        use comfy_table::{CellAlignment, Table as Text, presets::UTF8_FULL_CONDENSED};
+        let mut t = Text::new();
+        t.load_style(UTF8_FULL_CONDENSED)
+            .set_header(self.columns.iter().map(|(n, _)| n.as_str()));
+        for row in &self.rows {
+            t.add_row(row.iter().map(cell_text));
+        }
+        for (i, (_, ty)) in self.columns.iter().enumerate() {
+            if is_numeric(ty)
+                && let Some(col) = t.column_mut(i)
+            {
+                col.set_cell_alignment(CellAlignment::Right);
+            }
+        }
+        format!("{t}\n")
+    }
+}
+
+fn base_type(ty: &str) -> &str {
+    let mut t = ty.trim();
+    for wrapper in ["Nullable(", "LowCardinality("] {
+        if let Some(inner) = t.strip_prefix(wrapper).and_then(|r| r.strip_suffix(')')) {
+            t = inner;
+        }
+    }
+    if let Some(inner) = t
+        .strip_prefix("Nullable(")
+        .and_then(|r| r.strip_suffix(')'))
+    {
+        t = inner;
+    }
+    t
+}
+
+fn is_numeric(ty: &str) -> bool {
+    let t = base_type(ty);
+    ["UInt", "Int", "Float", "Decimal"]
+        .iter()
+        .any(|p| t.starts_with(p))
+}
+
+/// JSON formats quote 64-bit and wider integers by default; scripts want numbers.
+fn normalize(cell: Value, ty: &str) -> Value {
+    let t = base_type(ty);
+    match cell {
+        Value::String(s) if t.starts_with("UInt") || t.starts_with("Int") => {
+            if let Ok(n) = s.parse::<u64>() {
+                Value::from(n)
+            } else if let Ok(n) = s.parse::<i64>() {
+                Value::from(n)
+            } else {
+                Value::String(s)
+            }
+        }
+        Value::Array(items) => {
+            let inner = t
+                .strip_prefix("Array(")
+                .and_then(|r| r.strip_suffix(')'))
+                .unwrap_or("");
+            Value::Array(items.into_iter().map(|v| normalize(v, inner)).collect())
+        }
+        Value::Object(map) => {
+            // Map(K, V): the value type follows the first top-level comma.
+            let inner = t
+                .strip_prefix("Map(")
+                .and_then(|r| r.strip_suffix(')'))
+                .map(|r| split_top_level(r).1)
+                .unwrap_or("");
+            Value::Object(
+                map.into_iter()
+                    .map(|(k, v)| (k, normalize(v, inner)))
+                    .collect(),
+            )
+        }
+        other => other,
+    }
+}
+
+fn split_top_level(s: &str) -> (&str, &str) {
+    let mut depth = 0;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => return (s[..i].trim(), s[i + 1..].trim()),
+            _ => {}
+        }
+    }
+    (s, "")
+}
+
+fn cell_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(cell_text).collect::<Vec<_>>().join(", "),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", cell_text(v)))
+            .collect::<Vec<_>>()
+            .join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// Runs a query into a [`Table`].
+pub async fn fetch_table(
+    client: &clickhouse::Client,
+    query: &Query,
+    values: &[(String, Option<String>)],
+) -> anyhow::Result<Table> {
+    let body = fetch_bytes(client, query, values, "JSONCompact").await?;
+    Table::from_json_compact(&body).map_err(anyhow::Error::msg)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A readable table.
+    Table,
+    /// An array of objects, one per row.
+    Json,
+    /// With a header line.
+    Csv,
+    /// Tab-separated, with a header line.
+    Tsv,
+}
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:\n  ccsync query --list\n  \
+    ccsync query daily_by_machine --param since=2026-01-01 --param tz=Europe/Paris\n  \
+    ccsync query billing_blocks -p all_machines=true --format json")]
+pub struct QueryArgs {
+    /// The query to run (see --list).
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// List the queries with their descriptions and parameters.
+    #[arg(long, conflicts_with = "name")]
+    pub list: bool,
+
+    /// A parameter as NAME=VALUE (repeatable); the others take their defaults.
+    #[arg(short = 'p', long = "param", value_name = "NAME=VALUE")]
+    pub params: Vec<String>,
+
+    /// Output format.
+    #[arg(short = 'f', long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+
+    /// Print the query's SQL (header included) instead of running it, e.g. for clickhouse-client.
+    #[arg(long)]
+    pub sql: bool,
+}
+
+pub async fn run(cfg: &Config, args: QueryArgs) -> anyhow::Result<ExitCode> {
+    let Some(name) = args.name.as_deref() else {
+        print!("{}", list(args.format));
+        return Ok(ExitCode::SUCCESS);
+    };
+    // Usage mistakes exit 2 (like clap's), before any connection.
+    let (query, values) = match find(name).and_then(|q| Ok((q, bind(q, &args.params)?))) {
+        Ok(found) => found,
+        Err(e) => {
+            eprintln!("ccsync: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    if args.sql {
+        print!("{}", query.sql);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sink = crate::sink::Sink::new(&cfg.clickhouse);
+    let context = format!("query {}", query.name);
+    let client = sink.client();
+    let out = match args.format {
+        Format::Csv | Format::Tsv => {
+            let format = if args.format == Format::Csv {
+                "CSVWithNames"
+            } else {
+                "TSVWithNames"
+            };
+            sink.timed(&context, fetch_bytes(client, query, &values, format))
+                .await?
+        }
+        Format::Table | Format::Json => {
+            let body = sink
+                .timed(&context, fetch_bytes(client, query, &values, "JSONCompact"))
+                .await?;
+            let table = Table::from_json_compact(&body).map_err(anyhow::Error::msg)?;
+            if args.format == Format::Json {
+                table.to_json().into_bytes()
+            } else if table.rows.is_empty() {
+                eprintln!("ccsync: {} returned no rows", query.name);
+                Vec::new()
+            } else {
+                table.to_text().into_bytes()
+            }
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&out)?;
+    stdout.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--list`: names, descriptions and parameters.
+pub fn list(format: Format) -> String {
+    let pack = pack();
+    let param_names = |q: &Query| {
+        q.params
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match format {
+        Format::Json => {
+            let v: Vec<Value> = pack
+                .iter()
+                .map(|q| {
+                    serde_json::json!({
+                        "name": q.name,
+                        "description": q.description,
+                        "params": q.params.iter().map(|p| serde_json::json!({
+                            "name": p.name,
+                            "type": p.type_name,
+                            "default": p.default,
+                            "description": p.doc,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            format!("{}\n", serde_json::to_string_pretty(&v).unwrap_or_default())
+        }
+        Format::Csv | Format::Tsv => {
+            let sep = if format == Format::Csv { ',' } else { '\t' };
+            let field = |s: &str| {
+                if format == Format::Csv && s.contains([',', '"', '\n']) {
+                    format!("\"{}\"", s.replace('"', "\"\""))
+                } else {
+                    s.replace(['\t', '\n'], " ")
+                }
+            };
+            let mut out = format!("name{sep}description{sep}params\n");
+            for q in pack {
+                let _ = writeln!(
+                    out,
+                    "{}{sep}{}{sep}{}",
+                    field(&q.name),
+                    field(&q.description),
+                    field(&param_names(q))
+                );
+            }
+            out
+        }
+        Format::Table => {
+            use comfy_table::{
+                ColumnConstraint, ContentArrangement, Table as Text, Width,
+                presets::UTF8_FULL_CONDENSED,
+            };
+            let mut t = Text::new();
+            t.load_style(UTF8_FULL_CONDENSED)
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_header(vec!["query", "description", "parameters"]);
+            // Piped output has no terminal width to wrap to; keep the listing readable anyway.
+            if t.width().is_none() {
+                t.set_width(120);
+            }
+            if let Some(col) = t.column_mut(2) {
+                col.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(30)));
+            }
+            for q in pack {
+                t.add_row(vec![q.name.clone(), q.description.clone(), param_names(q)]);
+            }
+            format!(
+                "{t}\nRun one with `ccsync query NAME [--param NAME=VALUE ...] [--format table|json|csv|tsv]`;\n\
+                 parameter types and defaults: `ccsync query --list --format json`.\n"
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_query_file_is_embedded() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/queries");
+        let mut files: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".sql"))
+            .collect();
+        files.sort();
+        let embedded: Vec<&str> = FILES.iter().map(|f| f.file).collect();
+        assert_eq!(files, embedded);
+    }
+
+    #[test]
+    fn headers_parse_and_match_the_sql() {
+        let pack = pack();
+        assert!(pack.len() >= 30, "{} queries", pack.len());
+        for q in pack {
+            assert_eq!(format!("{}.sql", q.name), q.file);
+            assert!(!q.description.is_empty(), "{}", q.name);
+            // Every `{name:Type}` in the SQL is declared with that type, and every declared
+            // parameter is used.
+            let mut used = BTreeMap::new();
+            // The code without comments (no `--` occurs inside the pack's string literals).
+            let code: String = q
+                .sql
+                .lines()
+                .map(|l| l.split("--").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let mut rest = code.as_str();
+            while let Some(start) = rest.find('{') {
+                let after = &rest[start + 1..];
+                let end = after.find('}').expect("unclosed {");
+                if let Some((name, ty)) = after[..end].split_once(':') {
+                    let prev = used.insert(name.trim().to_string(), ty.trim().to_string());
+                    if let Some(prev) = prev {
+                        assert_eq!(prev, ty.trim(), "{}: {name} used with two types", q.name);
+                    }
+                }
+                rest = &after[end..];
+            }
+            let declared: BTreeMap<String, String> = q
+                .params
+                .iter()
+                .map(|p| (p.name.clone(), p.type_name.clone()))
+                .collect();
+            assert_eq!(used, declared, "{}", q.name);
+            // One statement per file, so clickhouse-client --queries-file runs it as is.
+            assert!(!code.contains(';'), "{}: no statement separators", q.name);
+        }
+        for required in [
+            "daily_by_machine",
+            "weekly_by_machine",
+            "monthly_by_machine",
+            "machine_ranking",
+            "model_by_machine",
+            "projects_across_machines",
+            "project_costs",
+            "sessions",
+            "billing_blocks",
+            "cache_efficiency",
+            "hourly_heatmap",
+            "freshness",
+            "daily_anomalies",
+            "budget_status",
+            "global_daily",
+        ] {
+            assert!(find(required).is_ok(), "{required}");
+        }
+    }
+
+    #[test]
+    fn common_parameters_mean_the_same_everywhere() {
+        for q in pack() {
+            for p in &q.params {
+                let expect = match p.name.as_str() {
+                    "machine" => Some(("String", Some(""))),
+                    "since" => Some(("Date", Some("1970-01-01"))),
+                    "until" => Some(("Date", Some("2100-01-01"))),
+                    "tz" => Some(("String", Some("UTC"))),
+                    "as_of" => Some(("Nullable(DateTime('UTC'))", None)),
+                    _ => None,
+                };
+                if let Some((ty, default)) = expect {
+                    assert_eq!(
+                        (p.type_name.as_str(), p.default.as_deref()),
+                        (ty, default),
+                        "{}.{}",
+                        q.name,
+                        p.name
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn param_lists_with_nested_types_quotes_and_notes() {
+        let ps = parse_params(
+            "machine String '' (empty = all machines, says (this)), as_of Nullable(DateTime('UTC')) NULL (NULL = now), \
+             n UInt32 10, x Float64 1.5, b Bool false, q String 'it\\'s, ok'",
+        )
+        .unwrap();
+        let shape: Vec<(&str, &str, Option<&str>, &str)> = ps
+            .iter()
+            .map(|p| {
+                (
+                    p.name.as_str(),
+                    p.type_name.as_str(),
+                    p.default.as_deref(),
+                    p.doc.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            shape,
+            vec![
+                (
+                    "machine",
+                    "String",
+                    Some(""),
+                    "empty = all machines, says (this)"
+                ),
+                ("as_of", "Nullable(DateTime('UTC'))", None, "NULL = now"),
+                ("n", "UInt32", Some("10"), ""),
+                ("x", "Float64", Some("1.5"), ""),
+                ("b", "Bool", Some("false"), ""),
+                ("q", "String", Some("it's, ok"), ""),
+            ]
+        );
+        assert!(
+            parse_params("d Date 'soon'")
+                .unwrap_err()
+                .contains("bad default")
+        );
+        assert!(
+            parse_params("d Decimal(9, 2) 1")
+                .unwrap_err()
+                .contains("unsupported")
+        );
+        assert!(parse_params("d Date NULL").is_err());
+        assert!(parse_params("a String 'x' b String 'y'").is_err());
+    }
+
+    #[test]
+    fn values_are_checked_against_their_types() {
+        let ok = |t: &str, v: &str| ParamType::parse(t).unwrap().check(v);
+        assert_eq!(ok("Date", "2026-02-28"), Ok(Some("2026-02-28".into())));
+        assert!(ok("Date", "2026-02-29").is_err());
+        assert!(ok("Date", "2024-02-29").is_ok());
+        assert!(ok("Date", "yesterday").unwrap_err().contains("YYYY-MM-DD"));
+        assert_eq!(ok("UInt8", "255"), Ok(Some("255".into())));
+        assert!(ok("UInt8", "256").is_err());
+        assert!(ok("UInt32", "-1").is_err());
+        assert!(ok("Int32", "-5").is_ok());
+        assert!(ok("Float64", "1e3").is_ok());
+        assert!(ok("Float64", "NaN").is_err());
+        assert_eq!(ok("Bool", "TRUE"), Ok(Some("true".into())));
+        assert!(ok("Bool", "yes").is_err());
+        let dt = "Nullable(DateTime('UTC'))";
+        assert_eq!(ok(dt, ""), Ok(None));
+        assert_eq!(ok(dt, "null"), Ok(None));
+        assert_eq!(
+            ok(dt, "2026-01-05T10:00:00Z"),
+            Ok(Some("2026-01-05 10:00:00".into()))
+        );
+        assert_eq!(ok(dt, "2026-01-05"), Ok(Some("2026-01-05 00:00:00".into())));
+        assert!(
+            ok(dt, "2026-01-05 25:00:00")
+                .unwrap_err()
+                .contains("or empty")
+        );
+        assert_eq!(ok("String", " spaced "), Ok(Some(" spaced ".into())));
+    }
+
+    #[test]
+    fn binding_fills_defaults_and_explains_mistakes() {
+        let q = find("daily_by_machine").unwrap();
+        let bound = bind(q, &["tz=Europe/Paris".into()]).unwrap();
+        assert_eq!(
+            bound,
+            vec![
+                ("machine".into(), Some("".into())),
+                ("since".into(), Some("1970-01-01".into())),
+                ("until".into(), Some("2100-01-01".into())),
+                ("tz".into(), Some("Europe/Paris".into())),
+            ]
+        );
+        let err = bind(q, &["mahcine=x".into()]).unwrap_err().0;
+        assert!(err.contains("no parameter \"mahcine\""), "{err}");
+        assert!(err.contains("since Date (default '1970-01-01')"), "{err}");
+        let err = bind(q, &["since=2026-13-01".into()]).unwrap_err().0;
+        assert!(err.contains("expected a date YYYY-MM-DD"), "{err}");
+        assert!(
+            bind(q, &["since".into()])
+                .unwrap_err()
+                .0
+                .contains("NAME=VALUE")
+        );
+        assert!(
+            bind(q, &["tz=UTC".into(), "tz=UTC".into()])
+                .unwrap_err()
+                .0
+                .contains("twice")
+        );
+        let err = find("dayly_by_machine").unwrap_err().0;
+        assert!(err.contains("Did you mean \"daily_by_machine\""), "{err}");
+        assert!(err.contains("global_daily"), "{err}");
+    }
+
+    #[test]
+    fn results_render_as_json_and_text() {
+        let body = br#"{"meta":[{"name":"day","type":"Date"},{"name":"n","type":"UInt64"},
+            {"name":"cost","type":"Float64"},{"name":"models","type":"Array(LowCardinality(String))"},
+            {"name":"by","type":"Map(String, UInt64)"},{"name":"x","type":"Nullable(Float64)"}],
+            "data":[["2026-01-05","18446744073709551615",1.5,["a","b"],{"k":"2"},null]],"rows":1}"#;
+        let t = Table::from_json_compact(body).unwrap();
+        assert_eq!(t.get(0, "n"), &Value::from(u64::MAX));
+        assert_eq!(t.get(0, "by")["k"], Value::from(2));
+        assert_eq!(
+            t.to_json(),
+            "[\n  {\"day\": \"2026-01-05\", \"n\": 18446744073709551615, \"cost\": 1.5, \
+             \"models\": [\"a\",\"b\"], \"by\": {\"k\":2}, \"x\": null}\n]\n"
+        );
+        let text = t.to_text();
+        assert!(text.contains("a, b") && text.contains("k: 2"), "{text}");
+        let empty = Table {
+            columns: vec![("a".into(), "UInt8".into())],
+            rows: vec![],
+        };
+        assert_eq!(empty.to_json(), "[]\n");
+    }
+
+    #[test]
+    fn list_shows_every_query() {
+        let text = list(Format::Table);
+        let json: Value = serde_json::from_str(&list(Format::Json)).unwrap();
+        assert_eq!(json.as_array().unwrap().len(), pack().len());
+        for q in pack() {
+            assert!(text.contains(&q.name));
+        }
+        assert!(list(Format::Csv).starts_with("name,description,params\n"));
+    }
+}
