@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::config::{Config, Host, RawConfig, Secret};
@@ -29,6 +30,10 @@ pub struct Cli {
     /// Same as `ccsync sync --once`: one incremental pass, then exit.
     #[arg(long)]
     pub once: bool,
+
+    /// With --once: wait for a concurrent sync to finish instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
 
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -105,8 +110,53 @@ pub enum Command {
     Schema(SchemaCommand),
     /// Parse local transcripts and print per-UTC-day totals (like `ccusage daily`); no server.
     Scan(ScanArgs),
+    /// Per machine: last successful sync, last event, rows, lag; flags machines that stopped syncing.
+    Status(StatusArgs),
+    /// Check configuration, transcripts, state dir, server, credentials, schema, clock and timer.
+    Doctor(DoctorArgs),
+    /// Install the hourly systemd user timer (and a 0600 env file with the current settings).
+    Install(InstallArgs),
+    /// Remove the systemd user units (checkpoints and ClickHouse data are kept).
+    Uninstall(UninstallArgs),
     /// Write synthetic Claude Code transcripts (for demos, tests and benchmarks).
     Generate(GenerateArgs),
+    /// Run a query of the pack (queries/) against ClickHouse; --list shows them.
+    Query(crate::query::QueryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The expected sync interval: machines silent for more than twice this are flagged.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    pub interval: Duration,
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct DoctorArgs {
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InstallArgs {
+    /// Print the units (and the macOS launchd plist) instead of writing anything.
+    #[arg(long)]
+    pub print: bool,
+    /// Also run `systemctl --user daemon-reload` and `enable --now ccsync.timer`.
+    #[arg(long)]
+    pub enable: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct UninstallArgs {
+    /// Also delete ~/.config/ccsync/ccsync.env.
+    #[arg(long)]
+    pub purge: bool,
+    /// Do not call systemctl (just remove the files).
+    #[arg(long)]
+    pub no_systemctl: bool,
 }
 
 #[derive(Debug, Args)]
@@ -132,6 +182,13 @@ pub struct GenerateArgs {
     /// Days of activity.
     #[arg(long, default_value_t = 14)]
     pub days: i64,
+    /// Keep adding sessions until the tree has this size (e.g. 2G; K/M/G are powers of 1024);
+    /// --sessions is then ignored.
+    #[arg(long, value_name = "SIZE", value_parser = crate::generate::parse_size)]
+    pub target_bytes: Option<u64>,
+    /// Also write one response line of this many MiB (a huge Write tool call).
+    #[arg(long, value_name = "MIB", default_value_t = 0)]
+    pub huge_line_mb: usize,
 }
 
 #[derive(Debug, Args, Default)]
@@ -139,6 +196,10 @@ pub struct SyncArgs {
     /// One pass, then exit (what the hourly timer runs).
     #[arg(long)]
     pub once: bool,
+
+    /// If another sync holds the state dir, wait for it instead of exiting.
+    #[arg(long)]
+    pub wait: bool,
 
     /// Time between passes when running continuously.
     #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
@@ -243,6 +304,10 @@ pub fn main() -> ExitCode {
     cli.global.init_logging();
     let cfg = match cli.global.resolve() {
         Ok(cfg) => cfg,
+        Err(e) if matches!(cli.command, Some(Command::Doctor(_))) => {
+            println!("✗ configuration valid: {e}\n    fix: see .env.example for every setting");
+            return ExitCode::FAILURE;
+        }
         Err(e) => {
             eprintln!("ccsync: {e}");
             return ExitCode::from(2);
@@ -261,6 +326,7 @@ pub fn main() -> ExitCode {
     };
     let command = cli.command.unwrap_or(Command::Sync(SyncArgs {
         once: cli.once,
+        wait: cli.wait,
         interval: Some(Duration::from_secs(3600)),
         json: false,
     }));
@@ -277,6 +343,10 @@ pub fn main() -> ExitCode {
 async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Sync(args) if args.once => {
+            let _lock = match acquire_lock(&cfg, args.wait).await? {
+                Some(lock) => lock,
+                None => return Ok(ExitCode::SUCCESS),
+            };
             let report = crate::sync::sync_once(&cfg).await?;
             print_report(&report, args.json);
             Ok(ExitCode::SUCCESS)
@@ -302,6 +372,69 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Install(args) => install(&cfg, &args),
+        Command::Status(args) => {
+            let report = crate::ops::status(&cfg, args.interval).await?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_status(&report);
+            }
+            let stale = report.machines.iter().any(|m| m.stale);
+            Ok(if stale {
+                ExitCode::from(3)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Doctor(args) => {
+            let checks = crate::ops::doctor(&cfg).await;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&checks)?);
+            } else {
+                for c in &checks {
+                    println!("{} {}: {}", if c.ok { "✓" } else { "✗" }, c.name, c.detail);
+                    if let Some(fix) = &c.fix {
+                        println!("    fix: {fix}");
+                    }
+                }
+            }
+            let failed = checks.iter().filter(|c| !c.ok).count();
+            if !args.json {
+                println!(
+                    "{}",
+                    if failed == 0 {
+                        "all checks passed".to_string()
+                    } else {
+                        format!("{failed} check(s) failed")
+                    }
+                );
+            }
+            Ok(if failed == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Uninstall(args) => {
+            let host = Host::current();
+            let home = host.home.context("HOME is not set")?;
+            let paths = crate::install::Paths::for_home(&home, host.xdg_config_home.as_deref());
+            let out = crate::install::uninstall(&paths, !args.no_systemctl, args.purge)?;
+            for cmd in &out.ran {
+                println!("ran      {cmd}");
+            }
+            for f in &out.removed {
+                println!("removed  {}", f.display());
+            }
+            if out.removed.is_empty() {
+                println!("nothing to remove: ccsync units are not installed");
+            }
+            if !args.purge && paths.env_file.exists() {
+                println!("kept     {} (--purge deletes it)", paths.env_file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Generate(args) => {
             let opts = crate::generate::GenOptions {
                 sessions: args.sessions,
@@ -321,6 +454,8 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
                     }
                 },
                 days: args.days.max(1),
+                target_bytes: args.target_bytes,
+                huge_line_mb: args.huge_line_mb,
             };
             let (files, bytes) = crate::generate::generate(&args.out, &opts)?;
             println!(
@@ -330,6 +465,7 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Query(args) => crate::query::run(&cfg, args).await,
         Command::Scan(args) => {
             let dirs = cfg.claude_dirs.clone();
             let mode = cfg.cost_mode;
@@ -342,6 +478,65 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn install(cfg: &Config, args: &InstallArgs) -> anyhow::Result<ExitCode> {
+    use crate::install;
+    let host = Host::current();
+    let home = host.home.clone().context("HOME is not set")?;
+    let bin = std::env::current_exe().context("cannot find the ccsync binary's path")?;
+    if args.print {
+        println!(
+            "# ~/.config/systemd/user/ccsync.service\n{}",
+            install::service_unit(&bin, &home)
+        );
+        println!("# ~/.config/systemd/user/ccsync.timer\n{}", install::TIMER);
+        println!(
+            "# macOS: ~/Library/LaunchAgents/com.github.ccsync.plist\n{}",
+            install::LAUNCHD_PLIST
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let paths = install::Paths::for_home(&home, host.xdg_config_home.as_deref());
+    let out = install::install(&paths, cfg, &bin, &home, args.enable)?;
+    for f in &out.written {
+        println!("wrote    {}", f.display());
+    }
+    for f in &out.kept {
+        println!(
+            "kept     {} (already there; edit it to change settings)",
+            f.display()
+        );
+    }
+    for cmd in &out.ran {
+        println!("ran      {cmd}");
+    }
+    if !args.enable {
+        println!("\nTo start the hourly sync:");
+        for cmd in install::ENABLE_COMMANDS {
+            println!("  {}", cmd.join(" "));
+        }
+    }
+    println!(
+        "\nOn a machine nobody stays logged into, let user timers run anyway:\n  loginctl enable-linger {}",
+        std::env::var("USER").unwrap_or_else(|_| "$USER".into())
+    );
+    println!("Check it with: ccsync doctor   ·   systemctl --user list-timers ccsync.timer");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The state dir's lock, or None (after saying so) when another sync holds it: that run will
+/// sync everything there is, so this one has nothing to add and exits successfully.
+async fn acquire_lock(cfg: &Config, wait: bool) -> anyhow::Result<Option<crate::lock::SyncLock>> {
+    let state_dir = cfg.state_dir.clone();
+    match tokio::task::spawn_blocking(move || crate::lock::acquire(&state_dir, wait)).await? {
+        Ok(lock) => Ok(Some(lock)),
+        Err(e @ crate::Error::Locked { .. }) => {
+            eprintln!("ccsync: {e}; exiting (use --wait to wait for it)");
+            Ok(None)
+        }
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -358,6 +553,14 @@ async fn daemon(cfg: &Config, interval: Duration, json: bool) {
             _ = &mut shutdown => break,
             _ = ticker.tick() => {}
         }
+        let _lock = match acquire_lock(cfg, false).await {
+            Ok(Some(lock)) => lock,
+            Ok(None) => continue,
+            Err(e) => {
+                eprintln!("ccsync: {e:#}");
+                continue;
+            }
+        };
         tokio::select! {
             _ = &mut shutdown => break,
             result = crate::sync::sync_once(cfg) => match result {
@@ -466,6 +669,69 @@ fn print_report(report: &RunReport, json: bool) {
         println!("  schema    applied migrations {:?}", report.schema_applied);
     }
     println!("  duration  {:.2} s", report.duration_ms as f64 / 1000.0);
+}
+
+fn print_status(report: &crate::ops::StatusReport) {
+    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+    if report.machines.is_empty() {
+        println!("no machine has synced into this database yet (run `ccsync --once`)");
+        return;
+    }
+    let now = report.now_ms;
+    let when = |ms: i64| {
+        if ms > 0 {
+            crate::ops::ago((now - ms) / 1000)
+        } else {
+            "never".into()
+        }
+    };
+    let mut table = Table::new();
+    table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
+        "Machine",
+        "Last successful sync",
+        "Last run",
+        "Last event",
+        "Rows",
+        "Cost 30d (USD)",
+        "",
+    ]);
+    for m in &report.machines {
+        let s = &m.status;
+        let flag = if m.stale {
+            "⚠ stale".to_string()
+        } else if s.last_status == "failed" {
+            "⚠ last run failed".to_string()
+        } else {
+            "ok".to_string()
+        };
+        table.add_row(vec![
+            s.machine_name.clone(),
+            when(s.last_success_ms),
+            format!("{} ({})", when(s.last_run_ms), s.last_status),
+            when(s.last_event_ms),
+            s.rows.to_string(),
+            format!("{:.2}", s.cost_usd_30d),
+            flag,
+        ]);
+    }
+    println!("{table}");
+    for m in report.machines.iter().filter(|m| m.stale) {
+        println!(
+            "warning: {} has not synced successfully for more than 2 × {} (check `ccsync doctor` there)",
+            m.status.machine_name,
+            humantime::format_duration(Duration::from_secs(report.interval_secs))
+        );
+    }
+    for m in report
+        .machines
+        .iter()
+        .filter(|m| m.status.last_status == "failed")
+    {
+        println!(
+            "last error on {}: {}",
+            m.status.machine_name, m.status.last_error
+        );
+    }
 }
 
 fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {

@@ -26,8 +26,8 @@ pub enum Error {
         hint: &'static str,
     },
 
-    #[error("another ccsync is already syncing with state dir {0}")]
-    Locked(PathBuf),
+    #[error("another ccsync ({holder}) is already syncing with state dir {}", state_dir.display())]
+    Locked { state_dir: PathBuf, holder: String },
 }
 
 /// How a failure talking to ClickHouse should be handled.

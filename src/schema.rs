@@ -82,14 +82,11 @@ struct MigrationRow<'a> {
 }
 
 /// Creates the database if needed and applies pending migrations. Safe to run concurrently from
-/// several machines: every statement is idempotent.
+/// several machines: every statement is idempotent. When the schema is already current it issues
+/// one read and no DDL, so an agent with only INSERT/SELECT grants (deploy/clickhouse/) works.
 pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
-    sink.create_database().await?;
     let client = sink.client();
-    for stmt in BOOTSTRAP.statements() {
-        sink.timed("create schema_migrations", client.query(&stmt).execute())
-            .await?;
-    }
+    // No database or table yet (or not readable): create what is missing, below.
     let applied: Vec<u32> = sink
         .timed(
             "read schema_migrations",
@@ -97,7 +94,26 @@ pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
                 .query("SELECT DISTINCT version FROM schema_migrations ORDER BY version")
                 .fetch_all::<u32>(),
         )
-        .await?;
+        .await
+        .unwrap_or_default();
+    let newest = applied.iter().copied().max().unwrap_or(0);
+    if newest > latest_version() {
+        return Err(Error::Config(format!(
+            "database schema version {newest} is newer than this agent supports ({}); upgrade ccsync",
+            latest_version()
+        )));
+    }
+    if newest == latest_version() {
+        return Ok(ApplyReport {
+            applied: Vec::new(),
+            current: latest_version(),
+        });
+    }
+    sink.create_database().await?;
+    for stmt in BOOTSTRAP.statements() {
+        sink.timed("create schema_migrations", client.query(&stmt).execute())
+            .await?;
+    }
     let mut report = ApplyReport {
         applied: Vec::new(),
         current: applied.iter().copied().max().unwrap_or(0),

@@ -115,6 +115,11 @@ impl Sink {
         &self.client
     }
 
+    /// The client without a default database (server-level queries).
+    pub fn admin(&self) -> &Client {
+        &self.admin
+    }
+
     pub fn database(&self) -> &str {
         &self.database
     }

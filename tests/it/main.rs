@@ -2,6 +2,10 @@
 
 mod cli;
 mod common;
+mod compose;
+mod grafana;
+mod ops;
 mod parity;
 mod queries;
+mod query_cli;
 mod sync;

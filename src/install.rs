@@ -1,0 +1,242 @@
+//! `ccsync install` / `uninstall`: the systemd user units from `deploy/systemd/` (embedded), and
+//! the 0600 environment file they read.
+
+use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+
+pub const SERVICE: &str = include_str!("../deploy/systemd/ccsync.service");
+pub const TIMER: &str = include_str!("../deploy/systemd/ccsync.timer");
+pub const LAUNCHD_PLIST: &str = include_str!("../deploy/launchd/com.github.ccsync.plist");
+const TEMPLATE_BIN: &str = "%h/.local/bin/ccsync";
+
+pub const ENABLE_COMMANDS: [&[&str]; 2] = [
+    &["systemctl", "--user", "daemon-reload"],
+    &["systemctl", "--user", "enable", "--now", "ccsync.timer"],
+];
+pub const DISABLE_COMMANDS: [&[&str]; 2] = [
+    &["systemctl", "--user", "disable", "--now", "ccsync.timer"],
+    &["systemctl", "--user", "daemon-reload"],
+];
+
+pub struct Paths {
+    pub unit_dir: PathBuf,
+    pub env_file: PathBuf,
+}
+
+impl Paths {
+    pub fn for_home(home: &Path, xdg_config_home: Option<&Path>) -> Self {
+        let config = xdg_config_home.map_or_else(|| home.join(".config"), Path::to_path_buf);
+        Paths {
+            unit_dir: config.join("systemd/user"),
+            env_file: home.join(".config/ccsync/ccsync.env"),
+        }
+    }
+    pub fn service(&self) -> PathBuf {
+        self.unit_dir.join("ccsync.service")
+    }
+    pub fn timer(&self) -> PathBuf {
+        self.unit_dir.join("ccsync.timer")
+    }
+}
+
+/// The service unit with `ExecStart` pointing at `bin` (`%h/...` when under the home dir).
+pub fn service_unit(bin: &Path, home: &Path) -> String {
+    let exec = match bin.strip_prefix(home) {
+        Ok(rel) => format!("%h/{}", rel.display()),
+        Err(_) => bin.display().to_string(),
+    };
+    let exec = if exec.contains(' ') {
+        format!("\"{exec}\"")
+    } else {
+        exec
+    };
+    SERVICE.replace(TEMPLATE_BIN, &exec)
+}
+
+/// The environment file for a new install: the current non-default settings, the password only
+/// if one is configured now (the file is created 0600).
+pub fn env_file_contents(cfg: &Config) -> String {
+    let mut out = String::from(
+        "# ccsync configuration, read by `ccsync` itself and by ccsync.service. Mode 0600: it may\n\
+         # hold a password. All settings: .env.example in the ccsync repository.\n",
+    );
+    out += &format!("CLICKHOUSE_URL={}\n", cfg.clickhouse.url);
+    out += &format!("CLICKHOUSE_USER={}\n", cfg.clickhouse.user);
+    out += &format!("CLICKHOUSE_DATABASE={}\n", cfg.clickhouse.database);
+    if cfg.clickhouse.password.is_empty() {
+        out += "# CLICKHOUSE_PASSWORD=\n# CLICKHOUSE_PASSWORD_FILE=\n";
+    } else {
+        // Single quotes: no `$` expansion by dotenv parsers, literal for systemd too.
+        let pw = cfg.clickhouse.password.expose();
+        if pw.contains('\'') {
+            out += &format!("CLICKHOUSE_PASSWORD={pw}\n");
+        } else {
+            out += &format!("CLICKHOUSE_PASSWORD='{pw}'\n");
+        }
+    }
+    out += &format!("MACHINE_NAME={}\n", cfg.machine_name);
+    out
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub written: Vec<PathBuf>,
+    pub kept: Vec<PathBuf>,
+    pub removed: Vec<PathBuf>,
+    pub ran: Vec<String>,
+}
+
+fn write_file(path: &Path, contents: &str, mode: u32, replace: bool) -> Result<bool> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).mode(mode);
+    if replace {
+        opts.create(true).truncate(true);
+    } else {
+        opts.create_new(true);
+    }
+    match opts.open(path) {
+        Ok(mut f) => {
+            f.write_all(contents.as_bytes())
+                .map_err(|e| Error::io(path, e))?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+fn run_all(commands: &[&[&str]], outcome: &mut Outcome) -> Result<()> {
+    for cmd in commands {
+        let line = cmd.join(" ");
+        let status = std::process::Command::new(cmd[0])
+            .args(&cmd[1..])
+            .status()
+            .map_err(|e| Error::Config(format!("cannot run `{line}`: {e}")))?;
+        if !status.success() {
+            return Err(Error::Config(format!("`{line}` failed ({status})")));
+        }
+        outcome.ran.push(line);
+    }
+    Ok(())
+}
+
+/// Writes the units (replacing older ones) and the env file (never overwriting it).
+pub fn install(
+    paths: &Paths,
+    cfg: &Config,
+    bin: &Path,
+    home: &Path,
+    enable: bool,
+) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    write_file(&paths.service(), &service_unit(bin, home), 0o644, true)?;
+    outcome.written.push(paths.service());
+    write_file(&paths.timer(), TIMER, 0o644, true)?;
+    outcome.written.push(paths.timer());
+    if write_file(&paths.env_file, &env_file_contents(cfg), 0o600, false)? {
+        outcome.written.push(paths.env_file.clone());
+    } else {
+        outcome.kept.push(paths.env_file.clone());
+    }
+    if enable {
+        run_all(&ENABLE_COMMANDS, &mut outcome)?;
+    }
+    Ok(outcome)
+}
+
+/// Stops and removes the units; the env file only with `purge`. Checkpoints and data in
+/// ClickHouse are left alone.
+pub fn uninstall(paths: &Paths, disable: bool, purge: bool) -> Result<Outcome> {
+    let mut outcome = Outcome::default();
+    if disable {
+        // Best effort: the timer may never have been enabled.
+        let _ = run_all(&DISABLE_COMMANDS[..1], &mut outcome);
+    }
+    let mut files = vec![paths.timer(), paths.service()];
+    if purge {
+        files.push(paths.env_file.clone());
+    }
+    for f in files {
+        match std::fs::remove_file(&f) {
+            Ok(()) => outcome.removed.push(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(&f, e)),
+        }
+    }
+    if disable {
+        let _ = run_all(&DISABLE_COMMANDS[1..], &mut outcome);
+    }
+    Ok(outcome)
+}
+
+/// Key → value of a unit file (`Key=Value` lines of all sections), for checks without systemd.
+pub fn unit_keys(unit: &str) -> Vec<(String, String, String)> {
+    let mut section = String::new();
+    let mut out = Vec::new();
+    for line in unit.lines().map(str::trim) {
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name.to_string();
+        } else if let Some((k, v)) = line.split_once('=') {
+            out.push((section.clone(), k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn has(unit: &str, section: &str, key: &str, value: &str) -> bool {
+        unit_keys(unit)
+            .iter()
+            .any(|(s, k, v)| s == section && k == key && v == value)
+    }
+
+    #[test]
+    fn units_have_the_keys_the_schedule_depends_on() {
+        assert!(has(SERVICE, "Service", "Type", "oneshot"));
+        assert!(has(
+            SERVICE,
+            "Service",
+            "ExecStart",
+            "%h/.local/bin/ccsync --once"
+        ));
+        assert!(has(
+            SERVICE,
+            "Service",
+            "EnvironmentFile",
+            "-%h/.config/ccsync/ccsync.env"
+        ));
+        assert!(has(TIMER, "Timer", "OnCalendar", "hourly"));
+        assert!(has(TIMER, "Timer", "Persistent", "true"));
+        assert!(has(TIMER, "Timer", "RandomizedDelaySec", "15min"));
+        assert!(has(TIMER, "Install", "WantedBy", "timers.target"));
+        assert!(TIMER.contains("loginctl enable-linger"));
+        assert!(LAUNCHD_PLIST.contains("<string>--once</string>"));
+    }
+
+    #[test]
+    fn exec_start_points_at_the_installed_binary() {
+        let home = Path::new("/home/me");
+        let unit = service_unit(Path::new("/home/me/bin/ccsync"), home);
+        assert!(has(&unit, "Service", "ExecStart", "%h/bin/ccsync --once"));
+        let unit = service_unit(Path::new("/opt/cc sync/ccsync"), home);
+        assert!(has(
+            &unit,
+            "Service",
+            "ExecStart",
+            "\"/opt/cc sync/ccsync\" --once"
+        ));
+    }
+}

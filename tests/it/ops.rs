@@ -1,0 +1,358 @@
+//! Running on every workstation: locking, status, doctor, install, secrets.
+
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+const T1: &str = "2026-01-05T10:00:00.000Z";
+
+#[tokio::test]
+async fn a_second_sync_on_the_same_state_dir_exits_cleanly_or_waits() {
+    let env = Env::new("lock");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    // Another process holds the lock (this test process).
+    let held = ccsync::lock::acquire(&env.state_dir(), false).unwrap();
+    let (status, stdout, stderr) = env.ccsync(&["--once"]);
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("already syncing"), "{stderr}");
+    assert!(stdout.is_empty(), "no sync ran: {stdout}");
+
+    // --wait blocks until the holder lets go, then syncs.
+    let started = Instant::now();
+    let waiter = env
+        .command(&["--once", "--wait"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1500));
+    drop(held);
+    let out = waiter.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert!(
+        started.elapsed() >= Duration::from_millis(1000),
+        "it must have waited"
+    );
+    assert_eq!(count_final(&env).await, 1);
+}
+
+#[tokio::test]
+async fn a_killed_holder_never_blocks_the_next_run() {
+    let env = Env::new("stale");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    std::fs::create_dir_all(env.state_dir()).unwrap();
+    // A real second process holding the same flock, then killed with SIGKILL.
+    let lock = ccsync::lock::lock_path(&env.state_dir());
+    let mut holder = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import fcntl, sys, time; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX); time.sleep(60)",
+        ])
+        .arg(&lock)
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while ccsync::lock::acquire(&env.state_dir(), false).is_ok() {
+        assert!(Instant::now() < deadline, "flock never took the lock");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    let (status, stdout, stderr) = env.ccsync(&["--once"]);
+    assert!(status.success(), "{stderr}");
+    assert!(stdout.contains("inserted  1 rows"), "{stdout}");
+}
+
+#[test]
+fn install_writes_valid_units_and_a_private_env_file_then_uninstall_removes_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new("install");
+    let home = env.dir.path();
+    let out = env
+        .command(&["install"])
+        .env("CLICKHOUSE_PASSWORD", "pw-in-env-file")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("systemctl --user enable --now ccsync.timer"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("loginctl enable-linger"), "{stdout}");
+    assert!(
+        !stdout.contains("pw-in-env-file"),
+        "the password is never printed"
+    );
+    let units = home.join(".config/systemd/user");
+    let service = std::fs::read_to_string(units.join("ccsync.service")).unwrap();
+    assert!(service.contains(&format!(
+        "ExecStart={} --once",
+        env!("CARGO_BIN_EXE_ccsync")
+    )));
+    let env_file = home.join(".config/ccsync/ccsync.env");
+    let mode = std::fs::metadata(&env_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let contents = std::fs::read_to_string(&env_file).unwrap();
+    assert!(contents.contains("CLICKHOUSE_PASSWORD='pw-in-env-file'"));
+    assert!(contents.contains("MACHINE_NAME=machine-a"));
+
+    // systemd's own verifier, when this machine has it (system mode: no user manager needed).
+    if let Ok(v) = std::process::Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(units.join("ccsync.service"))
+        .arg(units.join("ccsync.timer"))
+        .output()
+    {
+        assert!(
+            v.status.success() && v.stderr.is_empty(),
+            "systemd-analyze verify: {}",
+            String::from_utf8_lossy(&v.stderr)
+        );
+    }
+
+    // A second install keeps the env file (the user may have edited it).
+    std::fs::write(&env_file, "MACHINE_NAME=edited\n").unwrap();
+    let (status, stdout, _) = env.ccsync(&["install"]);
+    assert!(status.success());
+    assert!(stdout.contains("kept"), "{stdout}");
+    assert_eq!(
+        std::fs::read_to_string(&env_file).unwrap(),
+        "MACHINE_NAME=edited\n"
+    );
+
+    let (status, stdout, _) = env.ccsync(&["uninstall", "--no-systemctl"]);
+    assert!(status.success());
+    assert!(!units.join("ccsync.service").exists() && !units.join("ccsync.timer").exists());
+    assert!(env_file.exists(), "{stdout}");
+    let (status, _, _) = env.ccsync(&["uninstall", "--no-systemctl", "--purge"]);
+    assert!(status.success());
+    assert!(!env_file.exists());
+}
+
+#[tokio::test]
+async fn status_reports_freshness_and_flags_machines_that_stopped_syncing() {
+    let env = Env::new("status");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1), line("m2", T1)]));
+    let (status, _, stderr) = env.ccsync(&["--once"]);
+    assert!(status.success(), "{stderr}");
+    // A machine whose last successful run was 3 hours ago, and which has failed since.
+    let cfg = env.config();
+    let sink = ccsync::sink::Sink::new(&cfg.clickhouse);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64;
+    let run = |at: i64, status: &str, error: &str| ccsync::sink::SyncRunRow {
+        run_id: format!("r{at}"),
+        machine_name: "old-laptop".into(),
+        started_at: at,
+        finished_at: at + 1000,
+        status: status.into(),
+        error: error.into(),
+        agent_version: "0".into(),
+        files_scanned: 1,
+        files_changed: 0,
+        bytes_read: 0,
+        lines_read: 0,
+        messages_new: 0,
+        rows_inserted: 0,
+        lines_skipped: 0,
+        skipped_by_reason: vec![],
+        unknown_models: vec![],
+        duration_ms: 1000,
+    };
+    sink.record_run(&run(now - 3 * 3_600_000, "ok", ""))
+        .await
+        .unwrap();
+    sink.record_run(&run(now - 600_000, "failed", "connection refused"))
+        .await
+        .unwrap();
+
+    let (status, stdout, _) = env.ccsync(&["status", "--json"]);
+    assert_eq!(
+        status.code(),
+        Some(3),
+        "a stale machine makes status exit 3"
+    );
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let machines = v["machines"].as_array().unwrap();
+    assert_eq!(machines.len(), 2);
+    let fresh = &machines[0];
+    assert_eq!(fresh["machine_name"], "machine-a");
+    assert_eq!(fresh["rows"], 2);
+    assert_eq!(fresh["stale"], false);
+    assert!(fresh["lag_secs"].as_i64().unwrap() < 120);
+    assert_eq!(fresh["last_event_ms"], 1_767_607_200_000i64);
+    let old = &machines[1];
+    assert_eq!(old["machine_name"], "old-laptop");
+    assert_eq!(old["stale"], true);
+    assert_eq!(old["last_status"], "failed");
+    assert!((old["lag_secs"].as_i64().unwrap() - 3 * 3600).abs() < 120);
+
+    let (_, table, _) = env.ccsync(&["status"]);
+    assert!(
+        table.contains("old-laptop") && table.contains("stale"),
+        "{table}"
+    );
+    assert!(
+        table.contains("last error on old-laptop: connection refused"),
+        "{table}"
+    );
+    // With a 4h interval nobody is stale.
+    let (status, _, _) = env.ccsync(&["status", "--interval", "4h"]);
+    assert!(status.success());
+}
+
+fn doctor(env: &Env, extra: &[(&str, &str)]) -> (i32, Vec<(String, bool, String)>) {
+    let mut cmd = env.command(&["doctor", "--json"]);
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)));
+    let checks = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["ok"].as_bool().unwrap(),
+                c["fix"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    (out.status.code().unwrap(), checks)
+}
+
+fn check<'a>(checks: &'a [(String, bool, String)], name: &str) -> &'a (String, bool, String) {
+    checks
+        .iter()
+        .find(|c| c.0 == name)
+        .unwrap_or_else(|| panic!("no check {name}: {checks:?}"))
+}
+
+#[tokio::test]
+async fn doctor_checks_each_part_and_says_how_to_fix_it() {
+    let env = Env::new("doctor");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    // Before any sync: the database has no schema yet.
+    let (code, checks) = doctor(&env, &[]);
+    assert_eq!(code, 1);
+    for name in [
+        "configuration valid",
+        "transcripts found",
+        "state dir writable",
+        "server reachable",
+        "credentials accepted",
+        "clock skew",
+    ] {
+        assert!(check(&checks, name).1, "{name}: {checks:?}");
+    }
+    assert!(!check(&checks, "schema current").1);
+    assert!(check(&checks, "schema current").2.contains("schema apply"));
+    assert!(
+        !check(&checks, "timer installed").1,
+        "no timer in this HOME"
+    );
+    assert!(
+        check(&checks, "timer installed")
+            .2
+            .contains("ccsync install")
+    );
+
+    let (status, _, _) = env.ccsync(&["schema", "apply"]);
+    assert!(status.success());
+    let (_, checks) = doctor(&env, &[]);
+    assert!(check(&checks, "schema current").1);
+
+    let (_, checks) = doctor(&env, &[("CLICKHOUSE_PASSWORD", "wrong")]);
+    assert!(check(&checks, "server reachable").1);
+    assert!(!check(&checks, "credentials accepted").1);
+    assert!(
+        check(&checks, "credentials accepted")
+            .2
+            .contains("CLICKHOUSE_PASSWORD")
+    );
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (_, checks) = doctor(
+        &env,
+        &[
+            ("CLICKHOUSE_URL", &format!("http://127.0.0.1:{port}")),
+            ("CLAUDE_CONFIG_DIR", "/nonexistent"),
+        ],
+    );
+    assert!(!check(&checks, "server reachable").1);
+    assert!(!check(&checks, "transcripts found").1);
+    assert!(
+        check(&checks, "transcripts found")
+            .2
+            .contains("CLAUDE_CONFIG_DIR")
+    );
+
+    // Even a broken configuration gets a diagnosis rather than a bare error.
+    let out = env
+        .command(&["doctor"])
+        .env("CLICKHOUSE_URL", "nope")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("✗ configuration valid"));
+}
+
+#[tokio::test]
+async fn the_password_never_appears_in_output_at_any_verbosity() {
+    let env = Env::new("secrets");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    // The test engine runs with a password; a real server given by URL may not have one, and
+    // then the wrong-password run below still checks that nothing is echoed.
+    let secret = &server().password;
+    let runs: [(&[&str], Option<&str>); 7] = [
+        (&["--once", "-q"], None),
+        (&["--once"], None),
+        (&["--once", "-v"], None),
+        (&["--once", "-vv", "--log-format", "json"], None),
+        (&["--once", "--json"], Some("trace")),
+        (&["doctor", "-vv"], None),
+        (&["status", "-vv"], Some("trace")),
+    ];
+    for (args, rust_log) in runs {
+        let mut cmd = env.command(args);
+        if let Some(level) = rust_log {
+            cmd.env("RUST_LOG", level);
+        }
+        let out = cmd.output().unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            secret.is_empty() || !all.contains(secret.as_str()),
+            "{args:?} leaked the password:\n{all}"
+        );
+        if rust_log == Some("trace") {
+            assert!(!all.is_empty(), "trace logging should print something");
+        }
+    }
+    // A wrong password is not echoed either.
+    let out = env
+        .command(&["--once", "-vv"])
+        .env("CLICKHOUSE_PASSWORD", "wrong-but-secret-42")
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let all = String::from_utf8_lossy(&out.stderr);
+    assert!(!all.contains("wrong-but-secret-42"), "{all}");
+}
