@@ -79,6 +79,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CCSYNC_TIMEOUT", value_name = "SECS")]
     pub timeout: Option<u64>,
 
+    /// Store no git branch names.
+    #[arg(long, global = true, env = "CCSYNC_DROP_GIT_BRANCH", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub drop_git_branch: Option<bool>,
+
     /// Retries of a transient ClickHouse failure before giving up.
     #[arg(long, global = true, env = "CCSYNC_RETRIES", value_name = "N")]
     pub retries: Option<usize>,
@@ -270,6 +274,8 @@ impl GlobalArgs {
             batch_rows: self.batch_rows,
             timeout_secs: self.timeout,
             retries: self.retries,
+            path_hash_key: env("CCSYNC_PATH_HASH_KEY").map(Secret::new),
+            drop_git_branch: self.drop_git_branch,
         }
         .resolve(&Host::current())
     }

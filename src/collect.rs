@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io::{Seek, SeekFrom};
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -123,6 +124,8 @@ pub struct FileRead {
 
 pub struct Collector {
     pub cost_mode: CostMode,
+    pub privacy: crate::privacy::Privacy,
+    pub paths: crate::privacy::PathCache,
     pub dedup: Deduper,
     pub pending: Vec<Pending>,
     pub stats: Stats,
@@ -133,6 +136,8 @@ impl Collector {
     pub fn new(cost_mode: CostMode) -> Self {
         Collector {
             cost_mode,
+            privacy: crate::privacy::Privacy::default(),
+            paths: crate::privacy::PathCache::default(),
             dedup: Deduper::new(),
             pending: Vec::new(),
             stats: Stats::default(),
@@ -216,6 +221,10 @@ impl Collector {
         self.stats.entries += 1;
         if entry.session_id.is_empty() {
             entry.session_id = file.session_id.clone();
+        }
+        entry.cwd = self.paths.get(&self.privacy, &entry.cwd);
+        if self.privacy.drop_git_branch {
+            entry.git_branch = Arc::from("");
         }
         let decision = self.dedup.offer(&entry, self.pending.len());
         let key = match &decision {

@@ -50,6 +50,7 @@ pub struct Config {
     pub cost_mode: CostMode,
     /// Rows per INSERT; checkpoints advance once a batch is acknowledged.
     pub batch_rows: usize,
+    pub privacy: crate::privacy::Privacy,
 }
 
 /// Raw, unvalidated values as they come from the layered sources.
@@ -67,6 +68,9 @@ pub struct RawConfig {
     pub batch_rows: Option<usize>,
     pub timeout_secs: Option<u64>,
     pub retries: Option<usize>,
+    /// Passphrase for storing project paths and cwd as keyed hashes.
+    pub path_hash_key: Option<Secret>,
+    pub drop_git_branch: Option<bool>,
 }
 
 /// The environment a config is resolved against (home, XDG dirs, hostname), injectable for tests.
@@ -146,6 +150,10 @@ impl RawConfig {
             state_dir,
             cost_mode: self.cost_mode.unwrap_or(CostMode::Auto),
             batch_rows,
+            privacy: crate::privacy::Privacy::new(
+                self.path_hash_key.as_ref().map(Secret::expose),
+                self.drop_git_branch.unwrap_or(false),
+            ),
         })
     }
 }

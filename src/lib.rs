@@ -15,6 +15,7 @@ pub mod lock;
 pub mod ops;
 pub mod parse;
 pub mod price;
+pub mod privacy;
 pub mod query;
 pub mod read;
 pub mod scan;

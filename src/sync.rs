@@ -173,7 +173,14 @@ pub async fn sync_once(cfg: &Config) -> Result<RunReport> {
     let sink = Sink::new(&cfg.clickhouse);
     let schema_report = schema::apply(&sink).await?;
 
-    let found = discover::discover(&cfg.claude_dirs);
+    let mut found = discover::discover(&cfg.claude_dirs);
+    if cfg.privacy.hashes_paths() {
+        let mut paths = crate::privacy::PathCache::default();
+        for f in &mut found.files {
+            f.project = paths.get(&cfg.privacy, &f.project);
+            f.source = paths.get(&cfg.privacy, &f.source);
+        }
+    }
     let target = target_id(cfg);
     let state_path = state::state_path(&cfg.state_dir, &target);
     let (state, state_warning) = state::load(&state_path, &target);
@@ -181,7 +188,10 @@ pub async fn sync_once(cfg: &Config) -> Result<RunReport> {
         cfg,
         sink: &sink,
         files: found.files,
-        collector: Collector::new(cfg.cost_mode),
+        collector: Collector {
+            privacy: cfg.privacy.clone(),
+            ..Collector::new(cfg.cost_mode)
+        },
         state,
         state_path,
         uncommitted: Vec::new(),

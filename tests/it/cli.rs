@@ -151,7 +151,11 @@ fn env_example_documents_every_variable() {
         .skip(1)
         .map(|rest| rest.split('"').next().unwrap())
         .collect();
-    names.extend(["CLICKHOUSE_PASSWORD", "CLICKHOUSE_PASSWORD_FILE"]);
+    names.extend([
+        "CLICKHOUSE_PASSWORD",
+        "CLICKHOUSE_PASSWORD_FILE",
+        "CCSYNC_PATH_HASH_KEY",
+    ]);
     assert!(names.len() >= 12, "{names:?}");
     for name in names {
         assert!(

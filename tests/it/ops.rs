@@ -356,3 +356,45 @@ async fn the_password_never_appears_in_output_at_any_verbosity() {
     let all = String::from_utf8_lossy(&out.stderr);
     assert!(!all.contains("wrong-but-secret-42"), "{all}");
 }
+
+#[tokio::test]
+async fn privacy_mode_stores_keyed_path_hashes_and_no_branches() {
+    let env = Env::new("privacy_paths");
+    env.write(
+        "-home-me-secret-project/s1.jsonl",
+        &lines(&[line("m1", T1)]),
+    );
+    let out = env
+        .command(&["--once", "--drop-git-branch"])
+        .env("CCSYNC_PATH_HASH_KEY", "fleet passphrase")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<(String, String, String, String)> = env
+        .client()
+        .query("SELECT project, cwd, git_branch, source_file FROM usage_events FINAL")
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    let (project, cwd, branch, source) = &rows[0];
+    for value in [project, cwd, source] {
+        assert!(value.starts_with("h:") && value.len() == 34, "{value}");
+        assert!(
+            !value.contains("secret") && !value.contains("home"),
+            "{value}"
+        );
+    }
+    assert_eq!(branch, "");
+    // The same key on another machine gives the same project hash.
+    let expected = ccsync::privacy::Privacy::new(Some("fleet passphrase"), false)
+        .path("-home-me-secret-project");
+    assert_eq!(project, &expected);
+    let expected =
+        ccsync::privacy::Privacy::new(Some("fleet passphrase"), false).path("/home/me/app");
+    assert_eq!(cwd, &expected);
+}
