@@ -10,7 +10,7 @@ server. Data persists in --data-dir, so it also works as a tiny local ClickHouse
     python3 scripts/chdb_server.py --data-dir DIR [--host 127.0.0.1] [--port 0]
         [--user default] [--password ''] [--parent-pid PID] [--verbose]
 
-Prints `READY http://HOST:PORT` on stdout once it accepts connections.
+Prints `READY http://HOST:PORT` on stdout once it accepts connections (https with --tls-cert).
 
 Design notes (chdb 26.9 behaviour this relies on, checked by hand):
 * One process hosts one embedded engine bound to one path, and `chdb.connect()` on that
@@ -445,6 +445,18 @@ class Handler(BaseHTTPRequestHandler):
 class Server(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128  # parallel test binaries open many connections at once
+    tls = None  # ssl.SSLContext when serving https
+
+    def finish_request(self, request, client_address):
+        # The TLS handshake runs here, in the connection's own thread, so a slow or broken
+        # client cannot stall the accept loop.
+        if self.tls is not None:
+            import ssl
+            try:
+                request = self.tls.wrap_socket(request, server_side=True)
+            except (ssl.SSLError, OSError):
+                return
+        super().finish_request(request, client_address)
 
 
 def main():
@@ -456,6 +468,8 @@ def main():
     ap.add_argument("--password", default="")
     ap.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     ap.add_argument("--verbose", action="store_true", help="log requests to stderr")
+    ap.add_argument("--tls-cert", help="serve https with this PEM certificate (chain)")
+    ap.add_argument("--tls-key", help="the certificate's PEM private key")
     cfg = ap.parse_args()
     cfg.display_name = socket.gethostname()
     os.makedirs(cfg.data_dir, exist_ok=True)
@@ -465,13 +479,19 @@ def main():
         Server.address_family = socket.AF_INET6
     server = Server((cfg.host, cfg.port), Handler)
     server.engine, server.cfg = engine, cfg
+    scheme = "http"
+    if cfg.tls_cert:
+        import ssl
+        server.tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        server.tls.load_cert_chain(cfg.tls_cert, cfg.tls_key)
+        scheme = "https"
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     was_parent = cfg.parent_pid == os.getppid()
     threading.Thread(target=server.serve_forever, daemon=True).start()
     host = f"[{cfg.host}]" if ":" in cfg.host else cfg.host
-    print(f"READY http://{host}:{server.server_address[1]}", flush=True)
+    print(f"READY {scheme}://{host}:{server.server_address[1]}", flush=True)
     while not stop.wait(1.0):
         if cfg.parent_pid and parent_gone(cfg.parent_pid, was_parent):
             break

@@ -29,6 +29,9 @@ if ! command -v python3 >/dev/null 2>&1; then
   say "installing Python 3"
   apt_install python3 python3-venv python3-pip
 fi
+if ! command -v openssl >/dev/null 2>&1; then
+  apt_install openssl
+fi
 if ! command -v curl >/dev/null 2>&1; then
   apt_install curl
 fi

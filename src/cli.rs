@@ -52,6 +52,10 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CLICKHOUSE_USER", value_name = "USER")]
     pub clickhouse_user: Option<String>,
 
+    /// PEM file with CA certificates to trust for https:// (besides the public roots).
+    #[arg(long, global = true, env = "CLICKHOUSE_CA_FILE", value_name = "PATH")]
+    pub clickhouse_ca_file: Option<PathBuf>,
+
     #[arg(long, global = true, env = "CLICKHOUSE_DATABASE", value_name = "NAME")]
     pub clickhouse_database: Option<String>,
 
@@ -276,6 +280,7 @@ impl GlobalArgs {
             retries: self.retries,
             path_hash_key: env("CCSYNC_PATH_HASH_KEY").map(Secret::new),
             drop_git_branch: self.drop_git_branch,
+            ca_file: self.clickhouse_ca_file.clone(),
         }
         .resolve(&Host::current())
     }
@@ -363,7 +368,7 @@ async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema(SchemaCommand::Apply) => {
-            let sink = crate::sink::Sink::new(&cfg.clickhouse);
+            let sink = crate::sink::Sink::new(&cfg.clickhouse)?;
             let version = sink.ping().await?;
             let report = crate::schema::apply(&sink).await?;
             println!(

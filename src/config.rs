@@ -38,6 +38,8 @@ pub struct ClickHouseConfig {
     pub database: String,
     pub timeout: Duration,
     pub retries: usize,
+    /// Extra PEM CA certificates to trust for https:// (private CAs, self-signed servers).
+    pub ca_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -71,6 +73,7 @@ pub struct RawConfig {
     /// Passphrase for storing project paths and cwd as keyed hashes.
     pub path_hash_key: Option<Secret>,
     pub drop_git_branch: Option<bool>,
+    pub ca_file: Option<PathBuf>,
 }
 
 /// The environment a config is resolved against (home, XDG dirs, hostname), injectable for tests.
@@ -144,6 +147,7 @@ impl RawConfig {
                 database,
                 timeout: Duration::from_secs(self.timeout_secs.unwrap_or(30).max(1)),
                 retries: self.retries.unwrap_or(5),
+                ca_file: self.ca_file.map(|f| expand_tilde(&f, host)),
             },
             machine_name,
             claude_dirs,

@@ -37,6 +37,8 @@ pub enum ServerErrorKind {
     Transient,
     /// Bad credentials or permissions: retrying only locks the account.
     Auth,
+    /// The server's TLS certificate is not trusted (or does not match the host).
+    Tls,
     /// The server rejected the request itself (bad data, schema mismatch): retrying cannot help.
     Permanent,
 }
@@ -61,7 +63,7 @@ impl Error {
 
     /// Wraps a client error with what we were doing and an actionable hint.
     pub fn clickhouse(context: impl Into<String>, err: &clickhouse::error::Error) -> Self {
-        let message = redact_urls(&err.to_string());
+        let message = redact_urls(&error_chain(err));
         let kind = classify(err);
         let hint = match kind {
             ServerErrorKind::Auth => {
@@ -69,6 +71,9 @@ impl Error {
             }
             ServerErrorKind::Transient => {
                 "\n  hint: is ClickHouse running and reachable at CLICKHOUSE_URL? Nothing was checkpointed; the next run catches up"
+            }
+            ServerErrorKind::Tls => {
+                "\n  hint: the server's certificate is not trusted: set CLICKHOUSE_CA_FILE to the PEM of the CA that signed it (and check the host name in CLICKHOUSE_URL)"
             }
             ServerErrorKind::Permanent => {
                 "\n  hint: the server refused the request; run `ccsync schema apply` and check the server version (>= 24.x)"
@@ -106,10 +111,40 @@ const PERMANENT_CODES: &[u32] = &[
 pub fn classify(err: &clickhouse::error::Error) -> ServerErrorKind {
     use clickhouse::error::Error as E;
     match err {
+        // A certificate the client does not trust will not become trusted by retrying.
+        E::Network(_) if is_tls_trust_error(&error_chain(err)) => ServerErrorKind::Tls,
         E::Network(_) | E::TimedOut => ServerErrorKind::Transient,
         E::BadResponse(text) => classify_response(text),
         other => classify_response(&other.to_string()),
     }
+}
+
+/// An error and its causes, `: `-separated (the crate's network errors hide the cause, e.g. the
+/// TLS failure, one or two levels down).
+pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = err.to_string();
+    let mut source = err.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    text
+}
+
+fn is_tls_trust_error(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    [
+        "invalid peer certificate",
+        "unknownissuer",
+        "certificate",
+        "notvalidforname",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }
 
 /// Classifies the text of a server exception (`Code: N. DB::Exception: ...`).

@@ -76,7 +76,7 @@ ORDER BY machine_name
 SETTINGS join_use_nulls = 0";
 
 pub async fn status(cfg: &Config, interval: Duration) -> crate::Result<StatusReport> {
-    let sink = Sink::new(&cfg.clickhouse);
+    let sink = Sink::new(&cfg.clickhouse)?;
     let machines: Vec<MachineStatus> = sink
         .timed("read status", sink.client().query(STATUS_SQL).fetch_all())
         .await?;
@@ -243,7 +243,17 @@ pub async fn doctor(cfg: &Config) -> Vec<Check> {
     let mut quick = cfg.clickhouse.clone();
     quick.retries = 0;
     quick.timeout = quick.timeout.min(Duration::from_secs(10));
-    let sink = Sink::new(&quick);
+    let sink = match Sink::new(&quick) {
+        Ok(sink) => sink,
+        Err(e) => {
+            checks.push(Check::fail(
+                "server reachable",
+                e.to_string(),
+                "fix CLICKHOUSE_CA_FILE (a PEM file with the CA that signed the server's certificate)",
+            ));
+            return checks;
+        }
+    };
     let before = now_ms();
     let server = sink
         .timed(

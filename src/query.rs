@@ -788,7 +788,7 @@ pub async fn run(cfg: &Config, args: QueryArgs) -> anyhow::Result<ExitCode> {
         print!("{}", query.sql);
         return Ok(ExitCode::SUCCESS);
     }
-    let sink = crate::sink::Sink::new(&cfg.clickhouse);
+    let sink = crate::sink::Sink::new(&cfg.clickhouse)?;
     let context = format!("query {}", query.name);
     let client = sink.client();
     let out = match args.format {

@@ -94,9 +94,60 @@ pub struct Sink {
     retries: usize,
 }
 
+/// An HTTP(S) client trusting the public roots plus the CA certificates in `ca_file`.
+fn client_with_ca(ca_file: &std::path::Path) -> Result<Client> {
+    use rustls_pki_types::{CertificateDer, pem::PemObject};
+    let bad = |message: String| {
+        Error::Config(format!(
+            "CLICKHOUSE_CA_FILE {}: {message}",
+            ca_file.display()
+        ))
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut added = 0;
+    for cert in CertificateDer::pem_file_iter(ca_file).map_err(|e| bad(e.to_string()))? {
+        let cert = cert.map_err(|e| bad(e.to_string()))?;
+        roots.add(cert).map_err(|e| bad(e.to_string()))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(bad("no PEM certificate in the file".into()));
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| bad(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let mut http = hyper_util::client::legacy::connect::HttpConnector::new();
+    http.enforce_http(false);
+    http.set_keepalive(Some(Duration::from_secs(60)));
+    let https = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    // Like the crate's default client: ClickHouse closes idle connections after 3 s.
+    let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(2))
+        .build(https);
+    Ok(Client::with_http_client(client))
+}
+
 impl Sink {
-    pub fn new(cfg: &ClickHouseConfig) -> Self {
-        let admin = Client::default()
+    /// Validates what needs no network (the CA file), then builds the clients.
+    pub fn new(cfg: &ClickHouseConfig) -> Result<Self> {
+        let base = match &cfg.ca_file {
+            Some(ca) => client_with_ca(ca)?,
+            None => Client::default(),
+        };
+        Ok(Self::with_client(base, cfg))
+    }
+
+    fn with_client(base: Client, cfg: &ClickHouseConfig) -> Self {
+        let admin = base
             .with_url(&cfg.url)
             .with_user(&cfg.user)
             .with_password(cfg.password.expose())

@@ -170,7 +170,7 @@ pub async fn sync_once(cfg: &Config) -> Result<RunReport> {
     let started = Instant::now();
     let started_ms = now_ms();
     let run_id = new_run_id(&cfg.machine_name, started_ms);
-    let sink = Sink::new(&cfg.clickhouse);
+    let sink = Sink::new(&cfg.clickhouse)?;
     let schema_report = schema::apply(&sink).await?;
 
     let mut found = discover::discover(&cfg.claude_dirs);

@@ -51,6 +51,19 @@ pub fn server() -> &'static Server {
 }
 
 fn start_chdb_server() -> Server {
+    let (child, url) = spawn_chdb_server(&[]);
+    // Lives as long as the test binary; --parent-pid makes it exit with us.
+    std::mem::forget(child);
+    Server {
+        url,
+        user: "default".into(),
+        password: "test-secret".into(),
+    }
+}
+
+/// Starts another engine process (password `test-secret`) with `extra` arguments; returns it and
+/// the URL it printed. Kill the child when done.
+pub fn spawn_chdb_server(extra: &[&str]) -> (std::process::Child, String) {
     let data = tempfile::Builder::new()
         .prefix("ccsync-test-engine-")
         .tempdir()
@@ -71,6 +84,7 @@ fn start_chdb_server() -> Server {
         .arg(&data)
         .arg("--parent-pid")
         .arg(std::process::id().to_string())
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -85,11 +99,9 @@ fn start_chdb_server() -> Server {
         for _ in lines {}
     });
     match rx.recv_timeout(Duration::from_secs(120)) {
-        Ok(Some(line)) if line.starts_with("READY ") => Server {
-            url: line["READY ".len()..].trim().to_string(),
-            user: "default".into(),
-            password: "test-secret".into(),
-        },
+        Ok(Some(line)) if line.starts_with("READY ") => {
+            (child, line["READY ".len()..].trim().to_string())
+        }
         other => {
             let _ = child.kill();
             let status = child.wait().ok();

@@ -141,7 +141,7 @@ async fn status_reports_freshness_and_flags_machines_that_stopped_syncing() {
     assert!(status.success(), "{stderr}");
     // A machine whose last successful run was 3 hours ago, and which has failed since.
     let cfg = env.config();
-    let sink = ccsync::sink::Sink::new(&cfg.clickhouse);
+    let sink = ccsync::sink::Sink::new(&cfg.clickhouse).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -397,4 +397,121 @@ async fn privacy_mode_stores_keyed_path_hashes_and_no_branches() {
     let expected =
         ccsync::privacy::Privacy::new(Some("fleet passphrase"), false).path("/home/me/app");
     assert_eq!(cwd, &expected);
+}
+
+/// A private CA and a server certificate for 127.0.0.1 / localhost, made with openssl(1).
+fn make_ca_and_server_cert(dir: &std::path::Path) {
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("openssl(1) is needed for the TLS test (scripts/setup.sh installs it)");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    std::fs::write(
+        dir.join("ext.cnf"),
+        "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=ccsync test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign,cRLSign",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+    ]);
+}
+
+#[tokio::test]
+async fn https_works_with_a_custom_ca_and_untrusted_certificates_fail_fast() {
+    let env = Env::new("tls");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let certs = env.dir.path().join("certs");
+    std::fs::create_dir_all(&certs).unwrap();
+    make_ca_and_server_cert(&certs);
+    let (mut child, url) = spawn_chdb_server(&[
+        "--tls-cert",
+        certs.join("server.pem").to_str().unwrap(),
+        "--tls-key",
+        certs.join("server.key").to_str().unwrap(),
+    ]);
+    assert!(url.starts_with("https://127.0.0.1:"), "{url}");
+    let run = |ca: Option<&std::path::Path>| {
+        let mut cmd = env.command(&["--once", "--retries", "3"]);
+        cmd.env("CLICKHOUSE_URL", &url)
+            .env("CLICKHOUSE_PASSWORD", "test-secret");
+        if let Some(ca) = ca {
+            cmd.env("CLICKHOUSE_CA_FILE", ca);
+        }
+        let started = Instant::now();
+        let out = cmd.output().unwrap();
+        (out, started.elapsed())
+    };
+    // Not trusted without the CA: a clear, immediate failure (no retries).
+    let (out, took) = run(None);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(stderr.contains("CLICKHOUSE_CA_FILE"), "{stderr}");
+    assert!(!stderr.contains("retrying"), "{stderr}");
+    assert!(took < Duration::from_secs(10));
+    // Trusted with it.
+    let (out, _) = run(Some(&certs.join("ca.pem")));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("inserted  1 rows"));
+    // A CA file that is not PEM is refused before any network.
+    let (out, _) = run(Some(&certs.join("ext.cnf")));
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no PEM certificate"));
+    child.kill().unwrap();
+    let _ = child.wait();
 }

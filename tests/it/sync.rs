@@ -225,7 +225,7 @@ async fn retried_batch_with_same_token_is_applied_once() {
     env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
     let cfg = env.config();
     sync_once(&cfg).await.unwrap();
-    let sink = ccsync::sink::Sink::new(&cfg.clickhouse);
+    let sink = ccsync::sink::Sink::new(&cfg.clickhouse).unwrap();
     let mut row: ccsync::sink::UsageRow = sample_row();
     row.machine_name = "m";
     // The same batch twice (a retry after a lost acknowledgement) and once more with new content.
