@@ -85,7 +85,7 @@ fn compose_pins_images_binds_loopback_and_keeps_data_in_named_volumes() {
 }
 
 #[test]
-fn clickhouse_applies_the_schema_and_creates_the_agent_and_reader_users_on_first_start() {
+fn clickhouse_applies_the_schema_and_defines_the_agent_and_reader_users() {
     let c = yaml("docker-compose.yml");
     let ch = &c["services"]["clickhouse"];
     let m = mounts(ch);
@@ -95,22 +95,32 @@ fn clickhouse_applies_the_schema_and_creates_the_agent_and_reader_users_on_first
         "./deploy/clickhouse/initdb".into(),
         "/docker-entrypoint-initdb.d".into()
     )));
+    // The users (grants checked in privileges.rs) come from the users.d snippet.
+    assert!(m.contains(&(
+        "./deploy/clickhouse/users.d/ccsync.xml".into(),
+        "/etc/clickhouse-server/users.d/ccsync.xml".into()
+    )));
     // Grafana waits for this before starting.
     assert!(format!("{:?}", ch["healthcheck"]["test"]).contains("/ping"));
     let script = repo().join("deploy/clickhouse/initdb/10-ccsync.sh");
     let text = std::fs::read_to_string(&script).unwrap();
     // Every schema file is applied from the mounted directory (no list to keep in sync).
     assert!(text.contains("/ccsync/schema/[0-9][0-9][0-9]_*.sql"));
+    let users =
+        std::fs::read_to_string(repo().join("deploy/clickhouse/users.d/ccsync.xml")).unwrap();
     for needle in [
-        "CREATE USER IF NOT EXISTS ccsync_agent",
-        "CREATE USER IF NOT EXISTS ccsync_reader",
-        "readonly = 2",
-        "GRANT SELECT ON",
-        "${CCSYNC_AGENT_PASSWORD}",
-        "${CCSYNC_READER_PASSWORD}",
+        "<ccsync_agent>",
+        "<ccsync_reader>",
+        "<readonly>2</readonly>",
+        "from_env=\"CCSYNC_AGENT_PASSWORD\"",
+        "from_env=\"CCSYNC_READER_PASSWORD\"",
     ] {
-        assert!(text.contains(needle), "initdb: {needle}");
+        assert!(users.contains(needle), "users.d/ccsync.xml: {needle}");
     }
+    let env_names = format!("{:?}", ch["environment"]);
+    assert!(
+        env_names.contains("CCSYNC_AGENT_PASSWORD") && env_names.contains("CCSYNC_READER_PASSWORD")
+    );
     let syntax = std::process::Command::new("bash")
         .arg("-n")
         .arg(&script)

@@ -6,6 +6,7 @@ mod compose;
 mod grafana;
 mod ops;
 mod parity;
+mod privileges;
 mod queries;
 mod query_cli;
 mod sync;

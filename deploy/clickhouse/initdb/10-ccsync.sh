@@ -1,6 +1,7 @@
 #!/bin/bash
 # First start of the docker-compose ClickHouse: the ccsync schema (from schema/, the same files the
-# agent embeds) and two least-privilege users: the agent (insert + what sync reads) and a reader.
+# agent embeds), applied as the admin so that agents need no DDL rights. The least-privilege
+# users themselves are defined in deploy/clickhouse/users.d/ccsync.xml.
 set -euo pipefail
 DB="${CCSYNC_DATABASE:-ccsync}"
 client() { clickhouse client --user "$CLICKHOUSE_USER" --password "$CLICKHOUSE_PASSWORD" "$@"; }
@@ -17,12 +18,3 @@ done
 client --database "$DB" --query "INSERT INTO schema_migrations (version, name, checksum, agent_version)
   SELECT toUInt32(splitByChar('_', name)[1]), name, 0, 'initdb'
   FROM (SELECT arrayJoin([$(IFS=,; echo "${applied[*]}")]) AS name)"
-
-client --multiquery <<SQL
-CREATE USER IF NOT EXISTS ccsync_agent IDENTIFIED WITH sha256_password BY '${CCSYNC_AGENT_PASSWORD}';
-GRANT CREATE DATABASE ON \`$DB\`.* TO ccsync_agent;
-GRANT CREATE TABLE, SELECT, INSERT ON \`$DB\`.* TO ccsync_agent;
-CREATE USER IF NOT EXISTS ccsync_reader IDENTIFIED WITH sha256_password BY '${CCSYNC_READER_PASSWORD}'
-  SETTINGS readonly = 2;
-GRANT SELECT ON \`$DB\`.* TO ccsync_reader;
-SQL
