@@ -341,7 +341,7 @@ pub fn main() -> ExitCode {
         interval: Some(Duration::from_secs(3600)),
         json: false,
     }));
-    let result = runtime.block_on(run(command, cfg));
+    let result = runtime.block_on(run(command, cfg, cli.global.quiet));
     match result {
         Ok(code) => code,
         Err(e) => {
@@ -351,14 +351,17 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command, cfg: Config) -> anyhow::Result<ExitCode> {
+async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitCode> {
     match command {
         Command::Sync(args) if args.once => {
             let _lock = match acquire_lock(&cfg, args.wait).await? {
                 Some(lock) => lock,
                 None => return Ok(ExitCode::SUCCESS),
             };
-            let report = crate::sync::sync_once(&cfg).await?;
+            let opts = crate::sync::SyncOptions {
+                progress: std::io::IsTerminal::is_terminal(&std::io::stderr()) && !quiet,
+            };
+            let report = crate::sync::sync_once_with(&cfg, &opts).await?;
             print_report(&report, args.json);
             Ok(ExitCode::SUCCESS)
         }

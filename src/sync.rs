@@ -167,6 +167,31 @@ impl Pass<'_> {
 /// One pass. On error nothing unacknowledged is checkpointed; the error is also recorded in
 /// `sync_runs` when the server can still be reached.
 pub async fn sync_once(cfg: &Config) -> Result<RunReport> {
+    sync_once_with(cfg, &SyncOptions::default()).await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SyncOptions {
+    /// Show a progress bar (on a terminal) when a pass has much to read.
+    pub progress: bool,
+}
+
+/// Files to read before a progress bar is worth showing (a backfill, not an hourly run).
+const PROGRESS_MIN_FILES: usize = 50;
+
+fn progress_bar(files: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(files as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files · {msg}",
+        )
+        .expect("valid template"),
+    );
+    bar
+}
+
+/// [`sync_once`] with options.
+pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunReport> {
     let started = Instant::now();
     let started_ms = now_ms();
     let run_id = new_run_id(&cfg.machine_name, started_ms);
@@ -207,7 +232,12 @@ pub async fn sync_once(cfg: &Config) -> Result<RunReport> {
     }
     pass.collector.stats.files_scanned = pass.files.len() as u64;
 
-    let result = run_files(&mut pass).await;
+    let bar = (opts.progress && pass.files.len() >= PROGRESS_MIN_FILES)
+        .then(|| progress_bar(pass.files.len()));
+    let result = run_files(&mut pass, bar.as_ref()).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     let stats = pass.collector.stats.clone();
     let status = match (&result, stats.files_failed) {
         (Err(_), _) => "failed",
@@ -262,8 +292,17 @@ pub async fn sync_once(cfg: &Config) -> Result<RunReport> {
     })
 }
 
-async fn run_files(pass: &mut Pass<'_>) -> Result<()> {
+async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) -> Result<()> {
     for index in 0..pass.files.len() {
+        if let Some(bar) = bar {
+            bar.set_position(index as u64);
+            let s = &pass.collector.stats;
+            bar.set_message(format!(
+                "{:.1} MiB read · {} messages",
+                s.bytes_read as f64 / 1_048_576.0,
+                s.entries - s.duplicates
+            ));
+        }
         match pass.read(index) {
             Ok(None) => {}
             Ok(Some(read)) => match pass.checkpoint_for(index, read) {
