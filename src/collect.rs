@@ -101,6 +101,30 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Adds a file's counters (from a scanner thread) to the run's.
+    pub fn merge(&mut self, other: Stats) {
+        self.files_scanned += other.files_scanned;
+        self.files_changed += other.files_changed;
+        self.files_reread += other.files_reread;
+        self.files_failed += other.files_failed;
+        self.bytes_read += other.bytes_read;
+        self.lines_read += other.lines_read;
+        self.entries += other.entries;
+        self.duplicates += other.duplicates;
+        self.lines_skipped += other.lines_skipped;
+        for (k, v) in other.skipped_by_reason {
+            *self.skipped_by_reason.entry(k).or_default() += v;
+        }
+        for e in other.skipped_examples {
+            if self.skipped_examples.len() < SKIP_EXAMPLES {
+                self.skipped_examples.push(e);
+            }
+        }
+        for (k, v) in other.unknown_models {
+            *self.unknown_models.entry(k).or_default() += v;
+        }
+    }
+
     fn skip(&mut self, file: &TranscriptFile, line_no: u64, reason: SkipReason) {
         self.lines_skipped += 1;
         *self.skipped_by_reason.entry(reason.as_str()).or_default() += 1;
@@ -154,60 +178,17 @@ impl Collector {
         line_no: u64,
         prev_tail: &[TailKey],
     ) -> Result<FileRead> {
-        let mut f = std::fs::File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
-        f.seek(SeekFrom::Start(offset))
-            .map_err(|e| Error::io(&file.path, e))?;
-        let mut reader = LineReader::new(f, offset, line_no, self.max_line);
-        let mut parser = LineParser::new();
-        let mut tail: VecDeque<TailKey> = VecDeque::new();
-        let mut at_end = false;
-        loop {
-            let line = match reader.next_line() {
-                Ok(Some(line)) => line,
-                Ok(None) if at_end => break,
-                Ok(None) => {
-                    at_end = true;
-                    match reader.take_final_line(is_complete_json) {
-                        Some(line) => line,
-                        None => break,
-                    }
-                }
-                Err(e) => return Err(Error::io(&file.path, e)),
-            };
-            self.stats.lines_read += 1;
-            let (line_no, line_offset) = (line.line_no, line.offset);
-            let parsed = if line.too_large {
-                Parsed::Skipped(SkipReason::TooLarge)
-            } else {
-                parser.parse(line.bytes)
-            };
-            match parsed {
-                Parsed::Entries(entries) => {
-                    for mut entry in entries {
-                        pin_timestamp(&mut entry, prev_tail);
-                        remember(&mut tail, &entry);
-                        self.offer(index, file, entry, line_no, line_offset);
-                    }
-                }
-                Parsed::Ignored => {}
-                Parsed::Skipped(reason) => self.stats.skip(file, line_no, reason),
-            }
+        let scan = scan_file(file, offset, line_no, prev_tail, self.max_line)?;
+        Ok(self.absorb(index, file, scan))
+    }
+
+    /// The sequential half of reading a file: de-duplication and pricing, in file order.
+    pub fn absorb(&mut self, index: usize, file: &TranscriptFile, scan: FileScan) -> FileRead {
+        self.stats.merge(scan.stats);
+        for s in scan.entries {
+            self.offer(index, file, s.entry, s.line_no, s.line_offset);
         }
-        self.stats.bytes_read += reader.offset() - offset;
-        // Keep older tail keys while this read saw fewer responses than we remember.
-        for key in prev_tail.iter().rev() {
-            if tail.len() >= TAIL_KEYS {
-                break;
-            }
-            if !tail.iter().any(|t| same_key(t, key)) {
-                tail.push_front(key.clone());
-            }
-        }
-        Ok(FileRead {
-            offset: reader.offset(),
-            line_no: reader.line_no(),
-            tail: tail.into(),
-        })
+        scan.read
     }
 
     fn offer(
@@ -277,6 +258,195 @@ impl Collector {
             _ => self.pending.push(pending),
         }
     }
+}
+
+/// A usage entry as found in a file, before de-duplication.
+#[derive(Debug)]
+pub struct Scanned {
+    pub entry: Entry,
+    pub line_no: u64,
+    pub line_offset: u64,
+}
+
+/// The parallel half of reading a file: its new entries, counters and where the read ended.
+#[derive(Debug)]
+pub struct FileScan {
+    pub entries: Vec<Scanned>,
+    pub stats: Stats,
+    pub read: FileRead,
+}
+
+/// Reads and parses the complete lines of `file` from `offset`. Pure with respect to the run:
+/// no de-duplication or pricing, so files can be scanned on several threads.
+pub fn scan_file(
+    file: &TranscriptFile,
+    offset: u64,
+    line_no: u64,
+    prev_tail: &[TailKey],
+    max_line: usize,
+) -> Result<FileScan> {
+    let mut f = std::fs::File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
+    f.seek(SeekFrom::Start(offset))
+        .map_err(|e| Error::io(&file.path, e))?;
+    let mut reader = LineReader::new(f, offset, line_no, max_line);
+    let mut parser = LineParser::new();
+    let mut tail: VecDeque<TailKey> = VecDeque::new();
+    let mut stats = Stats::default();
+    let mut entries = Vec::new();
+    let mut at_end = false;
+    loop {
+        let line = match reader.next_line() {
+            Ok(Some(line)) => line,
+            Ok(None) if at_end => break,
+            Ok(None) => {
+                at_end = true;
+                match reader.take_final_line(is_complete_json) {
+                    Some(line) => line,
+                    None => break,
+                }
+            }
+            Err(e) => return Err(Error::io(&file.path, e)),
+        };
+        stats.lines_read += 1;
+        let (line_no, line_offset) = (line.line_no, line.offset);
+        let parsed = if line.too_large {
+            Parsed::Skipped(SkipReason::TooLarge)
+        } else {
+            parser.parse(line.bytes)
+        };
+        match parsed {
+            Parsed::Entries(found) => {
+                for mut entry in found {
+                    pin_timestamp(&mut entry, prev_tail);
+                    remember(&mut tail, &entry);
+                    entries.push(Scanned {
+                        entry,
+                        line_no,
+                        line_offset,
+                    });
+                }
+            }
+            Parsed::Ignored => {}
+            Parsed::Skipped(reason) => stats.skip(file, line_no, reason),
+        }
+    }
+    stats.bytes_read += reader.offset() - offset;
+    // Keep older tail keys while this read saw fewer responses than we remember.
+    for key in prev_tail.iter().rev() {
+        if tail.len() >= TAIL_KEYS {
+            break;
+        }
+        if !tail.iter().any(|t| same_key(t, key)) {
+            tail.push_front(key.clone());
+        }
+    }
+    Ok(FileScan {
+        entries,
+        stats,
+        read: FileRead {
+            offset: reader.offset(),
+            line_no: reader.line_no(),
+            tail: tail.into(),
+        },
+    })
+}
+
+/// One file to scan: its index in the run's file list and where to start.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub file: usize,
+    pub offset: u64,
+    pub line_no: u64,
+    pub tail: Vec<TailKey>,
+}
+
+/// Scans `jobs` on `threads` worker threads; results arrive in job order through `recv`.
+/// Workers run at most a few files ahead of the consumer, so memory stays bounded.
+pub struct ParallelScan {
+    rx: std::sync::mpsc::Receiver<(usize, Result<FileScan>)>,
+    early: std::collections::BTreeMap<usize, Result<FileScan>>,
+    next: usize,
+    total: usize,
+    credits: std::sync::Arc<(std::sync::Mutex<usize>, std::sync::Condvar)>,
+}
+
+/// How many files the workers may be ahead of the consumer.
+const SCAN_AHEAD: usize = 8;
+
+impl ParallelScan {
+    pub fn start(
+        files: Arc<Vec<TranscriptFile>>,
+        jobs: Vec<Job>,
+        threads: usize,
+        max_line: usize,
+    ) -> Self {
+        let total = jobs.len();
+        let jobs = Arc::new(jobs);
+        let next_job = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let credits = Arc::new((std::sync::Mutex::new(SCAN_AHEAD), std::sync::Condvar::new()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        for _ in 0..threads.clamp(1, total.max(1)) {
+            let (files, jobs, next_job, credits, tx) = (
+                files.clone(),
+                jobs.clone(),
+                next_job.clone(),
+                credits.clone(),
+                tx.clone(),
+            );
+            std::thread::spawn(move || {
+                loop {
+                    {
+                        let (lock, cv) = &*credits;
+                        let mut free = lock.lock().unwrap_or_else(|e| e.into_inner());
+                        while *free == 0 {
+                            free = cv.wait(free).unwrap_or_else(|e| e.into_inner());
+                        }
+                        *free -= 1;
+                    }
+                    let i = next_job.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(job) = jobs.get(i) else { break };
+                    let file = &files[job.file];
+                    let result = scan_file(file, job.offset, job.line_no, &job.tail, max_line);
+                    if tx.send((i, result)).is_err() {
+                        break; // the consumer is gone (e.g. an insert failed)
+                    }
+                }
+            });
+        }
+        ParallelScan {
+            rx,
+            early: Default::default(),
+            next: 0,
+            total,
+            credits,
+        }
+    }
+
+    /// The next job's result, in order; None when all are done. Blocks.
+    pub fn recv(&mut self) -> Option<(usize, Result<FileScan>)> {
+        if self.next >= self.total {
+            return None;
+        }
+        let result = loop {
+            if let Some(r) = self.early.remove(&self.next) {
+                break r;
+            }
+            let (i, r) = self.rx.recv().ok()?;
+            self.early.insert(i, r);
+        };
+        let (lock, cv) = &*self.credits;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        cv.notify_one();
+        self.next += 1;
+        Some((self.next - 1, result))
+    }
+}
+
+/// Scanner threads for a run: the machine's cores (the consumer's work is light).
+pub fn scan_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(2, |n| n.get())
+        .min(8)
 }
 
 /// A last line without its newline is taken only if it is a whole JSON document.

@@ -9,7 +9,7 @@
 //! The same ranking is the `ReplacingMergeTree` version column, so rows that meet again in
 //! ClickHouse (a later run, another copy of a transcript) resolve the same way.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::parse::Entry;
 
@@ -69,7 +69,7 @@ struct Slot {
 
 #[derive(Debug, Default)]
 pub struct Deduper {
-    by_message: HashMap<Box<str>, Vec<Slot>>,
+    by_message: FxHashMap<Box<str>, Vec<Slot>>,
 }
 
 impl Deduper {

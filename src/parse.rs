@@ -228,7 +228,7 @@ struct RawServerToolUse {
 /// backfill holds one copy of each cwd, branch, version and model.
 #[derive(Default)]
 pub struct LineParser {
-    interned: std::collections::HashMap<Box<str>, Arc<str>>,
+    interned: rustc_hash::FxHashMap<Box<str>, Arc<str>>,
 }
 
 /// ccusage only looks at lines containing exactly these bytes; so do we.
@@ -313,15 +313,16 @@ impl LineParser {
         if trimmed.is_empty() {
             return Parsed::Ignored;
         }
-        if std::str::from_utf8(trimmed).is_err() {
-            return Parsed::Skipped(SkipReason::InvalidUtf8);
-        }
-        // Cheap shape check for every line; full parsing only where usage can be.
+        // Cheap shape check for every line; everything else only where usage can be. Most bytes
+        // are tool output in lines without usage: they are never validated or parsed.
         if trimmed[0] != b'{' || trimmed[trimmed.len() - 1] != b'}' {
             return Parsed::Skipped(SkipReason::InvalidJson);
         }
         if memmem::find(trimmed, USAGE_KEY).is_none() {
             return Parsed::Ignored;
+        }
+        if std::str::from_utf8(trimmed).is_err() {
+            return Parsed::Skipped(SkipReason::InvalidUtf8);
         }
         let raw: RawLine = match serde_json::from_slice(trimmed) {
             Ok(raw) => raw,
@@ -584,7 +585,13 @@ mod tests {
                 String::from_utf8_lossy(l)
             ),
         };
-        assert_eq!(skip(&mut p, b"{\"usage\":\xff}"), SkipReason::InvalidUtf8);
+        assert_eq!(
+            skip(
+                &mut p,
+                b"{\"message\":{\"usage\":{\"input_tokens\":1}},\"x\":\"\xff\"}"
+            ),
+            SkipReason::InvalidUtf8
+        );
         assert_eq!(skip(&mut p, b"not json"), SkipReason::InvalidJson);
         assert_eq!(
             skip(&mut p, br#"{"message":{"usage":{"input_tokens":1,}}}"#),

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::collect::{Collector, Stats};
+use crate::collect::{Collector, Job, ParallelScan, Stats, scan_threads};
 use crate::discover;
 use crate::price::{self, CostMode};
 
@@ -96,11 +96,26 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
     let found = discover::discover(claude_dirs);
     let mut collector = Collector::new(cost_mode);
     collector.stats.files_scanned = found.files.len() as u64;
-    for (index, file) in found.files.iter().enumerate() {
-        collector.stats.files_changed += 1;
-        if let Err(e) = collector.read_file(index, file, 0, 0, &[]) {
-            collector.stats.files_failed += 1;
-            tracing::warn!("skipped {e}");
+    collector.stats.files_changed = found.files.len() as u64;
+    let files = std::sync::Arc::new(found.files);
+    let jobs = (0..files.len())
+        .map(|file| Job {
+            file,
+            offset: 0,
+            line_no: 0,
+            tail: Vec::new(),
+        })
+        .collect();
+    let mut scanner = ParallelScan::start(files.clone(), jobs, scan_threads(), collector.max_line);
+    while let Some((index, result)) = scanner.recv() {
+        match result {
+            Ok(scan) => {
+                collector.absorb(index, &files[index], scan);
+            }
+            Err(e) => {
+                collector.stats.files_failed += 1;
+                tracing::warn!("skipped {e}");
+            }
         }
     }
     let mut days: BTreeMap<String, (Totals, BTreeMap<String, ModelBreakdown>)> = BTreeMap::new();
@@ -140,7 +155,7 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
         daily,
         totals,
         stats: collector.stats,
-        files: found.files.len(),
+        files: files.len(),
         messages: collector.pending.len(),
     }
 }

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use crate::collect::{Collector, FileRead, Stats};
+use crate::collect::{Collector, FileRead, Job, ParallelScan, Stats};
 use crate::config::Config;
 use crate::discover::{self, TranscriptFile};
 use crate::error::{Error, Result};
@@ -68,7 +68,7 @@ struct Uncommitted {
 struct Pass<'a> {
     cfg: &'a Config,
     sink: &'a Sink,
-    files: Vec<TranscriptFile>,
+    files: std::sync::Arc<Vec<TranscriptFile>>,
     collector: Collector,
     state: State,
     state_path: std::path::PathBuf,
@@ -103,43 +103,44 @@ impl Pass<'_> {
         state::save(&self.state_path, &self.state)
     }
 
-    fn read(&mut self, index: usize) -> Result<Option<FileRead>> {
+    /// Where to read `index` from, or None when it is unchanged since its checkpoint.
+    fn plan(&mut self, index: usize) -> Result<Option<Job>> {
         let file = &self.files[index];
         let key = file.path.to_string_lossy().into_owned();
         let prev = self.state.files.get(&key);
         let plan = state::plan(file, prev, |len| state::fingerprint(&file.path, len))
             .map_err(|e| Error::io(&file.path, e))?;
-        let (offset, line_no, tail) = match plan {
-            Plan::Unchanged => return Ok(None),
-            Plan::Read {
-                offset,
-                line_no,
-                reread,
-            } => {
-                if let Some(why) = reread {
-                    self.collector.stats.files_reread += 1;
-                    let what = match why {
-                        Reread::Truncated => "is shorter than its checkpoint (truncated)",
-                        Reread::Replaced => "was replaced by a different file",
-                    };
-                    self.warnings.push(format!(
-                        "{} {what}; re-reading it from the start (rows already stored are not duplicated)",
-                        file.path.display()
-                    ));
-                }
-                let tail = if reread.is_none() {
-                    prev.map(|p| p.tail.clone()).unwrap_or_default()
-                } else {
-                    Vec::new()
-                };
-                (offset, line_no, tail)
-            }
+        let Plan::Read {
+            offset,
+            line_no,
+            reread,
+        } = plan
+        else {
+            return Ok(None);
+        };
+        if let Some(why) = reread {
+            self.collector.stats.files_reread += 1;
+            let what = match why {
+                Reread::Truncated => "is shorter than its checkpoint (truncated)",
+                Reread::Replaced => "was replaced by a different file",
+            };
+            self.warnings.push(format!(
+                "{} {what}; re-reading it from the start (rows already stored are not duplicated)",
+                file.path.display()
+            ));
+        }
+        // A re-read file starts over: its old tail keys belong to other content.
+        let tail = match (reread, prev) {
+            (None, Some(p)) => p.tail.clone(),
+            _ => Vec::new(),
         };
         self.collector.stats.files_changed += 1;
-        let read = self
-            .collector
-            .read_file(index, file, offset, line_no, &tail)?;
-        Ok(Some(read))
+        Ok(Some(Job {
+            file: index,
+            offset,
+            line_no,
+            tail,
+        }))
     }
 
     fn checkpoint_for(&self, index: usize, read: FileRead) -> Result<Uncommitted> {
@@ -212,7 +213,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     let mut pass = Pass {
         cfg,
         sink: &sink,
-        files: found.files,
+        files: std::sync::Arc::new(found.files),
         collector: Collector {
             privacy: cfg.privacy.clone(),
             ..Collector::new(cfg.cost_mode)
@@ -293,23 +294,46 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
 }
 
 async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) -> Result<()> {
+    let mut jobs = Vec::new();
     for index in 0..pass.files.len() {
+        match pass.plan(index) {
+            Ok(Some(job)) => jobs.push(job),
+            Ok(None) => {}
+            Err(e) => file_failed(pass, e),
+        }
+    }
+    if let Some(bar) = bar {
+        bar.set_length(jobs.len() as u64);
+    }
+    let job_files: Vec<usize> = jobs.iter().map(|j| j.file).collect();
+    let mut scanner = ParallelScan::start(
+        pass.files.clone(),
+        jobs,
+        crate::collect::scan_threads(),
+        pass.collector.max_line,
+    );
+    // Blocking receive: the scanner threads do the I/O and parsing; waiting for them here only
+    // pauses this task, which has nothing else to do meanwhile.
+    while let Some((job, result)) = scanner.recv() {
+        let index = job_files[job];
+        match result {
+            Ok(scan) => {
+                let read = pass.collector.absorb(index, &pass.files[index], scan);
+                match pass.checkpoint_for(index, read) {
+                    Ok(done) => pass.uncommitted.push(done),
+                    Err(e) => file_failed(pass, e),
+                }
+            }
+            Err(e) => file_failed(pass, e),
+        }
         if let Some(bar) = bar {
-            bar.set_position(index as u64);
+            bar.set_position(job as u64 + 1);
             let s = &pass.collector.stats;
             bar.set_message(format!(
                 "{:.1} MiB read · {} messages",
                 s.bytes_read as f64 / 1_048_576.0,
                 s.entries - s.duplicates
             ));
-        }
-        match pass.read(index) {
-            Ok(None) => {}
-            Ok(Some(read)) => match pass.checkpoint_for(index, read) {
-                Ok(done) => pass.uncommitted.push(done),
-                Err(e) => file_failed(pass, e),
-            },
-            Err(e) => file_failed(pass, e),
         }
         if pass.collector.pending.len() >= pass.cfg.batch_rows {
             pass.flush().await?;

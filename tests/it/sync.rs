@@ -163,7 +163,8 @@ async fn malformed_lines_are_counted_and_every_valid_line_kept() {
     content.extend(line("m1", T1).json().as_bytes());
     content.extend(b"{\"type\":\"assistant\",\"message\":{\"usage\":{\"input_tokens\":1,\n");
     content.extend(line("m2", T1).json().as_bytes());
-    content.extend(b"{\"usage\":\"\xff\xfe\"}\n");
+    // Invalid UTF-8 in a line that carries usage.
+    content.extend(b"{\"timestamp\":\"2026-01-05T10:00:00.000Z\",\"message\":{\"usage\":{\"input_tokens\":1,\"output_tokens\":1}},\"x\":\"\xff\xfe\"}\n");
     content.extend(user_line(T1, 10_000).as_bytes());
     content.extend(b"garbage\n");
     content.extend(line("m3", T2).json().as_bytes());
