@@ -69,6 +69,18 @@ pub struct SyncRunRow {
     pub duration_ms: u64,
 }
 
+const RECORD_RUN_SQL: &str = "INSERT INTO sync_runs (run_id, machine_name, started_at,
+    finished_at, status, error, agent_version, files_scanned, files_changed, bytes_read, lines_read,
+    messages_new, rows_inserted, lines_skipped, skipped_by_reason, unknown_models, duration_ms)
+SELECT {run_id:String}, {machine_name:String},
+    fromUnixTimestamp64Milli({started_at:Int64}, 'UTC'),
+    fromUnixTimestamp64Milli({finished_at:Int64}, 'UTC'),
+    {status:String}, {error:String}, {agent_version:String}, {files_scanned:UInt32},
+    {files_changed:UInt32}, {bytes_read:UInt64}, {lines_read:UInt64}, {messages_new:UInt64},
+    {rows_inserted:UInt64}, {lines_skipped:UInt64},
+    mapFromArrays({reasons:Array(String)}, {counts:Array(UInt64)}),
+    {unknown_models:Array(String)}, {duration_ms:UInt64}";
+
 /// Deterministic `insert_deduplication_token` of a batch: the same rows give the same token, so
 /// a retried insert that did reach the server is dropped by it instead of applied twice.
 pub fn batch_token(rows: &[UsageRow<'_>]) -> String {
@@ -261,17 +273,40 @@ impl Sink {
         .await
     }
 
+    /// One request (no schema round trip): the hourly run with nothing new stays cheap. Every
+    /// value is a server-side parameter.
     pub async fn record_run(&self, run: &SyncRunRow) -> Result<()> {
+        let (reasons, counts): (Vec<&str>, Vec<u64>) = run
+            .skipped_by_reason
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .unzip();
         self.with_retry("insert into sync_runs", || {
-            self.timed("insert into sync_runs", async {
-                let mut insert = self
-                    .client
-                    .insert::<SyncRunRow>("sync_runs")
-                    .await?
-                    .with_setting("insert_deduplication_token", run.run_id.as_str());
-                insert.write(run).await?;
-                insert.end().await
-            })
+            self.timed(
+                "insert into sync_runs",
+                self.client
+                    .query(RECORD_RUN_SQL)
+                    .param("run_id", &run.run_id)
+                    .param("machine_name", &run.machine_name)
+                    .param("started_at", run.started_at)
+                    .param("finished_at", run.finished_at)
+                    .param("status", &run.status)
+                    .param("error", &run.error)
+                    .param("agent_version", &run.agent_version)
+                    .param("files_scanned", run.files_scanned)
+                    .param("files_changed", run.files_changed)
+                    .param("bytes_read", run.bytes_read)
+                    .param("lines_read", run.lines_read)
+                    .param("messages_new", run.messages_new)
+                    .param("rows_inserted", run.rows_inserted)
+                    .param("lines_skipped", run.lines_skipped)
+                    .param("reasons", &reasons)
+                    .param("counts", &counts)
+                    .param("unknown_models", &run.unknown_models)
+                    .param("duration_ms", run.duration_ms)
+                    .with_setting("insert_deduplication_token", run.run_id.as_str())
+                    .execute(),
+            )
         })
         .await
     }

@@ -21,6 +21,9 @@ pub struct State {
     pub format: u32,
     /// Which server/database/machine these checkpoints are for (no credentials).
     pub target: String,
+    /// Schema version last seen current on the target (0: check it).
+    #[serde(default)]
+    pub schema_version: u32,
     pub files: BTreeMap<String, FileState>,
 }
 
@@ -35,6 +38,10 @@ pub struct FileState {
     pub line_no: u64,
     pub fingerprint: u64,
     pub fingerprint_len: u64,
+    /// xxh3 of the `FINGERPRINT_BYTES` just before `offset`, when they lie past the head: a file
+    /// replaced by one with the same head but other lines after it differs here.
+    #[serde(default)]
+    pub end_fingerprint: Option<u64>,
     #[serde(default)]
     pub tail: Vec<TailKey>,
 }
@@ -64,12 +71,12 @@ pub enum Reread {
     Replaced,
 }
 
-/// Decides from metadata alone where possible; `head` reads the file's first bytes for a
-/// fingerprint only when the file changed and we must tell an append from a replacement.
+/// Decides from metadata alone where possible; `fp(start, len)` fingerprints a range of the file
+/// only when it changed and we must tell an append from a replacement.
 pub fn plan(
     file: &TranscriptFile,
     prev: Option<&FileState>,
-    head: impl FnOnce(u64) -> std::io::Result<u64>,
+    fp: impl Fn(u64, u64) -> std::io::Result<u64>,
 ) -> std::io::Result<Plan> {
     let Some(prev) = prev else {
         return Ok(Plan::Read {
@@ -90,7 +97,13 @@ pub fn plan(
     if file.size < prev.offset {
         return Ok(from_start(Reread::Truncated));
     }
-    if prev.fingerprint_len > 0 && head(prev.fingerprint_len)? != prev.fingerprint {
+    if prev.fingerprint_len > 0 && fp(0, prev.fingerprint_len)? != prev.fingerprint {
+        return Ok(from_start(Reread::Replaced));
+    }
+    if let Some(end) = prev.end_fingerprint
+        && prev.offset > FINGERPRINT_BYTES
+        && fp(prev.offset - FINGERPRINT_BYTES, FINGERPRINT_BYTES)? != end
+    {
         return Ok(from_start(Reread::Replaced));
     }
     Ok(Plan::Read {
@@ -102,8 +115,16 @@ pub fn plan(
 
 /// xxh3 of the first `len` bytes of a file.
 pub fn fingerprint(path: &Path, len: u64) -> std::io::Result<u64> {
+    fingerprint_at(path, 0, len)
+}
+
+/// xxh3 of `len` bytes of a file from `start`.
+pub fn fingerprint_at(path: &Path, start: u64, len: u64) -> std::io::Result<u64> {
+    use std::io::Seek;
+    let mut f = std::fs::File::open(path)?;
+    f.seek(std::io::SeekFrom::Start(start))?;
     let mut buf = Vec::with_capacity(len as usize);
-    std::fs::File::open(path)?.take(len).read_to_end(&mut buf)?;
+    f.take(len).read_to_end(&mut buf)?;
     Ok(xxhash_rust::xxh3::xxh3_64(&buf))
 }
 
@@ -120,6 +141,7 @@ pub fn load(path: &Path, target: &str) -> (State, Option<String>) {
     let empty = || State {
         format: FORMAT,
         target: target.to_string(),
+        schema_version: 0,
         files: BTreeMap::new(),
     };
     let bytes = match std::fs::read(path) {
@@ -203,13 +225,14 @@ mod tests {
             line_no: 3,
             fingerprint: 42,
             fingerprint_len: 10,
+            end_fingerprint: None,
             tail: vec![],
         }
     }
 
     #[test]
     fn plans_cover_new_unchanged_appended_truncated_replaced() {
-        let never = |_| -> std::io::Result<u64> { panic!("no read expected") };
+        let never = |_, _| -> std::io::Result<u64> { panic!("no read expected") };
         assert_eq!(
             plan(&file(10, 7), None, never).unwrap(),
             Plan::Read {
@@ -223,7 +246,7 @@ mod tests {
             Plan::Unchanged
         );
         assert_eq!(
-            plan(&file(150, 7), Some(&prev(100, 90)), |_| Ok(42)).unwrap(),
+            plan(&file(150, 7), Some(&prev(100, 90)), |_, _| Ok(42)).unwrap(),
             Plan::Read {
                 offset: 90,
                 line_no: 3,
@@ -239,7 +262,7 @@ mod tests {
             }
         );
         assert_eq!(
-            plan(&file(150, 8), Some(&prev(100, 90)), |_| Ok(43)).unwrap(),
+            plan(&file(150, 8), Some(&prev(100, 90)), |_, _| Ok(43)).unwrap(),
             Plan::Read {
                 offset: 0,
                 line_no: 0,
@@ -248,9 +271,30 @@ mod tests {
         );
         // Copied elsewhere (new inode) but same content: continue where we were.
         assert_eq!(
-            plan(&file(100, 8), Some(&prev(100, 90)), |_| Ok(42)).unwrap(),
+            plan(&file(100, 8), Some(&prev(100, 90)), |_, _| Ok(42)).unwrap(),
             Plan::Read {
                 offset: 90,
+                line_no: 3,
+                reread: None
+            }
+        );
+        // Same head, other bytes before the checkpoint: replaced, not appended to.
+        let mut long = prev(10_000, 9_000);
+        long.end_fingerprint = Some(7);
+        let head_only = |start: u64, _| Ok(if start == 0 { 42 } else { 8 });
+        assert_eq!(
+            plan(&file(12_000, 8), Some(&long), head_only).unwrap(),
+            Plan::Read {
+                offset: 0,
+                line_no: 0,
+                reread: Some(Reread::Replaced)
+            }
+        );
+        let both = |start: u64, _| Ok(if start == 0 { 42 } else { 7 });
+        assert_eq!(
+            plan(&file(12_000, 7), Some(&long), both).unwrap(),
+            Plan::Read {
+                offset: 9_000,
                 line_no: 3,
                 reread: None
             }
@@ -264,6 +308,7 @@ mod tests {
         let mut state = State {
             format: FORMAT,
             target: "t".into(),
+            schema_version: 2,
             files: BTreeMap::new(),
         };
         state.files.insert("/a".into(), prev(1, 1));
@@ -271,6 +316,7 @@ mod tests {
         let (loaded, warning) = load(&path, "t");
         assert!(warning.is_none());
         assert_eq!(loaded.files, state.files);
+        assert_eq!(loaded.schema_version, 2);
         std::fs::write(&path, b"{garbage").unwrap();
         let (loaded, warning) = load(&path, "t");
         assert!(loaded.files.is_empty());

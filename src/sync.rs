@@ -108,8 +108,10 @@ impl Pass<'_> {
         let file = &self.files[index];
         let key = file.path.to_string_lossy().into_owned();
         let prev = self.state.files.get(&key);
-        let plan = state::plan(file, prev, |len| state::fingerprint(&file.path, len))
-            .map_err(|e| Error::io(&file.path, e))?;
+        let plan = state::plan(file, prev, |start, len| {
+            state::fingerprint_at(&file.path, start, len)
+        })
+        .map_err(|e| Error::io(&file.path, e))?;
         let Plan::Read {
             offset,
             line_no,
@@ -148,6 +150,13 @@ impl Pass<'_> {
         let fingerprint_len = read.offset.min(state::FINGERPRINT_BYTES);
         let fingerprint = state::fingerprint(&file.path, fingerprint_len)
             .map_err(|e| Error::io(&file.path, e))?;
+        let end_fingerprint = match read.offset.checked_sub(state::FINGERPRINT_BYTES) {
+            Some(start) if start > 0 => Some(
+                state::fingerprint_at(&file.path, start, state::FINGERPRINT_BYTES)
+                    .map_err(|e| Error::io(&file.path, e))?,
+            ),
+            _ => None,
+        };
         Ok(Uncommitted {
             key: file.path.to_string_lossy().into_owned(),
             state: FileState {
@@ -159,6 +168,7 @@ impl Pass<'_> {
                 line_no: read.line_no,
                 fingerprint,
                 fingerprint_len,
+                end_fingerprint,
                 tail: read.tail,
             },
         })
@@ -197,7 +207,22 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     let started_ms = now_ms();
     let run_id = new_run_id(&cfg.machine_name, started_ms);
     let sink = Sink::new(&cfg.clickhouse)?;
-    let schema_report = schema::apply(&sink).await?;
+    let target = target_id(cfg);
+    let state_path = state::state_path(&cfg.state_dir, &target);
+    let (mut state, state_warning) = state::load(&state_path, &target);
+    // The schema is checked once per target, then remembered with the checkpoints: an hourly run
+    // with nothing new costs one request (its sync_runs row). A missing table resets it.
+    let schema_checked = state.schema_version != schema::latest_version();
+    let schema_report = if !schema_checked {
+        schema::ApplyReport {
+            applied: Vec::new(),
+            current: state.schema_version,
+        }
+    } else {
+        let report = schema::apply(&sink).await?;
+        state.schema_version = report.current;
+        report
+    };
 
     let mut found = discover::discover(&cfg.claude_dirs);
     if cfg.privacy.hashes_paths() {
@@ -207,9 +232,16 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
             f.source = paths.get(&cfg.privacy, &f.source);
         }
     }
-    let target = target_id(cfg);
-    let state_path = state::state_path(&cfg.state_dir, &target);
-    let (state, state_warning) = state::load(&state_path, &target);
+    // A missing state file is a first run, unless this machine already has rows: then the state
+    // dir was lost, and the user should know why everything is read again.
+    let state_warning = match state_warning {
+        None if !state_path.exists() && has_rows(&sink, cfg).await => Some(format!(
+            "no checkpoints in {} although machine {:?} already has rows in this database (state dir deleted or moved?); re-reading all transcripts (no duplicates: inserts are idempotent)",
+            cfg.state_dir.display(),
+            cfg.machine_name
+        )),
+        w => w,
+    };
     let mut pass = Pass {
         cfg,
         sink: &sink,
@@ -235,7 +267,17 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
 
     let bar = (opts.progress && pass.files.len() >= PROGRESS_MIN_FILES)
         .then(|| progress_bar(pass.files.len()));
-    let result = run_files(&mut pass, bar.as_ref()).await;
+    let mut result = run_files(&mut pass, bar.as_ref()).await;
+    if let Err(Error::ClickHouse { message, .. }) = &result {
+        // The database or a table disappeared since the schema was last seen: check it next run.
+        if matches!(crate::error::exception_code(message), Some(60 | 81)) {
+            pass.state.schema_version = 0;
+            let _ = state::save(&pass.state_path, &pass.state);
+        }
+    } else if result.is_ok() && schema_checked {
+        // Remember the checked schema even when no file had anything new.
+        result = state::save(&pass.state_path, &pass.state);
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -293,6 +335,16 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     })
 }
 
+/// Whether this machine already stored rows in the database (best effort: false on error).
+async fn has_rows(sink: &Sink, cfg: &Config) -> bool {
+    let query = sink
+        .client()
+        .query("SELECT 1 FROM usage_events WHERE machine_name = {m:String} LIMIT 1")
+        .param("m", &cfg.machine_name)
+        .fetch_optional::<u8>();
+    matches!(sink.timed("read usage_events", query).await, Ok(Some(_)))
+}
+
 async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) -> Result<()> {
     let mut jobs = Vec::new();
     for index in 0..pass.files.len() {
@@ -346,9 +398,19 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
         .iter()
         .map(|f| f.path.to_string_lossy().into_owned())
         .collect();
-    let before = pass.state.files.len();
-    pass.state.files.retain(|k, _| present.contains(k));
-    if pass.state.files.len() != before {
+    let gone: Vec<&String> = pass
+        .state
+        .files
+        .keys()
+        .filter(|k| !present.contains(*k))
+        .collect();
+    if let Some(first) = gone.first() {
+        let warning = format!(
+            "{} transcript(s) gone since the last run (Claude Code's 30-day cleanup?), first {first}; their rows stay in ClickHouse",
+            gone.len()
+        );
+        pass.warnings.push(warning);
+        pass.state.files.retain(|k, _| present.contains(k));
         state::save(&pass.state_path, &pass.state)?;
     }
     Ok(())

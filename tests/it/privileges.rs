@@ -89,11 +89,16 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
         );
     }
     let sink = std::fs::read_to_string(repo().join("src/sink.rs")).unwrap();
-    let inserted: BTreeSet<&str> = sink
+    let mut inserted: BTreeSet<&str> = sink
         .split(".insert::<")
         .skip(1)
         .map(|rest| rest.split('"').nth(1).unwrap())
         .collect();
+    inserted.extend(
+        sink.split("INSERT INTO ")
+            .skip(1)
+            .map(|rest| rest.split([' ', '(']).next().unwrap()),
+    );
     assert_eq!(inserted, BTreeSet::from(["sync_runs", "usage_events"]));
 }
 
