@@ -530,6 +530,11 @@ pub fn bind(query: &Query, given: &[String]) -> Result<Vec<(String, Option<Strin
         .collect())
 }
 
+/// `FINAL` per partition, in parallel, instead of merging across partitions: exact for
+/// `usage_events`, whose rows of one response always share a partition (the agent pins each
+/// response's timestamp), and several times faster on large tables.
+pub const FINAL_SETTING: (&str, &str) = ("do_not_merge_across_partitions_select_final", "1");
+
 /// Runs a query with its parameters bound server-side; returns the body in `format`.
 pub async fn fetch_bytes(
     client: &clickhouse::Client,
@@ -538,7 +543,9 @@ pub async fn fetch_bytes(
     format: &str,
 ) -> clickhouse::error::Result<Vec<u8>> {
     // Raw: a `?` in the SQL is text, not a client-side placeholder.
-    let mut q = client.query_raw(query.sql);
+    let mut q = client
+        .query_raw(query.sql)
+        .with_setting(FINAL_SETTING.0, FINAL_SETTING.1);
     for (name, value) in values {
         q = match value {
             Some(v) => q.param(name, v.as_str()),
