@@ -55,8 +55,8 @@ struct Slot {
     session: std::sync::Arc<str>,
     timestamp_ms: i64,
     has_speed: bool,
-    /// requestId of the line currently kept: what later lines are compared with.
-    line_request_id: Option<Box<str>>,
+    /// Hash of the requestId of the line currently kept: what later lines are compared with.
+    line_request_id: Option<u64>,
     /// requestId under which the kept row is (or will be) stored.
     request_id: Option<Box<str>>,
     sidechain: bool,
@@ -67,9 +67,14 @@ struct Slot {
     key_inserted: bool,
 }
 
+fn hash(s: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(s.as_bytes())
+}
+
 #[derive(Debug, Default)]
 pub struct Deduper {
-    by_message: FxHashMap<Box<str>, Vec<Slot>>,
+    /// By a 64-bit hash of message.id: a backfill holds one small slot per response.
+    by_message: FxHashMap<u64, Vec<Slot>>,
 }
 
 impl Deduper {
@@ -83,10 +88,11 @@ impl Deduper {
             return Decision::New;
         };
         let rank = Rank::of(entry);
-        let slots = self.by_message.entry(message_id.into()).or_default();
+        let request_hash = entry.request_id.as_deref().map(hash);
+        let slots = self.by_message.entry(hash(message_id)).or_default();
         let found = slots.iter_mut().find(|s| {
             let same_session = s.session == entry.session_id;
-            match (s.line_request_id.as_deref(), entry.request_id.as_deref()) {
+            match (s.line_request_id, request_hash) {
                 _ if (s.sidechain || entry.is_sidechain) && same_session => true,
                 (Some(a), Some(b)) => a == b,
                 (None, None) => same_session && s.timestamp_ms == entry.timestamp_ms,
@@ -98,7 +104,7 @@ impl Deduper {
                 session: entry.session_id.clone(),
                 timestamp_ms: entry.timestamp_ms,
                 has_speed: entry.has_speed,
-                line_request_id: entry.request_id.clone(),
+                line_request_id: request_hash,
                 request_id: entry.request_id.clone(),
                 sidechain: entry.is_sidechain,
                 rank,
@@ -115,7 +121,7 @@ impl Deduper {
         slot.has_speed = entry.has_speed;
         slot.timestamp_ms = entry.timestamp_ms;
         slot.sidechain = entry.is_sidechain;
-        slot.line_request_id = entry.request_id.clone();
+        slot.line_request_id = request_hash;
         match slot.pending {
             Some(index) => {
                 if !slot.key_inserted {
