@@ -14,7 +14,8 @@ const FORMAT: u32 = 1;
 pub const FINGERPRINT_BYTES: u64 = 4096;
 /// Keys of the last responses of a file, with the timestamp their row got: a response still being
 /// streamed at checkpoint time keeps its timestamp (and so its partition) when it completes.
-pub const TAIL_KEYS: usize = 8;
+/// Lines of one response are contiguous, so the last couple suffice.
+pub const TAIL_KEYS: usize = 2;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
@@ -181,9 +182,11 @@ pub fn save(path: &Path, state: &State) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let tmp = path.with_extension(format!("json.tmp.{}", std::process::id()));
     let write = || -> std::io::Result<()> {
+        // One buffer, one write: serde_json would issue a syscall per token on a bare File.
+        let mut bytes = serde_json::to_vec(state)?;
+        bytes.push(b'\n');
         let mut f = std::fs::File::create(&tmp)?;
-        serde_json::to_writer(&mut f, state)?;
-        f.write_all(b"\n")?;
+        f.write_all(&bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)?;
         std::fs::File::open(dir)?.sync_all()
