@@ -10,6 +10,7 @@
 //! ClickHouse (a later run, another copy of a transcript) resolve the same way.
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use crate::parse::Entry;
 
@@ -52,7 +53,8 @@ pub enum Decision {
 
 #[derive(Debug)]
 struct Slot {
-    session: std::sync::Arc<str>,
+    /// Hash of the session (the sidechain rule applies within one).
+    session: u64,
     timestamp_ms: i64,
     has_speed: bool,
     /// Hash of the requestId of the line currently kept: what later lines are compared with.
@@ -62,7 +64,7 @@ struct Slot {
     sidechain: bool,
     rank: Rank,
     /// Index of the pending row, or None once inserted.
-    pending: Option<usize>,
+    pending: Option<u32>,
     /// A row under this key reached ClickHouse: later winners must keep the key.
     key_inserted: bool,
 }
@@ -74,7 +76,8 @@ fn hash(s: &str) -> u64 {
 #[derive(Debug, Default)]
 pub struct Deduper {
     /// By a 64-bit hash of message.id: a backfill holds one small slot per response.
-    by_message: FxHashMap<u64, Vec<Slot>>,
+    /// Almost every response has one slot: kept inline, no allocation per response.
+    by_message: FxHashMap<u64, SmallVec<[Slot; 1]>>,
 }
 
 impl Deduper {
@@ -89,9 +92,10 @@ impl Deduper {
         };
         let rank = Rank::of(entry);
         let request_hash = entry.request_id.as_deref().map(hash);
+        let session = hash(&entry.session_id);
         let slots = self.by_message.entry(hash(message_id)).or_default();
         let found = slots.iter_mut().find(|s| {
-            let same_session = s.session == entry.session_id;
+            let same_session = s.session == session;
             match (s.line_request_id, request_hash) {
                 _ if (s.sidechain || entry.is_sidechain) && same_session => true,
                 (Some(a), Some(b)) => a == b,
@@ -101,14 +105,14 @@ impl Deduper {
         });
         let Some(slot) = found else {
             slots.push(Slot {
-                session: entry.session_id.clone(),
+                session,
                 timestamp_ms: entry.timestamp_ms,
                 has_speed: entry.has_speed,
                 line_request_id: request_hash,
                 request_id: entry.request_id.clone(),
                 sidechain: entry.is_sidechain,
                 rank,
-                pending: Some(next_index),
+                pending: Some(next_index as u32),
                 key_inserted: false,
             });
             return Decision::New;
@@ -124,6 +128,7 @@ impl Deduper {
         slot.line_request_id = request_hash;
         match slot.pending {
             Some(index) => {
+                let index = index as usize;
                 if !slot.key_inserted {
                     slot.request_id = entry.request_id.clone();
                 }
@@ -134,7 +139,7 @@ impl Deduper {
             }
             None => {
                 // Keep the inserted row's key; the new row takes its place in ClickHouse.
-                slot.pending = Some(next_index);
+                slot.pending = Some(next_index as u32);
                 Decision::Supersede {
                     request_id: slot.request_id.clone(),
                 }
@@ -151,7 +156,7 @@ impl Deduper {
     }
 
     pub fn messages(&self) -> usize {
-        self.by_message.values().map(Vec::len).sum()
+        self.by_message.values().map(|s| s.len()).sum()
     }
 }
 

@@ -55,11 +55,12 @@ pub struct ScanReport {
 
 impl Totals {
     fn add(&mut self, e: &crate::parse::Usage, cost: f64) {
-        self.input_tokens += e.input;
-        self.output_tokens += e.output;
-        self.cache_creation_tokens += e.cache_creation;
-        self.cache_read_tokens += e.cache_read;
-        self.total_tokens += e.input + e.output + e.cache_creation + e.cache_read;
+        // Saturating, as ccusage sums: hostile lines may carry counts near u64::MAX.
+        self.input_tokens = self.input_tokens.saturating_add(e.input);
+        self.output_tokens = self.output_tokens.saturating_add(e.output);
+        self.cache_creation_tokens = self.cache_creation_tokens.saturating_add(e.cache_creation);
+        self.cache_read_tokens = self.cache_read_tokens.saturating_add(e.cache_read);
+        self.total_tokens = self.total_tokens.saturating_add(e.total());
         self.total_cost += cost;
     }
 }
@@ -92,6 +93,70 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     )
 }
 
+/// One kept response, reduced to what the daily report needs.
+struct Kept {
+    day: i32,
+    model: u32,
+    /// input, output, cache creation, cache read.
+    tokens: [u64; 4],
+    cost: f64,
+    version: u64,
+}
+
+/// Responses moved out of the collector, keyed like `usage_events` (message.id, request key)
+/// and replaced by a higher version as that table's engine does; compact, so scan memory stays
+/// small on large trees.
+#[derive(Default)]
+struct KeptRows {
+    rows: rustc_hash::FxHashMap<u128, Kept>,
+    models: Vec<String>,
+    model_index: rustc_hash::FxHashMap<String, u32>,
+}
+
+impl KeptRows {
+    fn take(&mut self, collector: &mut Collector) {
+        for p in collector.pending.drain(..) {
+            let e = &p.entry;
+            let name = price::display_model(&e.model, e.is_fast());
+            let model = match self.model_index.get(&name) {
+                Some(&i) => i,
+                None => {
+                    let i = self.models.len() as u32;
+                    self.models.push(name.clone());
+                    self.model_index.insert(name, i);
+                    i
+                }
+            };
+            let key = xxhash_rust::xxh3::xxh3_128(
+                format!(
+                    "{}\0{}",
+                    e.message_id.as_deref().unwrap_or(""),
+                    e.request_id.as_deref().unwrap_or("")
+                )
+                .as_bytes(),
+            );
+            let u = &e.usage;
+            let kept = Kept {
+                day: e.timestamp_ms.div_euclid(86_400_000) as i32,
+                model,
+                tokens: [u.input, u.output, u.cache_creation, u.cache_read],
+                cost: p.cost_usd,
+                version: crate::dedup::Rank::of(e).version(),
+            };
+            match self.rows.get(&key) {
+                Some(old) if old.version > kept.version => {}
+                _ => {
+                    self.rows.insert(key, kept);
+                }
+            }
+        }
+        collector.dedup.mark_inserted();
+    }
+}
+
+/// Rows pending in the collector before they are moved into the compact form.
+const SCAN_BATCH: usize = 5_000;
+
 pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanReport {
     let found = discover::discover(claude_dirs);
     let mut collector = Collector::new(cost_mode);
@@ -106,6 +171,7 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
             tail: Vec::new(),
         })
         .collect();
+    let mut kept = KeptRows::default();
     let mut scanner = ParallelScan::start(files.clone(), jobs, scan_threads(), collector.max_line);
     while let Some((index, result)) = scanner.recv() {
         match result {
@@ -117,38 +183,50 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
                 tracing::warn!("skipped {e}");
             }
         }
+        if collector.pending.len() >= SCAN_BATCH {
+            kept.take(&mut collector);
+        }
     }
-    let mut days: BTreeMap<String, (Totals, BTreeMap<String, ModelBreakdown>)> = BTreeMap::new();
+    kept.take(&mut collector);
+    let mut days: BTreeMap<i32, (Totals, BTreeMap<u32, ModelBreakdown>)> = BTreeMap::new();
     let mut totals = Totals::default();
-    for p in &collector.pending {
-        let e = &p.entry;
-        let (day, models) = days.entry(utc_date(e.timestamp_ms)).or_default();
-        day.add(&e.usage, p.cost_usd);
-        totals.add(&e.usage, p.cost_usd);
-        let name = price::display_model(&e.model, e.is_fast());
-        let m = models
-            .entry(name.clone())
-            .or_insert_with(|| ModelBreakdown {
-                model_name: name,
-                input_tokens: 0,
-                output_tokens: 0,
-                cache_creation_tokens: 0,
-                cache_read_tokens: 0,
-                cost: 0.0,
-            });
-        m.input_tokens += e.usage.input;
-        m.output_tokens += e.usage.output;
-        m.cache_creation_tokens += e.usage.cache_creation;
-        m.cache_read_tokens += e.usage.cache_read;
-        m.cost += p.cost_usd;
+    for k in kept.rows.values() {
+        let [input, output, cache_creation, cache_read] = k.tokens;
+        let usage = crate::parse::Usage {
+            input,
+            output,
+            cache_creation,
+            cache_read,
+            ..Default::default()
+        };
+        let (day, models) = days.entry(k.day).or_default();
+        day.add(&usage, k.cost);
+        totals.add(&usage, k.cost);
+        let m = models.entry(k.model).or_insert_with(|| ModelBreakdown {
+            model_name: kept.models[k.model as usize].clone(),
+            input_tokens: 0,
+            output_tokens: 0,
+            cache_creation_tokens: 0,
+            cache_read_tokens: 0,
+            cost: 0.0,
+        });
+        m.input_tokens = m.input_tokens.saturating_add(input);
+        m.output_tokens = m.output_tokens.saturating_add(output);
+        m.cache_creation_tokens = m.cache_creation_tokens.saturating_add(cache_creation);
+        m.cache_read_tokens = m.cache_read_tokens.saturating_add(cache_read);
+        m.cost += k.cost;
     }
     let daily = days
         .into_iter()
-        .map(|(date, (totals, models))| Day {
-            date,
-            totals,
-            models_used: models.keys().cloned().collect(),
-            model_breakdowns: models.into_values().collect(),
+        .map(|(day, (totals, models))| {
+            let mut breakdowns: Vec<ModelBreakdown> = models.into_values().collect();
+            breakdowns.sort_by(|a, b| a.model_name.cmp(&b.model_name));
+            Day {
+                date: utc_date(i64::from(day) * 86_400_000),
+                totals,
+                models_used: breakdowns.iter().map(|m| m.model_name.clone()).collect(),
+                model_breakdowns: breakdowns,
+            }
         })
         .collect();
     ScanReport {
@@ -156,7 +234,7 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
         totals,
         stats: collector.stats,
         files: files.len(),
-        messages: collector.pending.len(),
+        messages: kept.rows.len(),
     }
 }
 
