@@ -327,8 +327,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header(k, v)
         self.send_header("Content-Length", str(len(body)))
         self.send_header("Keep-Alive", f"timeout={self.timeout}")
-        self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client gave up (a timeout, a killed agent)
 
     def authenticate(self, params):
         """Same precedence as the server: X-ClickHouse-* headers, Basic auth, then params."""

@@ -98,6 +98,9 @@ pub struct Stats {
     /// A few skipped lines as `path:line: reason`, so a user can look at them.
     pub skipped_examples: Vec<String>,
     pub unknown_models: BTreeMap<String, u64>,
+    /// Responses dated before 2023 or more than a day ahead: counted (as ccusage does), but
+    /// worth a look (a wrong clock, a hand-edited transcript).
+    pub odd_timestamps: u64,
 }
 
 impl Stats {
@@ -200,6 +203,9 @@ impl Collector {
         line_offset: u64,
     ) {
         self.stats.entries += 1;
+        if !plausible_time(entry.timestamp_ms) {
+            self.stats.odd_timestamps += 1;
+        }
         if entry.session_id.is_empty() {
             entry.session_id = file.session_id.clone();
         }
@@ -447,6 +453,15 @@ pub fn scan_threads() -> usize {
     std::thread::available_parallelism()
         .map_or(2, |n| n.get())
         .min(8)
+}
+
+/// 2023-01-01 (before Claude Code) to a day from now.
+fn plausible_time(ms: i64) -> bool {
+    const START_2023_MS: i64 = 1_672_531_200_000;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(i64::MAX, |d| d.as_millis() as i64);
+    (START_2023_MS..=now.saturating_add(86_400_000)).contains(&ms)
 }
 
 /// A last line without its newline is taken only if it is a whole JSON document.

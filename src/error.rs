@@ -66,11 +66,15 @@ impl Error {
         let message = redact_urls(&error_chain(err));
         let kind = classify(err);
         let hint = match kind {
+            // A slow server needs a different fix than an absent one.
+            ServerErrorKind::Transient if matches!(err, clickhouse::error::Error::TimedOut) => {
+                "\n  hint: ClickHouse did not answer within the timeout (CCSYNC_TIMEOUT / --timeout): is it overloaded or the network slow? Nothing unacknowledged was checkpointed; the next run catches up"
+            }
             ServerErrorKind::Auth => {
                 "\n  hint: check CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (or CLICKHOUSE_PASSWORD_FILE) and the user's grants"
             }
             ServerErrorKind::Transient => {
-                "\n  hint: is ClickHouse running and reachable at CLICKHOUSE_URL? Nothing was checkpointed; the next run catches up"
+                "\n  hint: is ClickHouse running and reachable at CLICKHOUSE_URL? Nothing unacknowledged was checkpointed; the next run catches up"
             }
             ServerErrorKind::Tls => {
                 "\n  hint: the server's certificate is not trusted: set CLICKHOUSE_CA_FILE to the PEM of the CA that signed it (and check the host name in CLICKHOUSE_URL)"

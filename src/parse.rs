@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use memchr::memmem;
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 /// Token counts of one API response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -123,14 +124,14 @@ struct RawLine<'a> {
     timestamp: Option<Cow<'a, str>>,
     #[serde(borrow, rename = "sessionId")]
     session_id: Option<Cow<'a, str>>,
-    #[serde(borrow)]
-    cwd: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    cwd: Lenient<'a>,
     #[serde(borrow)]
     version: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "gitBranch")]
-    git_branch: Option<Cow<'a, str>>,
-    #[serde(borrow, rename = "agentId")]
-    agent_id: Option<Cow<'a, str>>,
+    #[serde(borrow, default, rename = "gitBranch")]
+    git_branch: Lenient<'a>,
+    #[serde(borrow, default, rename = "agentId")]
+    agent_id: Lenient<'a>,
     #[serde(borrow, rename = "requestId")]
     request_id: Option<Cow<'a, str>>,
     #[serde(rename = "isSidechain")]
@@ -141,9 +142,10 @@ struct RawLine<'a> {
     cost_usd: Option<f64>,
     #[serde(borrow)]
     message: Option<RawMessage<'a>>,
-    /// Claude Code 2.1 progress lines carry a subagent's response here.
+    /// Claude Code 2.1 progress lines carry a subagent's response here. Parsed only when the
+    /// line has no top-level usage: ccusage ignores it otherwise, whatever it holds.
     #[serde(borrow)]
-    data: Option<RawData<'a>>,
+    data: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -184,12 +186,187 @@ struct RawUsage<'a> {
     cache_creation_input_tokens: Option<u64>,
     cache_read_input_tokens: Option<u64>,
     cache_creation: Option<RawCacheCreation>,
-    server_tool_use: Option<RawServerToolUse>,
-    #[serde(borrow)]
-    service_tier: Option<Cow<'a, str>>,
-    speed: Option<Speed>,
+    #[serde(default)]
+    server_tool_use: ToolUse,
     #[serde(borrow, default)]
-    iterations: Option<Vec<RawIteration<'a>>>,
+    service_tier: Lenient<'a>,
+    speed: Option<Speed>,
+    /// Parsed on its own: a malformed list drops the advisor entries, not the line (ccusage).
+    #[serde(borrow, default)]
+    iterations: Option<&'a RawValue>,
+}
+
+/// A string we only store, never decide on. ccusage does not read these fields, so a value of
+/// another type must not cost the line its tokens: it is kept as absent.
+#[derive(Default)]
+struct Lenient<'a>(Option<Cow<'a, str>>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(AnyValue(|v: Scalar<'de>| match v {
+            Scalar::Str(s) => Lenient(Some(s)),
+            _ => Lenient(None),
+        }))
+    }
+}
+
+/// `usage.server_tool_use`: only `web_search_requests` is kept, and only when it is a u32.
+#[derive(Default)]
+struct ToolUse(u32);
+
+impl<'de> Deserialize<'de> for ToolUse {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ToolUse;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<ToolUse, A::Error> {
+                let mut searches = 0;
+                while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+                    if key == "web_search_requests" {
+                        let n = map.next_value_seed(AnyValue(|v: Scalar<'de>| match v {
+                            Scalar::U64(n) => u32::try_from(n).unwrap_or(0),
+                            _ => 0,
+                        }))?;
+                        searches = n;
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(ToolUse(searches))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<ToolUse, A::Error> {
+                while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(ToolUse(0))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<ToolUse, E> {
+                Ok(ToolUse(0))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<ToolUse, E> {
+                Ok(ToolUse(0))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<ToolUse, E> {
+                Ok(ToolUse(0))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<ToolUse, E> {
+                Ok(ToolUse(0))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<ToolUse, E> {
+                Ok(ToolUse(0))
+            }
+            fn visit_unit<E>(self) -> Result<ToolUse, E> {
+                Ok(ToolUse(0))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// Walks a whole JSON value like `serde_json::Value` would (depth limit, number range, string
+/// escapes), without building it.
+struct Whole;
+
+impl<'de> Deserialize<'de> for Whole {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(Whole)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Whole {
+    type Value = Whole;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Whole, E> {
+        Ok(Whole)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Whole, E> {
+        Ok(Whole)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Whole, E> {
+        Ok(Whole)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Whole, E> {
+        Ok(Whole)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Whole, E> {
+        Ok(Whole)
+    }
+    fn visit_unit<E>(self) -> Result<Whole, E> {
+        Ok(Whole)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Whole, A::Error> {
+        while seq.next_element::<Whole>()?.is_some() {}
+        Ok(Whole)
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Whole, A::Error> {
+        while map.next_entry::<Whole, Whole>()?.is_some() {}
+        Ok(Whole)
+    }
+}
+
+/// A JSON scalar as seen by [`AnyValue`]; arrays and objects are skipped and seen as `Other`.
+enum Scalar<'de> {
+    Str(Cow<'de, str>),
+    U64(u64),
+    Other,
+}
+
+/// Accepts any JSON value and maps it with `F`: fields whose type must not reject a line.
+struct AnyValue<F>(F);
+
+impl<'de, T, F: FnOnce(Scalar<'de>) -> T> serde::de::DeserializeSeed<'de> for AnyValue<F> {
+    type Value = T;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<T, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl<'de, T, F: FnOnce(Scalar<'de>) -> T> serde::de::Visitor<'de> for AnyValue<F> {
+    type Value = T;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("any value")
+    }
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<T, E> {
+        Ok((self.0)(Scalar::Str(Cow::Borrowed(v))))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<T, E> {
+        Ok((self.0)(Scalar::Str(Cow::Owned(v.to_owned()))))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<T, E> {
+        Ok((self.0)(Scalar::U64(v)))
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<T, E> {
+        Ok((self.0)(Scalar::Other))
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<T, E> {
+        Ok((self.0)(Scalar::Other))
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<T, E> {
+        Ok((self.0)(Scalar::Other))
+    }
+    fn visit_unit<E>(self) -> Result<T, E> {
+        Ok((self.0)(Scalar::Other))
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<T, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok((self.0)(Scalar::Other))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        while map
+            .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+            .is_some()
+        {}
+        Ok((self.0)(Scalar::Other))
+    }
 }
 
 #[derive(Deserialize, Clone, Copy, PartialEq)]
@@ -199,15 +376,16 @@ enum Speed {
     Fast,
 }
 
-/// Advisor calls made inside one response are billed as responses of their own.
+/// Advisor calls made inside one response are billed as responses of their own. Every item
+/// needs a type and both token counts, or ccusage ignores the whole list.
 #[derive(Deserialize)]
 struct RawIteration<'a> {
     #[serde(borrow, rename = "type")]
-    kind: Option<Cow<'a, str>>,
+    kind: Cow<'a, str>,
     #[serde(borrow)]
     model: Option<Cow<'a, str>>,
-    input_tokens: Option<u64>,
-    output_tokens: Option<u64>,
+    input_tokens: u64,
+    output_tokens: u64,
     cache_creation_input_tokens: Option<u64>,
     cache_read_input_tokens: Option<u64>,
     cache_creation: Option<RawCacheCreation>,
@@ -217,11 +395,6 @@ struct RawIteration<'a> {
 struct RawCacheCreation {
     ephemeral_5m_input_tokens: Option<u64>,
     ephemeral_1h_input_tokens: Option<u64>,
-}
-
-#[derive(Deserialize)]
-struct RawServerToolUse {
-    web_search_requests: Option<u32>,
 }
 
 /// Per-file parser state: interns the strings that repeat on every line of a file, so a large
@@ -250,12 +423,23 @@ const NULL_REJECTING_KEYS: [&[u8]; 11] = [
     b"cache_creation_input_tokens",
 ];
 
-fn has_rejected_null(line: &[u8]) -> bool {
+/// `model_exempt`: the byte range of `usage.iterations`, where `"model":null` is allowed.
+fn has_rejected_null(line: &[u8], model_exempt: Option<std::ops::Range<usize>>) -> bool {
     memmem::find_iter(line, b"\":null").any(|at| {
         NULL_REJECTING_KEYS.iter().any(|key| {
-            at > key.len() && line[..at].ends_with(key) && line[at - key.len() - 1] == b'"'
+            at > key.len()
+                && line[..at].ends_with(key)
+                && line[at - key.len() - 1] == b'"'
+                && !(*key == b"model" && model_exempt.as_ref().is_some_and(|r| r.contains(&at)))
         })
     })
+}
+
+/// Where `part`, borrowed from `line`, lies in it.
+fn span_in(line: &[u8], part: Option<&RawValue>) -> Option<std::ops::Range<usize>> {
+    let part = part?.get().as_bytes();
+    let start = (part.as_ptr() as usize).checked_sub(line.as_ptr() as usize)?;
+    (start + part.len() <= line.len()).then(|| start..start + part.len())
 }
 
 /// `version` must look like `1.2.3...` when present (ccusage's schema).
@@ -324,6 +508,11 @@ impl LineParser {
         if std::str::from_utf8(trimmed).is_err() {
             return Parsed::Skipped(SkipReason::InvalidUtf8);
         }
+        // ccusage parses each usage line whole: one it cannot (nested deeper than 128, a number
+        // out of f64 range, a lone surrogate, even in content) is skipped there, so here too.
+        if serde_json::from_slice::<Whole>(trimmed).is_err() {
+            return Parsed::Skipped(SkipReason::InvalidJson);
+        }
         let raw: RawLine = match serde_json::from_slice(trimmed) {
             Ok(raw) => raw,
             Err(e) if e.is_data() => return Parsed::Skipped(SkipReason::InvalidFields),
@@ -339,7 +528,11 @@ impl LineParser {
                 raw.is_sidechain,
                 raw.cost_usd,
             ),
-            None => match raw.data.and_then(|d| d.message) {
+            None => match raw
+                .data
+                .and_then(|d| serde_json::from_str::<RawData>(d.get()).ok())
+                .and_then(|d| d.message)
+            {
                 Some(n) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => (
                     n.message.expect("checked"),
                     n.timestamp,
@@ -369,7 +562,7 @@ impl LineParser {
                 .version
                 .as_deref()
                 .is_some_and(|v| !plausible_version(v))
-            || has_rejected_null(trimmed)
+            || has_rejected_null(trimmed, span_in(trimmed, usage.iterations))
         {
             return Parsed::Skipped(SkipReason::InvalidFields);
         }
@@ -383,11 +576,11 @@ impl LineParser {
             request_id: request_id.map(|s| s.into()),
             model: self.intern(message.model.as_deref()),
             session_id: self.intern(raw.session_id.as_deref()),
-            cwd: self.intern(raw.cwd.as_deref()),
+            cwd: self.intern(raw.cwd.0.as_deref()),
             claude_version: self.intern(raw.version.as_deref()),
-            git_branch: self.intern(raw.git_branch.as_deref()),
-            agent_id: self.intern(raw.agent_id.as_deref()),
-            service_tier: self.intern(usage.service_tier.as_deref()),
+            git_branch: self.intern(raw.git_branch.0.as_deref()),
+            agent_id: self.intern(raw.agent_id.0.as_deref()),
+            service_tier: self.intern(usage.service_tier.0.as_deref()),
             speed: Arc::from(match usage.speed {
                 Some(Speed::Fast) => "fast",
                 Some(Speed::Standard) => "standard",
@@ -403,17 +596,18 @@ impl LineParser {
                 cache_creation_5m,
                 cache_creation_1h,
                 cache_read: usage.cache_read_input_tokens.unwrap_or(0),
-                web_search_requests: usage
-                    .server_tool_use
-                    .and_then(|s| s.web_search_requests)
-                    .unwrap_or(0),
+                web_search_requests: usage.server_tool_use.0,
             },
             reported_cost_usd: cost_usd.filter(|c| c.is_finite()),
         };
         let mut entries = Vec::with_capacity(1);
-        for (i, it) in usage.iterations.iter().flatten().enumerate() {
+        let iterations: Vec<RawIteration> = usage
+            .iterations
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or_default();
+        for (i, it) in iterations.iter().enumerate() {
             let model = it.model.as_deref().unwrap_or("");
-            if it.kind.as_deref() != Some("advisor_message") || model.is_empty() {
+            if it.kind != "advisor_message" || model.is_empty() {
                 continue;
             }
             let (cache_creation, cache_creation_5m, cache_creation_1h) = cache_split(
@@ -427,8 +621,8 @@ impl LineParser {
                     .map(|m| format!("{m}:advisor:{i}").into()),
                 model: self.intern(Some(model)),
                 usage: Usage {
-                    input: it.input_tokens.unwrap_or(0),
-                    output: it.output_tokens.unwrap_or(0),
+                    input: it.input_tokens,
+                    output: it.output_tokens,
                     cache_creation,
                     cache_creation_5m,
                     cache_creation_1h,
@@ -647,6 +841,144 @@ mod tests {
             " 2024-01-01T00:00:00Z",
         ] {
             assert_eq!(parse_timestamp_ms(bad), None, "{bad}");
+        }
+    }
+
+    /// Property tests of the line parser, with a fixed case count so CI time stays bounded.
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn config() -> ProptestConfig {
+            ProptestConfig {
+                cases: 1500,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            }
+        }
+
+        /// What an entry holds cannot exceed what the line held (no unbounded allocation), and
+        /// a line yields one entry plus at most one per advisor item.
+        fn bounded(line: &[u8], parsed: &Parsed) -> Result<(), TestCaseError> {
+            if let Parsed::Entries(entries) = parsed {
+                let advisors = memmem::find_iter(line, b"advisor_message").count();
+                prop_assert!(!entries.is_empty() && entries.len() <= 1 + advisors);
+                for e in entries {
+                    let held = e.model.len()
+                        + e.session_id.len()
+                        + e.cwd.len()
+                        + e.claude_version.len()
+                        + e.git_branch.len()
+                        + e.agent_id.len()
+                        + e.service_tier.len()
+                        + e.request_id.as_deref().map_or(0, str::len);
+                    prop_assert!(
+                        held <= line.len(),
+                        "{held} bytes from a {}-byte line",
+                        line.len()
+                    );
+                }
+            }
+            Ok(())
+        }
+
+        fn rfc3339(ms: i64) -> String {
+            let (y, m, d) = crate::scan::civil_from_days(ms.div_euclid(86_400_000));
+            let t = ms.rem_euclid(86_400_000);
+            format!(
+                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
+                t / 3_600_000,
+                t / 60_000 % 60,
+                t / 1000 % 60,
+                t % 1000
+            )
+        }
+
+        const VALID: &str = r#"{"type":"assistant","timestamp":"2026-01-05T10:00:00.000Z","sessionId":"s","requestId":"r","message":{"id":"m","model":"claude-sonnet-4-6","content":[{"type":"text","text":"x"}],"usage":{"input_tokens":1,"output_tokens":2,"iterations":[{"type":"advisor_message","model":"claude-opus-4-6","input_tokens":3,"output_tokens":4}]}}}"#;
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
+                // With the usage key, so the bytes reach the JSON parser.
+                let mut line = b"{\"usage\":{".to_vec();
+                line.extend(&bytes);
+                line.push(b'}');
+                for l in [&bytes[..], &line[..]] {
+                    let parsed = LineParser::new().parse(l);
+                    bounded(l, &parsed)?;
+                }
+            }
+
+            #[test]
+            fn mutated_valid_lines_never_panic(
+                edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8),
+            ) {
+                let mut line = VALID.as_bytes().to_vec();
+                for (at, byte, op) in edits {
+                    let i = at.index(line.len().max(1));
+                    match op {
+                        0 if i < line.len() => line[i] = byte,
+                        1 => line.insert(i.min(line.len()), byte),
+                        _ => line.truncate(i),
+                    }
+                }
+                let parsed = LineParser::new().parse(&line);
+                bounded(&line, &parsed)?;
+            }
+
+            #[test]
+            fn valid_lines_round_trip(
+                input in any::<u64>(),
+                output in any::<u64>(),
+                cache_5m in any::<u32>(),
+                cache_1h in any::<u32>(),
+                cache_read in any::<u64>(),
+                ms in 0i64..253_402_300_800_000,
+                id in "[A-Za-z0-9_]{1,30}",
+                request in "[A-Za-z0-9_]{1,30}",
+                model in "claude-[a-z0-9.-]{1,20}",
+                cwd in "\\PC{0,40}",
+                sidechain in any::<bool>(),
+                searches in any::<u32>(),
+            ) {
+                let v = serde_json::json!({
+                    "type": "assistant", "timestamp": rfc3339(ms), "sessionId": "s",
+                    "requestId": request, "isSidechain": sidechain, "cwd": cwd,
+                    "message": {"id": id, "model": model, "content": [{"type": "text", "text": cwd}],
+                        "usage": {"input_tokens": input, "output_tokens": output,
+                            "cache_creation_input_tokens": u64::from(cache_5m) + u64::from(cache_1h),
+                            "cache_read_input_tokens": cache_read,
+                            "cache_creation": {"ephemeral_5m_input_tokens": cache_5m,
+                                "ephemeral_1h_input_tokens": cache_1h},
+                            "server_tool_use": {"web_search_requests": searches}}}
+                });
+                let line = serde_json::to_string(&v).unwrap();
+                let Parsed::Entries(entries) = LineParser::new().parse(line.as_bytes()) else {
+                    return Err(TestCaseError::fail(format!("not parsed: {line}")));
+                };
+                prop_assert_eq!(entries.len(), 1);
+                let e = &entries[0];
+                prop_assert_eq!(e.timestamp_ms, ms);
+                prop_assert_eq!(e.message_id.as_deref(), Some(id.as_str()));
+                prop_assert_eq!(e.request_id.as_deref(), Some(request.as_str()));
+                prop_assert_eq!(&*e.model, model.as_str());
+                prop_assert_eq!(&*e.cwd, cwd.as_str());
+                prop_assert_eq!(e.is_sidechain, sidechain);
+                prop_assert_eq!(
+                    e.usage,
+                    Usage {
+                        input,
+                        output,
+                        cache_creation: u64::from(cache_5m) + u64::from(cache_1h),
+                        cache_creation_5m: u64::from(cache_5m),
+                        cache_creation_1h: u64::from(cache_1h),
+                        cache_read,
+                        web_search_requests: searches,
+                    }
+                );
+            }
         }
     }
 }

@@ -86,16 +86,24 @@ struct MigrationRow<'a> {
 /// one read and no DDL, so an agent with only INSERT/SELECT grants (deploy/clickhouse/) works.
 pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
     let client = sink.client();
-    // No database or table yet (or not readable): create what is missing, below.
-    let applied: Vec<u32> = sink
-        .timed(
-            "read schema_migrations",
-            client
-                .query("SELECT DISTINCT version FROM schema_migrations ORDER BY version")
-                .fetch_all::<u32>(),
-        )
-        .await
-        .unwrap_or_default();
+    let read = sink
+        .with_retry("read schema_migrations", || {
+            sink.timed(
+                "read schema_migrations",
+                client
+                    .query("SELECT DISTINCT version FROM schema_migrations ORDER BY version")
+                    .fetch_all::<u32>(),
+            )
+        })
+        .await;
+    let applied: Vec<u32> = match read {
+        Ok(applied) => applied,
+        // Down or slow: retried above, so a failure now is final (and not a reason for DDL,
+        // which a read-only agent could not run anyway).
+        Err(e) if e.is_retryable() => return Err(e),
+        // No database or table yet (or not readable): create what is missing, below.
+        Err(_) => Vec::new(),
+    };
     let newest = applied.iter().copied().max().unwrap_or(0);
     if newest > latest_version() {
         return Err(Error::Config(format!(

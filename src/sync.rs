@@ -282,6 +282,12 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         bar.finish_and_clear();
     }
     let stats = pass.collector.stats.clone();
+    if stats.odd_timestamps > 0 {
+        pass.warnings.push(format!(
+            "{} response(s) dated before 2023 or in the future: counted as ccusage does (check the clock of the machine that wrote them)",
+            stats.odd_timestamps
+        ));
+    }
     let status = match (&result, stats.files_failed) {
         (Err(_), _) => "failed",
         (Ok(()), 0) => "ok",

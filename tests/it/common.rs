@@ -21,7 +21,7 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn python() -> String {
+pub fn python() -> String {
     if let Ok(p) = std::env::var("CCSYNC_TEST_PYTHON") {
         return p;
     }
@@ -69,6 +69,12 @@ pub fn spawn_chdb_server(extra: &[&str]) -> (std::process::Child, String) {
         .tempdir()
         .expect("temp dir")
         .keep();
+    spawn_chdb_server_in(&data, extra)
+}
+
+/// Like `spawn_chdb_server`, on the data in `data`: a server killed and started again on the
+/// same dir has the same databases (on a new port).
+pub fn spawn_chdb_server_in(data: &Path, extra: &[&str]) -> (std::process::Child, String) {
     let script = repo().join("scripts/chdb_server.py");
     let mut child = Command::new(python())
         .arg(&script)
@@ -81,7 +87,7 @@ pub fn spawn_chdb_server(extra: &[&str]) -> (std::process::Child, String) {
             "test-secret",
         ])
         .arg("--data-dir")
-        .arg(&data)
+        .arg(data)
         .arg("--parent-pid")
         .arg(std::process::id().to_string())
         .args(extra)
@@ -109,6 +115,91 @@ pub fn spawn_chdb_server(extra: &[&str]) -> (std::process::Child, String) {
                 "the test ClickHouse engine did not start ({other:?}, exit {status:?}).\n{HOW_TO_FIX}"
             )
         }
+    }
+}
+
+/// `scripts/fault_proxy.py` in front of a ClickHouse HTTP endpoint: delays, holds, cuts and
+/// refusals at chosen points of the traffic, steered over its control port.
+pub struct FaultProxy {
+    child: std::process::Child,
+    pub port: u16,
+    control: u16,
+}
+
+impl FaultProxy {
+    /// A proxy to `upstream_url` (`http://host:port`) on a free loopback port.
+    pub fn start(upstream_url: &str) -> Self {
+        let hostport = upstream_url
+            .strip_prefix("http://")
+            .unwrap_or_else(|| {
+                panic!("the fault proxy needs a plain http upstream: {upstream_url}")
+            })
+            .trim_end_matches('/');
+        let script = repo().join("scripts/fault_proxy.py");
+        let mut child = Command::new(python())
+            .arg(&script)
+            .args(["--upstream", hostport, "--parent-pid"])
+            .arg(std::process::id().to_string())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", script.display()));
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let parts: Vec<&str> = first.split_whitespace().collect();
+        assert_eq!(parts.first(), Some(&"READY"), "fault proxy: {first:?}");
+        FaultProxy {
+            child,
+            port: parts[1].parse().unwrap(),
+            control: parts[2].parse().unwrap(),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Sends one control command (see the script's doc); panics on an error reply.
+    pub fn cmd(&self, line: &str) -> serde_json::Value {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.control)).unwrap();
+        s.write_all(format!("{line}\n").as_bytes()).unwrap();
+        let mut reply = String::new();
+        BufReader::new(s).read_line(&mut reply).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&reply).unwrap();
+        assert!(v.get("error").is_none(), "fault proxy {line:?}: {v}");
+        v
+    }
+
+    pub fn status(&self) -> serde_json::Value {
+        self.cmd("status")
+    }
+
+    /// Waits until a hold rule has stopped traffic (true) or `child` exited first (false).
+    pub fn wait_held(&self, child: &mut std::process::Child) -> bool {
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        loop {
+            if self.status()["held"].as_u64().unwrap() > 0 {
+                return true;
+            }
+            if child.try_wait().unwrap().is_some() {
+                return false;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the hold point was never reached"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for FaultProxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 }
 

@@ -3,6 +3,7 @@
 mod cli;
 mod common;
 mod compose;
+mod faults;
 mod grafana;
 mod ops;
 mod parity;
