@@ -93,6 +93,7 @@ class Measure:
     def __init__(self, label, samples, note="", server_cpu=None):
         self.label, self.samples, self.note, self.server_cpu = label, samples, note, server_cpu
         self.bytes = None  # set for measures that read a whole tree: throughput
+        self.load = os.getloadavg()[0]  # 1-minute load average when the measure ended
 
     @property
     def wall(self):
@@ -157,8 +158,8 @@ class Server:
         self.url = line[len("READY "):]
         self.version = self.query("SELECT version()").strip()
 
-    def query(self, sql, database=None, params=None, timeout=3600):
-        q = {}
+    def query(self, sql, database=None, params=None, timeout=3600, settings=None):
+        q = dict(settings or {})
         if database:
             q["database"] = database
         for k, v in (params or {}).items():
@@ -455,9 +456,7 @@ def machine_description(args, server_version, ccusage_bin):
     df = sh(["df", "-hT", args.tree]).splitlines()
     disk = " ".join(df[1].split()[:3]) if len(df) > 1 else "unknown"
     hyper = sh("lscpu | sed -n 's/^Hypervisor vendor: *//p'")
-    commit = sh(["git", "-C", REPO, "rev-parse", "--short", "HEAD"])
-    if sh(["git", "-C", REPO, "status", "--porcelain", "--untracked-files=no"]):
-        commit += " + uncommitted changes"
+    commit = args.commit or "unknown"
     return [
         ("CPU", f"{cpu}, {os.cpu_count()} cores (nproc {len(os.sched_getaffinity(0))})"
                 + (f", virtualised ({hyper})" if hyper else "")),
@@ -507,12 +506,21 @@ def main():
     ap.add_argument("--query-rows", type=int, default=10_000_000)
     ap.add_argument("--out", required=True)
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--commit", default="", help="the source the binary was built from")
+    ap.add_argument("--wait-quiet", type=float, default=0,
+                    help="wait up to this many seconds for the 1-minute load to drop below 1")
     args = ap.parse_args()
     args.tree, args.huge_tree = os.path.abspath(args.tree), os.path.abspath(args.huge_tree)
     verbose = os.environ.get("CCSYNC_BENCH_VERBOSE") == "1"
+    # Stopped from outside: still stop the server, remove temp files and undo the appends.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda n, _f: sys.exit(128 + n))
     started = time.time()
     load_before = os.getloadavg()
 
+    if args.wait_quiet > 0:
+        wait_for_quiet(args.wait_quiet)
+        load_before = os.getloadavg()
     restore_path = args.tree + ".append-restore.json"
     restore_appends(restore_path)
 
@@ -714,6 +722,18 @@ def main():
         fail("correctness or query problems (see the report):\n  " + "\n  ".join(problems))
 
 
+def wait_for_quiet(limit):
+    """Other builds on a shared machine skew every number: give them a chance to finish."""
+    deadline = time.time() + limit
+    if os.getloadavg()[0] >= 1.0:
+        say(f"waiting up to {limit:.0f} s for the machine to be quiet (load "
+            f"{os.getloadavg()[0]:.2f})")
+    while os.getloadavg()[0] >= 1.0 and time.time() < deadline:
+        time.sleep(10)
+    if os.getloadavg()[0] >= 1.0:
+        say(f"still busy (load {os.getloadavg()[0]:.2f}); measuring anyway")
+
+
 def restore_appends(path):
     """Undoes the 1 MiB appends (also after an interrupted run), so the cached tree stays as
     generated."""
@@ -724,6 +744,17 @@ def restore_appends(path):
             if os.path.exists(file) and os.path.getsize(file) > size:
                 os.truncate(file, size)
     os.unlink(path)
+
+
+def runner_settings():
+    """The settings `ccsync query` runs the pack with (src/query.rs `FINAL_SETTING`), so the
+    timings are those a user gets."""
+    try:
+        src = open(os.path.join(REPO, "src/query.rs")).read()
+    except OSError:
+        return {}
+    m = re.search(r'FINAL_SETTING:\s*\(&str,\s*&str\)\s*=\s*\("(\w+)",\s*"([^"]*)"\)', src)
+    return {m.group(1): m.group(2)} if m else {}
 
 
 def run_query_pack(server, args, env_for, work, problems):
@@ -747,6 +778,7 @@ def run_query_pack(server, args, env_for, work, problems):
         "AND active", db))
     say(f"loaded {total:,} rows ({final:,} after FINAL, {parts} active parts) in {load_s:.1f} s")
     results = []
+    settings = runner_settings()
     for path in sorted(os.listdir(os.path.join(REPO, "queries"))):
         if not path.endswith(".sql"):
             continue
@@ -758,7 +790,7 @@ def run_query_pack(server, args, env_for, work, problems):
                 break  # one cold run of a slow query says enough, and keeps the run short
             t0 = time.perf_counter()
             try:
-                out = server.query(sql, db, params)
+                out = server.query(sql, db, params, settings=settings)
             except Failure as e:
                 error = str(e).splitlines()[0][:300]
                 break
@@ -773,7 +805,7 @@ def run_query_pack(server, args, env_for, work, problems):
                         "rows": len(out.splitlines())})
     server.query(f"DROP DATABASE IF EXISTS {db}")
     return {"rows": total, "final": final, "parts": parts, "load_s": load_s,
-            "queries": results}
+            "queries": results, "settings": settings}
 
 
 # --- the report ---------------------------------------------------------------------------
@@ -785,7 +817,7 @@ def render(args, r, q, correctness, problems, tree, machine, load_before, load_a
         server = f"{fmt_s(m.server_cpu)}" if m.server_cpu is not None else "–"
         rate = f"{m.bytes / m.wall / MIB:,.0f} MiB/s" if m.bytes else "–"
         return (f"| {m.label} | {len(m.samples)} | {fmt_s(m.wall)}{spread} | {fmt_s(m.cpu)} | "
-                f"{server} | {m.rss_mib:.1f} MiB | {rate} |")
+                f"{server} | {m.rss_mib:.1f} MiB | {rate} | {m.load:.1f} |")
 
     def verdict(ok):
         return "**met**" if ok else "**not met**"
@@ -859,10 +891,12 @@ def render(args, r, q, correctness, problems, tree, machine, load_before, load_a
         "sys of the process and its waited-for children (median). Server CPU: CPU the ClickHouse "
         "engine spent during the run (median), not included in CPU. Peak RSS: the largest of the "
         "runs (GNU time's maximum resident set size of the command). Throughput: tree bytes / "
-        "median wall, for the measures that read a whole tree.",
+        "median wall, for the measures that read a whole tree. Load: the 1-minute load average "
+        "when the measure ended; it includes the measure itself (scan and ccusage use both "
+        f"cores), so only values well above {os.cpu_count()} mean other processes competed.",
         "",
-        "| measure | runs | wall | CPU | server CPU | peak RSS | throughput |",
-        "|---|---|---|---|---|---|---|",
+        "| measure | runs | wall | CPU | server CPU | peak RSS | throughput | load |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for key in ["cat", "ccusage", "scan", "full", "nothing", "append", "huge_scan", "huge_full",
                 "huge_ccusage"]:
@@ -877,7 +911,9 @@ def render(args, r, q, correctness, problems, tree, machine, load_before, load_a
         f"2% of the responses in a second, higher version), loaded server-side with "
         f"`INSERT ... SELECT FROM numbers()` in {q['load_s']:.0f} s; {q['parts']} active parts "
         "when queried, no `OPTIMIZE`; plus one `sync_runs` row per machine and hour. Each query "
-        "with the defaults of its `-- params:` header, through the HTTP front end: "
+        "with the defaults of its `-- params:` header and the settings `ccsync query` uses ("
+        + (", ".join(f"`{k}={v}`" for k, v in q["settings"].items()) or "none")
+        + "), through the HTTP front end: "
         f"{QUERY_RUNS} runs (the first one cold), or 1 when it takes over {QUERY_SLOW_S:g} s.",
         "",
         "| query | params | rows | runs | median | max | ≤ 1 s |",

@@ -13,12 +13,13 @@
 # Environment (all optional):
 #   CCSYNC_BENCH_DIR         cache of generated trees      (default: target/bench-data)
 #   CCSYNC_BENCH_SIZE        size of the main tree         (default: 2G; K/M/G = powers of 1024)
-#   CCSYNC_BENCH_RUNS        runs of the quick measures    (default: 5)
-#   CCSYNC_BENCH_SLOW_RUNS   runs of the slow ones (ccusage, full sync) (default: 3)
+#   CCSYNC_BENCH_RUNS        runs of the quick measures    (default: 10)
+#   CCSYNC_BENCH_SLOW_RUNS   runs of the slow ones (ccusage, full sync) (default: 5)
 #   CCSYNC_BENCH_QUERY_ROWS  rows for the query pack       (default: 10000000)
 #   CCSYNC_BENCH_HUGE_MB     the single huge line, MiB     (default: 200)
 #   CCSYNC_BENCH_OUT         report                        (default: BENCHMARKS.md)
 #   CCSYNC_BENCH_BIN         measure this ccsync binary instead of building one
+#   CCSYNC_BENCH_WAIT_QUIET  wait up to this many seconds for a quiet machine (load < 1) first
 #   CCSYNC_BENCH_VERBOSE=1   print every run
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,7 +38,7 @@ if [ -n "$QUICK" ]; then
   ROWS="${CCSYNC_BENCH_QUERY_ROWS:-1000000}" HUGE_MB="${CCSYNC_BENCH_HUGE_MB:-20}"
   OUT="${CCSYNC_BENCH_OUT:-$DIR/BENCHMARKS.quick.md}"
 else
-  SIZE="${CCSYNC_BENCH_SIZE:-2G}" RUNS="${CCSYNC_BENCH_RUNS:-5}" SLOW="${CCSYNC_BENCH_SLOW_RUNS:-3}"
+  SIZE="${CCSYNC_BENCH_SIZE:-2G}" RUNS="${CCSYNC_BENCH_RUNS:-10}" SLOW="${CCSYNC_BENCH_SLOW_RUNS:-5}"
   ROWS="${CCSYNC_BENCH_QUERY_ROWS:-10000000}" HUGE_MB="${CCSYNC_BENCH_HUGE_MB:-200}"
   OUT="${CCSYNC_BENCH_OUT:-BENCHMARKS.md}"
 fi
@@ -58,7 +59,14 @@ else
   cargo build --release --locked --quiet
   BIN="$PWD/target/release/ccsync"
 fi
+# Measure a snapshot: other builds may replace target/release/ccsync during the run.
+COMMIT="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+if [ -n "$(git status --porcelain --untracked-files=no 2>/dev/null)" ]; then
+  COMMIT="$COMMIT + uncommitted changes"
+fi
 mkdir -p "$DIR"
+cp "$BIN" "$DIR/ccsync.measured"
+BIN="$(realpath "$DIR")/ccsync.measured"
 
 # Generation parameters: ~13 KiB per message, ~45 messages per file (2 GiB: ~3,500 files,
 # ~160k messages), three months of activity, a malformed line now and then.
@@ -79,12 +87,15 @@ gen() {
   mv "$DIR/$name.tmp" "$DIR/$name"
   printf '%s' "$stamp" >"$DIR/$name.stamp"
 }
-gen main --target-bytes "$SIZE" "${GEN_ARGS[@]}"
+MAIN=main HUGE=huge
+[ -n "$QUICK" ] && MAIN=main-quick HUGE=huge-quick
+gen "$MAIN" --target-bytes "$SIZE" "${GEN_ARGS[@]}"
 # The huge line plus 64 MiB (quick: 16 MiB) of ordinary sessions.
 REST_MB=64; [ -n "$QUICK" ] && REST_MB=16
-gen huge --target-bytes "$((HUGE_MB + REST_MB))M" --huge-line-mb "$HUGE_MB" "${GEN_ARGS[@]}"
+gen "$HUGE" --target-bytes "$((HUGE_MB + REST_MB))M" --huge-line-mb "$HUGE_MB" "${GEN_ARGS[@]}"
 
 exec .venv/bin/python scripts/bench.py \
-  --bin "$BIN" --tree "$DIR/main" --huge-tree "$DIR/huge" --huge-mb "$HUGE_MB" \
+  --bin "$BIN" --tree "$DIR/$MAIN" --huge-tree "$DIR/$HUGE" --huge-mb "$HUGE_MB" \
   --gen-args "--target-bytes $SIZE ${GEN_ARGS[*]}" \
-  --runs "$RUNS" --slow-runs "$SLOW" --query-rows "$ROWS" --out "$OUT" ${QUICK:+--quick}
+  --runs "$RUNS" --slow-runs "$SLOW" --query-rows "$ROWS" --out "$OUT" ${QUICK:+--quick} \
+  --wait-quiet "${CCSYNC_BENCH_WAIT_QUIET:-0}" --commit "$COMMIT"

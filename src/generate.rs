@@ -14,9 +14,9 @@
 //! - resumed sessions starting with copies of the previous session's first exchanges;
 //! - the odd `<synthetic>` API-error line; on request, malformed lines and one huge line.
 //!
-//! With `target_bytes`, sessions are generated until the tree reaches that size (default
-//! options give ~13 KB per message and ~1.4 files per session, so 2 GiB is ~3,500 files and
-//! ~160k messages with `--responses 55 --tool-result-bytes 9000`).
+//! With `target_bytes`, sessions are generated until the tree reaches that size. The benchmark's
+//! `--responses 60 --tool-result-bytes 11500` give ~13 KB per message, ~45 messages per file and
+//! ~70% of the bytes in tool results: 2 GiB is ~3,400 files and ~165k messages.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
