@@ -95,20 +95,17 @@ fn walk(
         }
     };
     for entry in entries.flatten() {
-        let path = entry.path();
-        // Links inside projects/ are not followed (as in ccusage); the roots themselves may be
-        // links. `seen` keeps a file reachable through two roots from counting twice.
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+        // The entry's type comes from the directory listing (no syscall); links inside
+        // projects/ are not followed (as in ccusage), the roots themselves may be links.
+        let Ok(kind) = entry.file_type() else {
             continue;
         };
-        if !seen.insert((meta.dev(), meta.ino())) {
-            continue;
-        }
-        if meta.is_dir() {
+        let path = entry.path();
+        if kind.is_dir() {
             walk(root, &path, out, seen);
             continue;
         }
-        if !meta.is_file() {
+        if !kind.is_file() {
             continue;
         }
         let Ok(rel) = path.strip_prefix(root) else {
@@ -117,6 +114,14 @@ fn walk(
         let Some((project, session)) = classify(rel) else {
             continue;
         };
+        // Only transcripts are stat'ed: an hourly run over thousands of files is mostly this.
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        // A file reachable through two roots counts once.
+        if !seen.insert((meta.dev(), meta.ino())) {
+            continue;
+        }
         out.files.push(TranscriptFile {
             source: Arc::from(path.to_string_lossy().as_ref()),
             path,
