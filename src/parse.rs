@@ -407,6 +407,10 @@ pub struct LineParser {
 /// ccusage only looks at lines containing exactly these bytes; so do we.
 const USAGE_KEY: &[u8] = b"\"usage\":{";
 
+/// Built once: the searcher for USAGE_KEY runs over every line of every transcript.
+static USAGE_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(USAGE_KEY));
+
 /// Keys whose literal `null` anywhere in a line makes ccusage reject the whole line. We follow it
 /// so totals match; such lines are counted as `invalid_fields`.
 const NULL_REJECTING_KEYS: [&[u8]; 11] = [
@@ -502,10 +506,11 @@ impl LineParser {
         if trimmed[0] != b'{' || trimmed[trimmed.len() - 1] != b'}' {
             return Parsed::Skipped(SkipReason::InvalidJson);
         }
-        if memmem::find(trimmed, USAGE_KEY).is_none() {
+        if USAGE_FINDER.find(trimmed).is_none() {
             return Parsed::Ignored;
         }
-        if std::str::from_utf8(trimmed).is_err() {
+        // SIMD validation: assistant lines carry long text, std's validator is the slower part.
+        if simdutf8::basic::from_utf8(trimmed).is_err() {
             return Parsed::Skipped(SkipReason::InvalidUtf8);
         }
         // ccusage parses each usage line whole: one it cannot (nested deeper than 128, a number
