@@ -91,22 +91,23 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
 }
 
 /// A small, fast, seedable generator (SplitMix64): no dependency, same stream everywhere.
-struct Rng(u64);
+/// Also what the fault suite seeds its kill points with.
+pub struct Rng(pub u64);
 
 impl Rng {
-    fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
         z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
         z ^ (z >> 31)
     }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next_u64() % n.max(1)
     }
     /// Uniform in [0, 1).
     fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
     }
     fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
@@ -132,7 +133,7 @@ impl Rng {
         (lo + (hi - lo) * self.unit()) * mean / norm
     }
     fn uuid(&mut self) -> String {
-        let (a, b) = (self.next(), self.next());
+        let (a, b) = (self.next_u64(), self.next_u64());
         format!(
             "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
             a >> 32,
@@ -260,7 +261,7 @@ impl Corpus {
                     k % 60,
                     k % 59,
                     k % 1000,
-                    rng.next()
+                    rng.next_u64()
                 ),
                 4 => format!(
                     "{{\\\"name\\\": \\\"{w}\\\", \\\"count\\\": {k}, \\\"tags\\\": [\\\"{v}\\\", \\\"x\\\"], \\\"ok\\\": true}}\\n"
@@ -478,7 +479,7 @@ impl Gen<'_> {
                 let f = self.rng.pick(&WORDS);
                 self.line.push_str(&format!(
                     "\"src/{f}.rs\":{{\"backupFileName\":\"{:016x}@v{}\",\"version\":{},\"backupTime\":\"{}\"}}",
-                    self.rng.next(),
+                    self.rng.next_u64(),
                     i + 1,
                     i + 1,
                     timestamp(t)
@@ -608,12 +609,12 @@ impl Gen<'_> {
     ) -> io::Result<Response> {
         let msg = format!(
             "msg_01{:016x}{:06x}",
-            self.rng.next(),
+            self.rng.next_u64(),
             self.rng.below(1 << 24)
         );
         let req = format!(
             "req_011C{:016x}{:04x}",
-            self.rng.next(),
+            self.rng.next_u64(),
             self.rng.below(1 << 16)
         );
         let fresh = self.rng.range(500, 20_000);
@@ -647,7 +648,7 @@ impl Gen<'_> {
             .collect();
         let tool_id = format!(
             "toolu_01{:016x}{:06x}",
-            self.rng.next(),
+            self.rng.next_u64(),
             self.rng.below(1 << 24)
         );
         let mut parent = parent.to_string();
@@ -814,7 +815,7 @@ impl Gen<'_> {
         task_id: &str,
         t: &mut i64,
     ) -> io::Result<()> {
-        let agent = format!("{:08x}", self.rng.next() as u32);
+        let agent = format!("{:08x}", self.rng.next_u64() as u32);
         let sub = Thread {
             agent: Some(agent.clone()),
             model: self.rng.pick(&SUBAGENT_MODELS),
@@ -830,7 +831,7 @@ impl Gen<'_> {
         for r in 0..self.rng.range(3, 20) {
             *t += 1_000 + self.rng.below(20_000) as i64;
             if r > 0 {
-                let tool = (format!("toolu_01{:016x}", self.rng.next()), "Read");
+                let tool = (format!("toolu_01{:016x}", self.rng.next_u64()), "Read");
                 parent = self.tool_result(
                     &mut w,
                     &sub,
@@ -851,7 +852,7 @@ impl Gen<'_> {
             self.line.push_str(&format!(
                 ",\"type\":\"progress\",\"data\":{{\"message\":{{\"type\":\"assistant\",\"timestamp\":\"{}\",\"requestId\":\"{req}\",\"isSidechain\":true,\"message\":{message},\"uuid\":\"{inner_uuid}\"}},\"normalizedMessages\":[],\"type\":\"agent_progress\",\"prompt\":\"\",\"agentId\":\"{agent}\"}},\"toolUseID\":\"agent_msg_{:016x}\",\"parentToolUseID\":\"{task_id}\",\"uuid\":\"{outer_uuid}\",\"timestamp\":\"{}\"}}",
                 timestamp(*t),
-                self.rng.next(),
+                self.rng.next_u64(),
                 timestamp(*t + 5)
             ));
             self.out.write(parent_w, &self.line)?;
@@ -992,13 +993,13 @@ impl Gen<'_> {
         head.push_str(&format!(
             ",\"message\":{{\"model\":\"{}\",\"id\":\"msg_01huge{:016x}\",\"type\":\"message\",\"role\":\"assistant\",\"content\":[{{\"type\":\"tool_use\",\"id\":\"toolu_01huge\",\"name\":\"Write\",\"input\":{{\"file_path\":\"{}/dump.sql\",\"content\":\"",
             th.model,
-            self.rng.next(),
+            self.rng.next_u64(),
             th.cwd
         ));
         let tail = format!(
             "\"}}}}],\"stop_reason\":\"tool_use\",\"stop_sequence\":null,\"usage\":{}}},\"requestId\":\"req_011Chuge{:016x}\",\"type\":\"assistant\",\"uuid\":\"{}\",\"timestamp\":\"{}\"}}\n",
             Self::usage_json(&u, u.output),
-            self.rng.next(),
+            self.rng.next_u64(),
             self.rng.uuid(),
             timestamp(t + 60_000)
         );

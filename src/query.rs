@@ -912,13 +912,7 @@ mod tests {
 
     #[test]
     fn every_query_file_is_embedded() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/queries");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".sql"))
-            .collect();
-        files.sort();
+        let files = crate::schema::sql_files_in("queries");
         let embedded: Vec<&str> = FILES.iter().map(|f| f.file).collect();
         assert_eq!(files, embedded);
     }

@@ -164,19 +164,26 @@ pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
     Ok(report)
 }
 
+/// The `.sql` files of a directory of the repository, sorted (for the embedding checks).
+#[cfg(test)]
+pub(crate) fn sql_files_in(dir: &str) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+    let mut files: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".sql"))
+        .collect();
+    files.sort();
+    files
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn every_schema_file_is_embedded_in_order() {
-        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/schema");
-        let mut files: Vec<String> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".sql"))
-            .collect();
-        files.sort();
+        let files = sql_files_in("schema");
         let embedded: Vec<&str> = std::iter::once(BOOTSTRAP.name)
             .chain(MIGRATIONS.iter().map(|m| m.name))
             .collect();

@@ -365,21 +365,8 @@ fn generate(dir: &Path, sessions: u32, seed: u64, extra: &[&str]) -> PathBuf {
     dir.to_path_buf()
 }
 
-/// SplitMix64: the kill points are seeded, so a failure can be replayed exactly.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-}
+/// The kill points are seeded (SplitMix64, shared with the generator), so a failure replays.
+use ccsync::generate::Rng;
 
 fn kill(child: &mut Child) {
     // SIGKILL: no destructor, no flush, no signal handler runs.
