@@ -1289,51 +1289,11 @@ async fn a_200_mb_line_is_read_in_bounded_memory_and_its_usage_kept() {
     record("huge_line", &figures);
 }
 
-fn ccusage_bin() -> PathBuf {
-    if let Ok(p) = std::env::var("CCSYNC_CCUSAGE") {
-        return p.into();
-    }
-    let local = repo().join(".tools/node_modules/.bin/ccusage");
-    assert!(
-        local.exists(),
-        "ccusage is needed (scripts/test.sh installs it into .tools/, or set CCSYNC_CCUSAGE)"
-    );
-    local
-}
-
 /// Per-day (date, input, output, cache creation, cache read) from ccusage.
 fn ccusage_days(tree: &Path) -> Vec<(String, u64, u64, u64, u64)> {
-    let out = Command::new(ccusage_bin())
-        .args([
-            "claude",
-            "daily",
-            "--json",
-            "--offline",
-            "--timezone",
-            "UTC",
-        ])
-        .env("CLAUDE_CONFIG_DIR", tree)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    v["daily"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["date"].as_str().unwrap().to_string(),
-                d["inputTokens"].as_u64().unwrap(),
-                d["outputTokens"].as_u64().unwrap(),
-                d["cacheCreationTokens"].as_u64().unwrap(),
-                d["cacheReadTokens"].as_u64().unwrap(),
-            )
-        })
+    crate::parity::ccusage_daily(&[tree], "auto")
+        .into_iter()
+        .map(|d| (d.date, d.input, d.output, d.cache_creation, d.cache_read))
         .collect()
 }
 

@@ -8,6 +8,7 @@ use ccsync::sync::sync_once;
 
 use crate::common::*;
 
+/// The ccusage binary the parity checks compare with (also used by the fault suite).
 fn ccusage() -> PathBuf {
     if let Ok(p) = std::env::var("CCSYNC_CCUSAGE") {
         return p.into();
@@ -23,16 +24,17 @@ fn ccusage() -> PathBuf {
 }
 
 #[derive(Debug, Default, Clone, PartialEq)]
-struct Day {
-    date: String,
-    input: u64,
-    output: u64,
-    cache_creation: u64,
-    cache_read: u64,
-    cost: f64,
+pub(crate) struct Day {
+    pub date: String,
+    pub input: u64,
+    pub output: u64,
+    pub cache_creation: u64,
+    pub cache_read: u64,
+    pub cost: f64,
 }
 
-fn ccusage_daily(dirs: &[&Path], mode: &str) -> Vec<Day> {
+/// `ccusage claude daily --json --offline --timezone UTC --mode MODE` over `dirs`.
+pub(crate) fn ccusage_daily(dirs: &[&Path], mode: &str) -> Vec<Day> {
     let joined: Vec<String> = dirs
         .iter()
         .map(|d| d.to_string_lossy().into_owned())
