@@ -172,19 +172,6 @@ impl Collector {
         }
     }
 
-    /// Reads the complete lines of `file` from `offset`, adding its responses to `pending`.
-    pub fn read_file(
-        &mut self,
-        index: usize,
-        file: &TranscriptFile,
-        offset: u64,
-        line_no: u64,
-        prev_tail: &[TailKey],
-    ) -> Result<FileRead> {
-        let scan = scan_file(file, offset, line_no, prev_tail, self.max_line)?;
-        Ok(self.absorb(index, file, scan))
-    }
-
     /// The sequential half of reading a file: de-duplication and pricing, in file order.
     pub fn absorb(&mut self, index: usize, file: &TranscriptFile, scan: FileScan) -> FileRead {
         self.stats.merge(scan.stats);

@@ -6,8 +6,6 @@ use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::{Error, Result};
-
 /// A transcript file as seen on disk at discovery time.
 #[derive(Debug, Clone)]
 pub struct TranscriptFile {
@@ -133,11 +131,6 @@ fn walk(
             ino: meta.ino(),
         });
     }
-}
-
-/// Re-reads one file's metadata (for files changing while we sync).
-pub fn restat(file: &TranscriptFile) -> Result<std::fs::Metadata> {
-    std::fs::metadata(&file.path).map_err(|e| Error::io(&file.path, e))
 }
 
 #[cfg(test)]

@@ -66,11 +66,6 @@ impl<R: Read> LineReader<R> {
         self.line_no
     }
 
-    /// Bytes read from the file but not yet consumed as complete lines (a partial last line).
-    pub fn pending_bytes(&self) -> usize {
-        self.end - self.start
-    }
-
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         loop {
             if let Some(i) = memchr(b'\n', &self.buf[self.scanned..self.end]) {
