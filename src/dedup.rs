@@ -75,9 +75,11 @@ fn hash(s: &str) -> u64 {
 
 #[derive(Debug, Default)]
 pub struct Deduper {
-    /// By a 64-bit hash of message.id: a backfill holds one small slot per response.
+    /// A 64-bit hash of message.id → its slots in `slots`. The table holds only small indices,
+    /// so growing it (which briefly needs old and new table) stays cheap on a large backfill.
+    by_message: FxHashMap<u64, u32>,
     /// Almost every response has one slot: kept inline, no allocation per response.
-    by_message: FxHashMap<u64, SmallVec<[Slot; 1]>>,
+    slots: Vec<SmallVec<[Slot; 1]>>,
 }
 
 impl Deduper {
@@ -93,7 +95,12 @@ impl Deduper {
         let rank = Rank::of(entry);
         let request_hash = entry.request_id.as_deref().map(hash);
         let session = hash(&entry.session_id);
-        let slots = self.by_message.entry(hash(message_id)).or_default();
+        let next_slot = self.slots.len() as u32;
+        let at = *self.by_message.entry(hash(message_id)).or_insert(next_slot);
+        if at == next_slot {
+            self.slots.push(SmallVec::new());
+        }
+        let slots = &mut self.slots[at as usize];
         let found = slots.iter_mut().find(|s| {
             let same_session = s.session == session;
             match (s.line_request_id, request_hash) {
@@ -149,14 +156,14 @@ impl Deduper {
 
     /// All pending rows were inserted; later winners must supersede them by key.
     pub fn mark_inserted(&mut self) {
-        for slot in self.by_message.values_mut().flatten() {
+        for slot in self.slots.iter_mut().flatten() {
             slot.pending = None;
             slot.key_inserted = true;
         }
     }
 
     pub fn messages(&self) -> usize {
-        self.by_message.values().map(|s| s.len()).sum()
+        self.slots.iter().map(|s| s.len()).sum()
     }
 }
 

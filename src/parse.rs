@@ -446,6 +446,67 @@ fn span_in(line: &[u8], part: Option<&RawValue>) -> Option<std::ops::Range<usize
     (start + part.len() <= line.len()).then(|| start..start + part.len())
 }
 
+/// Whether a full `serde_json` walk of `line` could fail where the typed parse (which skips
+/// unknown values without building them) succeeds: nesting near serde_json's depth limit, a
+/// number with an exponent or hundreds of digits (f64 range), a surrogate escape (a lone one is
+/// an error). Conservative: `false` only when the walk cannot fail on valid JSON. One pass
+/// outside strings; strings are skipped with SIMD search.
+fn may_fail_whole_walk(line: &[u8]) -> bool {
+    let mut depth = 0u32;
+    let mut i = 0;
+    while i < line.len() {
+        match line[i] {
+            b'"' => {
+                i += 1;
+                loop {
+                    let Some(k) = memchr::memchr2(b'"', b'\\', &line[i..]) else {
+                        return true; // unterminated: let the parsers decide
+                    };
+                    i += k;
+                    if line[i] == b'"' {
+                        i += 1;
+                        break;
+                    }
+                    // `\uD800`-`\uDFFF`: half of a surrogate pair, or a lone one.
+                    if line.get(i + 1) == Some(&b'u')
+                        && matches!(line.get(i + 2), Some(b'd' | b'D'))
+                        && matches!(line.get(i + 3), Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
+                    {
+                        return true;
+                    }
+                    i += 2;
+                }
+            }
+            b'{' | b'[' => {
+                depth += 1;
+                if depth >= 100 {
+                    return true;
+                }
+                i += 1;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            b'-' | b'0'..=b'9' => {
+                let start = i;
+                while let Some(&c) = line.get(i) {
+                    match c {
+                        b'0'..=b'9' | b'.' | b'+' | b'-' => i += 1,
+                        b'e' | b'E' => return true,
+                        _ => break,
+                    }
+                }
+                if i - start >= 300 {
+                    return true;
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    false
+}
+
 /// `version` must look like `1.2.3...` when present (ccusage's schema).
 fn plausible_version(v: &str) -> bool {
     let b = v.as_bytes();
@@ -509,18 +570,23 @@ impl LineParser {
         if USAGE_FINDER.find(trimmed).is_none() {
             return Parsed::Ignored;
         }
-        // SIMD validation: assistant lines carry long text, std's validator is the slower part.
-        if simdutf8::basic::from_utf8(trimmed).is_err() {
+        // SIMD validation once; the parser then reads a `&str` and skips its own UTF-8 checks.
+        let Ok(text) = simdutf8::basic::from_utf8(trimmed) else {
             return Parsed::Skipped(SkipReason::InvalidUtf8);
-        }
+        };
         // ccusage parses each usage line whole: one it cannot (nested deeper than 128, a number
         // out of f64 range, a lone surrogate, even in content) is skipped there, so here too.
-        if serde_json::from_slice::<Whole>(trimmed).is_err() {
+        // The full walk costs as much as the parse; a cheap scan proves most lines need none.
+        let whole_fails = || serde_json::from_str::<Whole>(text).is_err();
+        if may_fail_whole_walk(trimmed) && whole_fails() {
             return Parsed::Skipped(SkipReason::InvalidJson);
         }
-        let raw: RawLine = match serde_json::from_slice(trimmed) {
+        let raw: RawLine = match serde_json::from_str(text) {
             Ok(raw) => raw,
-            Err(e) if e.is_data() => return Parsed::Skipped(SkipReason::InvalidFields),
+            // Broken JSON outranks a mistyped field, whichever the parser met first.
+            Err(e) if e.is_data() && !whole_fails() => {
+                return Parsed::Skipped(SkipReason::InvalidFields);
+            }
             Err(_) => return Parsed::Skipped(SkipReason::InvalidJson),
         };
         // The response: top-level, else nested in a progress line.
@@ -586,11 +652,11 @@ impl LineParser {
             git_branch: self.intern(raw.git_branch.0.as_deref()),
             agent_id: self.intern(raw.agent_id.0.as_deref()),
             service_tier: self.intern(usage.service_tier.0.as_deref()),
-            speed: Arc::from(match usage.speed {
+            speed: self.intern(Some(match usage.speed {
                 Some(Speed::Fast) => "fast",
                 Some(Speed::Standard) => "standard",
                 None => "",
-            }),
+            })),
             is_sidechain: is_sidechain.unwrap_or(false),
             is_api_error: raw.is_api_error.unwrap_or(false),
             has_speed: usage.speed.is_some(),
@@ -792,6 +858,22 @@ mod tests {
             SkipReason::InvalidUtf8
         );
         assert_eq!(skip(&mut p, b"not json"), SkipReason::InvalidJson);
+        // The cheap gate sends exactly the risky shapes to the full walk.
+        for risky in [
+            r#"{"a":[1e400]}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\uDFFF"}"#,
+            &format!(r#"{{"a":{}1{}}}"#, "[".repeat(100), "]".repeat(100)),
+            &format!(r#"{{"a":{}}}"#, "9".repeat(300)),
+        ] {
+            assert!(may_fail_whole_walk(risky.as_bytes()), "{risky}");
+        }
+        for plain in [
+            r#"{"a":[1,-2.5,{"b":"\"[[[e9\\"}],"c":"\u00e9\n"}"#,
+            r#"{"a":"text with 1e400 and [[[[ inside a string"}"#,
+        ] {
+            assert!(!may_fail_whole_walk(plain.as_bytes()), "{plain}");
+        }
         assert_eq!(
             skip(&mut p, br#"{"message":{"usage":{"input_tokens":1,}}}"#),
             SkipReason::InvalidJson
@@ -913,6 +995,27 @@ mod tests {
                 for l in [&bytes[..], &line[..]] {
                     let parsed = LineParser::new().parse(l);
                     bounded(l, &parsed)?;
+                }
+            }
+
+            /// Skipping the full walk never changes a verdict: wherever the gate lets a line
+            /// through and the typed parse accepts it, the full walk accepts it too.
+            #[test]
+            fn the_whole_walk_gate_is_conservative(
+                pieces in proptest::collection::vec(prop_oneof![
+                    Just("[".to_string()), Just("]".to_string()), Just("{\"k\":".to_string()),
+                    Just("}".to_string()), Just(",".to_string()), Just("1e400".to_string()),
+                    Just("-2.5E-3".to_string()), Just("\"\\ud800\"".to_string()),
+                    Just("\"\\uD83D\\uDE00\"".to_string()), Just("\"\\\"]\"".to_string()),
+                    "[0-9]{1,400}", "\"[a-z\\\\{}\\[\\]]{0,8}\"",
+                    (1usize..140).prop_map(|n| format!("{}{}", "[".repeat(n), "]".repeat(n))),
+                ], 0..24),
+            ) {
+                let content = pieces.concat();
+                let line = VALID.replace("[{\"type\":\"text\",\"text\":\"x\"}]", &content);
+                let gated = !may_fail_whole_walk(line.as_bytes());
+                if gated && serde_json::from_str::<RawLine>(&line).is_ok() {
+                    prop_assert!(serde_json::from_str::<Whole>(&line).is_ok(), "{line}");
                 }
             }
 

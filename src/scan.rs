@@ -108,32 +108,43 @@ struct Kept {
 /// small on large trees.
 #[derive(Default)]
 struct KeptRows {
-    rows: rustc_hash::FxHashMap<u128, Kept>,
+    /// Key hash → index in `rows`: a table of small entries, cheap to grow.
+    index: rustc_hash::FxHashMap<u64, u32>,
+    rows: Vec<Kept>,
     models: Vec<String>,
     model_index: rustc_hash::FxHashMap<String, u32>,
+    /// Model as written → its index for [standard, fast]: no string built per row.
+    by_raw_model: rustc_hash::FxHashMap<Box<str>, [Option<u32>; 2]>,
 }
 
 impl KeptRows {
+    /// Two spellings can share a display name (`x` in fast mode and `x-fast`): one index.
+    fn model_for(&mut self, raw: &str, fast: usize) -> u32 {
+        let name = price::display_model(raw, fast == 1);
+        let i = match self.model_index.get(&name) {
+            Some(&i) => i,
+            None => {
+                let i = self.models.len() as u32;
+                self.models.push(name.clone());
+                self.model_index.insert(name, i);
+                i
+            }
+        };
+        self.by_raw_model.entry(raw.into()).or_default()[fast] = Some(i);
+        i
+    }
+
     fn take(&mut self, collector: &mut Collector) {
         for p in collector.pending.drain(..) {
             let e = &p.entry;
-            let name = price::display_model(&e.model, e.is_fast());
-            let model = match self.model_index.get(&name) {
-                Some(&i) => i,
-                None => {
-                    let i = self.models.len() as u32;
-                    self.models.push(name.clone());
-                    self.model_index.insert(name, i);
-                    i
-                }
+            let fast = usize::from(e.is_fast());
+            let model = match self.by_raw_model.get(&*e.model).and_then(|m| m[fast]) {
+                Some(i) => i,
+                None => self.model_for(&e.model, fast),
             };
-            let key = xxhash_rust::xxh3::xxh3_128(
-                format!(
-                    "{}\0{}",
-                    e.message_id.as_deref().unwrap_or(""),
-                    e.request_id.as_deref().unwrap_or("")
-                )
-                .as_bytes(),
+            let key = xxhash_rust::xxh3::xxh3_64_with_seed(
+                e.request_id.as_deref().unwrap_or("").as_bytes(),
+                xxhash_rust::xxh3::xxh3_64(e.message_id.as_deref().unwrap_or("").as_bytes()),
             );
             let u = &e.usage;
             let kept = Kept {
@@ -143,11 +154,12 @@ impl KeptRows {
                 cost: p.cost_usd,
                 version: crate::dedup::Rank::of(e).version(),
             };
-            match self.rows.get(&key) {
-                Some(old) if old.version > kept.version => {}
-                _ => {
-                    self.rows.insert(key, kept);
-                }
+            let next = self.rows.len() as u32;
+            let at = *self.index.entry(key).or_insert(next) as usize;
+            if at == self.rows.len() {
+                self.rows.push(kept);
+            } else if kept.version >= self.rows[at].version {
+                self.rows[at] = kept;
             }
         }
         collector.dedup.mark_inserted();
@@ -190,7 +202,7 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
     kept.take(&mut collector);
     let mut days: BTreeMap<i32, (Totals, BTreeMap<u32, ModelBreakdown>)> = BTreeMap::new();
     let mut totals = Totals::default();
-    for k in kept.rows.values() {
+    for k in &kept.rows {
         let [input, output, cache_creation, cache_read] = k.tokens;
         let usage = crate::parse::Usage {
             input,
