@@ -356,7 +356,7 @@ pub struct Job {
 /// Scans `jobs` on `threads` worker threads; results arrive in job order through `recv`.
 /// Workers run at most a few files ahead of the consumer, so memory stays bounded.
 pub struct ParallelScan {
-    rx: std::sync::mpsc::Receiver<(usize, Result<FileScan>)>,
+    rx: flume::Receiver<(usize, Result<FileScan>)>,
     early: std::collections::BTreeMap<usize, Result<FileScan>>,
     next: usize,
     total: usize,
@@ -377,7 +377,7 @@ impl ParallelScan {
         let jobs = Arc::new(jobs);
         let next_job = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let credits = Arc::new((std::sync::Mutex::new(SCAN_AHEAD), std::sync::Condvar::new()));
-        let (tx, rx) = std::sync::mpsc::channel();
+        let (tx, rx) = flume::unbounded();
         for _ in 0..threads.clamp(1, total.max(1)) {
             let (files, jobs, next_job, credits, tx) = (
                 files.clone(),
@@ -415,23 +415,40 @@ impl ParallelScan {
         }
     }
 
-    /// The next job's result, in order; None when all are done. Blocks.
-    pub fn recv(&mut self) -> Option<(usize, Result<FileScan>)> {
-        if self.next >= self.total {
-            return None;
-        }
-        let result = loop {
-            if let Some(r) = self.early.remove(&self.next) {
-                break r;
+    /// The next job's result, in order; None when all are done. Blocks the thread.
+    pub fn recv_blocking(&mut self) -> Option<(usize, Result<FileScan>)> {
+        loop {
+            if let Some(next) = self.take_next() {
+                return next;
             }
             let (i, r) = self.rx.recv().ok()?;
             self.early.insert(i, r);
-        };
+        }
+    }
+
+    /// [`Self::recv_blocking`] for async callers. Cancel-safe: a result that arrives is kept.
+    pub async fn recv(&mut self) -> Option<(usize, Result<FileScan>)> {
+        loop {
+            if let Some(next) = self.take_next() {
+                return next;
+            }
+            let (i, r) = self.rx.recv_async().await.ok()?;
+            self.early.insert(i, r);
+        }
+    }
+
+    /// Some(None) when all jobs are done, Some(result) when the next one is ready.
+    #[allow(clippy::option_option)]
+    fn take_next(&mut self) -> Option<Option<(usize, Result<FileScan>)>> {
+        if self.next >= self.total {
+            return Some(None);
+        }
+        let result = self.early.remove(&self.next)?;
         let (lock, cv) = &*self.credits;
         *lock.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         cv.notify_one();
         self.next += 1;
-        Some((self.next - 1, result))
+        Some(Some((self.next - 1, result)))
     }
 }
 

@@ -9,6 +9,8 @@
 //! The same ranking is the `ReplacingMergeTree` version column, so rows that meet again in
 //! ClickHouse (a later run, another copy of a transcript) resolve the same way.
 
+use std::num::NonZeroU64;
+
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
@@ -56,17 +58,35 @@ struct Slot {
     /// Hash of the session (the sidechain rule applies within one).
     session: u64,
     timestamp_ms: i64,
-    has_speed: bool,
     /// Hash of the requestId of the line currently kept: what later lines are compared with.
-    line_request_id: Option<u64>,
+    line_request_id: Option<NonZeroU64>,
     /// requestId under which the kept row is (or will be) stored.
     request_id: Option<Box<str>>,
+    /// Token total of the kept line (with `sidechain`, its rank).
+    total: u64,
+    /// Index of the pending row, or NOT_PENDING once inserted.
+    pending: u32,
+    has_speed: bool,
     sidechain: bool,
-    rank: Rank,
-    /// Index of the pending row, or None once inserted.
-    pending: Option<u32>,
     /// A row under this key reached ClickHouse: later winners must keep the key.
     key_inserted: bool,
+}
+
+/// Packed (56 bytes): a backfill holds one slot per response.
+const NOT_PENDING: u32 = u32::MAX;
+
+impl Slot {
+    fn rank(&self) -> Rank {
+        Rank {
+            non_sidechain: !self.sidechain,
+            total: self.total,
+        }
+    }
+}
+
+/// A hash that is never zero, so `Option` of it costs no extra space.
+fn request_hash(s: &str) -> NonZeroU64 {
+    NonZeroU64::new(hash(s)).unwrap_or(NonZeroU64::MIN)
 }
 
 fn hash(s: &str) -> u64 {
@@ -93,7 +113,7 @@ impl Deduper {
             return Decision::New;
         };
         let rank = Rank::of(entry);
-        let request_hash = entry.request_id.as_deref().map(hash);
+        let request_hash = entry.request_id.as_deref().map(request_hash);
         let session = hash(&entry.session_id);
         let next_slot = self.slots.len() as u32;
         let at = *self.by_message.entry(hash(message_id)).or_insert(next_slot);
@@ -118,22 +138,23 @@ impl Deduper {
                 line_request_id: request_hash,
                 request_id: entry.request_id.clone(),
                 sidechain: entry.is_sidechain,
-                rank,
-                pending: Some(next_index as u32),
+                total: rank.total,
+                pending: next_index as u32,
                 key_inserted: false,
             });
             return Decision::New;
         };
-        let wins = rank > slot.rank || (rank == slot.rank && entry.has_speed && !slot.has_speed);
+        let kept = slot.rank();
+        let wins = rank > kept || (rank == kept && entry.has_speed && !slot.has_speed);
         if !wins {
             return Decision::Drop;
         }
-        slot.rank = rank;
+        slot.total = rank.total;
         slot.has_speed = entry.has_speed;
         slot.timestamp_ms = entry.timestamp_ms;
         slot.sidechain = entry.is_sidechain;
         slot.line_request_id = request_hash;
-        match slot.pending {
+        match Some(slot.pending).filter(|&p| p != NOT_PENDING) {
             Some(index) => {
                 let index = index as usize;
                 if !slot.key_inserted {
@@ -146,7 +167,7 @@ impl Deduper {
             }
             None => {
                 // Keep the inserted row's key; the new row takes its place in ClickHouse.
-                slot.pending = Some(next_index as u32);
+                slot.pending = next_index as u32;
                 Decision::Supersede {
                     request_id: slot.request_id.clone(),
                 }
@@ -157,7 +178,7 @@ impl Deduper {
     /// All pending rows were inserted; later winners must supersede them by key.
     pub fn mark_inserted(&mut self) {
         for slot in self.slots.iter_mut().flatten() {
-            slot.pending = None;
+            slot.pending = NOT_PENDING;
             slot.key_inserted = true;
         }
     }
@@ -170,6 +191,12 @@ impl Deduper {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_response_costs_one_small_slot() {
+        // The dominant memory of a backfill: keep it from growing unnoticed.
+        assert!(std::mem::size_of::<SmallVec<[Slot; 1]>>() <= 64);
+    }
     use crate::parse::Usage;
 
     fn entry(msg: Option<&str>, req: Option<&str>, sidechain: bool, output: u64) -> Entry {

@@ -54,10 +54,14 @@ pub fn classify(rel: &Path) -> Option<(String, String)> {
     Some((project.to_string(), session.to_string()))
 }
 
-/// Walks all roots. Files reachable twice (two roots, symlinks) are listed once.
+/// Walks all roots, the project folders spread over a few threads (an hourly run with nothing
+/// new is mostly this walk: one `stat` per transcript). Files reachable twice (two roots,
+/// symlinks, hard links) are listed once.
 pub fn discover(claude_dirs: &[PathBuf]) -> Discovery {
     let mut out = Discovery::default();
-    let mut seen = std::collections::HashSet::new();
+    let mut top = Listing::default();
+    // Project folders to walk, with the index of the root they belong to.
+    let mut dirs: Vec<(usize, PathBuf)> = Vec::new();
     for dir in claude_dirs {
         let Some(projects) = projects_dir(dir) else {
             out.missing_dirs.push(dir.clone());
@@ -66,9 +70,48 @@ pub fn discover(claude_dirs: &[PathBuf]) -> Discovery {
         if out.projects_dirs.contains(&projects) {
             continue;
         }
-        walk(&projects, &projects, &mut out, &mut seen);
+        let root = out.projects_dirs.len();
+        list(root, &projects, &projects, &mut top, Some(&mut dirs));
         out.projects_dirs.push(projects);
     }
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 4)
+        .min(dirs.len().div_ceil(8).max(1));
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let walk_some = || {
+        let mut part = Listing::default();
+        while let Some((root, dir)) =
+            dirs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+        {
+            list(*root, &out.projects_dirs[*root], dir, &mut part, None);
+        }
+        part
+    };
+    let parts: Vec<Listing> = std::thread::scope(|s| {
+        let helpers: Vec<_> = (1..threads).map(|_| s.spawn(walk_some)).collect();
+        let mine = walk_some();
+        helpers
+            .into_iter()
+            .map(|h| h.join().unwrap_or_default())
+            .chain([mine])
+            .collect()
+    });
+    for part in parts {
+        top.files.extend(part.files);
+        top.unreadable.extend(part.unreadable);
+    }
+    // The first root (then the first path) keeps a file reachable twice.
+    top.files.sort_by(|a, b| {
+        (a.0, a.1.path.as_os_str().as_bytes()).cmp(&(b.0, b.1.path.as_os_str().as_bytes()))
+    });
+    let mut seen = std::collections::HashSet::with_capacity(top.files.len());
+    out.files = top
+        .files
+        .into_iter()
+        .filter(|(_, f)| seen.insert((f.dev, f.ino)))
+        .map(|(_, f)| f)
+        .collect();
     // ccusage processes files in bytewise path order; ties in de-duplication depend on it.
     out.files.sort_by(|a, b| {
         a.path
@@ -76,14 +119,26 @@ pub fn discover(claude_dirs: &[PathBuf]) -> Discovery {
             .as_bytes()
             .cmp(b.path.as_os_str().as_bytes())
     });
+    top.unreadable.sort();
+    out.unreadable = top.unreadable;
     out
 }
 
-fn walk(
+/// What one walker found: files with the index of their root, and folders it could not list.
+#[derive(Default)]
+struct Listing {
+    files: Vec<(usize, TranscriptFile)>,
+    unreadable: Vec<(PathBuf, String)>,
+}
+
+/// Lists `dir` under `root`: transcripts go to `out`; subfolders are walked, or, with `defer`,
+/// handed back to be walked later (by any thread).
+fn list(
+    root_index: usize,
     root: &Path,
     dir: &Path,
-    out: &mut Discovery,
-    seen: &mut std::collections::HashSet<(u64, u64)>,
+    out: &mut Listing,
+    mut defer: Option<&mut Vec<(usize, PathBuf)>>,
 ) {
     let entries = match std::fs::read_dir(dir) {
         Ok(entries) => entries,
@@ -100,7 +155,10 @@ fn walk(
         };
         let path = entry.path();
         if kind.is_dir() {
-            walk(root, &path, out, seen);
+            match defer.as_deref_mut() {
+                Some(later) => later.push((root_index, path)),
+                None => list(root_index, root, &path, out, None),
+            }
             continue;
         }
         if !kind.is_file() {
@@ -112,24 +170,23 @@ fn walk(
         let Some((project, session)) = classify(rel) else {
             continue;
         };
-        // Only transcripts are stat'ed: an hourly run over thousands of files is mostly this.
+        // Only transcripts are stat'ed (relative to the open folder).
         let Ok(meta) = entry.metadata() else {
             continue;
         };
-        // A file reachable through two roots counts once.
-        if !seen.insert((meta.dev(), meta.ino())) {
-            continue;
-        }
-        out.files.push(TranscriptFile {
-            source: Arc::from(path.to_string_lossy().as_ref()),
-            path,
-            project: Arc::from(project),
-            session_id: Arc::from(session),
-            size: meta.len(),
-            mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
-            dev: meta.dev(),
-            ino: meta.ino(),
-        });
+        out.files.push((
+            root_index,
+            TranscriptFile {
+                source: Arc::from(path.to_string_lossy().as_ref()),
+                path,
+                project: Arc::from(project),
+                session_id: Arc::from(session),
+                size: meta.len(),
+                mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
+                dev: meta.dev(),
+                ino: meta.ino(),
+            },
+        ));
     }
 }
 
@@ -157,6 +214,27 @@ mod tests {
             classify(Path::new("-p/d1/d2/deep.jsonl")),
             Some(("-p".into(), "deep".into()))
         );
+    }
+
+    #[test]
+    fn a_parallel_walk_finds_every_file_in_path_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let projects = tmp.path().join("projects");
+        let mut expected = Vec::new();
+        for p in 0..40 {
+            let proj = projects.join(format!("-p{p}"));
+            std::fs::create_dir_all(proj.join("s/subagents")).unwrap();
+            for f in ["s.jsonl", "t.jsonl", "s/subagents/agent-a.jsonl"] {
+                std::fs::write(proj.join(f), "{}\n").unwrap();
+                expected.push(proj.join(f));
+            }
+        }
+        // A hard link is the same file: listed once, under the first path.
+        std::fs::hard_link(projects.join("-p0/s.jsonl"), projects.join("-p9/u.jsonl")).unwrap();
+        expected.sort_by(|a, b| a.as_os_str().as_bytes().cmp(b.as_os_str().as_bytes()));
+        let found = discover(&[tmp.path().to_path_buf()]);
+        let paths: Vec<PathBuf> = found.files.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(paths, expected);
     }
 
     #[test]

@@ -185,7 +185,7 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
         .collect();
     let mut kept = KeptRows::default();
     let mut scanner = ParallelScan::start(files.clone(), jobs, scan_threads(), collector.max_line);
-    while let Some((index, result)) = scanner.recv() {
+    while let Some((index, result)) = scanner.recv_blocking() {
         match result {
             Ok(scan) => {
                 collector.absorb(index, &files[index], scan);

@@ -84,8 +84,14 @@ SELECT {run_id:String}, {machine_name:String},
 /// Deterministic `insert_deduplication_token` of a batch: the same rows give the same token, so
 /// a retried insert that did reach the server is dropped by it instead of applied twice.
 pub fn batch_token(rows: &[UsageRow<'_>]) -> String {
+    batch_token_of(rows.iter().cloned())
+}
+
+fn batch_token_of<'r>(rows: impl Iterator<Item = UsageRow<'r>>) -> String {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
+    let mut count = 0usize;
     for r in rows {
+        count += 1;
         for part in [r.machine_name, r.message_id, r.request_id, r.source_file] {
             h.update(part.as_bytes());
             h.update(&[0]);
@@ -94,7 +100,7 @@ pub fn batch_token(rows: &[UsageRow<'_>]) -> String {
         h.update(&r.timestamp.to_le_bytes());
         h.update(&r.cost_usd.to_bits().to_le_bytes());
     }
-    format!("ccsync-{:032x}-{}", h.digest128(), rows.len())
+    format!("ccsync-{:032x}-{count}", h.digest128())
 }
 
 pub struct Sink {
@@ -251,10 +257,19 @@ impl Sink {
 
     /// Inserts one batch under its deterministic token, retrying transient failures.
     pub async fn insert_usage(&self, rows: &[UsageRow<'_>]) -> Result<()> {
-        if rows.is_empty() {
+        self.insert_usage_with(|| rows.iter().cloned()).await
+    }
+
+    /// One INSERT of the rows `rows()` yields, built as they are sent (and again on a retry), so
+    /// a large batch is never held as rows in memory.
+    pub async fn insert_usage_with<'r, I>(&self, rows: impl Fn() -> I) -> Result<()>
+    where
+        I: Iterator<Item = UsageRow<'r>>,
+    {
+        if rows().next().is_none() {
             return Ok(());
         }
-        let token = batch_token(rows);
+        let token = batch_token_of(rows());
         self.with_retry("insert into usage_events", || async {
             self.timed("insert into usage_events", async {
                 let mut insert = self
@@ -263,8 +278,8 @@ impl Sink {
                     .await?
                     .with_setting("insert_deduplication_token", token.as_str())
                     .with_setting("async_insert", "0");
-                for row in rows {
-                    insert.write(row).await?;
+                for row in rows() {
+                    insert.write(&row).await?;
                 }
                 insert.end().await
             })

@@ -73,34 +73,92 @@ struct Pass<'a> {
     state: State,
     state_path: std::path::PathBuf,
     uncommitted: Vec<Uncommitted>,
+    in_flight: Option<InFlight<'a>>,
     rows_inserted: u64,
     messages_new: u64,
     warnings: Vec<String>,
 }
 
-impl Pass<'_> {
-    /// Inserts everything pending, then checkpoints the files whose rows that covered.
-    async fn flush(&mut self) -> Result<()> {
-        let ingested_at = now_ms();
-        let mode = self.collector.cost_mode.to_string();
-        for chunk in self.collector.pending.chunks(self.cfg.batch_rows) {
-            let rows: Vec<_> = chunk
-                .iter()
-                .map(|p| p.row(&self.files, &self.cfg.machine_name, &mode, ingested_at))
-                .collect();
-            self.sink.insert_usage(&rows).await?;
-            self.rows_inserted += rows.len() as u64;
-        }
-        self.messages_new += self.collector.pending.len() as u64;
-        self.collector.pending.clear();
+/// An insert running while the scan goes on, and the checkpoints it will make safe.
+struct InFlight<'a> {
+    insert: std::pin::Pin<Box<dyn Future<Output = Result<u64>> + Send + 'a>>,
+    files: Vec<Uncommitted>,
+}
+
+/// A batch split evenly into inserts of at least `batch_rows` rows (one, unless the batch is
+/// large): no small remainder insert, which would only add a part for the server to merge.
+fn insert_sizes(rows: usize, batch_rows: usize) -> usize {
+    let inserts = (rows / batch_rows.max(1)).max(1);
+    rows.div_ceil(inserts).max(1)
+}
+
+impl<'a> Pass<'a> {
+    /// Hands every pending row to a background insert (after the previous one is acknowledged),
+    /// so reading goes on meanwhile; the files read so far are checkpointed once it succeeds.
+    async fn start_insert(&mut self) -> Result<()> {
+        self.finish_insert().await?;
+        // Sized for a batch and the file that overflows it: no doubling up to twice the memory.
+        let next = Vec::with_capacity(self.cfg.batch_rows + self.cfg.batch_rows / 4);
+        let batch = std::mem::replace(&mut self.collector.pending, next);
+        // From here on, a better line for one of these responses supersedes it by key.
         self.collector.dedup.mark_inserted();
-        if self.uncommitted.is_empty() {
+        self.messages_new += batch.len() as u64;
+        let files = std::mem::take(&mut self.uncommitted);
+        if batch.is_empty() {
+            return self.acknowledged(0, files);
+        }
+        let (sink, all_files) = (self.sink, self.files.clone());
+        let machine = self.cfg.machine_name.clone();
+        let mode = self.collector.cost_mode.to_string();
+        let per_insert = insert_sizes(batch.len(), self.cfg.batch_rows);
+        let insert = Box::pin(async move {
+            let ingested_at = now_ms();
+            for chunk in batch.chunks(per_insert) {
+                let started = std::time::Instant::now();
+                sink.insert_usage_with(|| {
+                    chunk
+                        .iter()
+                        .map(|p| p.row(&all_files, &machine, &mode, ingested_at))
+                })
+                .await?;
+                tracing::debug!(
+                    rows = chunk.len(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "inserted a batch"
+                );
+            }
+            Ok(batch.len() as u64)
+        });
+        self.in_flight = Some(InFlight { insert, files });
+        Ok(())
+    }
+
+    /// Waits for the insert in flight, if any, then checkpoints the files it covered.
+    async fn finish_insert(&mut self) -> Result<()> {
+        match self.in_flight.take() {
+            Some(f) => {
+                let rows = f.insert.await?;
+                self.acknowledged(rows, f.files)
+            }
+            None => Ok(()),
+        }
+    }
+
+    fn acknowledged(&mut self, rows: u64, files: Vec<Uncommitted>) -> Result<()> {
+        self.rows_inserted += rows;
+        if files.is_empty() {
             return Ok(());
         }
-        for done in self.uncommitted.drain(..) {
+        for done in files {
             self.state.files.insert(done.key, done.state);
         }
         state::save(&self.state_path, &self.state)
+    }
+
+    /// Inserts everything pending and checkpoints what that covered.
+    async fn flush(&mut self) -> Result<()> {
+        self.start_insert().await?;
+        self.finish_insert().await
     }
 
     /// Where to read `index` from, or None when it is unchanged since its checkpoint.
@@ -209,6 +267,11 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     let sink = Sink::new(&cfg.clickhouse)?;
     let target = target_id(cfg);
     let state_path = state::state_path(&cfg.state_dir, &target);
+    // The walk (one stat per transcript) and reading the checkpoints overlap.
+    let walker = {
+        let dirs = cfg.claude_dirs.clone();
+        std::thread::spawn(move || discover::discover(&dirs))
+    };
     let (mut state, state_warning) = state::load(&state_path, &target);
     // The schema is checked once per target, then remembered with the checkpoints: an hourly run
     // with nothing new costs one request (its sync_runs row). A missing table resets it.
@@ -224,7 +287,11 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         report
     };
 
-    let mut found = discover::discover(&cfg.claude_dirs);
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, files = state.files.len(), "checkpoints loaded");
+    let mut found = walker
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, files = found.files.len(), "transcripts found");
     if cfg.privacy.hashes_paths() {
         let mut paths = crate::privacy::PathCache::default();
         for f in &mut found.files {
@@ -253,6 +320,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         state,
         state_path,
         uncommitted: Vec::new(),
+        in_flight: None,
         rows_inserted: 0,
         messages_new: 0,
         warnings: state_warning.into_iter().collect(),
@@ -318,7 +386,9 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         unknown_models: stats.unknown_models.keys().cloned().collect(),
         duration_ms,
     };
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "files done");
     let recorded = sink.record_run(&run).await;
+    tracing::debug!(ms = started.elapsed().as_millis() as u64, "run recorded");
     result?;
     recorded?;
     Ok(RunReport {
@@ -360,6 +430,7 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
             Err(e) => file_failed(pass, e),
         }
     }
+    tracing::debug!(jobs = jobs.len(), "planned");
     if let Some(bar) = bar {
         bar.set_length(jobs.len() as u64);
     }
@@ -370,9 +441,29 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
         crate::collect::scan_threads(),
         pass.collector.max_line,
     );
-    // Blocking receive: the scanner threads do the I/O and parsing; waiting for them here only
-    // pauses this task, which has nothing else to do meanwhile.
-    while let Some((job, result)) = scanner.recv() {
+    // Scanner threads read and parse; this task absorbs their results in order and drives the
+    // insert in flight, whichever is ready first.
+    enum Event {
+        Acknowledged(Result<u64>),
+        Scanned(Option<(usize, Result<crate::collect::FileScan>)>),
+    }
+    loop {
+        let event = match pass.in_flight.as_mut() {
+            Some(f) => tokio::select! {
+                rows = &mut f.insert => Event::Acknowledged(rows),
+                next = scanner.recv() => Event::Scanned(next),
+            },
+            None => Event::Scanned(scanner.recv().await),
+        };
+        let (job, result) = match event {
+            Event::Acknowledged(rows) => {
+                let f = pass.in_flight.take().expect("an insert was in flight");
+                pass.acknowledged(rows?, f.files)?;
+                continue;
+            }
+            Event::Scanned(None) => break,
+            Event::Scanned(Some(next)) => next,
+        };
         let index = job_files[job];
         match result {
             Ok(scan) => {
@@ -394,7 +485,7 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
             ));
         }
         if pass.collector.pending.len() >= pass.cfg.batch_rows {
-            pass.flush().await?;
+            pass.start_insert().await?;
         }
     }
     pass.flush().await?;
