@@ -277,13 +277,15 @@ pub fn scan_file(
     line_no: u64,
     prev_tail: &[TailKey],
     max_line: usize,
+    buffer: &mut Vec<u8>,
 ) -> Result<FileScan> {
     let mut f = std::fs::File::open(&file.path).map_err(|e| Error::io(&file.path, e))?;
     f.seek(SeekFrom::Start(offset))
         .map_err(|e| Error::io(&file.path, e))?;
-    let mut reader = LineReader::new(f, offset, line_no, max_line);
+    let mut reader = LineReader::with_buffer(f, offset, line_no, max_line, std::mem::take(buffer));
     let mut parser = LineParser::new();
-    let mut tail: VecDeque<TailKey> = VecDeque::new();
+    // The last responses of the file, as indices into `entries` (keys are built once, at the end).
+    let mut tail_at: smallvec::SmallVec<[usize; TAIL_KEYS + 1]> = smallvec::SmallVec::new();
     let mut stats = Stats::default();
     let mut entries = Vec::new();
     let mut at_end = false;
@@ -311,7 +313,7 @@ pub fn scan_file(
             Parsed::Entries(found) => {
                 for mut entry in found {
                     pin_timestamp(&mut entry, prev_tail);
-                    remember(&mut tail, &entry);
+                    remember(&mut tail_at, &entries, &entry, entries.len());
                     entries.push(Scanned {
                         entry,
                         line_no,
@@ -324,6 +326,10 @@ pub fn scan_file(
         }
     }
     stats.bytes_read += reader.offset() - offset;
+    let mut tail: VecDeque<TailKey> = tail_at
+        .iter()
+        .map(|&i| tail_key(&entries[i].entry).expect("only entries with a message.id"))
+        .collect();
     // Keep older tail keys while this read saw fewer responses than we remember.
     for key in prev_tail.iter().rev() {
         if tail.len() >= TAIL_KEYS {
@@ -333,14 +339,16 @@ pub fn scan_file(
             tail.push_front(key.clone());
         }
     }
+    let read = FileRead {
+        offset: reader.offset(),
+        line_no: reader.line_no(),
+        tail: tail.into(),
+    };
+    *buffer = reader.into_buffer();
     Ok(FileScan {
         entries,
         stats,
-        read: FileRead {
-            offset: reader.offset(),
-            line_no: reader.line_no(),
-            tail: tail.into(),
-        },
+        read,
     })
 }
 
@@ -387,6 +395,7 @@ impl ParallelScan {
                 tx.clone(),
             );
             std::thread::spawn(move || {
+                let mut buffer = Vec::new();
                 loop {
                     {
                         let (lock, cv) = &*credits;
@@ -399,7 +408,14 @@ impl ParallelScan {
                     let i = next_job.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                     let Some(job) = jobs.get(i) else { break };
                     let file = &files[job.file];
-                    let result = scan_file(file, job.offset, job.line_no, &job.tail, max_line);
+                    let result = scan_file(
+                        file,
+                        job.offset,
+                        job.line_no,
+                        &job.tail,
+                        max_line,
+                        &mut buffer,
+                    );
                     if tx.send((i, result)).is_err() {
                         break; // the consumer is gone (e.g. an insert failed)
                     }
@@ -507,20 +523,31 @@ fn pin_timestamp(entry: &mut Entry, prev_tail: &[TailKey]) {
     }
 }
 
-fn remember(tail: &mut VecDeque<TailKey>, entry: &Entry) {
+fn tail_key(entry: &Entry) -> Option<TailKey> {
+    Some(TailKey {
+        message_id: entry.message_id.as_deref()?.to_string(),
+        request_id: entry.request_id.as_deref().unwrap_or("").to_string(),
+        timestamp_ms: entry.timestamp_ms,
+    })
+}
+
+/// Notes that `entry`, about to become `entries[index]`, is the file's latest response.
+fn remember(
+    tail: &mut smallvec::SmallVec<[usize; TAIL_KEYS + 1]>,
+    entries: &[Scanned],
+    entry: &Entry,
+    index: usize,
+) {
     let Some(m) = entry.message_id.as_deref() else {
         return;
     };
-    let key = TailKey {
-        message_id: m.to_string(),
-        request_id: entry.request_id.as_deref().unwrap_or("").to_string(),
-        timestamp_ms: entry.timestamp_ms,
-    };
-    if let Some(pos) = tail.iter().position(|t| same_key(t, &key)) {
-        tail.remove(pos);
-    }
-    tail.push_back(key);
+    let r = entry.request_id.as_deref().unwrap_or("");
+    tail.retain(|i| {
+        let e = &entries[*i].entry;
+        !(e.message_id.as_deref() == Some(m) && e.request_id.as_deref().unwrap_or("") == r)
+    });
+    tail.push(index);
     if tail.len() > TAIL_KEYS {
-        tail.pop_front();
+        tail.remove(0);
     }
 }

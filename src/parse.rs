@@ -111,9 +111,11 @@ impl SkipReason {
 }
 
 #[derive(Debug, PartialEq)]
+// Returned by value for each line: boxing the large variant would allocate per line again.
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed {
-    /// Usually one; advisor iterations add more.
-    Entries(Vec<Entry>),
+    /// Usually one (kept inline: no allocation per line); advisor iterations add more.
+    Entries(smallvec::SmallVec<[Entry; 1]>),
     Ignored,
     Skipped(SkipReason),
 }
@@ -470,7 +472,10 @@ fn may_fail_whole_walk(line: &[u8]) -> bool {
                     // `\uD800`-`\uDFFF`: half of a surrogate pair, or a lone one.
                     if line.get(i + 1) == Some(&b'u')
                         && matches!(line.get(i + 2), Some(b'd' | b'D'))
-                        && matches!(line.get(i + 3), Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F'))
+                        && matches!(
+                            line.get(i + 3),
+                            Some(b'8'..=b'9' | b'a'..=b'f' | b'A'..=b'F')
+                        )
                     {
                         return true;
                     }
@@ -671,7 +676,8 @@ impl LineParser {
             },
             reported_cost_usd: cost_usd.filter(|c| c.is_finite()),
         };
-        let mut entries = Vec::with_capacity(1);
+        let mut entries = smallvec::SmallVec::<[Entry; 1]>::new();
+        entries.push(entry);
         let iterations: Vec<RawIteration> = usage
             .iterations
             .and_then(|raw| serde_json::from_str(raw.get()).ok())
@@ -701,10 +707,9 @@ impl LineParser {
                     web_search_requests: 0,
                 },
                 reported_cost_usd: None,
-                ..entry.clone()
+                ..entries[0].clone()
             });
         }
-        entries.insert(0, entry);
         Parsed::Entries(entries)
     }
 }

@@ -43,9 +43,28 @@ pub struct LineReader<R> {
 impl<R: Read> LineReader<R> {
     /// `inner` must be positioned at `offset`, the start of a line.
     pub fn new(inner: R, offset: u64, line_no: u64, max_line: usize) -> Self {
+        Self::with_buffer(inner, offset, line_no, max_line, Vec::new())
+    }
+
+    /// [`Self::new`] reusing `buf` (from [`Self::into_buffer`]): a scan of thousands of files
+    /// then allocates, and the kernel zeroes, one buffer per thread instead of one per file.
+    pub fn with_buffer(
+        inner: R,
+        offset: u64,
+        line_no: u64,
+        max_line: usize,
+        mut buf: Vec<u8>,
+    ) -> Self {
+        let size = CHUNK.min(max_line.max(1024));
+        if buf.len() != size {
+            // A buffer grown for a long line goes back to the usual size.
+            buf.truncate(size);
+            buf.shrink_to(size);
+            buf.resize(size, 0);
+        }
         LineReader {
             inner,
-            buf: vec![0; CHUNK.min(max_line.max(1024))],
+            buf,
             start: 0,
             end: 0,
             scanned: 0,
@@ -55,6 +74,11 @@ impl<R: Read> LineReader<R> {
             eof: false,
             skeleton: Skeleton::new(max_line.max(1024)),
         }
+    }
+
+    /// The buffer, for the next file's reader.
+    pub fn into_buffer(self) -> Vec<u8> {
+        self.buf
     }
 
     /// Offset just past the last complete line returned: the safe checkpoint.

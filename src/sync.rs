@@ -287,11 +287,19 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         report
     };
 
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, files = state.files.len(), "checkpoints loaded");
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        files = state.files.len(),
+        "checkpoints loaded"
+    );
     let mut found = walker
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, files = found.files.len(), "transcripts found");
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        files = found.files.len(),
+        "transcripts found"
+    );
     if cfg.privacy.hashes_paths() {
         let mut paths = crate::privacy::PathCache::default();
         for f in &mut found.files {
