@@ -1,15 +1,18 @@
 -- name: api_errors
 -- description: Failed calls per day and machine: <synthetic> responses (Claude Code's stand-in for a failed API call, cost 0) and lines flagged isApiErrorMessage, against all messages.
 -- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
-    toDate(timestamp, {tz:String}) AS day,
+    toDate(bucket, {tz:String}) AS day,
     machine_name,
-    count() AS messages,
-    countIf(model = '<synthetic>') AS synthetic_messages,
-    countIf(is_api_error) AS api_error_messages,
-    countIf(model = '<synthetic>' OR is_api_error) AS failed_messages,
+    sum(r.messages) AS messages,
+    sumIf(r.messages, r.model = '<synthetic>') AS synthetic_messages,
+    sum(r.api_error_messages) AS api_error_messages,
+    sum(if(r.model = '<synthetic>', r.messages, r.api_error_messages)) AS failed_messages,
     round(100 * failed_messages / messages, 2) AS failed_pct
-FROM usage_events FINAL
+FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
   AND day BETWEEN {since:Date} AND {until:Date}
 GROUP BY day, machine_name

@@ -8,6 +8,9 @@
 --   price = cost / (input + 5 output + 1.25 write_5m + 2 write_1h + 0.1 read)
 -- which carries fast mode, long-context and regional prices along, and needs no price table.
 -- hit rate = cache reads / all prompt tokens (input + cache writes + cache reads).
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     model_name,
@@ -24,22 +27,17 @@ FROM
 (
     SELECT
         machine_name,
-        if(speed = 'fast', concat(model, '-fast'), toString(model)) AS model_name,
-        count() AS messages,
-        sum(input_tokens) AS input,
-        sum(cache_creation_input_tokens) AS cache_write,
-        sum(cache_read_input_tokens) AS cache_read,
-        sum(cost_usd) AS cost,
-        sum(
-            cost_usd
-            * (input_tokens + 5 * output_tokens + cache_creation_5m_input_tokens
-               + cache_creation_1h_input_tokens + cache_read_input_tokens)
-            / greatest(input_tokens + 5 * output_tokens + 1.25 * cache_creation_5m_input_tokens
-                       + 2 * cache_creation_1h_input_tokens + 0.1 * cache_read_input_tokens, 1e-9)
-        ) AS cost_without_cache
-    FROM usage_events FINAL
+        if(is_fast, concat(model, '-fast'), toString(model)) AS model_name,
+        sum(r.messages) AS messages,
+        sum(r.input_tokens) AS input,
+        sum(r.cache_creation_input_tokens) AS cache_write,
+        sum(r.cache_read_input_tokens) AS cache_read,
+        sum(r.cost_usd) AS cost,
+        -- Each response's cost without caching, summed per rollup row (see rollup.sql).
+        sum(r.cost_without_cache_usd) AS cost_without_cache
+    FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
-      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
       AND model NOT IN ('', '<synthetic>')
     GROUP BY machine_name, model_name
 )

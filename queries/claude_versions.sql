@@ -1,6 +1,9 @@
 -- name: claude_versions
 -- description: Claude Code versions per machine: messages, first and last seen, and whether it is the machine's latest, to spot machines running old releases.
 -- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     claude_version,
@@ -13,13 +16,13 @@ FROM
     SELECT
         machine_name,
         claude_version,
-        count() AS messages,
-        min(timestamp) AS first_ts,
-        max(timestamp) AS last_ts
-    FROM usage_events FINAL
+        sum(r.messages) AS messages,
+        min(r.min_ts) AS first_ts,
+        max(r.max_ts) AS last_ts
+    FROM usage_rollup AS r FINAL
     WHERE claude_version != ''
       AND ({machine:String} = '' OR machine_name = {machine:String})
-      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+      AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
     GROUP BY machine_name, claude_version
 )
 ORDER BY machine_name, first_ts, claude_version

@@ -4,6 +4,9 @@
 --
 -- Each response's cost is split with Anthropic's fixed price ratios to the input price
 -- (output 5x, 5-minute write 1.25x, 1-hour write 2x, read 0.1x); see cache_efficiency.sql.
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     round(input_cost, 4) AS input_usd,
@@ -17,24 +20,17 @@ SELECT
     round(100 * read_cost / nullIf(cost, 0), 2) AS cache_read_pct
 FROM
 (
+    -- Each response's split, summed per rollup row (see rollup.sql).
     SELECT
         machine_name,
-        sum(price * input_tokens) AS input_cost,
-        sum(price * 5 * output_tokens) AS output_cost,
-        sum(price * (1.25 * cache_creation_5m_input_tokens + 2 * cache_creation_1h_input_tokens)) AS write_cost,
-        sum(price * 0.1 * cache_read_input_tokens) AS read_cost,
-        sum(cost_usd) AS cost
-    FROM
-    (
-        SELECT
-            machine_name, input_tokens, output_tokens, cache_creation_5m_input_tokens,
-            cache_creation_1h_input_tokens, cache_read_input_tokens, cost_usd,
-            cost_usd / greatest(input_tokens + 5 * output_tokens + 1.25 * cache_creation_5m_input_tokens
-                                + 2 * cache_creation_1h_input_tokens + 0.1 * cache_read_input_tokens, 1e-9) AS price
-        FROM usage_events FINAL
-        WHERE ({machine:String} = '' OR machine_name = {machine:String})
-          AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
-    )
+        sum(r.input_cost_usd) AS input_cost,
+        sum(r.output_cost_usd) AS output_cost,
+        sum(r.cache_write_cost_usd) AS write_cost,
+        sum(r.cache_read_cost_usd) AS read_cost,
+        sum(r.cost_usd) AS cost
+    FROM usage_rollup AS r FINAL
+    WHERE ({machine:String} = '' OR machine_name = {machine:String})
+  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
     GROUP BY machine_name
 )
 ORDER BY cost DESC, machine_name

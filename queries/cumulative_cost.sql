@@ -1,6 +1,9 @@
 -- name: cumulative_cost
 -- description: Running total of cost per machine, day by day (in tz), from `since`.
 -- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     day,
     machine_name,
@@ -9,10 +12,10 @@ SELECT
 FROM
 (
     SELECT
-        toDate(timestamp, {tz:String}) AS day,
+        toDate(bucket, {tz:String}) AS day,
         machine_name,
-        sum(cost_usd) AS cost
-    FROM usage_events FINAL
+        sum(r.cost_usd) AS cost
+    FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
       AND day BETWEEN {since:Date} AND {until:Date}
     GROUP BY day, machine_name

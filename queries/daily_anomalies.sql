@@ -5,6 +5,9 @@
 --
 -- A machine's first active day has no history and is never flagged. The baseline reads days
 -- before `since`, so the first days of a range are judged on real history.
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     day,
@@ -27,12 +30,12 @@ FROM
     (
         SELECT
             machine_name,
-            toDate(timestamp, {tz:String}) AS day,
-            sum(cost_usd) AS cost,
-            count() AS messages
-        FROM usage_events FINAL
+            toDate(bucket, {tz:String}) AS day,
+            sum(r.cost_usd) AS cost,
+            sum(r.messages) AS messages
+        FROM usage_rollup AS r FINAL
         WHERE ({machine:String} = '' OR machine_name = {machine:String})
-          AND toDate(timestamp, {tz:String}) <= {until:Date}
+          AND toDate(bucket, {tz:String}) <= {until:Date}
         GROUP BY machine_name, day
     )
     WINDOW w AS (PARTITION BY machine_name ORDER BY day RANGE BETWEEN {baseline_days:UInt32} PRECEDING AND 1 PRECEDING)

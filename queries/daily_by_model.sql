@@ -1,18 +1,21 @@
 -- name: daily_by_model
 -- description: Tokens and cost per day and model (fast mode reported as <model>-fast, like ccusage); failed calls (<synthetic>) and model-less lines are left out, as in ccusage's breakdowns.
 -- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
-    toDate(timestamp, {tz:String}) AS day,
-    if(speed = 'fast', concat(model, '-fast'), toString(model)) AS model_name,
+    toDate(bucket, {tz:String}) AS day,
+    if(is_fast, concat(model, '-fast'), toString(model)) AS model_name,
     uniqExact(machine_name) AS machines,
-    count() AS messages,
-    sum(input_tokens) AS input_tokens,
-    sum(output_tokens) AS output_tokens,
-    sum(cache_creation_input_tokens) AS cache_creation_tokens,
-    sum(cache_read_input_tokens) AS cache_read_tokens,
+    sum(r.messages) AS messages,
+    sum(r.input_tokens) AS input_tokens,
+    sum(r.output_tokens) AS output_tokens,
+    sum(r.cache_creation_input_tokens) AS cache_creation_tokens,
+    sum(r.cache_read_input_tokens) AS cache_read_tokens,
     input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS total_tokens,
-    round(sum(cost_usd), 4) AS cost_usd
-FROM usage_events FINAL
+    round(sum(r.cost_usd), 4) AS cost_usd
+FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
   AND day BETWEEN {since:Date} AND {until:Date}
   AND model NOT IN ('', '<synthetic>')

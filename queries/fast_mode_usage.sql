@@ -1,17 +1,20 @@
 -- name: fast_mode_usage
 -- description: Fast mode per machine and model: fast and standard messages and cost, and the fast share of the model's cost (fast Opus 4.6 costs 6 times the standard price).
 -- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     model,
-    countIf(speed = 'fast') AS fast_messages,
-    round(sumIf(cost_usd, speed = 'fast'), 4) AS fast_cost_usd,
-    countIf(speed != 'fast') AS standard_messages,
-    round(sumIf(cost_usd, speed != 'fast'), 4) AS standard_cost_usd,
-    round(100 * sumIf(cost_usd, speed = 'fast') / nullIf(sum(cost_usd), 0), 2) AS fast_share_pct
-FROM usage_events FINAL
+    sumIf(r.messages, r.is_fast) AS fast_messages,
+    round(sumIf(r.cost_usd, r.is_fast), 4) AS fast_cost_usd,
+    sumIf(r.messages, NOT r.is_fast) AS standard_messages,
+    round(sumIf(r.cost_usd, NOT r.is_fast), 4) AS standard_cost_usd,
+    round(100 * sumIf(r.cost_usd, r.is_fast) / nullIf(sum(r.cost_usd), 0), 2) AS fast_share_pct
+FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
-  AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
   AND model NOT IN ('', '<synthetic>')
 GROUP BY machine_name, model
 HAVING fast_messages > 0

@@ -46,10 +46,25 @@ FROM
 ) AS r
 FULL OUTER JOIN
 (
-    SELECT machine_name, max(timestamp) AS last_event
-    FROM usage_events FINAL
-    WHERE ({machine:String} = '' OR machine_name = {machine:String})
-      AND timestamp <= at
+    -- The last event at or before `at`: every rollup group of an earlier 15-minute bucket ends
+    -- before `at`, so usage_rollup answers for them; only the bucket holding `at` may have groups
+    -- with events on both sides of it, and its events are read from usage_events (one partition).
+    SELECT machine_name, max(ts) AS last_event
+    FROM
+    (
+        SELECT machine_name, max(max_ts) AS ts
+        FROM usage_rollup FINAL
+        WHERE ({machine:String} = '' OR machine_name = {machine:String})
+          AND max_ts <= at
+        GROUP BY machine_name
+        UNION ALL
+        SELECT machine_name, max(timestamp) AS ts
+        FROM usage_events FINAL
+        WHERE ({machine:String} = '' OR machine_name = {machine:String})
+          AND timestamp >= toStartOfFifteenMinutes(at)
+          AND timestamp <= at
+        GROUP BY machine_name
+    )
     GROUP BY machine_name
 ) AS e USING (machine_name)
 ORDER BY machine_name

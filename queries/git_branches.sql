@@ -1,19 +1,22 @@
 -- name: git_branches
 -- description: Cost per project and git branch: machines, sessions, messages, first and last day.
 -- params: machine String '' (empty = all machines), project String '' (empty = all projects), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC', limit UInt32 100
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     project,
     git_branch,
     arraySort(groupUniqArray(toString(machine_name))) AS machines,
     uniqExact(machine_name, session_id) AS sessions,
-    count() AS messages,
-    round(sum(cost_usd), 4) AS cost_usd,
-    min(toDate(timestamp, {tz:String})) AS first_day,
-    max(toDate(timestamp, {tz:String})) AS last_day
-FROM usage_events FINAL
+    sum(r.messages) AS messages,
+    round(sum(r.cost_usd), 4) AS cost_usd,
+    min(toDate(bucket, {tz:String})) AS first_day,
+    max(toDate(bucket, {tz:String})) AS last_day
+FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
   AND ({project:String} = '' OR project = {project:String})
-  AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
 GROUP BY project, git_branch
 ORDER BY cost_usd DESC, project, git_branch
 LIMIT {limit:UInt32}

@@ -1,6 +1,9 @@
 -- name: machine_comparison
 -- description: Machines side by side: activity per active day, tokens per message, cache hit rate, subagent and fast-mode shares, web searches, sessions, top model and top project by cost.
 -- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     active_days,
@@ -20,23 +23,21 @@ FROM
 (
     SELECT
         machine_name,
-        uniqExact(toDate(timestamp, {tz:String})) AS active_days,
-        count() AS messages,
-        sum(cost_usd) AS cost,
-        sum(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens) AS tokens,
-        sum(input_tokens) AS input,
-        sum(cache_creation_input_tokens) AS cache_creation,
-        sum(cache_read_input_tokens) AS cache_read,
-        sumIf(cost_usd, is_sidechain) AS sidechain_cost,
-        sumIf(cost_usd, speed = 'fast') AS fast_cost,
-        sum(web_search_requests) AS web_searches,
+        uniqExact(toDate(bucket, {tz:String})) AS active_days,
+        sum(r.messages) AS messages,
+        sum(r.cost_usd) AS cost,
+        sum(r.input_tokens + r.output_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens) AS tokens,
+        sum(r.input_tokens) AS input,
+        sum(r.cache_creation_input_tokens) AS cache_creation,
+        sum(r.cache_read_input_tokens) AS cache_read,
+        sum(r.sidechain_cost_usd) AS sidechain_cost,
+        sumIf(r.cost_usd, r.is_fast) AS fast_cost,
+        sum(r.web_search_requests) AS web_searches,
         uniqExact(session_id) AS sessions,
-        -- One pass: per-model and per-project costs as maps, the top entry picked above.
-        sumMapIf(map(if(speed = 'fast', concat(model, '-fast'), toString(model)), cost_usd),
-                 model NOT IN ('', '<synthetic>')) AS model_costs,
-        sumMap(map(project, cost_usd)) AS project_costs
-    FROM usage_events FINAL
-    WHERE toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+        sumMapIf(map(if(is_fast, concat(model, '-fast'), toString(model)), r.cost_usd), model NOT IN ('', '<synthetic>')) AS model_costs,
+        sumMap(map(project, r.cost_usd)) AS project_costs
+    FROM usage_rollup AS r FINAL
+    WHERE toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
     GROUP BY machine_name
 )
 ORDER BY cost DESC, machine_name

@@ -1,6 +1,9 @@
 -- name: machine_ranking
 -- description: Machines ranked by cost: tokens, tokens per dollar, active days, average cost per active day and share of the total.
 -- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     row_number() OVER (ORDER BY cost DESC, machine_name) AS rank,
     machine_name,
@@ -17,14 +20,14 @@ FROM
 (
     SELECT
         machine_name,
-        sum(cost_usd) AS cost,
-        sum(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens) AS tokens,
-        count() AS messages,
-        uniqExact(toDate(timestamp, {tz:String})) AS active_days,
-        min(toDate(timestamp, {tz:String})) AS first_day,
-        max(toDate(timestamp, {tz:String})) AS last_day
-    FROM usage_events FINAL
-    WHERE toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+        sum(r.cost_usd) AS cost,
+        sum(r.input_tokens + r.output_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens) AS tokens,
+        sum(r.messages) AS messages,
+        uniqExact(toDate(bucket, {tz:String})) AS active_days,
+        min(toDate(bucket, {tz:String})) AS first_day,
+        max(toDate(bucket, {tz:String})) AS last_day
+    FROM usage_rollup AS r FINAL
+    WHERE toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
     GROUP BY machine_name
 )
 ORDER BY rank

@@ -1,6 +1,9 @@
 -- name: model_by_machine
 -- description: Per machine and model (fast mode as <model>-fast): messages, tokens by kind, cost and the model's share of the machine's cost; <synthetic> failed calls left out.
 -- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     model_name,
@@ -15,16 +18,16 @@ FROM
 (
     SELECT
         machine_name,
-        if(speed = 'fast', concat(model, '-fast'), toString(model)) AS model_name,
-        count() AS messages,
-        sum(input_tokens) AS input_tokens,
-        sum(output_tokens) AS output_tokens,
-        sum(cache_creation_input_tokens) AS cache_creation_tokens,
-        sum(cache_read_input_tokens) AS cache_read_tokens,
-        sum(cost_usd) AS cost
-    FROM usage_events FINAL
+        if(is_fast, concat(model, '-fast'), toString(model)) AS model_name,
+        sum(r.messages) AS messages,
+        sum(r.input_tokens) AS input_tokens,
+        sum(r.output_tokens) AS output_tokens,
+        sum(r.cache_creation_input_tokens) AS cache_creation_tokens,
+        sum(r.cache_read_input_tokens) AS cache_read_tokens,
+        sum(r.cost_usd) AS cost
+    FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
-      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
       AND model NOT IN ('', '<synthetic>')
     GROUP BY machine_name, model_name
 )

@@ -1,6 +1,9 @@
 -- name: model_usage
 -- description: Per model (fast mode as <model>-fast) across machines: machines using it, messages, tokens, cost, share of cost, cost per message; <synthetic> failed calls left out.
 -- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     model_name,
     machines,
@@ -15,17 +18,17 @@ SELECT
 FROM
 (
     SELECT
-        if(speed = 'fast', concat(model, '-fast'), toString(model)) AS model_name,
+        if(is_fast, concat(model, '-fast'), toString(model)) AS model_name,
         arraySort(groupUniqArray(toString(machine_name))) AS machines,
-        count() AS messages,
-        sum(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens) AS total_tokens,
-        avg(output_tokens) AS avg_output_tokens,
-        sum(cost_usd) AS cost,
-        min(toDate(timestamp, {tz:String})) AS first_seen,
-        max(toDate(timestamp, {tz:String})) AS last_seen
-    FROM usage_events FINAL
+        sum(r.messages) AS messages,
+        sum(r.input_tokens + r.output_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens) AS total_tokens,
+        sum(r.output_tokens) / messages AS avg_output_tokens,
+        sum(r.cost_usd) AS cost,
+        min(toDate(bucket, {tz:String})) AS first_seen,
+        max(toDate(bucket, {tz:String})) AS last_seen
+    FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
-      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
       AND model NOT IN ('', '<synthetic>')
     GROUP BY model_name
 )

@@ -1,6 +1,9 @@
 -- name: project_costs
 -- description: Cost per project across the selected machines: machines, sessions, messages, tokens, share of total cost, first and last day.
 -- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC', limit UInt32 100 (most expensive first)
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     project,
     cwd,
@@ -16,17 +19,18 @@ FROM
 (
     SELECT
         project,
-        argMin(cwd, length(cwd)) AS cwd,
+        -- Each rollup row keeps its shortest cwd; the shortest of those (ties: smallest string).
+        argMin(r.cwd, (length(r.cwd), r.cwd)) AS cwd,
         arraySort(groupUniqArray(toString(machine_name))) AS machines,
         uniqExact(machine_name, session_id) AS sessions,
-        count() AS messages,
-        sum(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens) AS total_tokens,
-        sum(cost_usd) AS cost,
-        min(toDate(timestamp, {tz:String})) AS first_day,
-        max(toDate(timestamp, {tz:String})) AS last_day
-    FROM usage_events FINAL
+        sum(r.messages) AS messages,
+        sum(r.input_tokens + r.output_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens) AS total_tokens,
+        sum(r.cost_usd) AS cost,
+        min(toDate(bucket, {tz:String})) AS first_day,
+        max(toDate(bucket, {tz:String})) AS last_day
+    FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
-      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
     GROUP BY project
 )
 ORDER BY cost DESC, project

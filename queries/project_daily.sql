@@ -1,14 +1,17 @@
 -- name: project_daily
 -- description: Cost, messages and tokens per day (in tz) and project.
 -- params: machine String '' (empty = all machines), project String '' (empty = all projects; else the encoded name, e.g. -home-me-app), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
-    toDate(timestamp, {tz:String}) AS day,
+    toDate(bucket, {tz:String}) AS day,
     project,
     uniqExact(machine_name) AS machines,
-    count() AS messages,
-    sum(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens) AS total_tokens,
-    round(sum(cost_usd), 4) AS cost_usd
-FROM usage_events FINAL
+    sum(r.messages) AS messages,
+    sum(r.input_tokens + r.output_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens) AS total_tokens,
+    round(sum(r.cost_usd), 4) AS cost_usd
+FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
   AND ({project:String} = '' OR project = {project:String})
   AND day BETWEEN {since:Date} AND {until:Date}

@@ -5,6 +5,9 @@
 --
 -- A project is Claude Code's encoded launch directory (`project`, e.g. -home-me-app); its
 -- folder is the shortest `cwd` seen in it (Claude Code launched there, then maybe cd'ed deeper).
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     project_key AS project,
     machines,
@@ -40,15 +43,16 @@ FROM
             SELECT
                 project,
                 machine_name,
-                if(argMin(cwd, length(cwd)) != '', argMin(cwd, length(cwd)), project) AS root,
-                count() AS messages,
+                -- Each rollup row keeps its shortest cwd; the shortest of those (ties: smallest string).
+                if(argMin(r.cwd, (length(r.cwd), r.cwd)) != '', argMin(r.cwd, (length(r.cwd), r.cwd)), project) AS root,
+                sum(r.messages) AS messages,
                 uniqExact(session_id) AS sessions,
-                sum(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens) AS tokens,
-                sum(cost_usd) AS cost,
-                min(toDate(timestamp, {tz:String})) AS first_day,
-                max(toDate(timestamp, {tz:String})) AS last_day
-            FROM usage_events FINAL
-            WHERE toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+                sum(r.input_tokens + r.output_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens) AS tokens,
+                sum(r.cost_usd) AS cost,
+                min(toDate(bucket, {tz:String})) AS first_day,
+                max(toDate(bucket, {tz:String})) AS last_day
+            FROM usage_rollup AS r FINAL
+            WHERE toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
             GROUP BY project, machine_name
         )
         GROUP BY project_key, machine_name

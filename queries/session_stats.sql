@@ -1,6 +1,9 @@
 -- name: session_stats
 -- description: Session habits per machine: sessions, median and 90th-percentile duration and cost, messages per session, the longest and the most expensive session.
 -- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     count() AS sessions,
@@ -18,12 +21,12 @@ FROM
     SELECT
         machine_name,
         session_id,
-        dateDiff('millisecond', min(timestamp), max(timestamp)) / 60000 AS minutes,
-        count() AS messages,
-        sum(cost_usd) AS cost
-    FROM usage_events FINAL
+        dateDiff('millisecond', min(r.min_ts), max(r.max_ts)) / 60000 AS minutes,
+        sum(r.messages) AS messages,
+        sum(r.cost_usd) AS cost
+    FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
-      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
     GROUP BY machine_name, session_id
 )
 GROUP BY machine_name

@@ -1,6 +1,9 @@
 -- name: sessions
 -- description: Per session (latest first): machine, project, first and last activity (in tz), duration, models, messages, subagent messages, tokens and cost.
 -- params: machine String '' (empty = all machines), project String '' (empty = all projects), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC', limit UInt32 100
+--
+-- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
+-- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     session_id,
     machine_name,
@@ -23,21 +26,20 @@ FROM
         session_id,
         machine_name,
         any(project) AS proj,
-        min(timestamp) AS first_ts,
-        max(timestamp) AS last_ts,
-        arraySort(groupUniqArrayIf(if(speed = 'fast', concat(model, '-fast'), toString(model)),
-                                   model NOT IN ('', '<synthetic>'))) AS models,
-        count() AS messages,
-        countIf(is_sidechain) AS subagent_messages,
-        sum(input_tokens) AS input_tokens,
-        sum(output_tokens) AS output_tokens,
-        sum(cache_creation_input_tokens) AS cache_creation_tokens,
-        sum(cache_read_input_tokens) AS cache_read_tokens,
-        sum(cost_usd) AS cost
-    FROM usage_events FINAL
+        min(r.min_ts) AS first_ts,
+        max(r.max_ts) AS last_ts,
+        arraySort(groupUniqArrayIf(if(is_fast, concat(model, '-fast'), toString(model)), model NOT IN ('', '<synthetic>'))) AS models,
+        sum(r.messages) AS messages,
+        sum(r.sidechain_messages) AS subagent_messages,
+        sum(r.input_tokens) AS input_tokens,
+        sum(r.output_tokens) AS output_tokens,
+        sum(r.cache_creation_input_tokens) AS cache_creation_tokens,
+        sum(r.cache_read_input_tokens) AS cache_read_tokens,
+        sum(r.cost_usd) AS cost
+    FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
       AND ({project:String} = '' OR project = {project:String})
-      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+      AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
     GROUP BY machine_name, session_id
 )
 ORDER BY last_ts DESC, machine_name, session_id

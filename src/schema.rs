@@ -25,7 +25,12 @@ pub const BOOTSTRAP: Migration = migration!(0, "000_schema_migrations.sql");
 pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "001_usage_events.sql"),
     migration!(2, "002_sync_runs.sql"),
+    migration!(3, "003_usage_rollup.sql"),
 ];
+
+/// Recomputes `usage_rollup` for one machine's 15-minute buckets; run after each insert batch.
+/// Params: `machine`, `buckets` (Array(DateTime('UTC'))), `version`.
+pub const ROLLUP_REFRESH: &str = include_str!("../schema/maintenance/rollup_refresh.sql");
 
 pub fn latest_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)

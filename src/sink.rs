@@ -288,6 +288,26 @@ impl Sink {
         .await
     }
 
+    /// Recomputes this machine's `usage_rollup` rows for the 15-minute `buckets` (Unix seconds)
+    /// from `usage_events FINAL`. Idempotent, so a retry or a re-run is harmless.
+    pub async fn refresh_rollup(&self, machine: &str, buckets: &[u32], version: u64) -> Result<()> {
+        if buckets.is_empty() {
+            return Ok(());
+        }
+        self.with_retry("refresh usage_rollup", || {
+            self.timed(
+                "refresh usage_rollup",
+                self.client
+                    .query(crate::schema::ROLLUP_REFRESH)
+                    .param("machine", machine)
+                    .param("buckets", buckets)
+                    .param("version", version)
+                    .execute(),
+            )
+        })
+        .await
+    }
+
     /// One request (no schema round trip): the hourly run with nothing new stays cheap. Every
     /// value is a server-side parameter.
     pub async fn record_run(&self, run: &SyncRunRow) -> Result<()> {

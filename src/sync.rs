@@ -85,6 +85,11 @@ struct InFlight<'a> {
     files: Vec<Uncommitted>,
 }
 
+/// Start of the 15-minute UTC bucket of `ms`, in Unix seconds (`DateTime` range: 1970–2106).
+fn bucket_of(ms: i64) -> u32 {
+    u32::try_from(ms.div_euclid(900_000) * 900).unwrap_or(if ms < 0 { 0 } else { u32::MAX })
+}
+
 /// A batch split evenly into inserts of at least `batch_rows` rows (one, unless the batch is
 /// large): no small remainder insert, which would only add a part for the server to merge.
 fn insert_sizes(rows: usize, batch_rows: usize) -> usize {
@@ -111,6 +116,14 @@ impl<'a> Pass<'a> {
         let machine = self.cfg.machine_name.clone();
         let mode = self.collector.cost_mode.to_string();
         let per_insert = insert_sizes(batch.len(), self.cfg.batch_rows);
+        // The rollup's 15-minute buckets these rows fall in (a response keeps its timestamp
+        // across versions, so these are all the buckets the batch can change).
+        let buckets: Vec<u32> = batch
+            .iter()
+            .map(|p| bucket_of(p.entry.timestamp_ms))
+            .collect::<std::collections::BTreeSet<u32>>()
+            .into_iter()
+            .collect();
         let insert = Box::pin(async move {
             let ingested_at = now_ms();
             for chunk in batch.chunks(per_insert) {
@@ -127,6 +140,9 @@ impl<'a> Pass<'a> {
                     "inserted a batch"
                 );
             }
+            // Micro-seconds: later than any earlier refresh of this machine, so it wins.
+            let version = u64::try_from(ingested_at).unwrap_or(0) * 1000;
+            sink.refresh_rollup(&machine, &buckets, version).await?;
             Ok(batch.len() as u64)
         });
         self.in_flight = Some(InFlight { insert, files });

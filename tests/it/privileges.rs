@@ -65,6 +65,8 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
         ("SELECT", "ccsync.usage_events"),
         ("INSERT", "ccsync.sync_runs"),
         ("SELECT", "ccsync.sync_runs"),
+        ("INSERT", "ccsync.usage_rollup"),
+        ("SELECT", "ccsync.usage_rollup"),
         ("SELECT", "ccsync.schema_migrations"),
     ]);
     assert_eq!(roles_sql_grants("ccsync_agent"), agent);
@@ -76,6 +78,7 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
     let schema: String = [
         "001_usage_events.sql",
         "002_sync_runs.sql",
+        "003_usage_rollup.sql",
         "000_schema_migrations.sql",
     ]
     .iter()
@@ -88,7 +91,9 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
             "{table}"
         );
     }
-    let sink = std::fs::read_to_string(repo().join("src/sink.rs")).unwrap();
+    // The rollup refresh the sink runs is SQL of its own.
+    let sink = std::fs::read_to_string(repo().join("src/sink.rs")).unwrap()
+        + &std::fs::read_to_string(repo().join("schema/maintenance/rollup_refresh.sql")).unwrap();
     let mut inserted: BTreeSet<&str> = sink
         .split(".insert::<")
         .skip(1)
@@ -97,9 +102,12 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
     inserted.extend(
         sink.split("INSERT INTO ")
             .skip(1)
-            .map(|rest| rest.split([' ', '(']).next().unwrap()),
+            .map(|rest| rest.split([' ', '(', '\n']).next().unwrap()),
     );
-    assert_eq!(inserted, BTreeSet::from(["sync_runs", "usage_events"]));
+    assert_eq!(
+        inserted,
+        BTreeSet::from(["sync_runs", "usage_events", "usage_rollup"])
+    );
 }
 
 #[tokio::test]

@@ -390,3 +390,85 @@ async fn cli_once_prints_a_summary() {
     assert_eq!(v["rows_inserted"], 0);
     assert_eq!(v["status"], "ok");
 }
+
+/// `usage_rollup` after each run: what aggregating `usage_events FINAL` gives right now.
+async fn assert_rollup_matches_events(env: &Env) -> Vec<(String, String, u64, u64)> {
+    let query = |table: &str| {
+        let (source, messages, output) = if table == "usage_rollup" {
+            ("usage_rollup FINAL", "sum(messages)", "sum(output_tokens)")
+        } else {
+            ("usage_events FINAL", "count()", "sum(output_tokens)")
+        };
+        let bucket = if table == "usage_rollup" {
+            "bucket"
+        } else {
+            "toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))"
+        };
+        format!(
+            "SELECT toString({bucket}) AS b, session_id, toUInt64({messages}), toUInt64({output}) \
+             FROM {source} GROUP BY b, session_id ORDER BY b, session_id"
+        )
+    };
+    let client = env.client();
+    let rollup: Vec<(String, String, u64, u64)> = client
+        .query(&query("usage_rollup"))
+        .fetch_all()
+        .await
+        .unwrap();
+    let events: Vec<(String, String, u64, u64)> = client
+        .query(&query("usage_events"))
+        .fetch_all()
+        .await
+        .unwrap();
+    assert_eq!(rollup, events);
+    rollup
+}
+
+#[tokio::test]
+async fn the_rollup_follows_superseded_responses_moved_groups_and_state_loss() {
+    let env = Env::new("rollup");
+    env.write(
+        "-p/s1.jsonl",
+        &lines(&[
+            line("m1", "2026-01-05T10:00:00.000Z").tokens(5, 1, 0, 0, 0),
+            line("m2", "2026-01-05T10:40:00.000Z").sidechain(),
+        ]),
+    );
+    sync_once(&env.config()).await.unwrap();
+    let first = assert_rollup_matches_events(&env).await;
+    assert_eq!(first.len(), 2);
+    // m1 finishes streaming (same bucket, more output); a resumed session repeats m2 as a main
+    // line, which outranks the sidechain copy: its group moves from session s1 to s2.
+    env.append(
+        "-p/s1.jsonl",
+        line("m1", "2026-01-05T10:00:01.000Z")
+            .tokens(5, 384, 0, 0, 0)
+            .json()
+            .as_bytes(),
+    );
+    env.write(
+        "-p/s2.jsonl",
+        &lines(&[
+            line("m2", "2026-01-05T10:40:00.000Z").session("s2"),
+            line("m3", "2026-01-05T11:05:00.000Z").session("s2"),
+        ]),
+    );
+    sync_once(&env.config()).await.unwrap();
+    let second = assert_rollup_matches_events(&env).await;
+    let sessions: Vec<(&str, &str, u64)> = second
+        .iter()
+        .map(|(b, s, _, out)| (&b[11..16], s.as_str(), *out))
+        .collect();
+    assert_eq!(
+        sessions,
+        vec![
+            ("10:00", "s1", 384),
+            ("10:30", "s2", 100),
+            ("11:00", "s2", 100)
+        ]
+    );
+    // Everything read again: the same rollup.
+    std::fs::remove_dir_all(env.state_dir()).unwrap();
+    sync_once(&env.config()).await.unwrap();
+    assert_eq!(assert_rollup_matches_events(&env).await, second);
+}

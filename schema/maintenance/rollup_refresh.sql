@@ -1,0 +1,82 @@
+-- Refresh: params {machine:String}, {buckets:Array(DateTime('UTC'))} (the 15-minute UTC bucket
+-- starts the insert batch touched, i.e. toStartOfFifteenMinutes of its rows' timestamps) and
+-- {version:UInt64} (strictly increasing per machine, e.g. microseconds since the epoch; larger
+-- than the backfill's 0). Recomputes those buckets of that machine from usage_events FINAL and
+-- marks the groups that are no longer there as deleted. Idempotent: running it again (same or
+-- higher version) writes the same rows and deletes nothing new.
+-- The agent pins a response's timestamp across its versions (collect.rs pin_timestamp), so a
+-- response's copies share one bucket and the batch's own buckets are all that can change.
+INSERT INTO usage_rollup
+    (machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
+     unknown_model, cwd, agent_ids, messages, sidechain_messages, api_error_messages,
+     input_tokens, output_tokens, cache_creation_input_tokens, cache_creation_5m_input_tokens,
+     cache_creation_1h_input_tokens, cache_read_input_tokens, web_search_requests,
+     sidechain_tokens, cost_usd, sidechain_cost_usd, cost_without_cache_usd, input_cost_usd,
+     output_cost_usd, cache_write_cost_usd, cache_read_cost_usd, min_ts, max_ts, version,
+     is_deleted)
+WITH fresh AS
+(
+    SELECT
+        machine_name,
+        b AS bucket, p AS project, s AS session_id, g AS git_branch, cv AS claude_version,
+        m AS model, f AS is_fast, u AS unknown_model,
+        argMin(c, (length(c), c)) AS cwd,
+        arraySort(groupUniqArrayIf(a, a != '')) AS agent_ids,
+        count() AS messages,
+        countIf(sc) AS sidechain_messages,
+        countIf(ae) AS api_error_messages,
+        sum(t_in) AS input_tokens,
+        sum(t_out) AS output_tokens,
+        sum(t_cc) AS cache_creation_input_tokens,
+        sum(t_5m) AS cache_creation_5m_input_tokens,
+        sum(t_1h) AS cache_creation_1h_input_tokens,
+        sum(t_cr) AS cache_read_input_tokens,
+        sum(ws) AS web_search_requests,
+        sumIf(t_in + t_out + t_cc + t_cr, sc) AS sidechain_tokens,
+        sum(cost) AS cost_usd,
+        sumIf(cost, sc) AS sidechain_cost_usd,
+        -- Same per-row expressions as cache_efficiency.sql and cost_by_token_kind.sql.
+        sum(cost * (t_in + 5 * t_out + t_5m + t_1h + t_cr)
+            / greatest(t_in + 5 * t_out + 1.25 * t_5m + 2 * t_1h + 0.1 * t_cr, 1e-9)) AS cost_without_cache_usd,
+        sum(price * t_in) AS input_cost_usd,
+        sum(price * 5 * t_out) AS output_cost_usd,
+        sum(price * (1.25 * t_5m + 2 * t_1h)) AS cache_write_cost_usd,
+        sum(price * 0.1 * t_cr) AS cache_read_cost_usd,
+        min(ts) AS min_ts,
+        max(ts) AS max_ts
+    FROM
+    (
+        SELECT
+            machine_name,
+            toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC')) AS b,
+            project AS p, session_id AS s, git_branch AS g, claude_version AS cv, model AS m,
+            speed = 'fast' AS f, unknown_model AS u, cwd AS c,
+            if(is_sidechain, agent_id, '') AS a, is_sidechain AS sc, is_api_error AS ae,
+            input_tokens AS t_in, output_tokens AS t_out, cache_creation_input_tokens AS t_cc,
+            cache_creation_5m_input_tokens AS t_5m, cache_creation_1h_input_tokens AS t_1h,
+            cache_read_input_tokens AS t_cr, web_search_requests AS ws, cost_usd AS cost,
+            timestamp AS ts,
+            cost_usd / greatest(input_tokens + 5 * output_tokens + 1.25 * cache_creation_5m_input_tokens
+                                + 2 * cache_creation_1h_input_tokens + 0.1 * cache_read_input_tokens, 1e-9) AS price
+        FROM usage_events FINAL
+        WHERE machine_name = {machine:String}
+          -- The range prunes partitions; has() keeps exactly the listed buckets.
+          AND timestamp >= arrayMin({buckets:Array(DateTime('UTC'))})
+          AND timestamp < arrayMax({buckets:Array(DateTime('UTC'))}) + INTERVAL 15 MINUTE
+          AND has({buckets:Array(DateTime('UTC'))}, toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC')))
+    )
+    GROUP BY machine_name, b, p, s, g, cv, m, f, u
+)
+SELECT *, {version:UInt64} AS version, toUInt8(0) AS is_deleted
+FROM fresh
+UNION ALL
+-- Groups of these buckets that the fresh result no longer has: tombstones (is_deleted = 1).
+SELECT
+    machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
+    unknown_model, cwd, agent_ids, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    min_ts, max_ts, {version:UInt64} AS version, toUInt8(1) AS is_deleted
+FROM usage_rollup FINAL
+WHERE machine_name = {machine:String}
+  AND has({buckets:Array(DateTime('UTC'))}, bucket)
+  AND (bucket, project, session_id, git_branch, claude_version, model, is_fast, unknown_model) NOT IN
+      (SELECT bucket, project, session_id, git_branch, claude_version, model, is_fast, unknown_model FROM fresh)
