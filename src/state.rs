@@ -26,6 +26,11 @@ pub struct State {
     #[serde(default)]
     pub schema_version: u32,
     pub files: BTreeMap<String, FileState>,
+    /// 15-minute buckets (Unix seconds) whose rows ClickHouse acknowledged but whose
+    /// `usage_rollup` rows are not yet recomputed: saved with the checkpoints that covered them,
+    /// so a failed refresh is retried next run.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub pending_rollup: std::collections::BTreeSet<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -144,6 +149,7 @@ pub fn load(path: &Path, target: &str) -> (State, Option<String>) {
         target: target.to_string(),
         schema_version: 0,
         files: BTreeMap::new(),
+        pending_rollup: Default::default(),
     };
     let bytes = match std::fs::read(path) {
         Ok(b) => b,
@@ -313,6 +319,7 @@ mod tests {
             target: "t".into(),
             schema_version: 2,
             files: BTreeMap::new(),
+            pending_rollup: [1_767_225_600].into(),
         };
         state.files.insert("/a".into(), prev(1, 1));
         save(&path, &state).unwrap();

@@ -83,6 +83,8 @@ struct Pass<'a> {
 struct InFlight<'a> {
     insert: std::pin::Pin<Box<dyn Future<Output = Result<u64>> + Send + 'a>>,
     files: Vec<Uncommitted>,
+    /// The rollup buckets its rows fall in, refreshed once the run's inserts are done.
+    buckets: Vec<u32>,
 }
 
 /// Start of the 15-minute UTC bucket of `ms`, in Unix seconds (`DateTime` range: 1970–2106).
@@ -110,7 +112,7 @@ impl<'a> Pass<'a> {
         self.messages_new += batch.len() as u64;
         let files = std::mem::take(&mut self.uncommitted);
         if batch.is_empty() {
-            return self.acknowledged(0, files);
+            return self.acknowledged(0, files, Vec::new());
         }
         let (sink, all_files) = (self.sink, self.files.clone());
         let machine = self.cfg.machine_name.clone();
@@ -140,12 +142,13 @@ impl<'a> Pass<'a> {
                     "inserted a batch"
                 );
             }
-            // Micro-seconds: later than any earlier refresh of this machine, so it wins.
-            let version = u64::try_from(ingested_at).unwrap_or(0) * 1000;
-            sink.refresh_rollup(&machine, &buckets, version).await?;
             Ok(batch.len() as u64)
         });
-        self.in_flight = Some(InFlight { insert, files });
+        self.in_flight = Some(InFlight {
+            insert,
+            files,
+            buckets,
+        });
         Ok(())
     }
 
@@ -154,14 +157,20 @@ impl<'a> Pass<'a> {
         match self.in_flight.take() {
             Some(f) => {
                 let rows = f.insert.await?;
-                self.acknowledged(rows, f.files)
+                self.acknowledged(rows, f.files, f.buckets)
             }
             None => Ok(()),
         }
     }
 
-    fn acknowledged(&mut self, rows: u64, files: Vec<Uncommitted>) -> Result<()> {
+    fn acknowledged(
+        &mut self,
+        rows: u64,
+        files: Vec<Uncommitted>,
+        buckets: Vec<u32>,
+    ) -> Result<()> {
         self.rows_inserted += rows;
+        self.state.pending_rollup.extend(buckets);
         if files.is_empty() {
             return Ok(());
         }
@@ -360,6 +369,9 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     let bar = (opts.progress && pass.files.len() >= PROGRESS_MIN_FILES)
         .then(|| progress_bar(pass.files.len()));
     let mut result = run_files(&mut pass, bar.as_ref()).await;
+    if result.is_ok() {
+        result = refresh_rollup(&mut pass).await;
+    }
     if let Err(Error::ClickHouse { message, .. }) = &result {
         // The database or a table disappeared since the schema was last seen: check it next run.
         if matches!(crate::error::exception_code(message), Some(60 | 81)) {
@@ -435,6 +447,28 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     })
 }
 
+/// Recomputes the rollup for every bucket this run's (or a failed earlier run's) acknowledged
+/// rows fall in: one statement per run, and only then are the buckets forgotten.
+async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
+    if pass.state.pending_rollup.is_empty() {
+        return Ok(());
+    }
+    let buckets: Vec<u32> = pass.state.pending_rollup.iter().copied().collect();
+    // Micro-seconds: later than any earlier refresh of this machine, so it wins.
+    let version = u64::try_from(now_ms()).unwrap_or(0) * 1000;
+    let started = Instant::now();
+    pass.sink
+        .refresh_rollup(&pass.cfg.machine_name, &buckets, version)
+        .await?;
+    tracing::debug!(
+        buckets = buckets.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "rollup refreshed"
+    );
+    pass.state.pending_rollup.clear();
+    state::save(&pass.state_path, &pass.state)
+}
+
 /// Whether this machine already stored rows in the database (best effort: false on error).
 async fn has_rows(sink: &Sink, cfg: &Config) -> bool {
     let query = sink
@@ -482,7 +516,7 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
         let (job, result) = match event {
             Event::Acknowledged(rows) => {
                 let f = pass.in_flight.take().expect("an insert was in flight");
-                pass.acknowledged(rows?, f.files)?;
+                pass.acknowledged(rows?, f.files, f.buckets)?;
                 continue;
             }
             Event::Scanned(None) => break,

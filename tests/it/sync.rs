@@ -472,3 +472,40 @@ async fn the_rollup_follows_superseded_responses_moved_groups_and_state_loss() {
     sync_once(&env.config()).await.unwrap();
     assert_eq!(assert_rollup_matches_events(&env).await, second);
 }
+
+#[tokio::test]
+async fn a_failed_rollup_refresh_is_retried_by_the_next_run() {
+    let env = Env::new("rollup_retry");
+    // First run: the schema, nothing to read yet.
+    sync_once(&env.config()).await.unwrap();
+    let client = env.client();
+    let rename = |from: &str, to: &str| format!("RENAME TABLE {from} TO {to}");
+    client
+        .query(&rename("usage_rollup", "usage_rollup_away"))
+        .execute()
+        .await
+        .unwrap();
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1), line("m2", T2)]));
+    let err = sync_once(&env.config()).await.unwrap_err();
+    assert!(err.to_string().contains("usage_rollup"), "{err}");
+    // The rows are in and checkpointed; their buckets wait in the state file.
+    assert_eq!(count_final(&env).await, 2);
+    let state = std::fs::read_dir(env.state_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".json"))
+        .unwrap();
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(saved["pending_rollup"].as_array().map(Vec::len), Some(2));
+    client
+        .query(&rename("usage_rollup_away", "usage_rollup"))
+        .execute()
+        .await
+        .unwrap();
+    // Nothing new to read: the next run still refreshes what is pending, then forgets it.
+    let report = sync_once(&env.config()).await.unwrap();
+    assert_eq!(report.messages_new, 0);
+    assert_eq!(assert_rollup_matches_events(&env).await.len(), 2);
+    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert!(saved.get("pending_rollup").is_none(), "{saved}");
+}
