@@ -16,14 +16,93 @@
 -- last block whose first message is not after it (ASOF JOIN). Blocks are computed from the day
 -- before `since`: a chain of activity without a 5-hour gap reaching further back may start
 -- its first block at a different hour than over the full history.
+--
+-- Rollup version: a 15-minute bucket lies in one UTC hour, and block boundaries are whole hours
+-- where only a message exactly on the hour can sit on the old side, so a rollup group without
+-- such a message (min_ts != its hour) lies in one block, found from its min_ts. Read row by row
+-- from usage_events FINAL instead: (machine, bucket)s with a message exactly on the hour, the
+-- bucket containing `as_of` (up to `as_of`), and with all_machines the buckets holding a copy of a
+-- response also stored under another machine (see overview.sql), so copies are de-duplicated.
 WITH
     ifNull({as_of:Nullable(DateTime('UTC'))}, now()) AS at,
+    toStartOfFifteenMinutes(at) AS at_bucket,
     toIntervalHour(5) AS block,
+    (
+        SELECT groupUniqArray((toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))))
+        FROM usage_events
+        WHERE {all_machines:Bool} AND message_id != ''
+          AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND cityHash64(message_id) IN
+          (
+              SELECT h FROM
+              (
+                  SELECT cityHash64(message_id) AS h, min(cityHash64(machine_name)) AS lo, max(cityHash64(machine_name)) AS hi
+                  FROM usage_events
+                  WHERE {all_machines:Bool} AND message_id != ''
+                    AND ({machine:String} = '' OR machine_name = {machine:String})
+                  GROUP BY h
+              )
+              WHERE lo != hi
+          )
+    ) AS dirty,
+    -- (machine, bucket)s read row by row (before the as_of bucket; that one is read anyway).
+    (
+        SELECT arrayFilter(x -> x.2 < at_bucket, arrayDistinct(arrayConcat(groupUniqArray((toString(machine_name), bucket)), dirty)))
+        FROM usage_rollup FINAL
+        WHERE min_ts = toStartOfHour(min_ts)
+          AND ({machine:String} = '' OR machine_name = {machine:String})
+    ) AS split,
+    rows AS
+    (
+        SELECT machine_name, timestamp, input_tokens, output_tokens, cache_creation_input_tokens,
+               cache_read_input_tokens, cost_usd, model, speed, version, message_id, request_id
+        FROM usage_events FINAL
+        WHERE machine_name IN (SELECT arrayJoin(split).1)
+          -- and the partitions / parts of their time range only
+          AND timestamp >= arrayMin(arrayMap(x -> x.2, split))
+          AND timestamp < arrayMax(arrayMap(x -> x.2, split)) + INTERVAL 15 MINUTE
+          AND (toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))) IN (SELECT arrayJoin(split))
+          AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
+          AND toDate(timestamp, {tz:String}) <= {until:Date}
+        UNION ALL
+        SELECT machine_name, timestamp, input_tokens, output_tokens, cache_creation_input_tokens,
+               cache_read_input_tokens, cost_usd, model, speed, version, message_id, request_id
+        FROM usage_events FINAL
+        WHERE timestamp >= at_bucket AND timestamp <= at
+          AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
+          AND toDate(timestamp, {tz:String}) <= {until:Date}
+    ),
     events AS
     (
+        -- Rollup groups of the other buckets before the as_of bucket: all in one block.
+        SELECT
+            if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope,
+            min_ts AS ts,
+            min_ts AS first_ts,
+            max_ts AS last_ts,
+            messages AS n,
+            input_tokens AS input,
+            output_tokens AS output,
+            cache_creation_input_tokens AS cache_creation,
+            cache_read_input_tokens AS cache_read,
+            cost_usd AS cost,
+            if(model IN ('', '<synthetic>'), '', if(is_fast, concat(model, '-fast'), toString(model))) AS model_name,
+            [toString(machine_name)] AS seen_on
+        FROM usage_rollup FINAL
+        WHERE bucket < at_bucket
+          AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(split))
+          AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND addDays(toDate(bucket, {tz:String}), 1) >= {since:Date}
+          AND toDate(bucket, {tz:String}) <= {until:Date}
+        UNION ALL
         SELECT
             toString(machine_name) AS scope,
             timestamp AS ts,
+            ts AS first_ts,
+            ts AS last_ts,
+            toUInt64(1) AS n,
             input_tokens AS input,
             output_tokens AS output,
             cache_creation_input_tokens AS cache_creation,
@@ -31,17 +110,16 @@ WITH
             cost_usd AS cost,
             if(model IN ('', '<synthetic>'), '', if(speed = 'fast', concat(model, '-fast'), toString(model))) AS model_name,
             [toString(machine_name)] AS seen_on
-        FROM usage_events FINAL
+        FROM rows
         WHERE NOT {all_machines:Bool}
-          AND ({machine:String} = '' OR machine_name = {machine:String})
-          AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
-          AND toDate(timestamp, {tz:String}) <= {until:Date}
-          AND timestamp <= at
         UNION ALL
         -- One row per response across machines, the best-ranked copy (see global_daily.sql).
         SELECT
             '(all machines)' AS scope,
             argMax(timestamp, rank) AS ts,
+            ts AS first_ts,
+            ts AS last_ts,
+            toUInt64(1) AS n,
             argMax(input_tokens, rank) AS input,
             argMax(output_tokens, rank) AS output,
             argMax(cache_creation_input_tokens, rank) AS cache_creation,
@@ -52,17 +130,16 @@ WITH
         FROM
         (
             SELECT *, toUInt128(version) * 4294967296 + cityHash64(machine_name) % 4294967296 AS rank
-            FROM usage_events FINAL
+            FROM rows
             WHERE {all_machines:Bool}
-              AND ({machine:String} = '' OR machine_name = {machine:String})
-              AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
-              AND toDate(timestamp, {tz:String}) <= {until:Date}
-              AND timestamp <= at
         )
         GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
     ),
-    -- Block starts only need message times, which the copies of a response share, so they are
-    -- found without de-duplication, in a pass of their own.
+    -- Block starts: the first message of each (hour, exactly on the hour or not), all copies.
+    -- Block starts: the first message of each (hour, exactly on the hour or not), all copies.
+    -- A point more than 5 hours after the previous one always opens a block (the current block
+    -- started at or before the previous point), so the sequential rule runs per chain of points
+    -- without such a gap: same result, much shorter arrays for arrayFold.
     starts AS
     (
         SELECT scope, arrayJoin(firsts) AS first_ts
@@ -79,17 +156,36 @@ WITH
                 ).2 AS firsts
             FROM
             (
-                SELECT
-                    if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope,
-                    min(timestamp) AS first
-                FROM usage_events FINAL
-                WHERE ({machine:String} = '' OR machine_name = {machine:String})
-                  AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
-                  AND toDate(timestamp, {tz:String}) <= {until:Date}
-                  AND timestamp <= at
-                GROUP BY scope, toStartOfHour(timestamp) AS hour, timestamp = hour
+                SELECT scope, first,
+                       sum(gap) OVER (PARTITION BY scope ORDER BY first ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS chain
+                FROM
+                (
+                SELECT scope, first,
+                       first > (lagInFrame(first, 1, toDateTime64(0, 3, 'UTC'))
+                                    OVER (PARTITION BY scope ORDER BY first ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) + block AS gap
+                FROM
+                (
+                    SELECT scope, min(t) AS first
+                    FROM
+                    (
+                        SELECT
+                            if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope,
+                            min_ts AS t
+                        FROM usage_rollup FINAL
+                        WHERE bucket < at_bucket
+                          AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(split))
+                          AND ({machine:String} = '' OR machine_name = {machine:String})
+                          AND addDays(toDate(bucket, {tz:String}), 1) >= {since:Date}
+                          AND toDate(bucket, {tz:String}) <= {until:Date}
+                        UNION ALL
+                        SELECT if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope, timestamp AS t
+                        FROM rows
+                    )
+                    GROUP BY scope, toStartOfHour(t) AS hour, t = hour
+                )
+                )
             )
-            GROUP BY scope
+            GROUP BY scope, chain
         )
     )
 SELECT
@@ -119,11 +215,11 @@ FROM
     SELECT
         e.scope AS scope,
         toDateTime64(toStartOfHour(s.first_ts), 3, 'UTC') AS start,
-        min(e.ts) AS first_activity,
-        max(e.ts) AS last_activity,
+        min(e.first_ts) AS first_activity,
+        max(e.last_ts) AS last_activity,
         arraySort(groupUniqArrayArray(e.seen_on)) AS machines,
         arraySort(groupUniqArrayIf(e.model_name, e.model_name != '')) AS models,
-        count() AS messages,
+        sum(e.n) AS messages,
         sum(e.input) AS input_tokens,
         sum(e.output) AS output_tokens,
         sum(e.cache_creation) AS cache_creation_tokens,

@@ -3,6 +3,26 @@
 -- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
 --
 -- Same identity as global_daily: message_id + request_id (lines without message.id never match).
+-- A response stored under two machines has every copy in a "dirty" (machine, 15-minute bucket):
+-- only those are read from usage_events FINAL (nothing when no message_id is on two machines).
+WITH
+    -- (machine, bucket) pairs, computed once (scalar subquery).
+    (
+        SELECT groupUniqArray((toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))))
+        FROM usage_events
+        WHERE message_id != ''
+          AND cityHash64(message_id) IN
+          (
+              SELECT h FROM
+              (
+                  SELECT cityHash64(message_id) AS h, min(cityHash64(machine_name)) AS lo, max(cityHash64(machine_name)) AS hi
+                  FROM usage_events
+                  WHERE message_id != ''
+                  GROUP BY h
+              )
+              WHERE lo != hi
+          )
+    ) AS dirty
 SELECT
     arrayStringConcat(on_machines, ', ') AS machines,
     count() AS responses,
@@ -20,7 +40,12 @@ FROM
         any(project) AS project,
         min(toDate(timestamp, {tz:String})) AS day
     FROM usage_events FINAL
-    WHERE message_id != ''
+    WHERE machine_name IN (SELECT arrayJoin(dirty).1)
+      -- and the partitions / parts of their time range only
+      AND timestamp >= arrayMin(arrayMap(x -> x.2, dirty))
+      AND timestamp < arrayMax(arrayMap(x -> x.2, dirty)) + INTERVAL 15 MINUTE
+      AND (toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))) IN (SELECT arrayJoin(dirty))
+      AND message_id != ''
       AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
     GROUP BY cityHash64(message_id, request_id)
     HAVING length(on_machines) > 1

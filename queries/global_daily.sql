@@ -8,12 +8,34 @@
 -- When the copies differ (one machine read a response mid-stream), the copy with the highest
 -- `version` (ccusage's rank) wins. Lines without message.id carry a per-line synthetic key that
 -- names their file, so they stay per machine, as ccusage never merges them either.
--- `copies` counts the stored rows, `duplicates` the ones not counted.
+--
+-- Only the 15-minute buckets (per machine) holding a copy of a response also stored under another
+-- machine ("dirty" buckets) need this de-duplication; they are read from usage_events FINAL, every
+-- other bucket from usage_rollup (one row per response there, copies = 1).
+-- Detection: message_ids (non-empty) stored under two or more machines, in any version.
+WITH
+    -- (machine, bucket) pairs, computed once (scalar subquery).
+    (
+        SELECT groupUniqArray((toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))))
+        FROM usage_events
+        WHERE message_id != ''
+          AND cityHash64(message_id) IN
+          (
+              SELECT h FROM
+              (
+                  SELECT cityHash64(message_id) AS h, min(cityHash64(machine_name)) AS lo, max(cityHash64(machine_name)) AS hi
+                  FROM usage_events
+                  WHERE message_id != ''
+                  GROUP BY h
+              )
+              WHERE lo != hi
+          )
+    ) AS dirty
 SELECT
     day,
     uniqExactArray(seen_on) AS machines,
-    count() AS messages,
-    sum(copies) - count() AS duplicates,
+    sum(n) AS messages,
+    sum(copies) - messages AS duplicates,
     sum(input) AS input_tokens,
     sum(output) AS output_tokens,
     sum(cache_creation) AS cache_creation_tokens,
@@ -22,6 +44,21 @@ SELECT
     round(sum(cost), 4) AS cost_usd
 FROM
 (
+    -- Clean buckets: rollup groups (15-minute buckets share their local day in every tz).
+    SELECT
+        toDate(bucket, {tz:String}) AS day,
+        input_tokens AS input,
+        output_tokens AS output,
+        cache_creation_input_tokens AS cache_creation,
+        cache_read_input_tokens AS cache_read,
+        cost_usd AS cost,
+        messages AS n,
+        messages AS copies,
+        [machine_name] AS seen_on
+    FROM usage_rollup FINAL
+    WHERE toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+      AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(dirty))
+    UNION ALL
     SELECT
         toDate(argMax(timestamp, rank), {tz:String}) AS day,
         argMax(input_tokens, rank) AS input,
@@ -29,6 +66,7 @@ FROM
         argMax(cache_creation_input_tokens, rank) AS cache_creation,
         argMax(cache_read_input_tokens, rank) AS cache_read,
         argMax(cost_usd, rank) AS cost,
+        toUInt64(1) AS n,
         count() AS copies,
         groupUniqArray(machine_name) AS seen_on
     FROM
@@ -37,7 +75,13 @@ FROM
         -- one UInt128 so each argMax compares a number, not a tuple.
         SELECT *, toUInt128(version) * 4294967296 + cityHash64(machine_name) % 4294967296 AS rank
         FROM usage_events FINAL
-        WHERE toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+        -- machine_name IN (...) uses the primary key: nothing is read when no bucket is dirty.
+        WHERE machine_name IN (SELECT arrayJoin(dirty).1)
+          -- and the partitions / parts of their time range only
+          AND timestamp >= arrayMin(arrayMap(x -> x.2, dirty))
+          AND timestamp < arrayMax(arrayMap(x -> x.2, dirty)) + INTERVAL 15 MINUTE
+          AND (toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))) IN (SELECT arrayJoin(dirty))
+          AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
     )
     -- A 64-bit hash keeps the grouping key small; collisions are negligible (~1e-7 at 10M rows).
     GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
