@@ -39,6 +39,8 @@ CREATE TABLE IF NOT EXISTS usage_rollup
     cwd String,
     -- Distinct non-empty agent_id of the group's sidechain rows, sorted.
     agent_ids Array(String),
+    -- Each response's prompt size (input + cache writes + reads): context_size's exact quantiles.
+    contexts Array(UInt64),
     messages UInt64,
     sidechain_messages UInt64,
     api_error_messages UInt64,                    -- is_api_error
@@ -72,7 +74,7 @@ ORDER BY (machine_name, bucket, project, session_id, git_branch, claude_version,
 -- by an agent (version > 0) wins over it. Same aggregation as the refresh's `fresh`.
 INSERT INTO usage_rollup
     (machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
-     unknown_model, cwd, agent_ids, messages, sidechain_messages, api_error_messages,
+     unknown_model, cwd, agent_ids, contexts, messages, sidechain_messages, api_error_messages,
      input_tokens, output_tokens, cache_creation_input_tokens, cache_creation_5m_input_tokens,
      cache_creation_1h_input_tokens, cache_read_input_tokens, web_search_requests,
      sidechain_tokens, cost_usd, sidechain_cost_usd, cost_without_cache_usd, input_cost_usd,
@@ -84,6 +86,7 @@ SELECT
     m AS model, f AS is_fast, u AS unknown_model,
     argMin(c, (length(c), c)) AS cwd,
     arraySort(groupUniqArrayIf(a, a != '')) AS agent_ids,
+    groupArray(t_in + t_cc + t_cr) AS contexts,
     count() AS messages,
     countIf(sc) AS sidechain_messages,
     countIf(ae) AS api_error_messages,

@@ -8,7 +8,7 @@
 -- response's copies share one bucket and the batch's own buckets are all that can change.
 INSERT INTO usage_rollup
     (machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
-     unknown_model, cwd, agent_ids, messages, sidechain_messages, api_error_messages,
+     unknown_model, cwd, agent_ids, contexts, messages, sidechain_messages, api_error_messages,
      input_tokens, output_tokens, cache_creation_input_tokens, cache_creation_5m_input_tokens,
      cache_creation_1h_input_tokens, cache_read_input_tokens, web_search_requests,
      sidechain_tokens, cost_usd, sidechain_cost_usd, cost_without_cache_usd, input_cost_usd,
@@ -22,6 +22,7 @@ WITH fresh AS
         m AS model, f AS is_fast, u AS unknown_model,
         argMin(c, (length(c), c)) AS cwd,
         arraySort(groupUniqArrayIf(a, a != '')) AS agent_ids,
+        groupArray(t_in + t_cc + t_cr) AS contexts,
         count() AS messages,
         countIf(sc) AS sidechain_messages,
         countIf(ae) AS api_error_messages,
@@ -73,7 +74,7 @@ UNION ALL
 -- Groups of these buckets that the fresh result no longer has: tombstones (is_deleted = 1).
 SELECT
     machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
-    unknown_model, cwd, agent_ids, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    unknown_model, cwd, agent_ids, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     min_ts, max_ts, {version:UInt64} AS version, toUInt8(1) AS is_deleted
 FROM usage_rollup FINAL
 WHERE machine_name = {machine:String}
