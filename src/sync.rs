@@ -447,6 +447,9 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     })
 }
 
+/// Buckets per refresh statement (about 22 KB of parameter).
+const REFRESH_BUCKETS: usize = 2000;
+
 /// Recomputes the rollup for every bucket this run's (or a failed earlier run's) acknowledged
 /// rows fall in: one statement per run, and only then are the buckets forgotten.
 async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
@@ -457,9 +460,13 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
     // Micro-seconds: later than any earlier refresh of this machine, so it wins.
     let version = u64::try_from(now_ms()).unwrap_or(0) * 1000;
     let started = Instant::now();
-    pass.sink
-        .refresh_rollup(&pass.cfg.machine_name, &buckets, version)
-        .await?;
+    // A long backfill is refreshed in slices of consecutive buckets: each statement has a
+    // bounded parameter and reads a narrow time range.
+    for slice in buckets.chunks(REFRESH_BUCKETS) {
+        pass.sink
+            .refresh_rollup(&pass.cfg.machine_name, slice, version)
+            .await?;
+    }
     tracing::debug!(
         buckets = buckets.len(),
         ms = started.elapsed().as_millis() as u64,

@@ -509,3 +509,26 @@ async fn a_failed_rollup_refresh_is_retried_by_the_next_run() {
     let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
     assert!(saved.get("pending_rollup").is_none(), "{saved}");
 }
+
+#[tokio::test]
+async fn a_long_backfill_refreshes_the_rollup_in_slices() {
+    let env = Env::new("rollup_slices");
+    // More 15-minute buckets than one refresh statement takes.
+    let start = 1_767_225_600_000_i64; // 2026-01-01T00:00:00Z
+    let many: Vec<Line> = (0..7000)
+        .map(|i| {
+            let ms = start + i * 900_000 + 60_000;
+            let (y, mo, d) = ccsync::scan::civil_from_days(ms.div_euclid(86_400_000));
+            let t = ms.rem_euclid(86_400_000);
+            let ts = format!(
+                "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:00.000Z",
+                t / 3_600_000,
+                t / 60_000 % 60
+            );
+            line(&format!("m{i}"), &ts)
+        })
+        .collect();
+    env.write("-p/s1.jsonl", &lines(&many));
+    sync_once(&env.config()).await.unwrap();
+    assert_eq!(assert_rollup_matches_events(&env).await.len(), 7000);
+}
