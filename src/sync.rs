@@ -1,5 +1,6 @@
 //! One incremental sync pass: discover → plan → collect → insert in batches → checkpoint.
 
+use std::collections::BTreeSet;
 use std::time::Instant;
 
 use serde::Serialize;
@@ -84,7 +85,7 @@ struct InFlight<'a> {
     insert: std::pin::Pin<Box<dyn Future<Output = Result<u64>> + Send + 'a>>,
     files: Vec<Uncommitted>,
     /// The rollup buckets its rows fall in, refreshed once the run's inserts are done.
-    buckets: Vec<u32>,
+    buckets: BTreeSet<u32>,
 }
 
 /// Start of the 15-minute UTC bucket of `ms`, in Unix seconds (`DateTime` range: 1970–2106).
@@ -112,7 +113,7 @@ impl<'a> Pass<'a> {
         self.messages_new += batch.len() as u64;
         let files = std::mem::take(&mut self.uncommitted);
         if batch.is_empty() {
-            return self.acknowledged(0, files, Vec::new());
+            return self.acknowledged(0, files, BTreeSet::new());
         }
         let (sink, all_files) = (self.sink, self.files.clone());
         let machine = self.cfg.machine_name.clone();
@@ -120,11 +121,9 @@ impl<'a> Pass<'a> {
         let per_insert = insert_sizes(batch.len(), self.cfg.batch_rows);
         // The rollup's 15-minute buckets these rows fall in (a response keeps its timestamp
         // across versions, so these are all the buckets the batch can change).
-        let buckets: Vec<u32> = batch
+        let buckets: BTreeSet<u32> = batch
             .iter()
             .map(|p| bucket_of(p.entry.timestamp_ms))
-            .collect::<std::collections::BTreeSet<u32>>()
-            .into_iter()
             .collect();
         let insert = Box::pin(async move {
             let ingested_at = now_ms();
@@ -167,10 +166,10 @@ impl<'a> Pass<'a> {
         &mut self,
         rows: u64,
         files: Vec<Uncommitted>,
-        buckets: Vec<u32>,
+        mut buckets: BTreeSet<u32>,
     ) -> Result<()> {
         self.rows_inserted += rows;
-        self.state.pending_rollup.extend(buckets);
+        self.state.pending_rollup.append(&mut buckets);
         if files.is_empty() {
             return Ok(());
         }
@@ -422,7 +421,10 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         unknown_models: stats.unknown_models.keys().cloned().collect(),
         duration_ms,
     };
-    tracing::debug!(ms = started.elapsed().as_millis() as u64, "files done");
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "recording the run"
+    );
     let recorded = sink.record_run(&run).await;
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "run recorded");
     result?;
@@ -451,7 +453,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
 const REFRESH_BUCKETS: usize = 2000;
 
 /// Recomputes the rollup for every bucket this run's (or a failed earlier run's) acknowledged
-/// rows fall in: one statement per run, and only then are the buckets forgotten.
+/// rows fall in, once per run; only then are the buckets forgotten.
 async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
     if pass.state.pending_rollup.is_empty() {
         return Ok(());
