@@ -93,7 +93,10 @@ pub fn discover(claude_dirs: &[PathBuf]) -> Discovery {
         let mine = walk_some();
         helpers
             .into_iter()
-            .map(|h| h.join().unwrap_or_default())
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
             .chain([mine])
             .collect()
     });
