@@ -10,6 +10,8 @@ use memchr::memmem;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+mod fast;
+
 /// Token counts of one API response.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Usage {
@@ -120,7 +122,7 @@ pub enum Parsed {
     Skipped(SkipReason),
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 struct RawLine<'a> {
     #[serde(borrow)]
     timestamp: Option<Cow<'a, str>>,
@@ -157,7 +159,7 @@ struct RawData<'a> {
 }
 
 /// The response nested in a progress line: `data.message`.
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 struct RawNested<'a> {
     #[serde(borrow)]
     timestamp: Option<Cow<'a, str>>,
@@ -171,7 +173,7 @@ struct RawNested<'a> {
     message: Option<RawMessage<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 struct RawMessage<'a> {
     #[serde(borrow)]
     id: Option<Cow<'a, str>>,
@@ -181,7 +183,7 @@ struct RawMessage<'a> {
     usage: Option<RawUsage<'a>>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 struct RawUsage<'a> {
     input_tokens: Option<u64>,
     output_tokens: Option<u64>,
@@ -200,7 +202,7 @@ struct RawUsage<'a> {
 
 /// A string we only store, never decide on. ccusage does not read these fields, so a value of
 /// another type must not cost the line its tokens: it is kept as absent.
-#[derive(Default)]
+#[derive(Default, Debug)]
 struct Lenient<'a>(Option<Cow<'a, str>>);
 
 impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
@@ -213,7 +215,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Lenient<'a> {
 }
 
 /// `usage.server_tool_use`: only `web_search_requests` is kept, and only when it is a u32.
-#[derive(Default)]
+#[derive(Default, Debug)]
 struct ToolUse(u32);
 
 impl<'de> Deserialize<'de> for ToolUse {
@@ -371,7 +373,7 @@ impl<'de, T, F: FnOnce(Scalar<'de>) -> T> serde::de::Visitor<'de> for AnyValue<F
     }
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq)]
+#[derive(Deserialize, Clone, Copy, PartialEq, Debug)]
 #[serde(rename_all = "lowercase")]
 enum Speed {
     Standard,
@@ -393,7 +395,7 @@ struct RawIteration<'a> {
     cache_creation: Option<RawCacheCreation>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Debug)]
 struct RawCacheCreation {
     ephemeral_5m_input_tokens: Option<u64>,
     ephemeral_1h_input_tokens: Option<u64>,
@@ -429,9 +431,12 @@ const NULL_REJECTING_KEYS: [&[u8]; 11] = [
     b"cache_creation_input_tokens",
 ];
 
+static NULL_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
+    std::sync::LazyLock::new(|| memmem::Finder::new(b"\":null"));
+
 /// `model_exempt`: the byte range of `usage.iterations`, where `"model":null` is allowed.
 fn has_rejected_null(line: &[u8], model_exempt: Option<std::ops::Range<usize>>) -> bool {
-    memmem::find_iter(line, b"\":null").any(|at| {
+    NULL_FINDER.find_iter(line).any(|at| {
         NULL_REJECTING_KEYS.iter().any(|key| {
             at > key.len()
                 && line[..at].ends_with(key)
@@ -579,46 +584,23 @@ impl LineParser {
         let Ok(text) = simdutf8::basic::from_utf8(trimmed) else {
             return Parsed::Skipped(SkipReason::InvalidUtf8);
         };
-        // ccusage parses each usage line whole: one it cannot (nested deeper than 128, a number
-        // out of f64 range, a lone surrogate, even in content) is skipped there, so here too.
-        // The full walk costs as much as the parse; a cheap scan proves most lines need none.
-        let whole_fails = || serde_json::from_str::<Whole>(text).is_err();
-        if may_fail_whole_walk(trimmed) && whole_fails() {
-            return Parsed::Skipped(SkipReason::InvalidJson);
-        }
-        let raw: RawLine = match serde_json::from_str(text) {
-            Ok(raw) => raw,
-            // Broken JSON outranks a mistyped field, whichever the parser met first.
-            Err(e) if e.is_data() && !whole_fails() => {
-                return Parsed::Skipped(SkipReason::InvalidFields);
-            }
-            Err(_) => return Parsed::Skipped(SkipReason::InvalidJson),
-        };
-        // The response: top-level, else nested in a progress line.
-        let top = raw.message.filter(|m| m.usage.is_some());
-        let (message, timestamp, request_id, is_sidechain, cost_usd) = match top {
-            Some(m) => (
-                m,
-                raw.timestamp,
-                raw.request_id,
-                raw.is_sidechain,
-                raw.cost_usd,
-            ),
-            None => match raw
-                .data
-                .and_then(|d| serde_json::from_str::<RawData>(d.get()).ok())
-                .and_then(|d| d.message)
-            {
-                Some(n) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => (
-                    n.message.expect("checked"),
-                    n.timestamp,
-                    n.request_id,
-                    n.is_sidechain,
-                    n.cost_usd,
-                ),
-                _ => return Parsed::Ignored,
+        let picked = match fast::pick(text) {
+            Some(fast::Fast::Usage(p)) => p,
+            Some(fast::Fast::NoUsage) => return Parsed::Ignored,
+            None => match pick(text) {
+                Ok(p) => p,
+                Err(Some(reason)) => return Parsed::Skipped(reason),
+                Err(None) => return Parsed::Ignored,
             },
         };
+        let Picked {
+            line: raw,
+            message,
+            timestamp,
+            request_id,
+            is_sidechain,
+            cost_usd,
+        } = picked;
         let usage = message.usage.expect("checked");
         let (Some(input), Some(output)) = (usage.input_tokens, usage.output_tokens) else {
             return Parsed::Skipped(SkipReason::InvalidFields);
@@ -711,6 +693,65 @@ impl LineParser {
             });
         }
         Parsed::Entries(entries)
+    }
+}
+
+/// What a usage line holds, picked out of the JSON; the rest of [`LineParser::parse`] works on it.
+/// `line` keeps the top-level fields; the response (`message` and its siblings) comes from the top
+/// level or, in a progress line, from `data.message`.
+#[derive(Debug)]
+struct Picked<'a> {
+    line: RawLine<'a>,
+    message: RawMessage<'a>,
+    timestamp: Option<Cow<'a, str>>,
+    request_id: Option<Cow<'a, str>>,
+    is_sidechain: Option<bool>,
+    cost_usd: Option<f64>,
+}
+
+/// The reference path, with serde: any line [`fast::pick`] gives up on. `Err` for a line that
+/// yields no entry: why it is skipped, or `None` if it is ignored.
+fn pick(text: &str) -> Result<Picked<'_>, Option<SkipReason>> {
+    // ccusage parses each usage line whole: one it cannot (nested deeper than 128, a number
+    // out of f64 range, a lone surrogate, even in content) is skipped there, so here too.
+    // The full walk costs as much as the parse; a cheap scan proves most lines need none.
+    let whole_fails = || serde_json::from_str::<Whole>(text).is_err();
+    if may_fail_whole_walk(text.as_bytes()) && whole_fails() {
+        return Err(Some(SkipReason::InvalidJson));
+    }
+    let mut raw: RawLine = match serde_json::from_str(text) {
+        Ok(raw) => raw,
+        // Broken JSON outranks a mistyped field, whichever the parser met first.
+        Err(e) if e.is_data() && !whole_fails() => {
+            return Err(Some(SkipReason::InvalidFields));
+        }
+        Err(_) => return Err(Some(SkipReason::InvalidJson)),
+    };
+    // The response: top-level, else nested in a progress line. `line` keeps neither.
+    let data = raw.data.take();
+    if let Some(m) = raw.message.take().filter(|m| m.usage.is_some()) {
+        return Ok(Picked {
+            message: m,
+            timestamp: raw.timestamp.take(),
+            request_id: raw.request_id.take(),
+            is_sidechain: raw.is_sidechain.take(),
+            cost_usd: raw.cost_usd.take(),
+            line: raw,
+        });
+    }
+    match data
+        .and_then(|d| serde_json::from_str::<RawData>(d.get()).ok())
+        .and_then(|d| d.message)
+    {
+        Some(n) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => Ok(Picked {
+            message: n.message.expect("checked"),
+            timestamp: n.timestamp,
+            request_id: n.request_id,
+            is_sidechain: n.is_sidechain,
+            cost_usd: n.cost_usd,
+            line: raw,
+        }),
+        _ => Err(None),
     }
 }
 
