@@ -11,6 +11,10 @@ use memchr::memchr;
 
 const CHUNK: usize = 256 * 1024;
 
+/// Reads land on this alignment: on some CPUs (AMD EPYC here) the kernel copies into a
+/// misaligned destination several times slower (`read` of a 2 GB tree: 0.3 s vs 1.0 s).
+const ALIGN: usize = 64;
+
 /// One complete line. `bytes` excludes the terminator (`\n` or `\r\n`).
 #[derive(Debug)]
 pub struct Line<'a> {
@@ -32,12 +36,19 @@ pub struct LineReader<R> {
     end: usize,
     /// Where the newline search resumes, so a growing line is scanned once.
     scanned: usize,
+    /// First `ALIGN`-aligned index of `buf`: a partial line is kept so that it ends on an
+    /// aligned index, where the next read starts.
+    base: usize,
     /// File offset of `buf[start]`: everything before it is consumed.
     offset: u64,
     line_no: u64,
     max_line: usize,
     eof: bool,
     skeleton: Skeleton,
+}
+
+fn aligned_start(buf: &[u8]) -> usize {
+    buf.as_ptr().align_offset(ALIGN).min(buf.len())
 }
 
 impl<R: Read> LineReader<R> {
@@ -55,19 +66,21 @@ impl<R: Read> LineReader<R> {
         max_line: usize,
         mut buf: Vec<u8>,
     ) -> Self {
-        let size = CHUNK.min(max_line.max(1024));
+        let size = CHUNK.min(max_line.max(1024)) + ALIGN;
         if buf.len() != size {
             // A buffer grown for a long line goes back to the usual size.
             buf.truncate(size);
             buf.shrink_to(size);
             buf.resize(size, 0);
         }
+        let base = aligned_start(&buf);
         LineReader {
             inner,
             buf,
-            start: 0,
-            end: 0,
-            scanned: 0,
+            start: base,
+            end: base,
+            scanned: base,
+            base,
             offset,
             line_no,
             max_line: max_line.max(1024),
@@ -143,15 +156,22 @@ impl<R: Read> LineReader<R> {
 
     /// Makes room and reads one chunk; sets `eof` when the file has no more bytes.
     fn fill(&mut self) -> io::Result<()> {
-        if self.start > 0 && self.end == self.buf.len() {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.scanned -= self.start;
-            self.start = 0;
+        if self.end == self.buf.len() {
+            // Move the partial line to the front, ending on an aligned index.
+            let len = self.end - self.start;
+            let dest = self.base + (ALIGN - len % ALIGN) % ALIGN;
+            if dest != self.start && dest + len < self.buf.len() {
+                self.buf.copy_within(self.start..self.end, dest);
+                self.scanned = dest + (self.scanned - self.start);
+                self.start = dest;
+                self.end = dest + len;
+            }
         }
         if self.end == self.buf.len() {
-            let grown = (self.buf.len() * 2).min(self.max_line + CHUNK);
+            let grown = (self.buf.len() * 2).min(self.max_line + CHUNK + ALIGN);
             self.buf.resize(grown, 0);
+            // The allocation may have moved.
+            self.base = aligned_start(&self.buf);
         }
         let n = read_retrying(&mut self.inner, &mut self.buf[self.end..])?;
         if n == 0 {
@@ -352,6 +372,53 @@ mod tests {
             ));
         }
         (out, r.offset())
+    }
+
+    /// A `Read` that records where each read lands, like a file (reads fill what they can).
+    struct Recording<'a> {
+        data: &'a [u8],
+        misaligned: usize,
+        reads: usize,
+    }
+
+    impl Read for Recording<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(self.data.len());
+            if n > 0 {
+                self.reads += 1;
+                self.misaligned += usize::from(buf.as_ptr() as usize % ALIGN != 0);
+            }
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn reads_land_aligned_across_partial_lines() {
+        let mut data = Vec::new();
+        let mut expected = Vec::new();
+        for i in 0..3000 {
+            let line = format!("{{\"n\":{i},\"pad\":\"{}\"}}", "x".repeat(i * 7 % 1999));
+            data.extend_from_slice(line.as_bytes());
+            data.push(b'\n');
+            expected.push(line);
+        }
+        let mut source = Recording {
+            data: &data,
+            misaligned: 0,
+            reads: 0,
+        };
+        let mut r = LineReader::new(&mut source, 0, 0, 1 << 20);
+        let mut got = Vec::new();
+        while let Some(l) = r.next_line().unwrap() {
+            got.push(String::from_utf8(l.bytes.to_vec()).unwrap());
+        }
+        assert_eq!(got, expected);
+        assert_eq!(r.offset(), data.len() as u64);
+        drop(r);
+        assert!(source.reads > 10, "{} reads", source.reads);
+        assert_eq!(source.misaligned, 0, "of {} reads", source.reads);
     }
 
     #[test]
