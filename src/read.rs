@@ -386,7 +386,7 @@ mod tests {
             let n = buf.len().min(self.data.len());
             if n > 0 {
                 self.reads += 1;
-                self.misaligned += usize::from(buf.as_ptr() as usize % ALIGN != 0);
+                self.misaligned += usize::from(!(buf.as_ptr() as usize).is_multiple_of(ALIGN));
             }
             buf[..n].copy_from_slice(&self.data[..n]);
             self.data = &self.data[n..];
