@@ -31,6 +31,8 @@ pub const MIGRATIONS: &[Migration] = &[
 /// Recomputes `usage_rollup` for one machine's 15-minute buckets; run after each insert batch.
 /// Params: `machine`, `buckets` (Array(DateTime('UTC'))), `version`.
 pub const ROLLUP_REFRESH: &str = include_str!("../schema/maintenance/rollup_refresh.sql");
+/// Run right after [`ROLLUP_REFRESH`], same params: deletes the groups it did not rewrite.
+pub const ROLLUP_TOMBSTONES: &str = include_str!("../schema/maintenance/rollup_tombstones.sql");
 
 pub fn latest_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)

@@ -294,18 +294,31 @@ impl Sink {
         if buckets.is_empty() {
             return Ok(());
         }
-        self.with_retry("refresh usage_rollup", || {
-            self.timed(
-                "refresh usage_rollup",
-                self.client
-                    .query(crate::schema::ROLLUP_REFRESH)
-                    .param("machine", machine)
-                    .param("buckets", buckets)
-                    .param("version", version)
-                    .execute(),
-            )
-        })
-        .await
+        // Both read with FINAL per partition: a response's rows share a partition (pinned
+        // timestamps), a rollup group's too (the bucket is in the key).
+        let (name, value) = crate::query::FINAL_SETTING;
+        for (what, sql) in [
+            ("refresh usage_rollup", crate::schema::ROLLUP_REFRESH),
+            (
+                "mark deleted usage_rollup groups",
+                crate::schema::ROLLUP_TOMBSTONES,
+            ),
+        ] {
+            self.with_retry(what, || {
+                self.timed(
+                    what,
+                    self.client
+                        .query(sql)
+                        .with_setting(name, value)
+                        .param("machine", machine)
+                        .param("buckets", buckets)
+                        .param("version", version)
+                        .execute(),
+                )
+            })
+            .await?;
+        }
+        Ok(())
     }
 
     /// One request (no schema round trip): the hourly run with nothing new stays cheap. Every

@@ -1,9 +1,10 @@
 -- Refresh: params {machine:String}, {buckets:Array(DateTime('UTC'))} (the 15-minute UTC bucket
 -- starts the insert batch touched, i.e. toStartOfFifteenMinutes of its rows' timestamps) and
 -- {version:UInt64} (strictly increasing per machine, e.g. microseconds since the epoch; larger
--- than the backfill's 0). Recomputes those buckets of that machine from usage_events FINAL and
--- marks the groups that are no longer there as deleted. Idempotent: running it again (same or
--- higher version) writes the same rows and deletes nothing new.
+-- than the backfill's 0). Recomputes those buckets of that machine from usage_events FINAL;
+-- rollup_tombstones.sql, run right after with the same params, then marks the groups that are
+-- no longer there as deleted. Idempotent: running both again (same or higher version) writes
+-- the same rows and deletes nothing new.
 -- The agent pins a response's timestamp across its versions (collect.rs pin_timestamp), so a
 -- response's copies share one bucket and the batch's own buckets are all that can change.
 INSERT INTO usage_rollup
@@ -70,14 +71,3 @@ WITH fresh AS
 )
 SELECT *, {version:UInt64} AS version, toUInt8(0) AS is_deleted
 FROM fresh
-UNION ALL
--- Groups of these buckets that the fresh result no longer has: tombstones (is_deleted = 1).
-SELECT
-    machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
-    unknown_model, cwd, agent_ids, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    min_ts, max_ts, {version:UInt64} AS version, toUInt8(1) AS is_deleted
-FROM usage_rollup FINAL
-WHERE machine_name = {machine:String}
-  AND has({buckets:Array(DateTime('UTC'))}, bucket)
-  AND (bucket, project, session_id, git_branch, claude_version, model, is_fast, unknown_model) NOT IN
-      (SELECT bucket, project, session_id, git_branch, claude_version, model, is_fast, unknown_model FROM fresh)

@@ -93,7 +93,9 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
     }
     // The rollup refresh the sink runs is SQL of its own.
     let sink = std::fs::read_to_string(repo().join("src/sink.rs")).unwrap()
-        + &std::fs::read_to_string(repo().join("schema/maintenance/rollup_refresh.sql")).unwrap();
+        + &std::fs::read_to_string(repo().join("schema/maintenance/rollup_refresh.sql")).unwrap()
+        + &std::fs::read_to_string(repo().join("schema/maintenance/rollup_tombstones.sql"))
+            .unwrap();
     let mut inserted: BTreeSet<&str> = sink
         .split(".insert::<")
         .skip(1)
