@@ -277,7 +277,10 @@ impl Sink {
                     .insert::<UsageRow<'_>>("usage_events")
                     .await?
                     .with_setting("insert_deduplication_token", token.as_str())
-                    .with_setting("async_insert", "0");
+                    .with_setting("async_insert", "0")
+                    // A batch holds each key once (de-duplicated here): the engine's
+                    // replacing pass over the block finds nothing and costs ~30% of the insert.
+                    .with_setting("optimize_on_insert", "0");
                 for row in rows() {
                     insert.write(&row).await?;
                 }
@@ -310,6 +313,8 @@ impl Sink {
                     self.client
                         .query(sql)
                         .with_setting(name, value)
+                        // One row per group key (GROUP BY): nothing to replace within the insert.
+                        .with_setting("optimize_on_insert", "0")
                         .param("machine", machine)
                         .param("buckets", buckets)
                         .param("version", version)
