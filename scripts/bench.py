@@ -108,29 +108,63 @@ class Measure:
         return max(s.rss_kib for s in self.samples) / 1024
 
 
-def measure(label, cmd, runs, env=None, cwd=None, prepare=None, check=None, note="",
-            server=None, verbose=False):
-    """`prepare(i)` runs untimed before run i and may return a different cmd/env;
+class Series:
+    """One command, measured run by run: runs of several commands can then be interleaved, so
+    a slow phase of a shared machine hits all of them alike and their ratios stay fair.
+    `prepare(i)` runs untimed before run i and may return a different cmd/env;
     `check(sample, i)` validates a run's output."""
-    samples, server_cpu = [], []
-    for i in range(runs):
-        c, e = cmd, env
-        if prepare:
-            c, e = prepare(i) or (cmd, env)
-        before = server.cpu_seconds() if server else None
-        s = run_once(c, env=e, cwd=cwd, keep_stdout=check is not None)
-        if server:
-            server_cpu.append(server.cpu_seconds() - before)
-        if check:
-            check(s, i)
-        samples.append(s)
-        if verbose:
-            say(f"  {label} run {i + 1}: {s.wall:.3f} s wall, {s.cpu:.3f} s CPU, "
+
+    def __init__(self, label, cmd, env=None, cwd=None, prepare=None, check=None, note="",
+                 server=None, verbose=False):
+        self.label, self.cmd, self.env, self.cwd = label, cmd, env, cwd
+        self.prepare, self.check, self.note = prepare, check, note
+        self.server, self.verbose = server, verbose
+        self.samples, self.server_cpu = [], []
+
+    def run(self):
+        i = len(self.samples)
+        c, e = self.cmd, self.env
+        if self.prepare:
+            c, e = self.prepare(i) or (self.cmd, self.env)
+        before = self.server.cpu_seconds() if self.server else None
+        s = run_once(c, env=e, cwd=self.cwd, keep_stdout=self.check is not None)
+        if self.server:
+            self.server_cpu.append(self.server.cpu_seconds() - before)
+        if self.check:
+            self.check(s, i)
+        self.samples.append(s)
+        if self.verbose:
+            say(f"  {self.label} run {i + 1}: {s.wall:.3f} s wall, {s.cpu:.3f} s CPU, "
                 f"{s.rss_kib / 1024:.1f} MiB")
-    m = Measure(label, samples, note, statistics.median(server_cpu) if server_cpu else None)
-    say(f"{label}: median {fmt_s(m.wall)} wall, {fmt_s(m.cpu)} CPU, peak {m.rss_mib:.1f} MiB "
-        f"({runs} run{'s' if runs > 1 else ''})")
-    return m
+
+    def result(self):
+        runs = len(self.samples)
+        m = Measure(self.label, self.samples, self.note,
+                    statistics.median(self.server_cpu) if self.server_cpu else None)
+        say(f"{self.label}: median {fmt_s(m.wall)} wall, {fmt_s(m.cpu)} CPU, peak "
+            f"{m.rss_mib:.1f} MiB ({runs} run{'s' if runs > 1 else ''})")
+        return m
+
+
+def measure(label, cmd, runs, **kw):
+    series = Series(label, cmd, **kw)
+    for _ in range(runs):
+        series.run()
+    return series.result()
+
+
+def per_round(args):
+    """Runs of cat and scan per interleaved round (ccusage and the full sync run once)."""
+    return max(1, round(args.runs / args.slow_runs))
+
+
+def interleave(plan, rounds):
+    """`plan`: (series, runs per round); each round runs every series in turn."""
+    for _ in range(rounds):
+        for series, n in plan:
+            for _ in range(n):
+                series.run()
+    return [series.result() for series, _ in plan]
 
 
 def fmt_s(x):
@@ -554,32 +588,15 @@ def main():
         R, S = args.runs, args.slow_runs
         results = {}
 
-        results["cat"] = measure("cat (all files)", ["cat", *files], R, cwd=work,
-                                 verbose=verbose)
         ccusage_cmd = [ccusage, "claude", "daily", "--json", "--offline", "--timezone", "UTC"]
         ccusage_out = {}
 
         def keep_ccusage(s, i):
             ccusage_out["report"] = json.loads(s.stdout)
-        results["ccusage"] = measure("ccusage claude daily --json --offline", ccusage_cmd, S,
-                                     env=env_for(args.tree), cwd=work, check=keep_ccusage,
-                                     verbose=verbose)
         scan_out = {}
 
         def keep_scan(s, i):
             scan_out["report"] = json.loads(s.stdout)
-        results["scan"] = measure("ccsync scan --json", [args.bin, "scan", "--json"], R,
-                                  env=env_for(args.tree), cwd=work, check=keep_scan,
-                                  verbose=verbose)
-        theirs = days_of(ccusage_out["report"])
-        correctness = []
-        try:
-            n, worst = compare_days(days_of(scan_out["report"]), theirs, "ccsync scan")
-            correctness.append(("`ccsync scan --json` = ccusage", f"equal on all {n} days: "
-                                f"tokens exactly, cost max relative difference {worst:.1e}"))
-        except Failure as e:
-            problems.append(str(e))
-            correctness.append(("`ccsync scan --json` = ccusage", f"**FAILED**: {e}"))
 
         # Full sync into a fresh database (and fresh state) per run.
         sync_cmd = [args.bin, "sync", "--once", "--json"]
@@ -599,9 +616,29 @@ def main():
                 raise Failure(f"full sync: status {r['status']}, {r['rows_inserted']} rows")
             if keep:
                 sync_report.update(r)
-        results["full"] = measure("ccsync --once (full, fresh database)", sync_cmd, S,
-                                  cwd=work, prepare=fresh_db, check=check_full, server=server,
-                                  verbose=verbose)
+
+        # The four measures the ratio targets compare run interleaved, round by round.
+        say(f"cat, ccusage, scan and full sync interleaved: {S} rounds ({per_round(args)} cat "
+            f"and scan runs, 1 ccusage and full sync run each)")
+        (results["cat"], results["ccusage"], results["scan"], results["full"]) = interleave([
+            (Series("cat (all files)", ["cat", *files], cwd=work, verbose=verbose),
+             per_round(args)),
+            (Series("ccusage claude daily --json --offline", ccusage_cmd, env=env_for(args.tree),
+                    cwd=work, check=keep_ccusage, verbose=verbose), 1),
+            (Series("ccsync scan --json", [args.bin, "scan", "--json"], env=env_for(args.tree),
+                    cwd=work, check=keep_scan, verbose=verbose), per_round(args)),
+            (Series("ccsync --once (full, fresh database)", sync_cmd, cwd=work,
+                    prepare=fresh_db, check=check_full, server=server, verbose=verbose), 1),
+        ], S)
+        theirs = days_of(ccusage_out["report"])
+        correctness = []
+        try:
+            n, worst = compare_days(days_of(scan_out["report"]), theirs, "ccsync scan")
+            correctness.append(("`ccsync scan --json` = ccusage", f"equal on all {n} days: "
+                                f"tokens exactly, cost max relative difference {worst:.1e}"))
+        except Failure as e:
+            problems.append(str(e))
+            correctness.append(("`ccsync scan --json` = ccusage", f"**FAILED**: {e}"))
         try:
             n, worst = compare_days(db_days(server, full_state["db"]), theirs, "database")
             correctness.append(("database after `ccsync --once` (FINAL) = ccusage",
@@ -903,6 +940,10 @@ def render(args, r, q, correctness, problems, tree, machine, load_before, load_a
         "",
         "## Measurements",
         "",
+        f"The first four measures ran interleaved, {args.slow_runs} "
+        f"round{'s' if args.slow_runs != 1 else ''} of {per_round(args)} "
+        "cat and scan runs and one ccusage and full sync run each, so a slow phase of the "
+        "machine affects the ratios they are compared by alike. "
         "Wall: median of the runs (min – max), including ~1 ms to start the process. CPU: user + "
         "sys of the process and its waited-for children (median). Server CPU: CPU the ClickHouse "
         "engine spent during the run (median), not included in CPU. Peak RSS: the largest of the "
