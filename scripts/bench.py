@@ -132,6 +132,8 @@ class Series:
             self.server_cpu.append(self.server.cpu_seconds() - before)
         if self.check:
             self.check(s, i)
+        if self.server:
+            self.server.settle()  # untimed: the next measure starts on an idle machine
         self.samples.append(s)
         if self.verbose:
             say(f"  {self.label} run {i + 1}: {s.wall:.3f} s wall, {s.cpu:.3f} s CPU, "
@@ -211,6 +213,16 @@ class Server:
         with open(f"/proc/{self.proc.pid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def settle(self, timeout=30.0):
+        """Waits until the engine is idle (its background merges after a large insert would
+        otherwise run during the next measure)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            before = self.cpu_seconds()
+            time.sleep(0.25)
+            if self.cpu_seconds() - before < 0.02:
+                return
 
     def stop(self):
         if self.proc.poll() is None:

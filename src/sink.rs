@@ -103,6 +103,8 @@ fn batch_token_of<'r>(rows: impl Iterator<Item = UsageRow<'r>>) -> String {
     format!("ccsync-{:032x}-{count}", h.digest128())
 }
 
+/// Cheap to clone (the HTTP client is shared).
+#[derive(Clone)]
 pub struct Sink {
     client: Client,
     /// Same server, no default database: for CREATE DATABASE.

@@ -78,6 +78,13 @@ struct Pass<'a> {
     rows_inserted: u64,
     messages_new: u64,
     warnings: Vec<String>,
+    /// The schema check, running while the first batch is read (a fresh database's migrations
+    /// take a few hundred milliseconds); awaited before anything touches the tables.
+    /// With whether the machine had rows although the state file is missing.
+    schema: Option<tokio::task::JoinHandle<Result<(schema::ApplyReport, bool)>>>,
+    schema_applied: Vec<u32>,
+    /// The schema check failed: the run is not recorded either (as when it ran first).
+    schema_failed: bool,
 }
 
 /// An insert running while the scan goes on, and the checkpoints it will make safe.
@@ -105,6 +112,7 @@ impl<'a> Pass<'a> {
     /// so reading goes on meanwhile; the files read so far are checkpointed once it succeeds.
     async fn start_insert(&mut self) -> Result<()> {
         self.finish_insert().await?;
+        self.schema_ready().await?;
         // Sized for a batch and the file that overflows it: no doubling up to twice the memory.
         let next = Vec::with_capacity(self.cfg.batch_rows + self.cfg.batch_rows / 4);
         let batch = std::mem::replace(&mut self.collector.pending, next);
@@ -148,6 +156,32 @@ impl<'a> Pass<'a> {
             files,
             buckets,
         });
+        Ok(())
+    }
+
+    /// Waits for the schema check started with the run, if it is still going.
+    async fn schema_ready(&mut self) -> Result<()> {
+        let Some(task) = self.schema.take() else {
+            return Ok(());
+        };
+        let (report, had_rows) = match task.await {
+            Ok(Ok(done)) => done,
+            Ok(Err(e)) => {
+                self.schema_failed = true;
+                return Err(e);
+            }
+            Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+            Err(e) => return Err(Error::Config(format!("schema check did not finish: {e}"))),
+        };
+        self.state.schema_version = report.current;
+        self.schema_applied = report.applied;
+        if had_rows {
+            self.warnings.push(format!(
+                "no checkpoints in {} although machine {:?} already has rows in this database (state dir deleted or moved?); re-reading all transcripts (no duplicates: inserts are idempotent)",
+                self.cfg.state_dir.display(),
+                self.cfg.machine_name
+            ));
+        }
         Ok(())
     }
 
@@ -296,20 +330,22 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         let dirs = cfg.claude_dirs.clone();
         std::thread::spawn(move || discover::discover(&dirs))
     };
-    let (mut state, state_warning) = state::load(&state_path, &target);
+    let (state, state_warning) = state::load(&state_path, &target);
     // The schema is checked once per target, then remembered with the checkpoints: an hourly run
     // with nothing new costs one request (its sync_runs row). A missing table resets it.
     let schema_checked = state.schema_version != schema::latest_version();
-    let schema_report = if !schema_checked {
-        schema::ApplyReport {
-            applied: Vec::new(),
-            current: state.schema_version,
-        }
-    } else {
-        let report = schema::apply(&sink).await?;
-        state.schema_version = report.current;
-        report
-    };
+    // A missing state file is a first run, unless this machine already has rows: then the state
+    // dir was lost, and the user should know why everything is read again. Asked once the
+    // schema is there (a lost state dir also means an unchecked schema).
+    let ask_lost_state = state_warning.is_none() && !state_path.exists();
+    let schema_task = schema_checked.then(|| {
+        let (sink, machine) = (sink.clone(), cfg.machine_name.clone());
+        tokio::spawn(async move {
+            let report = schema::apply(&sink).await?;
+            let had_rows = ask_lost_state && has_rows(&sink, &machine).await;
+            Ok((report, had_rows))
+        })
+    });
 
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
@@ -331,16 +367,6 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
             f.source = paths.get(&cfg.privacy, &f.source);
         }
     }
-    // A missing state file is a first run, unless this machine already has rows: then the state
-    // dir was lost, and the user should know why everything is read again.
-    let state_warning = match state_warning {
-        None if !state_path.exists() && has_rows(&sink, cfg).await => Some(format!(
-            "no checkpoints in {} although machine {:?} already has rows in this database (state dir deleted or moved?); re-reading all transcripts (no duplicates: inserts are idempotent)",
-            cfg.state_dir.display(),
-            cfg.machine_name
-        )),
-        w => w,
-    };
     let mut pass = Pass {
         cfg,
         sink: &sink,
@@ -356,6 +382,9 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         rows_inserted: 0,
         messages_new: 0,
         warnings: state_warning.into_iter().collect(),
+        schema: schema_task,
+        schema_applied: Vec::new(),
+        schema_failed: false,
     };
     for (dir, err) in &found.unreadable {
         pass.warnings.push(format!(
@@ -370,6 +399,17 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     let mut result = run_files(&mut pass, bar.as_ref()).await;
     if result.is_ok() {
         result = refresh_rollup(&mut pass).await;
+    }
+    // Also when nothing was inserted: the run's record needs the tables.
+    if result.is_ok() {
+        result = pass.schema_ready().await;
+    }
+    if pass.schema_failed {
+        // As when the check ran first: nothing reached the database, so no run is recorded.
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        return Err(result.expect_err("the schema check failed"));
     }
     if let Err(Error::ClickHouse { message, .. }) = &result {
         // The database or a table disappeared since the schema was last seen: check it next run.
@@ -435,7 +475,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         database: cfg.clickhouse.database.clone(),
         status,
         error,
-        schema_applied: schema_report.applied,
+        schema_applied: pass.schema_applied,
         rows_inserted: pass.rows_inserted,
         messages_new: pass.messages_new,
         stats,
@@ -458,6 +498,7 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
     if pass.state.pending_rollup.is_empty() {
         return Ok(());
     }
+    pass.schema_ready().await?;
     let buckets: Vec<u32> = pass.state.pending_rollup.iter().copied().collect();
     // Micro-seconds: later than any earlier refresh of this machine, so it wins.
     let version = u64::try_from(now_ms()).unwrap_or(0) * 1000;
@@ -479,11 +520,11 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
 }
 
 /// Whether this machine already stored rows in the database (best effort: false on error).
-async fn has_rows(sink: &Sink, cfg: &Config) -> bool {
+async fn has_rows(sink: &Sink, machine: &str) -> bool {
     let query = sink
         .client()
         .query("SELECT 1 FROM usage_events WHERE machine_name = {m:String} LIMIT 1")
-        .param("m", &cfg.machine_name)
+        .param("m", machine)
         .fetch_optional::<u8>();
     matches!(sink.timed("read usage_events", query).await, Ok(Some(_)))
 }
