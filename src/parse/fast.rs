@@ -17,7 +17,8 @@ use super::{Lenient, Picked, RawCacheCreation, RawLine, RawMessage, RawUsage, Sp
 // Returned by value once per usage line: boxing would allocate per line.
 #[allow(clippy::large_enum_variant)]
 pub(super) enum Fast<'a> {
-    Usage(Picked<'a>),
+    /// With whether a `"<key>":null` rejects the line (what `has_rejected_null` would say).
+    Usage(Picked<'a>, bool),
     /// Valid, but no response with usage (e.g. usage inside a tool result): ignored.
     NoUsage,
 }
@@ -32,6 +33,7 @@ pub(super) fn pick(text: &str) -> Option<Fast<'_>> {
         text,
         b: text.as_bytes(),
         i: 0,
+        rejected_null: false,
     };
     let mut line = RawLine {
         timestamp: None,
@@ -75,26 +77,30 @@ pub(super) fn pick(text: &str) -> Option<Fast<'_>> {
     }
     // Picked as the serde path picks: the top-level response, else the one in `data.message`.
     if let Some(m) = message.filter(|m: &RawMessage| m.usage.is_some()) {
-        return Some(Fast::Usage(Picked {
-            message: m,
-            timestamp: line.timestamp.take(),
-            request_id: line.request_id.take(),
-            is_sidechain: line.is_sidechain.take(),
-            cost_usd: line.cost_usd.take(),
-            line,
-        }));
+        return Some(Fast::Usage(
+            Picked {
+                message: m,
+                timestamp: line.timestamp.take(),
+                request_id: line.request_id.take(),
+                is_sidechain: line.is_sidechain.take(),
+                cost_usd: line.cost_usd.take(),
+                line,
+            },
+            c.rejected_null,
+        ));
     }
     match nested {
-        Some(n) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => {
-            Some(Fast::Usage(Picked {
+        Some(n) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => Some(Fast::Usage(
+            Picked {
                 message: n.message.expect("checked"),
                 timestamp: n.timestamp,
                 request_id: n.request_id,
                 is_sidechain: n.is_sidechain,
                 cost_usd: n.cost_usd,
                 line,
-            }))
-        }
+            },
+            c.rejected_null,
+        )),
         _ => Some(Fast::NoUsage),
     }
 }
@@ -126,6 +132,8 @@ struct Cursor<'a> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
+    /// A `"<key>":null` that makes ccusage reject the line was seen (at any depth).
+    rejected_null: bool,
 }
 
 impl<'a> Cursor<'a> {
@@ -258,6 +266,11 @@ impl<'a> Cursor<'a> {
                 return None;
             }
             let (key, escaped) = self.raw_string()?;
+            // Only a key's closing quote can be followed by `:null` in valid JSON: this sees
+            // every match of the serde path's text search.
+            if self.b[self.i..].starts_with(b":null") {
+                self.rejected_null |= super::rejected_null_key(self.b, self.i - 1).is_some();
+            }
             if self.value_start()? != b':' {
                 return None;
             }
@@ -590,7 +603,10 @@ mod tests {
         };
         let slow = super::super::pick(line);
         let same = match (&fast, &slow) {
-            (Fast::Usage(f), Ok(s)) => format!("{f:?}") == format!("{s:?}"),
+            (Fast::Usage(f, rejected), Ok(s)) => {
+                format!("{f:?}") == format!("{s:?}")
+                    && *rejected == super::super::has_rejected_null(line.as_bytes(), None)
+            }
             (Fast::NoUsage, Err(None)) => true,
             _ => false,
         };
@@ -701,6 +717,10 @@ mod tests {
             Just(r#""k":"\q""#.to_string()),
             Just("\"k\":\"tab\tinside\"".to_string()),
             Just(r#""k": [ 1 , -2.5 , true , false , null , { } , [ ] ]"#.to_string()),
+            Just(r#""k":{"input":{"id":null,"x":[{"cwd":null}]}}"#.to_string()),
+            Just(r#""k":{"a"id":null,"speed" : null,"isApiErrorMessage":null}"#.to_string()),
+            Just(r#""k":{"xmodel":null,"sessionIdx":null,"requestId":null}"#.to_string()),
+            Just(r#""k":"":null "id":null""#.to_string()),
             Just(r#""k":012"#.to_string()),
             Just(r#""k":1."#.to_string()),
             Just(r#""k":tru"#.to_string()),

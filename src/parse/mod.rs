@@ -437,13 +437,18 @@ static NULL_FINDER: std::sync::LazyLock<memmem::Finder<'static>> =
 /// `model_exempt`: the byte range of `usage.iterations`, where `"model":null` is allowed.
 fn has_rejected_null(line: &[u8], model_exempt: Option<std::ops::Range<usize>>) -> bool {
     NULL_FINDER.find_iter(line).any(|at| {
-        NULL_REJECTING_KEYS.iter().any(|key| {
-            at > key.len()
-                && line[..at].ends_with(key)
-                && line[at - key.len() - 1] == b'"'
-                && !(*key == b"model" && model_exempt.as_ref().is_some_and(|r| r.contains(&at)))
+        rejected_null_key(line, at).is_some_and(|key| {
+            !(key == b"model" && model_exempt.as_ref().is_some_and(|r| r.contains(&at)))
         })
     })
+}
+
+/// The key `"<key>":null` at `at` (the key's closing quote) rejects the line, if any.
+fn rejected_null_key(line: &[u8], at: usize) -> Option<&'static [u8]> {
+    NULL_REJECTING_KEYS
+        .iter()
+        .copied()
+        .find(|key| at > key.len() && line[..at].ends_with(key) && line[at - key.len() - 1] == b'"')
 }
 
 /// Where `part`, borrowed from `line`, lies in it.
@@ -584,8 +589,13 @@ impl LineParser {
         let Ok(text) = simdutf8::basic::from_utf8(trimmed) else {
             return Parsed::Skipped(SkipReason::InvalidUtf8);
         };
+        // The fast path sees every `"key":null` as it goes; otherwise the line is searched.
+        let mut null_checked = None;
         let picked = match fast::pick(text) {
-            Some(fast::Fast::Usage(p)) => p,
+            Some(fast::Fast::Usage(p, rejected)) => {
+                null_checked = Some(rejected);
+                p
+            }
             Some(fast::Fast::NoUsage) => return Parsed::Ignored,
             None => match pick(text) {
                 Ok(p) => p,
@@ -620,7 +630,8 @@ impl LineParser {
                 .version
                 .as_deref()
                 .is_some_and(|v| !plausible_version(v))
-            || has_rejected_null(trimmed, span_in(trimmed, usage.iterations))
+            || null_checked
+                .unwrap_or_else(|| has_rejected_null(trimmed, span_in(trimmed, usage.iterations)))
         {
             return Parsed::Skipped(SkipReason::InvalidFields);
         }
