@@ -166,22 +166,39 @@ impl<'a> Cursor<'a> {
     /// At an opening quote: the string's raw text and whether it holds escapes. Invalid
     /// escapes, control characters and surrogate escapes (a lone one fails the full walk) give up.
     fn raw_string(&mut self) -> Option<(&'a str, bool)> {
+        let b = self.b;
         let start = self.i + 1;
+        // Everything before `i` is checked string content.
         let mut i = start;
         let mut escaped = false;
         loop {
-            i += find_special(&self.b[i..])?;
-            match self.b[i] {
-                b'"' => {
-                    self.i = i + 1;
-                    return Some((self.text.get(start..i)?, escaped));
+            // The special bytes of the next 32 (escapes do not restart the search).
+            let (block, mut mask, seen) = if i + 32 <= b.len() {
+                (i, special_mask32(&b[i..]), 32)
+            } else {
+                let k = find_special(&b[i..])?;
+                (i + k, 1, 1)
+            };
+            let end = block + seen;
+            while mask != 0 {
+                let at = block + mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                if at < i {
+                    continue; // inside the escape just read
                 }
-                b'\\' => {
-                    escaped = true;
-                    i += escape_len(&self.b[i..])?;
+                match b[at] {
+                    b'"' => {
+                        self.i = at + 1;
+                        return Some((self.text.get(start..at)?, escaped));
+                    }
+                    b'\\' => {
+                        escaped = true;
+                        i = at + escape_len(&b[at..])?;
+                    }
+                    _ => return None,
                 }
-                _ => return None,
             }
+            i = i.max(end);
         }
     }
 
@@ -537,20 +554,18 @@ fn escape_len(b: &[u8]) -> Option<usize> {
     }
 }
 
-/// Index of the first `"`, `\` or control character (< 0x20): where a string ends, escapes,
-/// or is invalid.
+/// Bit k set where `s[k]` (k < 32) is `"`, `\` or a control character (< 0x20): where a string
+/// ends, escapes, or is invalid. `s` holds at least 32 bytes.
 #[inline]
-fn find_special(s: &[u8]) -> Option<usize> {
+fn special_mask32(s: &[u8]) -> u32 {
+    assert!(s.len() >= 32);
     #[cfg(target_arch = "x86_64")]
     {
-        // SSE2 is part of x86_64: no runtime detection needed.
         use std::arch::x86_64::{
             __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_min_epu8, _mm_movemask_epi8,
             _mm_or_si128, _mm_set1_epi8,
         };
-        let mut i = 0;
-        // SAFETY: every load reads 16 bytes inside `s` (checked by the loop condition); SSE2
-        // is always available on x86_64.
+        // SAFETY: both loads read 16 bytes inside `s` (asserted above); SSE2 is part of x86_64.
         unsafe {
             let quote = _mm_set1_epi8(b'"' as i8);
             let backslash = _mm_set1_epi8(b'\\' as i8);
@@ -564,30 +579,33 @@ fn find_special(s: &[u8]) -> Option<usize> {
                 );
                 _mm_movemask_epi8(hits) as u32
             };
-            while i + 32 <= s.len() {
-                let mask = special(i) | special(i + 16) << 16;
-                if mask != 0 {
-                    return Some(i + mask.trailing_zeros() as usize);
-                }
-                i += 32;
-            }
-            if i + 16 <= s.len() {
-                let mask = special(i);
-                if mask != 0 {
-                    return Some(i + mask.trailing_zeros() as usize);
-                }
-                i += 16;
-            }
+            special(0) | special(16) << 16
         }
-        s[i..]
-            .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)
-            .map(|k| i + k)
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        s.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20)
+        s[..32]
+            .iter()
+            .enumerate()
+            .fold(0, |m, (k, &b)| m | u32::from(is_special(b)) << k)
     }
+}
+
+fn is_special(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+/// Index of the first special byte (see [`special_mask32`]).
+fn find_special(s: &[u8]) -> Option<usize> {
+    let mut i = 0;
+    while i + 32 <= s.len() {
+        let mask = special_mask32(&s[i..]);
+        if mask != 0 {
+            return Some(i + mask.trailing_zeros() as usize);
+        }
+        i += 32;
+    }
+    s[i..].iter().position(|&b| is_special(b)).map(|k| i + k)
 }
 
 #[cfg(test)]
@@ -760,6 +778,23 @@ mod tests {
                 line = line.replace("\":", "\" : ").replace(",\"", ", \"");
             }
             agrees(&line).map_err(TestCaseError::fail)?;
+        }
+
+        /// Strings end where they end, wherever their escapes fall relative to the 32-byte
+        /// blocks the search works in.
+        #[test]
+        fn strings_end_where_json_says(
+            s in "[a-z\"\\\\\n\t\u{1}\u{e9}\u{1f600}]{0,90}",
+            pad in 0usize..40,
+            tail in "[,}a-z\"]{0,40}",
+        ) {
+            let json = serde_json::to_string(&s).unwrap();
+            let text = format!("{}{json}{tail}", " ".repeat(pad));
+            let mut c = Cursor { text: &text, b: text.as_bytes(), i: pad, rejected_null: false };
+            let (raw, escaped) = c.raw_string().ok_or_else(|| TestCaseError::fail(text.clone()))?;
+            prop_assert_eq!(raw, &json[1..json.len() - 1]);
+            prop_assert_eq!(c.i, pad + json.len());
+            prop_assert_eq!(escaped, json.contains('\\'));
         }
 
         /// Random edits of a valid line: wherever the fast path still answers, it agrees.
