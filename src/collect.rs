@@ -378,6 +378,9 @@ struct Ahead {
     next_job: usize,
     files: usize,
     bytes: u64,
+    /// The consumer is gone (e.g. an insert failed): workers stop instead of waiting forever
+    /// (in the daemon, a run's blocked threads would pile up).
+    closed: bool,
 }
 
 /// How far workers may run ahead of the consumer (which must take results in order). In
@@ -406,6 +409,7 @@ impl ParallelScan {
                 next_job: 0,
                 files: 0,
                 bytes: 0,
+                closed: false,
             }),
             std::sync::Condvar::new(),
         ));
@@ -425,6 +429,9 @@ impl ParallelScan {
                         let (lock, cv) = &*ahead;
                         let mut a = lock.lock().unwrap_or_else(|e| e.into_inner());
                         while let Some(&cost) = costs.get(a.next_job) {
+                            if a.closed {
+                                return;
+                            }
                             // Anything fits when nothing is ahead: one huge file still runs.
                             if a.files == 0
                                 || (a.files < AHEAD_FILES && a.bytes + cost <= AHEAD_BYTES)
@@ -503,6 +510,14 @@ impl ParallelScan {
         cv.notify_all();
         self.next += 1;
         Some(Some((self.next - 1, result)))
+    }
+}
+
+impl Drop for ParallelScan {
+    fn drop(&mut self) {
+        let (lock, cv) = &*self.ahead;
+        lock.lock().unwrap_or_else(|e| e.into_inner()).closed = true;
+        cv.notify_all();
     }
 }
 
@@ -587,5 +602,53 @@ fn remember(
     tail.push(index);
     if tail.len() > TAIL_KEYS {
         tail.remove(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dropping_the_scan_stops_its_workers() {
+        let dir = tempfile::tempdir().unwrap();
+        // Far more files than the workers may run ahead of a consumer that stops after one.
+        let files: Vec<TranscriptFile> = (0..4 * AHEAD_FILES)
+            .map(|i| {
+                let path = dir.path().join(format!("s{i}.jsonl"));
+                std::fs::write(&path, "{}\n").unwrap();
+                TranscriptFile {
+                    source: Arc::from(path.to_string_lossy().as_ref()),
+                    path,
+                    project: Arc::from("p"),
+                    session_id: Arc::from(format!("s{i}").as_str()),
+                    size: 3,
+                    mtime_ns: 0,
+                    dev: 0,
+                    ino: i as u64,
+                }
+            })
+            .collect();
+        let jobs = (0..files.len())
+            .map(|file| Job {
+                file,
+                offset: 0,
+                line_no: 0,
+                tail: Vec::new(),
+            })
+            .collect();
+        let mut scan = ParallelScan::start(Arc::new(files), jobs, 2, 1 << 20);
+        assert!(matches!(scan.recv_blocking(), Some((0, Ok(_)))));
+        let shared = scan.ahead.clone();
+        drop(scan);
+        // Each worker holds the shared state until it returns.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while Arc::strong_count(&shared) > 1 {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "workers still running after the scan was dropped"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
     }
 }
