@@ -79,8 +79,8 @@ struct Pass<'a> {
     messages_new: u64,
     warnings: Vec<String>,
     /// The schema check, running while the first batch is read (a fresh database's migrations
-    /// take a few hundred milliseconds); awaited before anything touches the tables.
-    /// With whether the machine had rows although the state file is missing.
+    /// take a few hundred milliseconds), with whether the machine had rows although the state
+    /// file is missing; awaited before anything touches the tables.
     schema: Option<tokio::task::JoinHandle<Result<(schema::ApplyReport, bool)>>>,
     schema_applied: Vec<u32>,
     /// The schema check failed: the run is not recorded either (as when it ran first).
@@ -397,12 +397,12 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     let bar = (opts.progress && pass.files.len() >= PROGRESS_MIN_FILES)
         .then(|| progress_bar(pass.files.len()));
     let mut result = run_files(&mut pass, bar.as_ref()).await;
-    if result.is_ok() {
-        result = refresh_rollup(&mut pass).await;
-    }
-    // Also when nothing was inserted: the run's record needs the tables.
+    // Also when nothing was inserted: the rollup refresh and the run's record need the tables.
     if result.is_ok() {
         result = pass.schema_ready().await;
+    }
+    if result.is_ok() {
+        result = refresh_rollup(&mut pass).await;
     }
     if pass.schema_failed {
         // As when the check ran first: nothing reached the database, so no run is recorded.
@@ -499,7 +499,6 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
     if pass.state.pending_rollup.is_empty() {
         return Ok(());
     }
-    pass.schema_ready().await?;
     let buckets: Vec<u32> = pass.state.pending_rollup.iter().copied().collect();
     // Micro-seconds: later than any earlier refresh of this machine, so it wins.
     let version = u64::try_from(now_ms()).unwrap_or(0) * 1000;

@@ -802,15 +802,7 @@ mod tests {
         fn mutated_lines_agree_or_fall_back(
             edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..6),
         ) {
-            let mut line = LINE.as_bytes().to_vec();
-            for (at, byte, op) in edits {
-                let i = at.index(line.len().max(1));
-                match op {
-                    0 if i < line.len() => line[i] = byte,
-                    1 => line.insert(i.min(line.len()), byte),
-                    _ => line.truncate(i),
-                }
-            }
+            let line = super::super::tests::edited(LINE, &edits);
             if let Ok(line) = std::str::from_utf8(&line) {
                 agrees(line).map_err(TestCaseError::fail)?;
             }

@@ -836,6 +836,20 @@ mod tests {
 
     const ASSISTANT: &str = r#"{"parentUuid":"p","isSidechain":false,"userType":"external","cwd":"/home/me/app","sessionId":"s-1","version":"2.1.20","gitBranch":"main","type":"assistant","uuid":"u","timestamp":"2026-01-05T10:00:00.123Z","requestId":"req_1","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-opus-4-6","content":[{"type":"text","text":"secret words \"usage\""}],"usage":{"input_tokens":6,"cache_creation_input_tokens":11352,"cache_read_input_tokens":22076,"output_tokens":384,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":11352},"server_tool_use":{"web_search_requests":2},"service_tier":"standard","speed":"fast"}}}"#;
 
+    /// `line` after proptest's random edits: (where, byte, replace / insert / truncate).
+    pub(super) fn edited(line: &str, edits: &[(proptest::sample::Index, u8, u8)]) -> Vec<u8> {
+        let mut line = line.as_bytes().to_vec();
+        for &(ref at, byte, op) in edits {
+            let i = at.index(line.len().max(1));
+            match op {
+                0 if i < line.len() => line[i] = byte,
+                1 => line.insert(i.min(line.len()), byte),
+                _ => line.truncate(i),
+            }
+        }
+        line
+    }
+
     fn entry(line: &str) -> Entry {
         match LineParser::new().parse(line.as_bytes()) {
             Parsed::Entries(mut e) => e.remove(0),
@@ -1080,15 +1094,7 @@ mod tests {
             fn mutated_valid_lines_never_panic(
                 edits in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8),
             ) {
-                let mut line = VALID.as_bytes().to_vec();
-                for (at, byte, op) in edits {
-                    let i = at.index(line.len().max(1));
-                    match op {
-                        0 if i < line.len() => line[i] = byte,
-                        1 => line.insert(i.min(line.len()), byte),
-                        _ => line.truncate(i),
-                    }
-                }
+                let line = edited(VALID, &edits);
                 let parsed = LineParser::new().parse(&line);
                 bounded(&line, &parsed)?;
             }
