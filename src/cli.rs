@@ -56,6 +56,15 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "CLICKHOUSE_CA_FILE", value_name = "PATH")]
     pub clickhouse_ca_file: Option<PathBuf>,
 
+    /// LZ4 on the wire: auto (LZ4 unless the server is on this machine), lz4, none.
+    #[arg(
+        long,
+        global = true,
+        env = "CLICKHOUSE_COMPRESSION",
+        value_name = "MODE"
+    )]
+    pub clickhouse_compression: Option<crate::config::Compression>,
+
     #[arg(long, global = true, env = "CLICKHOUSE_DATABASE", value_name = "NAME")]
     pub clickhouse_database: Option<String>,
 
@@ -281,6 +290,7 @@ impl GlobalArgs {
             path_hash_key: env("CCSYNC_PATH_HASH_KEY").map(Secret::new),
             drop_git_branch: self.drop_git_branch,
             ca_file: self.clickhouse_ca_file.clone(),
+            compression: self.clickhouse_compression,
         }
         .resolve(&Host::current())
     }

@@ -167,8 +167,14 @@ impl Sink {
     }
 
     fn with_client(base: Client, cfg: &ClickHouseConfig) -> Self {
+        let compression = if cfg.lz4 {
+            clickhouse::Compression::Lz4
+        } else {
+            clickhouse::Compression::None
+        };
         let admin = base
             .with_url(&cfg.url)
+            .with_compression(compression)
             .with_user(&cfg.user)
             .with_password(cfg.password.expose())
             .with_product_info("ccsync", crate::AGENT_VERSION);

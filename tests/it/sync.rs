@@ -532,3 +532,37 @@ async fn a_long_backfill_refreshes_the_rollup_in_slices() {
     sync_once(&env.config()).await.unwrap();
     assert_eq!(assert_rollup_matches_events(&env).await.len(), 7000);
 }
+
+/// `CLICKHOUSE_COMPRESSION`: the LZ4 wire format (the default for a remote server) and plain
+/// bodies (the default on loopback) store the same rows, over several compressed blocks.
+#[tokio::test]
+async fn lz4_and_plain_transfers_store_the_same_rows() {
+    let mut digests = Vec::new();
+    for lz4 in [true, false] {
+        let env = Env::new(if lz4 { "wire_lz4" } else { "wire_plain" });
+        let all: Vec<Line> = (0..3000u64)
+            .map(|i| {
+                line(&format!("msg_{i:05}_ü"), T1)
+                    .tokens(i, 2 * i + 1, i % 7, i % 5, 0)
+                    .session(&format!("s{}", i % 13))
+            })
+            .collect();
+        env.write("-p/s1.jsonl", &lines(&all));
+        let mut cfg = env.config();
+        cfg.clickhouse.lz4 = lz4;
+        let report = sync_once(&cfg).await.unwrap();
+        assert_eq!(report.rows_inserted, 3000, "lz4={lz4}");
+        let digest: (u64, u64, u64, String) = env
+            .client()
+            .query(
+                "SELECT count(), sum(input_tokens), sum(output_tokens), \
+                 hex(groupBitXor(cityHash64(message_id, session_id, cost_usd))) FROM usage_events FINAL",
+            )
+            .fetch_one()
+            .await
+            .unwrap();
+        digests.push(digest);
+    }
+    assert_eq!(digests[0].0, 3000);
+    assert_eq!(digests[0], digests[1]);
+}
