@@ -414,7 +414,8 @@ impl ParallelScan {
             std::sync::Condvar::new(),
         ));
         let (tx, rx) = flume::unbounded();
-        for _ in 0..threads.clamp(1, total.max(1)) {
+        // No jobs (the hourly run with nothing new): no threads; the channel just closes.
+        for _ in 0..threads.max(1).min(total) {
             let (files, jobs, costs, ahead, tx) = (
                 files.clone(),
                 jobs.clone(),
@@ -650,5 +651,13 @@ mod tests {
             );
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
+    }
+
+    #[test]
+    fn no_jobs_start_no_workers() {
+        let mut scan = ParallelScan::start(Arc::new(Vec::new()), Vec::new(), 4, 1 << 20);
+        // Workers would each hold a clone of the shared state.
+        assert_eq!(Arc::strong_count(&scan.ahead), 1);
+        assert!(scan.recv_blocking().is_none());
     }
 }
