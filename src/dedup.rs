@@ -100,6 +100,9 @@ pub struct Deduper {
     by_message: FxHashMap<u64, u32>,
     /// Almost every response has one slot: kept inline, no allocation per response.
     slots: Vec<SmallVec<[Slot; 1]>>,
+    /// (index in `slots`, position in it) of the slots made pending since the last insert:
+    /// marking them inserted costs the batch, not the run's every response.
+    pending_slots: Vec<(u32, u32)>,
 }
 
 impl Deduper {
@@ -121,7 +124,7 @@ impl Deduper {
             self.slots.push(SmallVec::new());
         }
         let slots = &mut self.slots[at as usize];
-        let found = slots.iter_mut().find(|s| {
+        let found = slots.iter().position(|s| {
             let same_session = s.session == session;
             match (s.line_request_id, request_hash) {
                 _ if (s.sidechain || entry.is_sidechain) && same_session => true,
@@ -130,7 +133,8 @@ impl Deduper {
                 _ => false,
             }
         });
-        let Some(slot) = found else {
+        let Some(position) = found else {
+            self.pending_slots.push((at, slots.len() as u32));
             slots.push(Slot {
                 session,
                 timestamp_ms: entry.timestamp_ms,
@@ -144,6 +148,7 @@ impl Deduper {
             });
             return Decision::New;
         };
+        let slot = &mut slots[position];
         let kept = slot.rank();
         let wins = rank > kept || (rank == kept && entry.has_speed && !slot.has_speed);
         if !wins {
@@ -168,6 +173,7 @@ impl Deduper {
             None => {
                 // Keep the inserted row's key; the new row takes its place in ClickHouse.
                 slot.pending = next_index as u32;
+                self.pending_slots.push((at, position as u32));
                 Decision::Supersede {
                     request_id: slot.request_id.clone(),
                 }
@@ -177,7 +183,8 @@ impl Deduper {
 
     /// All pending rows were inserted; later winners must supersede them by key.
     pub fn mark_inserted(&mut self) {
-        for slot in self.slots.iter_mut().flatten() {
+        for (at, position) in self.pending_slots.drain(..) {
+            let slot = &mut self.slots[at as usize][position as usize];
             slot.pending = NOT_PENDING;
             slot.key_inserted = true;
         }
@@ -356,6 +363,40 @@ mod tests {
                 request_id: Some("r1".into())
             }
         );
+    }
+
+    #[test]
+    fn every_insert_settles_the_rows_made_pending_since_the_last() {
+        let mut d = Deduper::new();
+        let offer = |d: &mut Deduper, req: &str, output: u64, index: usize| {
+            d.offer(&entry(Some("m1"), Some(req), false, output), index)
+        };
+        // Two responses under one message.id: the second sits in the slot list's second place.
+        assert_eq!(offer(&mut d, "r1", 1, 0), Decision::New);
+        assert_eq!(offer(&mut d, "r2", 1, 1), Decision::New);
+        d.mark_inserted();
+        let supersede = Decision::Supersede {
+            request_id: Some("r2".into()),
+        };
+        for output in [2, 3, 4] {
+            // Each batch's winner was inserted with it: the next one supersedes, never replaces.
+            assert_eq!(offer(&mut d, "r2", output, 0), supersede, "output {output}");
+            d.mark_inserted();
+        }
+        assert_eq!(
+            offer(&mut d, "r1", 5, 0),
+            Decision::Supersede {
+                request_id: Some("r1".into())
+            }
+        );
+        assert_eq!(
+            offer(&mut d, "r1", 6, 1),
+            Decision::Replace {
+                index: 0,
+                request_id: Some("r1".into())
+            }
+        );
+        assert_eq!(d.messages(), 2);
     }
 
     #[test]
