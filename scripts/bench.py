@@ -939,6 +939,15 @@ def render(args, r, q, correctness, problems, tree, machine, load_before, load_a
             + (f", {failed} failed" if failed else "") + ") | "
             f"{slowest / TARGET_QUERY_S:.2f} × the limit | "
             f"{verdict(not failed and slowest <= TARGET_QUERY_S)} |")
+    if full.server_cpu is not None:
+        cores = os.cpu_count() or 1
+        floor = (full.cpu + full.server_cpu) / cores
+        lines += [
+            "",
+            f"Full sync: the agent used {fmt_s(full.cpu)} of CPU and the engine "
+            f"{fmt_s(full.server_cpu)} on the same {cores} cores, so even perfectly overlapped "
+            f"the run needs {fmt_s(floor)} ({floor / scan.wall:.2f} × the scan).",
+        ]
     lines += [
         "",
         "## Correctness, checked in the same run",
