@@ -1,8 +1,11 @@
 //! Finds transcript files: `projects/<project>/<session>.jsonl` and
 //! `projects/<project>/<session>/subagents/agent-<id>.jsonl` under every configured root.
 
+use std::io;
+use std::os::fd::OwnedFd;
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
+
+use rustix::fs as rfs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -141,30 +144,76 @@ fn list(
     root: &Path,
     dir: &Path,
     out: &mut Listing,
+    defer: Option<&mut Vec<(usize, PathBuf)>>,
+) {
+    // The roots themselves may be links (followed); nothing below them is.
+    match rfs::open(dir, DIR_FLAGS, rfs::Mode::empty()) {
+        Ok(fd) => list_open(root_index, root, dir, fd, out, defer),
+        Err(e) => out
+            .unreadable
+            .push((dir.to_path_buf(), io::Error::from(e).to_string())),
+    }
+}
+
+const DIR_FLAGS: rfs::OFlags = rfs::OFlags::RDONLY
+    .union(rfs::OFlags::DIRECTORY)
+    .union(rfs::OFlags::CLOEXEC);
+
+/// Lists the open folder `fd` (at `dir`). Sub-folders are opened and names stat'ed relative to
+/// it: an hourly run with nothing new is mostly these calls, one per folder and per file.
+fn list_open(
+    root_index: usize,
+    root: &Path,
+    dir: &Path,
+    fd: OwnedFd,
+    out: &mut Listing,
     mut defer: Option<&mut Vec<(usize, PathBuf)>>,
 ) {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            out.unreadable.push((dir.to_path_buf(), e.to_string()));
-            return;
-        }
+    let Ok(mut entries) = rfs::Dir::new(fd) else {
+        return;
     };
-    for entry in entries.flatten() {
-        // The entry's type comes from the directory listing (no syscall); links inside
-        // projects/ are not followed (as in ccusage), the roots themselves may be links.
-        let Ok(kind) = entry.file_type() else {
-            continue;
+    while let Some(entry) = entries.read() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                out.unreadable
+                    .push((dir.to_path_buf(), io::Error::from(e).to_string()));
+                return;
+            }
         };
-        let path = entry.path();
-        if kind.is_dir() {
+        let name = entry.file_name();
+        let bytes = name.to_bytes();
+        if bytes == b"." || bytes == b".." {
+            continue;
+        }
+        let Ok(at) = entries.fd() else {
+            return;
+        };
+        // The type comes from the listing; a file system that does not say gets an lstat.
+        let kind = match entry.file_type() {
+            rfs::FileType::Unknown => match rfs::statat(at, name, rfs::AtFlags::SYMLINK_NOFOLLOW) {
+                Ok(st) => rfs::FileType::from_raw_mode(st.st_mode),
+                Err(_) => continue,
+            },
+            kind => kind,
+        };
+        let path = dir.join(std::ffi::OsStr::from_bytes(bytes));
+        if kind == rfs::FileType::Directory {
             match defer.as_deref_mut() {
                 Some(later) => later.push((root_index, path)),
-                None => list(root_index, root, &path, out, None),
+                None => match rfs::openat(
+                    at,
+                    name,
+                    DIR_FLAGS | rfs::OFlags::NOFOLLOW,
+                    rfs::Mode::empty(),
+                ) {
+                    Ok(child) => list_open(root_index, root, &path, child, out, None),
+                    Err(e) => out.unreadable.push((path, io::Error::from(e).to_string())),
+                },
             }
             continue;
         }
-        if !kind.is_file() {
+        if kind != rfs::FileType::RegularFile {
             continue;
         }
         let Ok(rel) = path.strip_prefix(root) else {
@@ -173,8 +222,8 @@ fn list(
         let Some((project, session)) = classify(rel) else {
             continue;
         };
-        // Only transcripts are stat'ed (relative to the open folder).
-        let Ok(meta) = entry.metadata() else {
+        // Only transcripts are stat'ed.
+        let Ok(st) = rfs::statat(at, name, rfs::AtFlags::SYMLINK_NOFOLLOW) else {
             continue;
         };
         out.files.push((
@@ -184,10 +233,10 @@ fn list(
                 path,
                 project: Arc::from(project),
                 session_id: Arc::from(session),
-                size: meta.len(),
-                mtime_ns: meta.mtime() * 1_000_000_000 + meta.mtime_nsec(),
-                dev: meta.dev(),
-                ino: meta.ino(),
+                size: st.st_size as u64,
+                mtime_ns: st.st_mtime * 1_000_000_000 + st.st_mtime_nsec as i64,
+                dev: st.st_dev,
+                ino: st.st_ino,
             },
         ));
     }
@@ -238,6 +287,17 @@ mod tests {
         let found = discover(&[tmp.path().to_path_buf()]);
         let paths: Vec<PathBuf> = found.files.iter().map(|f| f.path.clone()).collect();
         assert_eq!(paths, expected);
+        // The identity checkpoints compare across runs and versions: as the standard library
+        // reports it.
+        use std::os::unix::fs::MetadataExt;
+        for f in &found.files {
+            let m = std::fs::symlink_metadata(&f.path).unwrap();
+            let std_mtime = m.mtime() * 1_000_000_000 + m.mtime_nsec();
+            assert_eq!(
+                (f.dev, f.ino, f.size, f.mtime_ns),
+                (m.dev(), m.ino(), m.len(), std_mtime)
+            );
+        }
     }
 
     #[test]
@@ -254,5 +314,23 @@ mod tests {
         assert_eq!(found.files.len(), 2, "{:?}", found.files);
         assert!(found.files.iter().all(|f| &*f.session_id == "s1"));
         assert_eq!(found.missing_dirs, vec![tmp.path().join("nope")]);
+    }
+
+    #[test]
+    fn links_inside_projects_are_not_followed() {
+        let tmp = tempfile::tempdir().unwrap();
+        let projects = tmp.path().join("projects");
+        std::fs::create_dir_all(projects.join("-p/s1/subagents")).unwrap();
+        std::fs::write(projects.join("-p/s1/subagents/agent-a.jsonl"), "{}\n").unwrap();
+        std::os::unix::fs::symlink(projects.join("-p"), projects.join("-q")).unwrap();
+        std::os::unix::fs::symlink(
+            projects.join("-p/s1/subagents/agent-a.jsonl"),
+            projects.join("-p/linked.jsonl"),
+        )
+        .unwrap();
+        let found = discover(&[tmp.path().to_path_buf()]);
+        let paths: Vec<PathBuf> = found.files.iter().map(|f| f.path.clone()).collect();
+        assert_eq!(paths, vec![projects.join("-p/s1/subagents/agent-a.jsonl")]);
+        assert!(found.unreadable.is_empty(), "{:?}", found.unreadable);
     }
 }
