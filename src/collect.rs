@@ -361,6 +361,18 @@ pub struct Job {
     pub tail: Vec<TailKey>,
 }
 
+impl Job {
+    /// Reads file `file` from its first line, with no earlier responses to continue.
+    pub fn whole_file(file: usize) -> Self {
+        Job {
+            file,
+            offset: 0,
+            line_no: 0,
+            tail: Vec::new(),
+        }
+    }
+}
+
 /// Scans `jobs` on `threads` worker threads; results arrive in job order through `recv`.
 /// Workers run a bounded amount ahead of the consumer, so memory stays bounded.
 pub struct ParallelScan {
@@ -630,14 +642,7 @@ mod tests {
                 }
             })
             .collect();
-        let jobs = (0..files.len())
-            .map(|file| Job {
-                file,
-                offset: 0,
-                line_no: 0,
-                tail: Vec::new(),
-            })
-            .collect();
+        let jobs = (0..files.len()).map(Job::whole_file).collect();
         let mut scan = ParallelScan::start(Arc::new(files), jobs, 2, 1 << 20);
         assert!(matches!(scan.recv_blocking(), Some((0, Ok(_)))));
         let shared = scan.ahead.clone();

@@ -175,14 +175,7 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
     collector.stats.files_scanned = found.files.len() as u64;
     collector.stats.files_changed = found.files.len() as u64;
     let files = std::sync::Arc::new(found.files);
-    let jobs = (0..files.len())
-        .map(|file| Job {
-            file,
-            offset: 0,
-            line_no: 0,
-            tail: Vec::new(),
-        })
-        .collect();
+    let jobs = (0..files.len()).map(Job::whole_file).collect();
     let mut kept = KeptRows::default();
     let mut scanner = ParallelScan::start(files.clone(), jobs, scan_threads(), collector.max_line);
     while let Some((index, result)) = scanner.recv_blocking() {
