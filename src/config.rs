@@ -66,10 +66,14 @@ impl Compression {
     }
 }
 
+/// `host[:port]` of a URL without its scheme.
+fn authority(rest: &str) -> &str {
+    rest.split(['/', '?']).next().unwrap_or("")
+}
+
 /// Whether the URL's host is this machine (`url` is validated: http(s)://host[:port][/...]).
 fn is_loopback(url: &str) -> bool {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority(url.split_once("://").map_or(url, |(_, rest)| rest));
     let host = match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or(""),
         None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
@@ -212,7 +216,7 @@ fn validate_url(url: &str) -> Result<()> {
                 crate::error::redact_urls(url)
             ))
         })?;
-    let host = rest.split(['/', '?']).next().unwrap_or("");
+    let host = authority(rest);
     if host.is_empty() {
         return Err(Error::Config("CLICKHOUSE_URL has no host".into()));
     }
