@@ -177,16 +177,58 @@ fn expand(sql: &str, ctx: &Context) -> String {
     s
 }
 
+/// The provisioned datasource (deploy/grafana/provisioning).
+fn datasource() -> serde_yaml_ng::Value {
+    let ds = std::fs::read_to_string(
+        repo().join("deploy/grafana/provisioning/datasources/clickhouse.yaml"),
+    )
+    .unwrap();
+    let ds: serde_yaml_ng::Value = serde_yaml_ng::from_str(&ds).unwrap();
+    ds["datasources"][0].clone()
+}
+
+/// The settings the plugin sends with every query (`jsonData.customSettings`).
+fn datasource_settings() -> Vec<(String, String)> {
+    datasource()["jsonData"]["customSettings"]
+        .as_sequence()
+        .map(|list| {
+            list.iter()
+                .map(|s| {
+                    let field = |k: &str| s[k].as_str().unwrap().to_string();
+                    (field("setting"), field("value"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 async fn run_sql(env: &Env, sql: &str) -> Result<Table, String> {
-    let body = env
-        .client()
-        .query_raw(sql)
+    run_sql_with(env, sql, &[]).await
+}
+
+async fn run_sql_with(
+    env: &Env,
+    sql: &str,
+    settings: &[(String, String)],
+) -> Result<Table, String> {
+    let mut query = env.client().query_raw(sql);
+    for (name, value) in settings {
+        query = query.with_setting(name.as_str(), value.as_str());
+    }
+    let body = query
         .fetch_bytes("JSONCompact")
         .map_err(|e| e.to_string())?
         .collect()
         .await
         .map_err(|e| e.to_string())?;
     Table::from_json_compact(&body)
+}
+
+/// Rows in a canonical order: ties in a panel's ORDER BY may come back in any order.
+fn sorted_rows(table: &Table) -> Vec<String> {
+    let mut rows: Vec<String> = table.rows.iter().map(|r| format!("{r:?}")).collect();
+    rows.sort();
+    rows
 }
 
 #[test]
@@ -265,13 +307,15 @@ fn dashboards_are_provisionable_and_use_the_datasource_and_machine_variables() {
     uids.dedup();
     assert_eq!(uids.len(), boards.len(), "unique uids");
     // The provisioned datasource these dashboards default to.
-    let ds = std::fs::read_to_string(
-        repo().join("deploy/grafana/provisioning/datasources/clickhouse.yaml"),
-    )
-    .unwrap();
-    let ds: serde_yaml_ng::Value = serde_yaml_ng::from_str(&ds).unwrap();
-    let ds = &ds["datasources"][0];
+    let ds = datasource();
     assert_eq!(ds["type"].as_str(), Some("grafana-clickhouse-datasource"));
+    // Panels read FINAL as `ccsync query` runs the pack.
+    let (name, value) = ccsync::query::FINAL_SETTING;
+    assert!(
+        datasource_settings().contains(&(name.into(), value.into())),
+        "{:?}",
+        datasource_settings()
+    );
     let ds_uid = ds["uid"].as_str().unwrap();
     for (file, b) in &boards {
         let vars = b["templating"]["list"].as_array().unwrap();
@@ -330,6 +374,7 @@ async fn every_panel_query_runs_against_the_fixture_and_returns_rows() {
         interval_ms: 3_600_000,
         vars: vec![],
     };
+    let settings = datasource_settings();
     let mut panels_run = 0;
     for (file, b) in &boards {
         let vars = b["templating"]["list"].as_array().unwrap();
@@ -374,9 +419,17 @@ async fn every_panel_query_runs_against_the_fixture_and_returns_rows() {
             for p in b["panels"].as_array().unwrap() {
                 for t in p["targets"].as_array().unwrap() {
                     let sql = expand(t["rawSql"].as_str().unwrap(), &ctx);
-                    let table = run_sql(&env, &sql)
+                    let table = run_sql_with(&env, &sql, &settings)
                         .await
                         .unwrap_or_else(|e| panic!("{file}: {}: {e}\n{sql}", p["title"]));
+                    // The datasource's settings only make the panel faster.
+                    let plain = run_sql(&env, &sql).await.unwrap();
+                    assert_eq!(
+                        sorted_rows(&table),
+                        sorted_rows(&plain),
+                        "{file}: {} differs with {settings:?}",
+                        p["title"]
+                    );
                     assert!(
                         !table.rows.is_empty(),
                         "{file}: {} returned no rows with {selection:?}",
