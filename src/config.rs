@@ -178,7 +178,7 @@ impl RawConfig {
             Some(dir) => expand_tilde(&dir, host),
             None => default_state_dir(host)?,
         };
-        let batch_rows = self.batch_rows.unwrap_or(20_000);
+        let batch_rows = self.batch_rows.unwrap_or(40_000);
         if batch_rows == 0 {
             return Err(Error::Config("CCSYNC_BATCH_ROWS must be at least 1".into()));
         }

@@ -136,23 +136,23 @@ impl KeptRows {
 
     fn take(&mut self, collector: &mut Collector) {
         for p in collector.pending.drain(..) {
-            let e = &p.entry;
-            let fast = usize::from(e.is_fast());
-            let model = match self.by_raw_model.get(&*e.model).and_then(|m| m[fast]) {
+            let fast = usize::from(p.is_fast);
+            let raw = p.model(&collector.symbols);
+            let model = match self.by_raw_model.get(raw).and_then(|m| m[fast]) {
                 Some(i) => i,
-                None => self.model_for(&e.model, fast),
+                None => self.model_for(raw, fast),
             };
             let key = xxhash_rust::xxh3::xxh3_64_with_seed(
-                e.request_id.as_deref().unwrap_or("").as_bytes(),
-                xxhash_rust::xxh3::xxh3_64(e.message_id.as_deref().unwrap_or("").as_bytes()),
+                p.request_id().as_bytes(),
+                xxhash_rust::xxh3::xxh3_64(p.message_id().as_bytes()),
             );
-            let u = &e.usage;
+            let u = &p.usage;
             let kept = Kept {
-                day: e.timestamp_ms.div_euclid(86_400_000) as i32,
+                day: p.timestamp_ms.div_euclid(86_400_000) as i32,
                 model,
                 tokens: [u.input, u.output, u.cache_creation, u.cache_read],
                 cost: p.cost_usd,
-                version: crate::dedup::Rank::of(e).version(),
+                version: p.rank().version(),
             };
             let next = self.rows.len() as u32;
             let at = *self.index.entry(key).or_insert(next) as usize;

@@ -124,15 +124,13 @@ impl<'a> Pass<'a> {
             return self.acknowledged(0, files, BTreeSet::new());
         }
         let (sink, all_files) = (self.sink, self.files.clone());
+        let strings = self.collector.symbols.snapshot();
         let machine = self.cfg.machine_name.clone();
         let mode = self.collector.cost_mode.to_string();
         let per_insert = insert_sizes(batch.len(), self.cfg.batch_rows);
         // The rollup's 15-minute buckets these rows fall in (a response keeps its timestamp
         // across versions, so these are all the buckets the batch can change).
-        let buckets: BTreeSet<u32> = batch
-            .iter()
-            .map(|p| bucket_of(p.entry.timestamp_ms))
-            .collect();
+        let buckets: BTreeSet<u32> = batch.iter().map(|p| bucket_of(p.timestamp_ms)).collect();
         let insert = Box::pin(async move {
             let ingested_at = now_ms();
             for chunk in batch.chunks(per_insert) {
@@ -140,7 +138,7 @@ impl<'a> Pass<'a> {
                 sink.insert_usage_with(|| {
                     chunk
                         .iter()
-                        .map(|p| p.row(&all_files, &machine, &mode, ingested_at))
+                        .map(|p| p.row(&all_files, &strings, &machine, &mode, ingested_at))
                 })
                 .await?;
                 tracing::debug!(
