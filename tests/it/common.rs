@@ -75,6 +75,25 @@ pub fn spawn_chdb_server(extra: &[&str]) -> (std::process::Child, String) {
 /// Like `spawn_chdb_server`, on the data in `data`: a server killed and started again on the
 /// same dir has the same databases (on a new port).
 pub fn spawn_chdb_server_in(data: &Path, extra: &[&str]) -> (std::process::Child, String) {
+    spawn_chdb_server_with(data, extra, Stdio::inherit())
+}
+
+/// Like `spawn_chdb_server`, its stderr (the request log with `--verbose`) to `log`.
+pub fn spawn_chdb_server_logging(extra: &[&str], log: &Path) -> (std::process::Child, String) {
+    let data = tempfile::Builder::new()
+        .prefix("ccsync-test-engine-")
+        .tempdir()
+        .expect("temp dir")
+        .keep();
+    let log = std::fs::File::create(log).expect("log file");
+    spawn_chdb_server_with(&data, extra, Stdio::from(log))
+}
+
+fn spawn_chdb_server_with(
+    data: &Path,
+    extra: &[&str],
+    stderr: Stdio,
+) -> (std::process::Child, String) {
     let script = repo().join("scripts/chdb_server.py");
     let mut child = Command::new(python())
         .arg(&script)
@@ -92,7 +111,7 @@ pub fn spawn_chdb_server_in(data: &Path, extra: &[&str]) -> (std::process::Child
         .arg(std::process::id().to_string())
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start {}: {e}\n{HOW_TO_FIX}", script.display()));
     let stdout = child.stdout.take().expect("stdout");

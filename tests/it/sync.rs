@@ -533,6 +533,69 @@ async fn a_long_backfill_refreshes_the_rollup_in_slices() {
     assert_eq!(assert_rollup_matches_events(&env).await.len(), 7000);
 }
 
+/// The local engine reads large typed RowBinary inserts through `file()`, LowCardinality
+/// columns as plain strings (`typed_rowbinary_insert` in scripts/chdb_server.py): it must store
+/// exactly what its plain `FROM INFILE` path stores. Two engines, the path forced either way.
+#[tokio::test]
+async fn the_local_engines_typed_insert_path_stores_what_its_plain_path_stores() {
+    let models = [
+        "claude-opus-4-6",
+        "claude-sonnet-4-5-20250929",
+        "claude-haiku-4-5-20251001",
+    ];
+    let all: Vec<Line> = (0..3000u64)
+        .map(|i| {
+            let l = line(&format!("msg_{i:05}_ü"), T1)
+                .model(models[i as usize % 3])
+                .tokens(i, 2 * i + 1, i % 7, i % 5, 0)
+                .session(&format!("s{}", i % 13));
+            if i % 4 == 0 { l.fast() } else { l }
+        })
+        .collect();
+    let mut digests = Vec::new();
+    for (min_bytes, path) in [("0", "[typed]"), ("1000000000000", "[infile]")] {
+        let dir = tempfile::tempdir().unwrap();
+        let log = dir.path().join("engine.log");
+        let (mut engine, url) =
+            spawn_chdb_server_logging(&["--verbose", "--typed-insert-min-bytes", min_bytes], &log);
+        let env = Env::new("typed_insert");
+        env.write("-p/s1.jsonl", &lines(&all));
+        let mut cfg = env.config();
+        cfg.clickhouse.url = url.clone();
+        cfg.clickhouse.user = "default".into();
+        cfg.clickhouse.password = ccsync::config::Secret::new("test-secret");
+        cfg.batch_rows = 1000;
+        let report = sync_once(&cfg).await.unwrap();
+        assert_eq!(report.rows_inserted, 3000);
+        let client = clickhouse::Client::default()
+            .with_url(&url)
+            .with_user("default")
+            .with_password("test-secret")
+            .with_database(&cfg.clickhouse.database);
+        let digest: (u64, String, String) = client
+            .query(
+                "SELECT count(), toTypeName(any(model)), hex(groupBitXor(cityHash64(message_id, \
+                 request_id, timestamp, session_id, model, speed, service_tier, claude_version, \
+                 cost_usd, cost_mode, version, input_tokens, output_tokens))) FROM usage_events FINAL",
+            )
+            .fetch_one()
+            .await
+            .unwrap();
+        digests.push(digest);
+        let _ = engine.kill();
+        let _ = engine.wait();
+        let logged = std::fs::read_to_string(&log).unwrap();
+        let inserts: Vec<&str> = logged
+            .lines()
+            .filter(|l| l.contains("INSERT INTO `usage_events`"))
+            .collect();
+        assert_eq!(inserts.len(), 3, "{logged}");
+        assert!(inserts.iter().all(|l| l.contains(path)), "{logged}");
+    }
+    assert_eq!(digests[0].0, 3000);
+    assert_eq!(digests[0], digests[1]);
+}
+
 /// `CLICKHOUSE_COMPRESSION`: the LZ4 wire format (the default for a remote server) and plain
 /// bodies (the default on loopback) store the same rows, over several compressed blocks.
 #[tokio::test]
