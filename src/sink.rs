@@ -300,21 +300,29 @@ impl Sink {
     }
 
     /// Recomputes this machine's `usage_rollup` rows for the 15-minute `buckets` (Unix seconds)
-    /// from `usage_events FINAL`. Idempotent, so a retry or a re-run is harmless.
-    pub async fn refresh_rollup(&self, machine: &str, buckets: &[u32], version: u64) -> Result<()> {
+    /// from `usage_events FINAL`, then (with `tombstones`) marks the groups of those buckets that
+    /// no longer exist as deleted. Idempotent, so a retry or a re-run is harmless.
+    pub async fn refresh_rollup(
+        &self,
+        machine: &str,
+        buckets: &[u32],
+        version: u64,
+        tombstones: bool,
+    ) -> Result<()> {
         if buckets.is_empty() {
             return Ok(());
         }
         // Both read with FINAL per partition: a response's rows share a partition (pinned
         // timestamps), a rollup group's too (the bucket is in the key).
         let (name, value) = crate::query::FINAL_SETTING;
-        for (what, sql) in [
+        let statements = [
             ("refresh usage_rollup", crate::schema::ROLLUP_REFRESH),
             (
                 "mark deleted usage_rollup groups",
                 crate::schema::ROLLUP_TOMBSTONES,
             ),
-        ] {
+        ];
+        for (what, sql) in &statements[..if tombstones { 2 } else { 1 }] {
             self.with_retry(what, || {
                 self.timed(
                     what,

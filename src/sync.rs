@@ -81,10 +81,22 @@ struct Pass<'a> {
     /// The schema check, running while the first batch is read (a fresh database's migrations
     /// take a few hundred milliseconds), with whether the machine had rows although the state
     /// file is missing; awaited before anything touches the tables.
-    schema: Option<tokio::task::JoinHandle<Result<(schema::ApplyReport, bool)>>>,
+    schema: Option<tokio::task::JoinHandle<Result<SchemaCheck>>>,
     schema_applied: Vec<u32>,
     /// The schema check failed: the run is not recorded either (as when it ran first).
     schema_failed: bool,
+    /// `usage_rollup` held no group of this machine when the run began (known when the schema
+    /// was checked): the refresh then rewrites every group there is, and no group of the
+    /// refreshed buckets can have disappeared, so the tombstone pass is skipped.
+    rollup_was_empty: bool,
+}
+
+/// What the check at the start of a run found, besides the schema.
+struct SchemaCheck {
+    report: schema::ApplyReport,
+    /// The machine had rows although the state file is missing.
+    had_rows: bool,
+    rollup_was_empty: bool,
 }
 
 /// An insert running while the scan goes on, and the checkpoints it will make safe.
@@ -162,7 +174,11 @@ impl<'a> Pass<'a> {
         let Some(task) = self.schema.take() else {
             return Ok(());
         };
-        let (report, had_rows) = match task.await {
+        let SchemaCheck {
+            report,
+            had_rows,
+            rollup_was_empty,
+        } = match task.await {
             Ok(Ok(done)) => done,
             Ok(Err(e)) => {
                 self.schema_failed = true;
@@ -172,6 +188,7 @@ impl<'a> Pass<'a> {
             Err(e) => return Err(Error::Config(format!("schema check did not finish: {e}"))),
         };
         self.state.schema_version = report.current;
+        self.rollup_was_empty = rollup_was_empty;
         self.schema_applied = report.applied;
         if had_rows {
             self.warnings.push(format!(
@@ -341,7 +358,12 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         tokio::spawn(async move {
             let report = schema::apply(&sink).await?;
             let had_rows = ask_lost_state && has_rows(&sink, &machine).await;
-            Ok((report, had_rows))
+            let rollup_was_empty = !has_rollup_groups(&sink, &machine).await;
+            Ok(SchemaCheck {
+                report,
+                had_rows,
+                rollup_was_empty,
+            })
         })
     });
 
@@ -383,6 +405,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         schema: schema_task,
         schema_applied: Vec::new(),
         schema_failed: false,
+        rollup_was_empty: false,
     };
     for (dir, err) in &found.unreadable {
         pass.warnings.push(format!(
@@ -505,7 +528,12 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
     // bounded parameter and reads a narrow time range.
     for slice in buckets.chunks(REFRESH_BUCKETS) {
         pass.sink
-            .refresh_rollup(&pass.cfg.machine_name, slice, version)
+            .refresh_rollup(
+                &pass.cfg.machine_name,
+                slice,
+                version,
+                !pass.rollup_was_empty,
+            )
             .await?;
     }
     tracing::debug!(
@@ -515,6 +543,17 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
     );
     pass.state.pending_rollup.clear();
     state::save(&pass.state_path, &pass.state)
+}
+
+/// Whether `usage_rollup` holds a group of this machine (best effort: true on error, which only
+/// keeps the tombstone pass).
+async fn has_rollup_groups(sink: &Sink, machine: &str) -> bool {
+    let query = sink
+        .client()
+        .query("SELECT 1 FROM usage_rollup WHERE machine_name = {m:String} LIMIT 1")
+        .param("m", machine)
+        .fetch_optional::<u8>();
+    !matches!(sink.timed("read usage_rollup", query).await, Ok(None))
 }
 
 /// Whether this machine already stored rows in the database (best effort: false on error).

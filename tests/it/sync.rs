@@ -393,6 +393,12 @@ async fn cli_once_prints_a_summary() {
 
 /// `usage_rollup` after each run: what aggregating `usage_events FINAL` gives right now.
 async fn assert_rollup_matches_events(env: &Env) -> Vec<(String, String, u64, u64)> {
+    assert_rollup_matches_events_in(&env.client()).await
+}
+
+async fn assert_rollup_matches_events_in(
+    client: &clickhouse::Client,
+) -> Vec<(String, String, u64, u64)> {
     let query = |table: &str| {
         let (source, messages, output) = if table == "usage_rollup" {
             ("usage_rollup FINAL", "sum(messages)", "sum(output_tokens)")
@@ -409,7 +415,6 @@ async fn assert_rollup_matches_events(env: &Env) -> Vec<(String, String, u64, u6
              FROM {source} GROUP BY b, session_id ORDER BY b, session_id"
         )
     };
-    let client = env.client();
     let rollup: Vec<(String, String, u64, u64)> = client
         .query(&query("usage_rollup"))
         .fetch_all()
@@ -471,6 +476,63 @@ async fn the_rollup_follows_superseded_responses_moved_groups_and_state_loss() {
     std::fs::remove_dir_all(env.state_dir()).unwrap();
     sync_once(&env.config()).await.unwrap();
     assert_eq!(assert_rollup_matches_events(&env).await, second);
+}
+
+/// The tombstone pass is skipped only when the machine had no rollup group as the run began
+/// (a first backfill); after a lost state dir it runs, and a group that moved is deleted.
+#[tokio::test]
+async fn the_tombstone_pass_is_skipped_only_while_the_machine_has_no_rollup_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("engine.log");
+    let (mut engine, url) = spawn_chdb_server_logging(&["--verbose"], &log);
+    let env = Env::new("tombstones");
+    let mut cfg = env.config();
+    cfg.clickhouse.url = url.clone();
+    cfg.clickhouse.user = "default".into();
+    cfg.clickhouse.password = ccsync::config::Secret::new("test-secret");
+    let client = clickhouse::Client::default()
+        .with_url(&url)
+        .with_user("default")
+        .with_password("test-secret")
+        .with_database(&cfg.clickhouse.database);
+    let tombstone_passes = || {
+        std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("-- Tombstones:"))
+            .count()
+    };
+    env.write(
+        "-p/s1.jsonl",
+        &lines(&[
+            line("m1", "2026-01-05T10:00:00.000Z"),
+            line("m2", "2026-01-05T10:40:00.000Z").sidechain(),
+        ]),
+    );
+    sync_once(&cfg).await.unwrap();
+    assert_eq!(assert_rollup_matches_events_in(&client).await.len(), 2);
+    assert_eq!(
+        tombstone_passes(),
+        0,
+        "a first backfill has no group to delete"
+    );
+    // State lost, and a resumed session repeats m2 as a main line: its group moves to s2, so
+    // the (s1, 10:30) group must be deleted, which only the tombstone pass does.
+    std::fs::remove_dir_all(env.state_dir()).unwrap();
+    env.write(
+        "-p/s2.jsonl",
+        &lines(&[line("m2", "2026-01-05T10:40:00.000Z").session("s2")]),
+    );
+    sync_once(&cfg).await.unwrap();
+    let groups = assert_rollup_matches_events_in(&client).await;
+    let sessions: Vec<(&str, &str)> = groups
+        .iter()
+        .map(|(b, s, _, _)| (&b[11..16], s.as_str()))
+        .collect();
+    assert_eq!(sessions, vec![("10:00", "s1"), ("10:30", "s2")]);
+    assert!(tombstone_passes() >= 1);
+    let _ = engine.kill();
+    let _ = engine.wait();
 }
 
 #[tokio::test]
