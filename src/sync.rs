@@ -357,8 +357,15 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         let (sink, machine) = (sink.clone(), cfg.machine_name.clone());
         tokio::spawn(async move {
             let report = schema::apply(&sink).await?;
-            let had_rows = ask_lost_state && has_rows(&sink, &machine).await;
-            let rollup_was_empty = !has_rollup_groups(&sink, &machine).await;
+            // Best effort: an error counts as "no rows" here (no warning) and as "has groups"
+            // below (the tombstone pass is kept).
+            let had_rows = ask_lost_state
+                && machine_has_rows(&sink, "usage_events", &machine)
+                    .await
+                    .unwrap_or(false);
+            let rollup_was_empty = !machine_has_rows(&sink, "usage_rollup", &machine)
+                .await
+                .unwrap_or(true);
             Ok(SchemaCheck {
                 report,
                 had_rows,
@@ -545,25 +552,15 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
     state::save(&pass.state_path, &pass.state)
 }
 
-/// Whether `usage_rollup` holds a group of this machine (best effort: true on error, which only
-/// keeps the tombstone pass).
-async fn has_rollup_groups(sink: &Sink, machine: &str) -> bool {
+/// Whether `table` holds a row of `machine`.
+async fn machine_has_rows(sink: &Sink, table: &str, machine: &str) -> Result<bool> {
     let query = sink
         .client()
-        .query("SELECT 1 FROM usage_rollup WHERE machine_name = {m:String} LIMIT 1")
+        .query("SELECT 1 FROM {t:Identifier} WHERE machine_name = {m:String} LIMIT 1")
+        .param("t", table)
         .param("m", machine)
         .fetch_optional::<u8>();
-    !matches!(sink.timed("read usage_rollup", query).await, Ok(None))
-}
-
-/// Whether this machine already stored rows in the database (best effort: false on error).
-async fn has_rows(sink: &Sink, machine: &str) -> bool {
-    let query = sink
-        .client()
-        .query("SELECT 1 FROM usage_events WHERE machine_name = {m:String} LIMIT 1")
-        .param("m", machine)
-        .fetch_optional::<u8>();
-    matches!(sink.timed("read usage_events", query).await, Ok(Some(_)))
+    Ok(sink.timed(&format!("read {table}"), query).await?.is_some())
 }
 
 async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) -> Result<()> {
