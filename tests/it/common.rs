@@ -64,12 +64,15 @@ fn start_chdb_server() -> Server {
 /// Starts another engine process (password `test-secret`) with `extra` arguments; returns it and
 /// the URL it printed. Kill the child when done.
 pub fn spawn_chdb_server(extra: &[&str]) -> (std::process::Child, String) {
-    let data = tempfile::Builder::new()
+    spawn_chdb_server_in(&engine_data_dir(), extra)
+}
+
+fn engine_data_dir() -> PathBuf {
+    tempfile::Builder::new()
         .prefix("ccsync-test-engine-")
         .tempdir()
         .expect("temp dir")
-        .keep();
-    spawn_chdb_server_in(&data, extra)
+        .keep()
 }
 
 /// Like `spawn_chdb_server`, on the data in `data`: a server killed and started again on the
@@ -78,15 +81,58 @@ pub fn spawn_chdb_server_in(data: &Path, extra: &[&str]) -> (std::process::Child
     spawn_chdb_server_with(data, extra, Stdio::inherit())
 }
 
-/// Like `spawn_chdb_server`, its stderr (the request log with `--verbose`) to `log`.
-pub fn spawn_chdb_server_logging(extra: &[&str], log: &Path) -> (std::process::Child, String) {
-    let data = tempfile::Builder::new()
-        .prefix("ccsync-test-engine-")
-        .tempdir()
-        .expect("temp dir")
-        .keep();
-    let log = std::fs::File::create(log).expect("log file");
-    spawn_chdb_server_with(&data, extra, Stdio::from(log))
+/// An engine of its own for one test (password `test-secret`), its request log (`--verbose`)
+/// kept in a file; killed when dropped.
+pub struct LoggedEngine {
+    child: std::process::Child,
+    pub url: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl LoggedEngine {
+    pub fn start(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let log = dir.path().join("engine.log");
+        let file = std::fs::File::create(&log).expect("log file");
+        let args: Vec<&str> = ["--verbose"].iter().chain(extra).copied().collect();
+        let (child, url) = spawn_chdb_server_with(&engine_data_dir(), &args, Stdio::from(file));
+        LoggedEngine {
+            child,
+            url,
+            log,
+            _dir: dir,
+        }
+    }
+
+    /// `env`'s configuration, pointed at this engine.
+    pub fn config(&self, env: &Env) -> Config {
+        let mut cfg = env.config();
+        cfg.clickhouse.url = self.url.clone();
+        cfg.clickhouse.user = "default".into();
+        cfg.clickhouse.password = Secret::new("test-secret");
+        cfg
+    }
+
+    pub fn client(&self, database: &str) -> clickhouse::Client {
+        clickhouse::Client::default()
+            .with_url(&self.url)
+            .with_user("default")
+            .with_password("test-secret")
+            .with_database(database)
+    }
+
+    /// The request log so far: one line per request.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).expect("engine log")
+    }
+}
+
+impl Drop for LoggedEngine {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 fn spawn_chdb_server_with(

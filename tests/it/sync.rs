@@ -482,22 +482,13 @@ async fn the_rollup_follows_superseded_responses_moved_groups_and_state_loss() {
 /// (a first backfill); after a lost state dir it runs, and a group that moved is deleted.
 #[tokio::test]
 async fn the_tombstone_pass_is_skipped_only_while_the_machine_has_no_rollup_groups() {
-    let dir = tempfile::tempdir().unwrap();
-    let log = dir.path().join("engine.log");
-    let (mut engine, url) = spawn_chdb_server_logging(&["--verbose"], &log);
+    let engine = LoggedEngine::start(&[]);
     let env = Env::new("tombstones");
-    let mut cfg = env.config();
-    cfg.clickhouse.url = url.clone();
-    cfg.clickhouse.user = "default".into();
-    cfg.clickhouse.password = ccsync::config::Secret::new("test-secret");
-    let client = clickhouse::Client::default()
-        .with_url(&url)
-        .with_user("default")
-        .with_password("test-secret")
-        .with_database(&cfg.clickhouse.database);
+    let cfg = engine.config(&env);
+    let client = engine.client(&cfg.clickhouse.database);
     let tombstone_passes = || {
-        std::fs::read_to_string(&log)
-            .unwrap()
+        engine
+            .log()
             .lines()
             .filter(|l| l.contains("-- Tombstones:"))
             .count()
@@ -531,8 +522,6 @@ async fn the_tombstone_pass_is_skipped_only_while_the_machine_has_no_rollup_grou
         .collect();
     assert_eq!(sessions, vec![("10:00", "s1"), ("10:30", "s2")]);
     assert!(tombstone_passes() >= 1);
-    let _ = engine.kill();
-    let _ = engine.wait();
 }
 
 #[tokio::test]
@@ -616,25 +605,15 @@ async fn the_local_engines_typed_insert_path_stores_what_its_plain_path_stores()
         .collect();
     let mut digests = Vec::new();
     for (min_bytes, path) in [("0", "[typed]"), ("1000000000000", "[infile]")] {
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("engine.log");
-        let (mut engine, url) =
-            spawn_chdb_server_logging(&["--verbose", "--typed-insert-min-bytes", min_bytes], &log);
+        let engine = LoggedEngine::start(&["--typed-insert-min-bytes", min_bytes]);
         let env = Env::new("typed_insert");
         env.write("-p/s1.jsonl", &lines(&all));
-        let mut cfg = env.config();
-        cfg.clickhouse.url = url.clone();
-        cfg.clickhouse.user = "default".into();
-        cfg.clickhouse.password = ccsync::config::Secret::new("test-secret");
+        let mut cfg = engine.config(&env);
         cfg.batch_rows = 1000;
         let report = sync_once(&cfg).await.unwrap();
         assert_eq!(report.rows_inserted, 3000);
-        let client = clickhouse::Client::default()
-            .with_url(&url)
-            .with_user("default")
-            .with_password("test-secret")
-            .with_database(&cfg.clickhouse.database);
-        let digest: (u64, String, String) = client
+        let digest: (u64, String, String) = engine
+            .client(&cfg.clickhouse.database)
             .query(
                 "SELECT count(), toTypeName(any(model)), hex(groupBitXor(cityHash64(message_id, \
                  request_id, timestamp, session_id, model, speed, service_tier, claude_version, \
@@ -644,9 +623,7 @@ async fn the_local_engines_typed_insert_path_stores_what_its_plain_path_stores()
             .await
             .unwrap();
         digests.push(digest);
-        let _ = engine.kill();
-        let _ = engine.wait();
-        let logged = std::fs::read_to_string(&log).unwrap();
+        let logged = engine.log();
         let inserts: Vec<&str> = logged
             .lines()
             .filter(|l| l.contains("INSERT INTO `usage_events`"))
