@@ -247,8 +247,9 @@ def typed_rowbinary_insert(head, fmt, data, path, extra, conn, min_bytes):
     header = rowbinary_header(data)
     if not m or not header or not any(LOW_CARDINALITY.fullmatch(t) for _, t in header):
         return None
+    columns = [quote_ident(name) for name, _ in header]
     # The statement names the header's columns, in order (as the crate writes it).
-    if re.sub(r"\s+", "", m.group("cols")) != ",".join(quote_ident(n) for n, _ in header):
+    if re.sub(r"\s+", "", m.group("cols")) != ",".join(columns):
         return None
     try:
         described = conn.query("DESCRIBE TABLE " + m.group("table"), "JSONEachRow").bytes().decode()
@@ -261,10 +262,10 @@ def typed_rowbinary_insert(head, fmt, data, path, extra, conn, min_bytes):
     def plain(typ):
         lc = LOW_CARDINALITY.fullmatch(typ)
         return lc.group(1) if lc else typ
-    structure = ", ".join(quote_ident(name) + " " + plain(typ) for name, typ in header)
-    columns = ", ".join(quote_ident(name) for name, _ in header)
+    structure = ", ".join(f"{col} {plain(typ)}" for col, (_, typ) in zip(columns, header))
+    listed = ", ".join(columns)
     settings = (extra + ", " if extra else " SETTINGS ") + "input_format_with_types_use_header = 0"
-    return (f"INSERT INTO {m.group('table')} ({columns}) SELECT {columns} FROM file("
+    return (f"INSERT INTO {m.group('table')} ({listed}) SELECT {listed} FROM file("
             f"{quote_string(path)}, 'RowBinaryWithNamesAndTypes', {quote_string(structure)}){settings}")
 
 
