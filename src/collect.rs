@@ -267,6 +267,8 @@ pub struct Collector {
     pub pending: Vec<Pending>,
     pub stats: Stats,
     pub max_line: usize,
+    /// Responses whose row was inserted, then beaten by a later line (sent again by key).
+    pub superseded: u64,
 }
 
 impl Collector {
@@ -280,6 +282,7 @@ impl Collector {
             pending: Vec::new(),
             stats: Stats::default(),
             max_line: MAX_LINE_BYTES,
+            superseded: 0,
         }
     }
 
@@ -318,8 +321,13 @@ impl Collector {
                 return;
             }
             Decision::New => None,
-            Decision::Replace { request_id, .. } | Decision::Supersede { request_id } => {
+            Decision::Replace { request_id, .. } => {
                 self.stats.duplicates += 1;
+                Some(request_id.clone())
+            }
+            Decision::Supersede { request_id } => {
+                self.stats.duplicates += 1;
+                self.superseded += 1;
                 Some(request_id.clone())
             }
         };

@@ -18,6 +18,7 @@ pub mod price;
 pub mod privacy;
 pub mod query;
 pub mod read;
+pub mod rollup;
 pub mod scan;
 pub mod schema;
 pub mod sink;

@@ -299,6 +299,34 @@ impl Sink {
         .await
     }
 
+    /// Inserts rollup groups built by the agent (a first backfill), retrying transient
+    /// failures: a retried insert that had landed writes the same rows under the same version.
+    pub async fn insert_rollup<'r, I>(&self, rows: impl Fn() -> I) -> Result<()>
+    where
+        I: Iterator<Item = crate::rollup::RollupRow<'r>>,
+    {
+        if rows().next().is_none() {
+            return Ok(());
+        }
+        self.with_retry("insert into usage_rollup", || async {
+            self.timed("insert into usage_rollup", async {
+                let mut insert = self
+                    .client
+                    .insert::<crate::rollup::RollupRow<'_>>("usage_rollup")
+                    .await?
+                    .with_setting("async_insert", "0")
+                    // One row per group key: nothing to replace within the insert.
+                    .with_setting("optimize_on_insert", "0");
+                for row in rows() {
+                    insert.write(&row).await?;
+                }
+                insert.end().await
+            })
+            .await
+        })
+        .await
+    }
+
     /// Recomputes this machine's `usage_rollup` rows for the 15-minute `buckets` (Unix seconds)
     /// from `usage_events FINAL`, then (with `tombstones`) marks the groups of those buckets that
     /// no longer exist as deleted. Idempotent, so a retry or a re-run is harmless.

@@ -9,6 +9,7 @@ use crate::collect::{Collector, FileRead, Job, ParallelScan, Stats};
 use crate::config::Config;
 use crate::discover::{self, TranscriptFile};
 use crate::error::{Error, Result};
+use crate::rollup::{RollupBuilder, bucket_of};
 use crate::schema;
 use crate::sink::{Sink, SyncRunRow};
 use crate::state::{self, FileState, Plan, Reread, State};
@@ -89,6 +90,10 @@ struct Pass<'a> {
     /// was checked): the refresh then rewrites every group there is, and no group of the
     /// refreshed buckets can have disappeared, so the tombstone pass is skipped.
     rollup_was_empty: bool,
+    /// A first backfill (neither table had a row of this machine as the run began, and no
+    /// refresh is pending): the rollup is built here from the rows sent, unless a response is
+    /// inserted twice (see `refresh_rollup`).
+    rollup: Option<RollupBuilder>,
 }
 
 /// What the check at the start of a run found, besides the schema.
@@ -97,6 +102,8 @@ struct SchemaCheck {
     /// The machine had rows although the state file is missing.
     had_rows: bool,
     rollup_was_empty: bool,
+    /// `usage_events` had no row of this machine (false when unknown).
+    events_were_empty: bool,
 }
 
 /// An insert running while the scan goes on, and the checkpoints it will make safe.
@@ -105,11 +112,6 @@ struct InFlight<'a> {
     files: Vec<Uncommitted>,
     /// The rollup buckets its rows fall in, refreshed once the run's inserts are done.
     buckets: BTreeSet<u32>,
-}
-
-/// Start of the 15-minute UTC bucket of `ms`, in Unix seconds (`DateTime` range: 1970–2106).
-fn bucket_of(ms: i64) -> u32 {
-    u32::try_from(ms.div_euclid(900_000) * 900).unwrap_or(if ms < 0 { 0 } else { u32::MAX })
 }
 
 /// A batch split evenly into inserts of at least `batch_rows` rows (one, unless the batch is
@@ -139,6 +141,11 @@ impl<'a> Pass<'a> {
         let strings = self.collector.symbols.snapshot();
         let machine = self.cfg.machine_name.clone();
         let mode = self.collector.cost_mode.to_string();
+        if let Some(rollup) = self.rollup.as_mut() {
+            for p in &batch {
+                rollup.add(&p.row(&all_files, &strings, &machine, &mode, 0));
+            }
+        }
         let per_insert = insert_sizes(batch.len(), self.cfg.batch_rows);
         // The rollup's 15-minute buckets these rows fall in (a response keeps its timestamp
         // across versions, so these are all the buckets the batch can change).
@@ -178,6 +185,7 @@ impl<'a> Pass<'a> {
             report,
             had_rows,
             rollup_was_empty,
+            events_were_empty,
         } = match task.await {
             Ok(Ok(done)) => done,
             Ok(Err(e)) => {
@@ -189,6 +197,9 @@ impl<'a> Pass<'a> {
         };
         self.state.schema_version = report.current;
         self.rollup_was_empty = rollup_was_empty;
+        if rollup_was_empty && events_were_empty && self.state.pending_rollup.is_empty() {
+            self.rollup = Some(RollupBuilder::new());
+        }
         self.schema_applied = report.applied;
         if had_rows {
             self.warnings.push(format!(
@@ -359,17 +370,19 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
             let report = schema::apply(&sink).await?;
             // Best effort: an error counts as "no rows" here (no warning) and as "has groups"
             // below (the tombstone pass is kept).
-            let had_rows = ask_lost_state
-                && machine_has_rows(&sink, "usage_events", &machine)
-                    .await
-                    .unwrap_or(false);
             let rollup_was_empty = !machine_has_rows(&sink, "usage_rollup", &machine)
                 .await
                 .unwrap_or(true);
+            let events = if ask_lost_state || rollup_was_empty {
+                Some(machine_has_rows(&sink, "usage_events", &machine).await)
+            } else {
+                None
+            };
             Ok(SchemaCheck {
                 report,
-                had_rows,
+                had_rows: ask_lost_state && matches!(events, Some(Ok(true))),
                 rollup_was_empty,
+                events_were_empty: matches!(events, Some(Ok(false))),
             })
         })
     });
@@ -413,6 +426,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         schema_applied: Vec::new(),
         schema_failed: false,
         rollup_was_empty: false,
+        rollup: None,
     };
     for (dir, err) in &found.unreadable {
         pass.warnings.push(format!(
@@ -531,6 +545,26 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
     // Micro-seconds: later than any earlier refresh of this machine, so it wins.
     let version = u64::try_from(now_ms()).unwrap_or(0) * 1000;
     let started = Instant::now();
+    // Built here only while each response was sent once: a response sent again (a better line
+    // after its first row was inserted) replaces that row in the engine, which the groups
+    // folded here cannot undo.
+    let built = pass
+        .rollup
+        .take()
+        .filter(|_| pass.collector.superseded == 0);
+    if let Some(rollup) = built {
+        let machine = &pass.cfg.machine_name;
+        pass.sink
+            .insert_rollup(|| rollup.rows(machine, version))
+            .await?;
+        tracing::debug!(
+            groups = rollup.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "rollup built from the rows sent"
+        );
+        pass.state.pending_rollup.clear();
+        return state::save(&pass.state_path, &pass.state);
+    }
     // A long backfill is refreshed in slices of consecutive buckets: each statement has a
     // bounded parameter and reads a narrow time range.
     for slice in buckets.chunks(REFRESH_BUCKETS) {

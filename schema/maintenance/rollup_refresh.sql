@@ -7,6 +7,8 @@
 -- the same rows and deletes nothing new.
 -- The agent pins a response's timestamp across its versions (collect.rs pin_timestamp), so a
 -- response's copies share one bucket and the batch's own buckets are all that can change.
+-- A machine's first backfill builds these same rows in the agent instead (src/rollup.rs, each
+-- column mirrored there); the integration suite checks that both give the same groups.
 INSERT INTO usage_rollup
     (machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
      unknown_model, cwd, agent_ids, contexts, messages, sidechain_messages, api_error_messages,

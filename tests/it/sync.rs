@@ -524,6 +524,146 @@ async fn the_tombstone_pass_is_skipped_only_while_the_machine_has_no_rollup_grou
     assert!(tombstone_passes() >= 1);
 }
 
+/// Every `usage_rollup` column of a group, floats apart (their sums may be added up in
+/// another order).
+#[derive(Debug, clickhouse::Row, serde::Deserialize)]
+struct RollupGroup {
+    exact: String,
+    costs: Vec<f64>,
+}
+
+async fn rollup_snapshot(client: &clickhouse::Client) -> Vec<RollupGroup> {
+    client
+        .query(
+            "SELECT toString((machine_name, bucket, project, session_id, git_branch, \
+             claude_version, model, is_fast, unknown_model, cwd, agent_ids, arraySort(contexts), \
+             messages, sidechain_messages, api_error_messages, input_tokens, output_tokens, \
+             cache_creation_input_tokens, cache_creation_5m_input_tokens, \
+             cache_creation_1h_input_tokens, cache_read_input_tokens, web_search_requests, \
+             sidechain_tokens, min_ts, max_ts)) AS exact, \
+             [cost_usd, sidechain_cost_usd, cost_without_cache_usd, input_cost_usd, \
+             output_cost_usd, cache_write_cost_usd, cache_read_cost_usd] AS costs \
+             FROM usage_rollup FINAL ORDER BY exact",
+        )
+        .with_setting("do_not_merge_across_partitions_select_final", "1")
+        .fetch_all()
+        .await
+        .unwrap()
+}
+
+fn refresh_statements(engine: &LoggedEngine) -> usize {
+    engine
+        .log()
+        .lines()
+        .filter(|l| l.contains("-- Refresh:"))
+        .count()
+}
+
+/// A first backfill builds the rollup in the agent; the engine's refresh of every bucket
+/// (`rollup_refresh.sql` and the tombstone pass, the rollup's definition) must then change
+/// nothing: the same groups, every column equal.
+#[tokio::test]
+async fn the_rollup_built_by_the_agent_equals_the_engines_refresh() {
+    let engine = LoggedEngine::start(&[]);
+    let env = Env::new("rollup_built");
+    let mut cfg = engine.config(&env);
+    cfg.batch_rows = 500; // several inserts, each folded into the groups
+    ccsync::generate::generate_tree(
+        &env.claude_dir(),
+        &ccsync::generate::GenOptions {
+            sessions: 12,
+            responses_per_session: 60,
+            tool_result_bytes: 200,
+            malformed_every: 50,
+            days: 3,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    // Cwd ties and lengths, a fast-mode line and a sidechain with its agent, in one group.
+    let mut odd = vec![
+        line("x1", "2026-01-05T10:01:00.000Z"),
+        line("x2", "2026-01-05T10:02:00.000Z").fast(),
+        line("x3", "2026-01-05T10:03:00.000Z").sidechain(),
+        line("x4", "2026-01-05T10:04:00.000Z"),
+        line("x5", "2026-01-05T10:05:00.000Z"),
+    ];
+    odd[0].cwd = "/home/me/app/sub".into();
+    odd[3].cwd = "/home/me/b".into();
+    odd[4].cwd = "/home/me/a".into();
+    env.write("-odd/s9.jsonl", &lines(&odd));
+    let report = sync_once(&cfg).await.unwrap();
+    assert!(report.messages_new > 500, "{}", report.messages_new);
+    assert_eq!(refresh_statements(&engine), 0, "built by the agent");
+    let client = engine.client(&cfg.clickhouse.database);
+    let built = rollup_snapshot(&client).await;
+    assert!(built.len() > 20, "{}", built.len());
+    assert!(
+        built.iter().any(|g| g.exact.contains("'/home/me/a'")),
+        "the shortest, smallest cwd of the odd group"
+    );
+
+    let buckets: Vec<u32> = client
+        .query("SELECT DISTINCT toUnixTimestamp(bucket) FROM usage_rollup ORDER BY 1")
+        .fetch_all()
+        .await
+        .unwrap();
+    let sink = ccsync::sink::Sink::new(&cfg.clickhouse).unwrap();
+    let later = u64::try_from(now_ms()).unwrap() * 1000 + 1;
+    sink.refresh_rollup(&cfg.machine_name, &buckets, later, true)
+        .await
+        .unwrap();
+    assert_eq!(refresh_statements(&engine), 1);
+    let refreshed = rollup_snapshot(&client).await;
+    assert_eq!(built.len(), refreshed.len());
+    for (a, b) in built.iter().zip(&refreshed) {
+        assert_eq!(a.exact, b.exact);
+        for (x, y) in a.costs.iter().zip(&b.costs) {
+            assert!(
+                (x - y).abs() <= 1e-12 * x.abs().max(y.abs()),
+                "{}: {:?} vs {:?}",
+                a.exact,
+                a.costs,
+                b.costs
+            );
+        }
+    }
+    assert_rollup_matches_events_in(&client).await;
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
+/// A response whose first row was already inserted when a better line came (a later file of
+/// the same first backfill) is replaced in the engine, which groups folded in the agent cannot
+/// undo: that run refreshes the rollup in the engine instead.
+#[tokio::test]
+async fn a_first_backfill_with_a_superseded_response_refreshes_in_the_engine() {
+    let engine = LoggedEngine::start(&[]);
+    let env = Env::new("rollup_superseded");
+    let mut cfg = engine.config(&env);
+    cfg.batch_rows = 1; // each file is inserted before the next one is read
+    env.write(
+        "-p/a.jsonl",
+        &lines(&[line("m1", T1).tokens(5, 1, 0, 0, 0)]),
+    );
+    env.write(
+        "-p/b.jsonl",
+        &lines(&[line("m1", T1).tokens(5, 384, 0, 0, 0)]),
+    );
+    let report = sync_once(&cfg).await.unwrap();
+    assert_eq!(report.rows_inserted, 2, "the better line is sent again");
+    assert_eq!(refresh_statements(&engine), 1);
+    let client = engine.client(&cfg.clickhouse.database);
+    let groups = assert_rollup_matches_events_in(&client).await;
+    assert_eq!(groups.len(), 1);
+    assert_eq!((groups[0].2, groups[0].3), (1, 384));
+}
+
 #[tokio::test]
 async fn a_failed_rollup_refresh_is_retried_by_the_next_run() {
     let env = Env::new("rollup_retry");
@@ -579,6 +719,9 @@ async fn a_long_backfill_refreshes_the_rollup_in_slices() {
             line(&format!("m{i}"), &ts)
         })
         .collect();
+    // A run with nothing to read first: the backfill is then not the machine's first run (its
+    // schema is known), so the engine refreshes the rollup, in slices.
+    sync_once(&env.config()).await.unwrap();
     env.write("-p/s1.jsonl", &lines(&many));
     sync_once(&env.config()).await.unwrap();
     assert_eq!(assert_rollup_matches_events(&env).await.len(), 7000);
