@@ -145,6 +145,10 @@ impl<'a> Pass<'a> {
             for p in &batch {
                 rollup.add(&p.row(&all_files, &strings, &machine, &mode, 0));
             }
+            if rollup.len() > MAX_BUILT_GROUPS {
+                tracing::debug!(groups = rollup.len(), "rollup left to the engine");
+                self.rollup = None;
+            }
         }
         let per_insert = insert_sizes(batch.len(), self.cfg.batch_rows);
         // The rollup's 15-minute buckets these rows fall in (a response keeps its timestamp
@@ -530,6 +534,10 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
             .collect(),
     })
 }
+
+/// Rollup groups a first backfill builds in the agent at most (~300 bytes each; a 2 GB tree
+/// has ~13,000): beyond, the engine refreshes them, so memory stays bounded on any tree.
+const MAX_BUILT_GROUPS: usize = 40_000;
 
 /// Buckets per refresh statement: a 2 GB backfill (~4,800 buckets) in one, each statement's
 /// parameter under ~55 KB (URLs up to 64 KiB pass any HTTP front end; the server allows 1 MiB).
