@@ -535,9 +535,10 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     })
 }
 
-/// Rollup groups a first backfill builds in the agent at most (~300 bytes each; a 2 GB tree
-/// has ~13,000): beyond, the engine refreshes them, so memory stays bounded on any tree.
-const MAX_BUILT_GROUPS: usize = 40_000;
+/// Rollup groups a first backfill builds in the agent at most (~300 bytes each with their
+/// contexts; a 2 GB tree has ~13,000): beyond, the engine refreshes them, so the builder never
+/// holds more than ~6 MB.
+const MAX_BUILT_GROUPS: usize = 20_000;
 
 /// Buckets per refresh statement: a 2 GB backfill (~4,800 buckets) in one, each statement's
 /// parameter under ~55 KB (URLs up to 64 KiB pass any HTTP front end; the server allows 1 MiB).
