@@ -359,6 +359,9 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive: hyper pools connections
     server_version = "chdb_server"
     timeout = 30  # idle keep-alive connections (the crate's pool drops them after 2 s)
+    # TCP_NODELAY, as the server sets it: a reply goes out as headers, then body, and without
+    # it the body waits for the client's delayed ACK of the headers (~40 ms on Linux).
+    disable_nagle_algorithm = True
 
     def do_GET(self):
         self.handle_request("GET")
