@@ -759,7 +759,11 @@ mod tests {
                 pending = 0;
             }
         }
-        assert_eq!((sent, pending), (160_000, 0), "the last rows went when the read ended");
+        assert_eq!(
+            (sent, pending),
+            (160_000, 0),
+            "the last rows went when the read ended"
+        );
         assert_eq!(&sizes[..3], &[40_000, 40_000, 40_000], "full batches first");
         assert_eq!(&sizes[3..], &[20_000, 10_000, 5_000, 5_000], "then halves");
     }
