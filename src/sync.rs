@@ -121,27 +121,6 @@ fn insert_sizes(rows: usize, batch_rows: usize) -> usize {
     rows.div_ceil(inserts).max(1)
 }
 
-/// Whether to send the `pending` rows before a full batch: near the end of a long read, once
-/// the rows still to come (predicted from the bytes left to read, at this run's rows per byte)
-/// are no more than those pending. The insert after the last file is read is on the run's
-/// critical path; this way the batches halve towards the end (down to an eighth of a batch)
-/// and that last insert is small, while the earlier ones run during the read.
-fn flush_early(
-    pending: usize,
-    rows_sent: u64,
-    bytes_read: u64,
-    bytes_planned: u64,
-    batch_rows: usize,
-) -> bool {
-    if pending < (batch_rows / 8).max(1) || bytes_read == 0 {
-        return false;
-    }
-    let rows = u128::from(rows_sent) + pending as u128;
-    let to_come =
-        rows * u128::from(bytes_planned.saturating_sub(bytes_read)) / u128::from(bytes_read);
-    pending as u128 >= to_come
-}
-
 impl<'a> Pass<'a> {
     /// Hands every pending row to a background insert (after the previous one is acknowledged),
     /// so reading goes on meanwhile; the files read so far are checkpointed once it succeeds.
@@ -641,10 +620,6 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
         bar.set_length(jobs.len() as u64);
     }
     let job_files: Vec<usize> = jobs.iter().map(|j| j.file).collect();
-    let bytes_planned: u64 = jobs
-        .iter()
-        .map(|j| pass.files[j.file].size.saturating_sub(j.offset))
-        .sum();
     let mut scanner = ParallelScan::start(
         pass.files.clone(),
         jobs,
@@ -694,18 +669,7 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
                 s.entries - s.duplicates
             ));
         }
-        let pending = pass.collector.pending.len();
-        // Early only while no insert is in flight: it never waits for one.
-        if pending >= pass.cfg.batch_rows
-            || (pass.in_flight.is_none()
-                && flush_early(
-                    pending,
-                    pass.messages_new,
-                    pass.collector.stats.bytes_read,
-                    bytes_planned,
-                    pass.cfg.batch_rows,
-                ))
-        {
+        if pass.collector.pending.len() >= pass.cfg.batch_rows {
             pass.start_insert().await?;
         }
     }
@@ -739,44 +703,4 @@ fn file_failed(pass: &mut Pass<'_>, err: Error) {
     pass.warnings.push(format!(
         "skipped {err}; the file keeps its checkpoint and is retried next run (check it exists and is readable)"
     ));
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn batches_halve_towards_the_end_of_a_long_read() {
-        // 160,000 rows over 1,600,000 bytes, read at a steady 0.1 row per byte.
-        let (batch, planned) = (40_000, 1_600_000_u64);
-        let (mut sent, mut pending, mut sizes) = (0_u64, 0_usize, Vec::new());
-        for read in (1..=planned).step_by(10) {
-            pending += 1;
-            let full = pending >= batch;
-            if full || flush_early(pending, sent, read + 9, planned, batch) {
-                sizes.push(pending);
-                sent += pending as u64;
-                pending = 0;
-            }
-        }
-        assert_eq!(
-            (sent, pending),
-            (160_000, 0),
-            "the last rows went when the read ended"
-        );
-        assert_eq!(&sizes[..3], &[40_000, 40_000, 40_000], "full batches first");
-        assert_eq!(&sizes[3..], &[20_000, 10_000, 5_000, 5_000], "then halves");
-    }
-
-    #[test]
-    fn short_runs_send_one_insert_at_the_end() {
-        // Under an eighth of a batch: never early.
-        assert!(!flush_early(4_999, 0, 900, 1_000, 40_000));
-        assert!(flush_early(5_000, 0, 1_000, 1_000, 40_000));
-        // Before anything is read there is no rate to predict from.
-        assert!(!flush_early(5_000, 0, 0, 1_000, 40_000));
-        // Half read with as many rows pending as will come: send them.
-        assert!(flush_early(10_000, 0, 500, 1_000, 40_000));
-        assert!(!flush_early(10_000, 0, 400, 1_000, 40_000));
-    }
 }
