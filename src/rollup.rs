@@ -175,7 +175,7 @@ impl RollupBuilder {
             u32::try_from(groups.len() - 1).expect("fewer than 4 billion groups")
         });
         let g = &mut groups[at as usize].1;
-        // argMin(c, (length(c), c)): the shortest cwd, ties to the smallest.
+        // The shortest cwd, ties to the smallest (argMin(c, (length(c), c)) in SQL).
         g.cwd = Some(match g.cwd {
             Some(old) if old == cwd => old,
             Some(old) => {

@@ -23,7 +23,9 @@ WITH fresh AS
         machine_name,
         b AS bucket, p AS project, s AS session_id, g AS git_branch, cv AS claude_version,
         m AS model, f AS is_fast, u AS unknown_model,
-        argMin(c, (length(c), c)) AS cwd,
+        -- The shortest cwd, ties to the smallest: sorting the group's few distinct values is
+        -- cheaper than comparing a (length, string) tuple per row.
+        arraySort(x -> (length(x), x), groupUniqArray(c))[1] AS cwd,
         arraySort(groupUniqArrayIf(a, a != '')) AS agent_ids,
         groupArray(t_in + t_cc + t_cr) AS contexts,
         count() AS messages,
