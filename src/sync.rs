@@ -372,8 +372,9 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         let (sink, machine) = (sink.clone(), cfg.machine_name.clone());
         tokio::spawn(async move {
             let report = schema::apply(&sink).await?;
-            // Best effort: an error counts as "no rows" here (no warning) and as "has groups"
-            // below (the tombstone pass is kept).
+            // Best effort, each answer on the safe side when a check fails: usage_rollup "has
+            // groups" (the tombstone pass is kept), usage_events "has rows" for building the
+            // rollup here but not for the lost-state warning (no warning).
             let rollup_was_empty = !machine_has_rows(&sink, "usage_rollup", &machine)
                 .await
                 .unwrap_or(true);
