@@ -27,23 +27,25 @@ WITH
     ifNull({as_of:Nullable(DateTime('UTC'))}, now()) AS at,
     toStartOfFifteenMinutes(at) AS at_bucket,
     toIntervalHour(5) AS block,
+    -- Hashes of the message_ids stored under two or more machines (scalar subqueries run once).
+    (
+        SELECT groupArray(h) FROM
+        (
+            SELECT cityHash64(message_id) AS h, min(cityHash64(machine_name)) AS lo, max(cityHash64(machine_name)) AS hi
+            FROM usage_events
+            WHERE {all_machines:Bool} AND message_id != ''
+              AND ({machine:String} = '' OR machine_name = {machine:String})
+            GROUP BY h
+        )
+        WHERE lo != hi
+    ) AS dirty_messages,
+    -- (machine, bucket) pairs holding one of them; with none (the usual case) nothing is read.
     (
         SELECT groupUniqArray((toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))))
         FROM usage_events
-        WHERE {all_machines:Bool} AND message_id != ''
+        WHERE notEmpty(dirty_messages) AND {all_machines:Bool} AND message_id != ''
           AND ({machine:String} = '' OR machine_name = {machine:String})
-          AND cityHash64(message_id) IN
-          (
-              SELECT h FROM
-              (
-                  SELECT cityHash64(message_id) AS h, min(cityHash64(machine_name)) AS lo, max(cityHash64(machine_name)) AS hi
-                  FROM usage_events
-                  WHERE {all_machines:Bool} AND message_id != ''
-                    AND ({machine:String} = '' OR machine_name = {machine:String})
-                  GROUP BY h
-              )
-              WHERE lo != hi
-          )
+          AND cityHash64(message_id) IN (SELECT arrayJoin(dirty_messages))
     ) AS dirty,
     -- (machine, bucket)s read row by row (before the as_of bucket; that one is read anyway).
     (

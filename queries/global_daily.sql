@@ -14,22 +14,23 @@
 -- other bucket from usage_rollup (one row per response there, copies = 1).
 -- Detection: message_ids (non-empty) stored under two or more machines, in any version.
 WITH
-    -- (machine, bucket) pairs, computed once (scalar subquery).
+    -- Hashes of the message_ids stored under two or more machines (scalar subqueries run once).
+    (
+        SELECT groupArray(h) FROM
+        (
+            SELECT cityHash64(message_id) AS h, min(cityHash64(machine_name)) AS lo, max(cityHash64(machine_name)) AS hi
+            FROM usage_events
+            WHERE message_id != ''
+            GROUP BY h
+        )
+        WHERE lo != hi
+    ) AS dirty_messages,
+    -- (machine, bucket) pairs holding one of them; with none (the usual case) nothing is read.
     (
         SELECT groupUniqArray((toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))))
         FROM usage_events
-        WHERE message_id != ''
-          AND cityHash64(message_id) IN
-          (
-              SELECT h FROM
-              (
-                  SELECT cityHash64(message_id) AS h, min(cityHash64(machine_name)) AS lo, max(cityHash64(machine_name)) AS hi
-                  FROM usage_events
-                  WHERE message_id != ''
-                  GROUP BY h
-              )
-              WHERE lo != hi
-          )
+        WHERE notEmpty(dirty_messages) AND message_id != ''
+          AND cityHash64(message_id) IN (SELECT arrayJoin(dirty_messages))
     ) AS dirty
 SELECT
     day,
