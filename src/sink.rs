@@ -280,24 +280,17 @@ impl Sink {
             return Ok(());
         }
         let token = batch_token_of(rows());
-        self.with_retry("insert into usage_events", || async {
-            self.timed("insert into usage_events", async {
-                let mut insert = self
-                    .client
-                    .insert::<UsageRow<'_>>("usage_events")
-                    .await?
-                    .with_setting("insert_deduplication_token", token.as_str())
-                    .with_setting("async_insert", "0")
-                    // A batch holds each key once (de-duplicated here): the engine's
-                    // replacing pass over the block finds nothing and costs ~30% of the insert.
-                    .with_setting("optimize_on_insert", "0");
-                for row in rows() {
-                    insert.write(&row).await?;
-                }
-                insert.end().await
-            })
-            .await
-        })
+        self.insert_rows(
+            "insert into usage_events",
+            || self.client.insert::<UsageRow<'_>>("usage_events"),
+            &[
+                ("insert_deduplication_token", token.as_str()),
+                // A batch holds each key once (de-duplicated here): the engine's replacing pass
+                // over the block finds nothing and costs ~30% of the insert.
+                ("optimize_on_insert", "0"),
+            ],
+            rows,
+        )
         .await
     }
 
@@ -310,15 +303,40 @@ impl Sink {
         if rows().next().is_none() {
             return Ok(());
         }
-        self.with_retry("insert into usage_rollup", || async {
-            self.timed("insert into usage_rollup", async {
-                let mut insert = self
-                    .client
+        // One row per group key: nothing to replace within the insert.
+        self.insert_rows(
+            "insert into usage_rollup",
+            || {
+                self.client
                     .insert::<crate::rollup::RollupRow<'_>>("usage_rollup")
-                    .await?
-                    .with_setting("async_insert", "0")
-                    // One row per group key: nothing to replace within the insert.
-                    .with_setting("optimize_on_insert", "0");
+            },
+            &[("optimize_on_insert", "0")],
+            rows,
+        )
+        .await
+    }
+
+    /// One synchronous INSERT, begun by `begin` (the crate's typed insert into one table), of
+    /// the rows `rows()` yields, serialized as they are sent and made again on a retry
+    /// (transient failures only).
+    async fn insert_rows<'r, T, B, I>(
+        &self,
+        context: &str,
+        begin: impl Fn() -> B,
+        settings: &[(&str, &str)],
+        rows: impl Fn() -> I,
+    ) -> Result<()>
+    where
+        T: clickhouse::RowWrite,
+        B: Future<Output = clickhouse::error::Result<clickhouse::insert::Insert<T>>>,
+        I: Iterator<Item = T::Value<'r>>,
+    {
+        self.with_retry(context, || async {
+            self.timed(context, async {
+                let mut insert = begin().await?.with_setting("async_insert", "0");
+                for &(name, value) in settings {
+                    insert = insert.with_setting(name, value);
+                }
                 for row in rows() {
                     insert.write(&row).await?;
                 }
