@@ -572,26 +572,25 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
             ms = started.elapsed().as_millis() as u64,
             "rollup built from the rows sent"
         );
-        pass.state.pending_rollup.clear();
-        return state::save(&pass.state_path, &pass.state);
+    } else {
+        // A long backfill is refreshed in slices of consecutive buckets: each statement has a
+        // bounded parameter and reads a narrow time range.
+        for slice in buckets.chunks(REFRESH_BUCKETS) {
+            pass.sink
+                .refresh_rollup(
+                    &pass.cfg.machine_name,
+                    slice,
+                    version,
+                    !pass.rollup_was_empty,
+                )
+                .await?;
+        }
+        tracing::debug!(
+            buckets = buckets.len(),
+            ms = started.elapsed().as_millis() as u64,
+            "rollup refreshed"
+        );
     }
-    // A long backfill is refreshed in slices of consecutive buckets: each statement has a
-    // bounded parameter and reads a narrow time range.
-    for slice in buckets.chunks(REFRESH_BUCKETS) {
-        pass.sink
-            .refresh_rollup(
-                &pass.cfg.machine_name,
-                slice,
-                version,
-                !pass.rollup_was_empty,
-            )
-            .await?;
-    }
-    tracing::debug!(
-        buckets = buckets.len(),
-        ms = started.elapsed().as_millis() as u64,
-        "rollup refreshed"
-    );
     pass.state.pending_rollup.clear();
     state::save(&pass.state_path, &pass.state)
 }
