@@ -75,6 +75,8 @@ struct Pass<'a> {
     state: State,
     state_path: std::path::PathBuf,
     uncommitted: Vec<Uncommitted>,
+    /// Files planned that had a checkpoint (when all had, none is gone).
+    checkpoints_found: u64,
     in_flight: Option<InFlight<'a>>,
     rows_inserted: u64,
     messages_new: u64,
@@ -252,8 +254,8 @@ impl<'a> Pass<'a> {
     /// Where to read `index` from, or None when it is unchanged since its checkpoint.
     fn plan(&mut self, index: usize) -> Result<Option<Job>> {
         let file = &self.files[index];
-        let key = file.path.to_string_lossy().into_owned();
-        let prev = self.state.files.get(&key);
+        let prev = self.state.files.get(file.path.to_string_lossy().as_ref());
+        self.checkpoints_found += u64::from(prev.is_some());
         let plan = state::plan(file, prev, |start, len| {
             state::fingerprint_at(&file.path, start, len)
         })
@@ -367,7 +369,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     // A missing state file is a first run, unless this machine already has rows: then the state
     // dir was lost, and the user should know why everything is read again. Asked once the
     // schema is there (a lost state dir also means an unchecked schema).
-    let ask_lost_state = state_warning.is_none() && !state_path.exists();
+    let ask_lost_state = state_warning.is_none() && !state::exists(&state_path);
     let schema_task = schema_checked.then(|| {
         let (sink, machine) = (sink.clone(), cfg.machine_name.clone());
         tokio::spawn(async move {
@@ -423,6 +425,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         state,
         state_path,
         uncommitted: Vec::new(),
+        checkpoints_found: 0,
         in_flight: None,
         rows_inserted: 0,
         messages_new: 0,
@@ -464,8 +467,9 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
             pass.state.schema_version = 0;
             let _ = state::save(&pass.state_path, &pass.state);
         }
-    } else if result.is_ok() && schema_checked {
-        // Remember the checked schema even when no file had anything new.
+    } else if result.is_ok() && (schema_checked || pass.state.outdated) {
+        // Remember the checked schema (or convert older checkpoints) even when no file had
+        // anything new.
         result = state::save(&pass.state_path, &pass.state);
     }
     if let Some(bar) = bar {
@@ -615,6 +619,8 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
             Err(e) => file_failed(pass, e),
         }
     }
+    // Every checkpoint belongs to a file found (the usual case): none is gone.
+    let none_gone = pass.checkpoints_found == pass.state.files.len() as u64;
     tracing::debug!(jobs = jobs.len(), "planned");
     if let Some(bar) = bar {
         bar.set_length(jobs.len() as u64);
@@ -675,16 +681,19 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
     }
     pass.flush().await?;
     // Files Claude Code deleted: their rows stay in ClickHouse, their checkpoints go.
-    let present: std::collections::HashSet<String> = pass
+    if none_gone {
+        return Ok(());
+    }
+    let present: std::collections::HashSet<std::borrow::Cow<str>> = pass
         .files
         .iter()
-        .map(|f| f.path.to_string_lossy().into_owned())
+        .map(|f| f.path.to_string_lossy())
         .collect();
     let gone: Vec<&String> = pass
         .state
         .files
         .keys()
-        .filter(|k| !present.contains(*k))
+        .filter(|k| !present.contains(k.as_str()))
         .collect();
     if let Some(first) = gone.first() {
         let warning = format!(
@@ -692,7 +701,7 @@ async fn run_files(pass: &mut Pass<'_>, bar: Option<&indicatif::ProgressBar>) ->
             gone.len()
         );
         pass.warnings.push(warning);
-        pass.state.files.retain(|k, _| present.contains(k));
+        pass.state.files.retain(|k, _| present.contains(k.as_str()));
         state::save(&pass.state_path, &pass.state)?;
     }
     Ok(())

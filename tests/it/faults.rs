@@ -245,13 +245,12 @@ fn checkpoints(state_dir: &Path) -> Vec<(PathBuf, u64)> {
     };
     for entry in dir.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if !(name.starts_with("checkpoints-") && name.ends_with(".json")) {
+        if !(name.starts_with("checkpoints-") && name.ends_with(".bin")) {
             continue;
         }
-        let v: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(entry.path()).unwrap()).unwrap();
-        for (path, f) in v["files"].as_object().unwrap() {
-            out.push((PathBuf::from(path), f["offset"].as_u64().unwrap()));
+        let state = ccsync::state::decode(&std::fs::read(entry.path()).unwrap()).unwrap();
+        for (path, f) in state.files {
+            out.push((PathBuf::from(path), f.offset));
         }
     }
     out.sort();

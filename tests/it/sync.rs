@@ -684,10 +684,10 @@ async fn a_failed_rollup_refresh_is_retried_by_the_next_run() {
     let state = std::fs::read_dir(env.state_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().ends_with(".json"))
+        .find(|p| p.to_string_lossy().contains("checkpoints-"))
         .unwrap();
-    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    assert_eq!(saved["pending_rollup"].as_array().map(Vec::len), Some(2));
+    let saved = ccsync::state::decode(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(saved.pending_rollup.len(), 2);
     client
         .query(&rename("usage_rollup_away", "usage_rollup"))
         .execute()
@@ -697,8 +697,12 @@ async fn a_failed_rollup_refresh_is_retried_by_the_next_run() {
     let report = sync_once(&env.config()).await.unwrap();
     assert_eq!(report.messages_new, 0);
     assert_eq!(assert_rollup_matches_events(&env).await.len(), 2);
-    let saved: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    assert!(saved.get("pending_rollup").is_none(), "{saved}");
+    let saved = ccsync::state::decode(&std::fs::read(&state).unwrap()).unwrap();
+    assert!(
+        saved.pending_rollup.is_empty(),
+        "{:?}",
+        saved.pending_rollup
+    );
 }
 
 #[tokio::test]
