@@ -352,6 +352,8 @@ pub fn main() -> ExitCode {
         json: false,
     }));
     let result = runtime.block_on(run(command, cfg, cli.global.quiet));
+    // Nothing is left to wait for (the lock is released, the output written).
+    runtime.shutdown_background();
     match result {
         Ok(code) => code,
         Err(e) => {

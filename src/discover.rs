@@ -1,13 +1,17 @@
 //! Finds transcript files: `projects/<project>/<session>.jsonl` and
 //! `projects/<project>/<session>/subagents/agent-<id>.jsonl` under every configured root.
 
+use std::ffi::CStr;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-
-use rustix::fs as rfs;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
+
+use rustc_hash::FxHashMap as HashMap;
+use rustix::fs as rfs;
+use serde::{Deserialize, Serialize};
 
 /// A transcript file as seen on disk at discovery time.
 #[derive(Debug, Clone)]
@@ -31,6 +35,9 @@ pub struct Discovery {
     pub missing_dirs: Vec<PathBuf>,
     /// Directories we could not list (permissions), reported as warnings.
     pub unreadable: Vec<(PathBuf, String)>,
+    /// Folders listed, and folders whose cached listing was reused.
+    pub dirs_listed: usize,
+    pub dirs_reused: usize,
 }
 
 /// Resolves a configured dir to its `projects/` folder: the dir may hold `projects/` or be it.
@@ -45,37 +52,213 @@ pub fn projects_dir(dir: &Path) -> Option<PathBuf> {
 /// Project and session of a file, from its path relative to `projects/`: every `*.jsonl` at any
 /// depth counts (as in ccusage). The project is the top folder (empty for a file directly in
 /// `projects/`); the session is the file stem, or the `<session>` folder of `subagents/` files.
-pub fn classify(rel: &Path) -> Option<(String, String)> {
-    let name = rel.file_name()?.to_str()?;
+pub fn classify(rel: &Path) -> Option<(&str, &str)> {
+    let rel = rel.to_str()?;
+    let (folders, name) = rel.rsplit_once('/').unwrap_or(("", rel));
     let stem = name.strip_suffix(".jsonl").filter(|s| !s.is_empty())?;
-    let parts: Vec<&str> = rel.iter().map(|p| p.to_str()).collect::<Option<_>>()?;
-    let project = if parts.len() > 1 { parts[0] } else { "" };
-    let session = match parts.as_slice() {
-        [.., session, "subagents", _] if parts.len() > 3 => session,
-        _ => stem,
+    let project = rel.split_once('/').map_or("", |(project, _)| project);
+    // `<project>/…/<session>/subagents/<file>`: a folder above the session is required.
+    let session = match folders
+        .strip_suffix("/subagents")
+        .and_then(|f| f.rsplit_once('/'))
+    {
+        Some((_, session)) => session,
+        None => stem,
     };
-    Some((project.to_string(), session.to_string()))
+    Some((project, session))
 }
 
-/// Walks all roots, the project folders spread over a few threads (an hourly run with nothing
-/// new is mostly this walk: one `stat` per transcript). Files reachable twice (two roots,
-/// symlinks, hard links) are listed once.
+/// `path` relative to `root`, if it lies below it (a byte comparison: the walk builds every
+/// path by joining names to its root).
+fn below_root<'p>(root: &Path, path: &'p Path) -> Option<&'p Path> {
+    let rest = path
+        .as_os_str()
+        .as_bytes()
+        .strip_prefix(root.as_os_str().as_bytes())?;
+    let rest = if root.as_os_str().as_bytes().ends_with(b"/") {
+        rest
+    } else {
+        rest.strip_prefix(b"/")?
+    };
+    (!rest.is_empty()).then(|| Path::new(std::ffi::OsStr::from_bytes(rest)))
+}
+
+/// Walks all roots, listing every folder (a cold walk: `scan`, `doctor`).
 pub fn discover(claude_dirs: &[PathBuf]) -> Discovery {
+    walk(claude_dirs, None, None).0
+}
+
+/// Walks all roots, skipping the listing of folders unchanged since `previous` recorded them.
+/// Returns the listings to keep for the next walk when they changed.
+pub fn discover_cached(
+    claude_dirs: &[PathBuf],
+    previous: Option<ListingCache>,
+    settle: Duration,
+) -> (Discovery, Option<ListingCache>) {
+    walk(
+        claude_dirs,
+        Some(previous.unwrap_or_default()),
+        Some(settle),
+    )
+}
+
+/// A cache older than this is set aside once and every folder listed again: a safety net for a
+/// file system that keeps a folder's times although its entries changed.
+const CACHE_MAX_AGE: Duration = Duration::from_secs(24 * 3600);
+
+/// File systems known to update a folder's mtime and ctime whenever an entry is created,
+/// removed or renamed in it (`statfs` magic numbers): only their folders are cached. Network
+/// and FUSE file systems are listed every time.
+const CACHEABLE_FS: [u64; 8] = [
+    0xEF53,      // ext2/3/4
+    0x5846_5342, // xfs
+    0x9123_683E, // btrfs
+    0x0102_1994, // tmpfs
+    0xF2F5_2010, // f2fs
+    0x2FC1_2FC1, // zfs
+    0xCA45_1A4E, // bcachefs
+    0x794C_7630, // overlayfs (a change in a merged folder happens in its upper folder)
+];
+
+/// Folder listings kept between runs. A folder whose identity, mtime and ctime are those it had
+/// when it was listed holds the same entries, so it is not listed again (opening and reading a
+/// folder costs ~4 system calls, a `stat` one). Appending to a file changes neither time of its
+/// folder, so every transcript is still `stat`ed.
+#[derive(Debug, Default, Clone, Serialize, Deserialize)]
+pub struct ListingCache {
+    /// When every folder was last listed (Unix ms).
+    pub full_walk_ms: i64,
+    /// Folder path → what it held.
+    pub dirs: HashMap<String, Listed>,
+}
+
+/// One folder as it was listed: the sub-folders and transcripts in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    pub dev: u64,
+    pub ino: u64,
+    pub mtime_ns: i64,
+    pub ctime_ns: i64,
+    pub dirs: Vec<String>,
+    pub files: Vec<String>,
+}
+
+impl Listed {
+    fn describes(&self, st: &rfs::Stat) -> bool {
+        (self.dev, self.ino, self.mtime_ns, self.ctime_ns)
+            == (st.st_dev, st.st_ino, mtime_ns(st), ctime_ns(st))
+    }
+}
+
+fn mtime_ns(st: &rfs::Stat) -> i64 {
+    st.st_mtime * 1_000_000_000 + st.st_mtime_nsec as i64
+}
+
+fn ctime_ns(st: &rfs::Stat) -> i64 {
+    st.st_ctime * 1_000_000_000 + st.st_ctime_nsec as i64
+}
+
+const LISTING_MAGIC: &[u8; 8] = b"ccsync\0l";
+const LISTING_FORMAT: u32 = 1;
+
+/// Where the listings of these transcript folders are kept.
+pub fn listing_cache_path(state_dir: &Path, claude_dirs: &[PathBuf]) -> PathBuf {
+    let mut roots = Vec::new();
+    for dir in claude_dirs {
+        roots.extend_from_slice(dir.as_os_str().as_bytes());
+        roots.push(0);
+    }
+    let id = xxhash_rust::xxh3::xxh3_64(&roots);
+    state_dir.join(format!("listing-{id:016x}.bin"))
+}
+
+/// The cache at `path`; a missing or damaged one is no cache (every folder is listed).
+pub fn load_listing_cache(path: &Path) -> Option<ListingCache> {
+    let bytes = std::fs::read(path).ok()?;
+    crate::state::unseal(LISTING_MAGIC, LISTING_FORMAT, &bytes)
+        .inspect_err(|e| tracing::debug!(?e, "listing cache {} not used", path.display()))
+        .ok()
+}
+
+/// Saved without fsync: a cache lost or left behind by a crash is only a slower walk, since
+/// every entry is checked against its folder's times.
+pub fn save_listing_cache(path: &Path, cache: &ListingCache) -> io::Result<()> {
+    let bytes = crate::state::seal(LISTING_MAGIC, LISTING_FORMAT, cache);
+    crate::state::write_atomically(path, &bytes, false)
+}
+
+/// The walk's shared, read-only setup.
+struct Walker<'a> {
+    roots: &'a [PathBuf],
+    /// Each root opened as a path (not listed): what is below it is looked up from there.
+    root_fds: Vec<Option<OwnedFd>>,
+    /// Per root: its folders are recorded (and reused) in the listing cache.
+    cached: Vec<bool>,
+    previous: Option<&'a ListingCache>,
+    /// Folders whose ctime is older are recorded; a younger one may still change within the
+    /// same tick of the file system's clock, unseen.
+    settled_before_ns: i64,
+}
+
+fn now_ns() -> i64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// `cache`: None for a cold walk that records nothing, else the previous listings (possibly
+/// empty) and how long a folder must be unchanged before it is recorded.
+fn walk(
+    claude_dirs: &[PathBuf],
+    cache: Option<ListingCache>,
+    settle: Option<Duration>,
+) -> (Discovery, Option<ListingCache>) {
+    let started_ns = now_ns();
     let mut out = Discovery::default();
     let mut top = Listing::default();
     // Project folders to walk, with the index of the root they belong to.
     let mut dirs: Vec<(usize, PathBuf)> = Vec::new();
+    let mut roots = Vec::new();
     for dir in claude_dirs {
         let Some(projects) = projects_dir(dir) else {
             out.missing_dirs.push(dir.clone());
             continue;
         };
-        if out.projects_dirs.contains(&projects) {
-            continue;
+        if !roots.contains(&projects) {
+            roots.push(projects);
         }
-        let root = out.projects_dirs.len();
-        list(root, &projects, &projects, &mut top, Some(&mut dirs));
-        out.projects_dirs.push(projects);
+    }
+    let recording = cache.is_some();
+    let cached: Vec<bool> = roots
+        .iter()
+        .map(|root| {
+            recording
+                && rfs::statfs(root).is_ok_and(|fs| CACHEABLE_FS.contains(&(fs.f_type as u64)))
+        })
+        .collect();
+    let full_walk_due = cache.as_ref().is_none_or(|c| {
+        let age_ms = started_ns / 1_000_000 - c.full_walk_ms;
+        !(0..CACHE_MAX_AGE.as_millis() as i64).contains(&age_ms)
+    });
+    let walker = Walker {
+        roots: &roots,
+        root_fds: roots
+            .iter()
+            .map(|root| rfs::open(root, DIR_FLAGS | rfs::OFlags::PATH, rfs::Mode::empty()).ok())
+            .collect(),
+        cached,
+        previous: cache.as_ref().filter(|_| !full_walk_due),
+        settled_before_ns: started_ns.saturating_sub(settle.unwrap_or_default().as_nanos() as i64),
+    };
+    for (root, projects) in roots.iter().enumerate() {
+        // The roots themselves may be links (followed) and are always listed.
+        match rfs::open(projects, DIR_FLAGS, rfs::Mode::empty()) {
+            Ok(fd) => walker.list(root, projects.clone(), fd, None, &mut top, Some(&mut dirs)),
+            Err(e) => top
+                .unreadable
+                .push((projects.clone(), io::Error::from(e).to_string())),
+        }
     }
     let threads = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -87,7 +270,7 @@ pub fn discover(claude_dirs: &[PathBuf]) -> Discovery {
         while let Some((root, dir)) =
             dirs.get(next.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
         {
-            list(*root, &out.projects_dirs[*root], dir, &mut part, None);
+            walker.visit(*root, dir.clone(), None, &mut part);
         }
         part
     };
@@ -103,55 +286,84 @@ pub fn discover(claude_dirs: &[PathBuf]) -> Discovery {
             .chain([mine])
             .collect()
     });
+    let mut reused: Vec<&str> = Vec::new();
+    let mut recorded = Vec::new();
     for part in parts {
         top.files.extend(part.files);
         top.unreadable.extend(part.unreadable);
+        reused.extend(part.reused);
+        recorded.extend(part.recorded);
+        top.dirs_listed += part.dirs_listed;
     }
+    out.dirs_listed = top.dirs_listed;
+    out.dirs_reused = reused.len();
+    // The cache changed when a folder was recorded or one it had was not reused (gone, changed,
+    // or a full walk).
+    let next_cache = cache.as_ref().and_then(|previous| {
+        if recorded.is_empty() && reused.len() == previous.dirs.len() && !full_walk_due {
+            return None;
+        }
+        let mut dirs: HashMap<String, Listed> =
+            HashMap::with_capacity_and_hasher(reused.len() + recorded.len(), Default::default());
+        for key in &reused {
+            dirs.insert((*key).to_string(), previous.dirs[*key].clone());
+        }
+        dirs.extend(recorded);
+        Some(ListingCache {
+            full_walk_ms: if full_walk_due {
+                started_ns / 1_000_000
+            } else {
+                previous.full_walk_ms
+            },
+            dirs,
+        })
+    });
     // The first root (then the first path) keeps a file reachable twice.
-    top.files.sort_by(|a, b| {
+    top.files.sort_unstable_by(|a, b| {
         (a.0, a.1.path.as_os_str().as_bytes()).cmp(&(b.0, b.1.path.as_os_str().as_bytes()))
     });
-    let mut seen = std::collections::HashSet::with_capacity(top.files.len());
+    let mut seen = rustc_hash::FxHashSet::default();
+    seen.reserve(top.files.len());
     out.files = top
         .files
         .into_iter()
         .filter(|(_, f)| seen.insert((f.dev, f.ino)))
         .map(|(_, f)| f)
         .collect();
-    // ccusage processes files in bytewise path order; ties in de-duplication depend on it.
-    out.files.sort_by(|a, b| {
-        a.path
-            .as_os_str()
-            .as_bytes()
-            .cmp(b.path.as_os_str().as_bytes())
-    });
+    // ccusage processes files in bytewise path order; ties in de-duplication depend on it. With
+    // one root they are in that order already.
+    if roots.len() > 1 {
+        out.files.sort_unstable_by(|a, b| {
+            a.path
+                .as_os_str()
+                .as_bytes()
+                .cmp(b.path.as_os_str().as_bytes())
+        });
+    }
     top.unreadable.sort();
     out.unreadable = top.unreadable;
-    out
+    out.projects_dirs = roots;
+    (out, next_cache)
 }
 
-/// What one walker found: files with the index of their root, and folders it could not list.
+/// What one walker found: files with the index of their root, folders it could not list, and
+/// the listings it reused or recorded.
 #[derive(Default)]
-struct Listing {
+struct Listing<'a> {
     files: Vec<(usize, TranscriptFile)>,
     unreadable: Vec<(PathBuf, String)>,
+    reused: Vec<&'a str>,
+    recorded: Vec<(String, Listed)>,
+    dirs_listed: usize,
+    last_project: Option<Arc<str>>,
+    last_session: Option<Arc<str>>,
 }
 
-/// Lists `dir` under `root`: transcripts go to `out`; subfolders are walked, or, with `defer`,
-/// handed back to be walked later (by any thread).
-fn list(
-    root_index: usize,
-    root: &Path,
-    dir: &Path,
-    out: &mut Listing,
-    defer: Option<&mut Vec<(usize, PathBuf)>>,
-) {
-    // The roots themselves may be links (followed); nothing below them is.
-    match rfs::open(dir, DIR_FLAGS, rfs::Mode::empty()) {
-        Ok(fd) => list_open(root_index, root, dir, fd, out, defer),
-        Err(e) => out
-            .unreadable
-            .push((dir.to_path_buf(), io::Error::from(e).to_string())),
+/// `value` as the Arc in `last` when equal, else as a new one kept there.
+fn shared(last: &mut Option<Arc<str>>, value: &str) -> Arc<str> {
+    match last {
+        Some(arc) if **arc == *value => arc.clone(),
+        _ => last.insert(Arc::from(value)).clone(),
     }
 }
 
@@ -159,86 +371,192 @@ const DIR_FLAGS: rfs::OFlags = rfs::OFlags::RDONLY
     .union(rfs::OFlags::DIRECTORY)
     .union(rfs::OFlags::CLOEXEC);
 
-/// Lists the open folder `fd` (at `dir`). Sub-folders are opened and names stat'ed relative to
-/// it: an hourly run with nothing new is mostly these calls, one per folder and per file.
-fn list_open(
-    root_index: usize,
-    root: &Path,
-    dir: &Path,
-    fd: OwnedFd,
-    out: &mut Listing,
-    mut defer: Option<&mut Vec<(usize, PathBuf)>>,
-) {
-    let Ok(mut entries) = rfs::Dir::new(fd) else {
-        return;
-    };
-    while let Some(entry) = entries.read() {
-        let entry = match entry {
-            Ok(entry) => entry,
-            Err(e) => {
-                out.unreadable
-                    .push((dir.to_path_buf(), io::Error::from(e).to_string()));
-                return;
+const NOFOLLOW: rfs::AtFlags = rfs::AtFlags::SYMLINK_NOFOLLOW;
+
+impl<'a> Walker<'a> {
+    /// `path`, below root `root`, relative to the root's open folder (a shorter lookup than the
+    /// whole path), or as it is.
+    fn below<'p>(&self, root: usize, path: &'p Path) -> (BorrowedFd<'_>, &'p Path) {
+        match (&self.root_fds[root], below_root(&self.roots[root], path)) {
+            (Some(fd), Some(rel)) => (fd.as_fd(), rel),
+            _ => (rfs::CWD, path),
+        }
+    }
+
+    /// A folder below a root, named `name` in the open folder `parent` or else by its path:
+    /// reused from the cache when unchanged, listed otherwise. Links are not followed.
+    fn visit(
+        &self,
+        root: usize,
+        dir: PathBuf,
+        parent: Option<(BorrowedFd<'_>, &CStr)>,
+        out: &mut Listing<'a>,
+    ) {
+        let st = if self.cached[root] {
+            // Before the listing: a change while listing then shows next time.
+            let st = match parent {
+                Some((at, name)) => rfs::statat(at, name, NOFOLLOW),
+                None => {
+                    let (at, rel) = self.below(root, &dir);
+                    rfs::statat(at, rel, NOFOLLOW)
+                }
+            };
+            match st {
+                Ok(st) if rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::Directory => {
+                    Some(st)
+                }
+                Ok(_) => return,
+                Err(e) => {
+                    out.unreadable.push((dir, io::Error::from(e).to_string()));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
+        if let (Some(st), Some(previous)) = (&st, self.previous)
+            && let Some((key, listed)) = dir.to_str().and_then(|k| previous.dirs.get_key_value(k))
+            && listed.describes(st)
+        {
+            out.reused.push(key);
+            for name in &listed.files {
+                self.add_file(root, dir.join(name), None, out);
+            }
+            for name in &listed.dirs {
+                self.visit(root, dir.join(name), None, out);
+            }
+            return;
+        }
+        let flags = DIR_FLAGS | rfs::OFlags::NOFOLLOW;
+        let opened = match parent {
+            Some((at, name)) => rfs::openat(at, name, flags, rfs::Mode::empty()),
+            None => {
+                let (at, rel) = self.below(root, &dir);
+                rfs::openat(at, rel, flags, rfs::Mode::empty())
             }
         };
-        let name = entry.file_name();
-        let bytes = name.to_bytes();
-        if bytes == b"." || bytes == b".." {
-            continue;
+        match opened {
+            Ok(fd) => self.list(root, dir, fd, st, out, None),
+            Err(e) => out.unreadable.push((dir, io::Error::from(e).to_string())),
         }
-        let Ok(at) = entries.fd() else {
+    }
+
+    /// Lists the open folder `fd` (at `dir`, `stat`ed as `st` before it was opened). Sub-folders
+    /// are visited, or, with `defer`, handed back to be walked later (by any thread).
+    fn list(
+        &self,
+        root: usize,
+        dir: PathBuf,
+        fd: OwnedFd,
+        st: Option<rfs::Stat>,
+        out: &mut Listing<'a>,
+        mut defer: Option<&mut Vec<(usize, PathBuf)>>,
+    ) {
+        out.dirs_listed += 1;
+        let Ok(mut entries) = rfs::Dir::new(fd) else {
             return;
         };
-        // The type comes from the listing; a file system that does not say gets an lstat.
-        let kind = match entry.file_type() {
-            rfs::FileType::Unknown => match rfs::statat(at, name, rfs::AtFlags::SYMLINK_NOFOLLOW) {
-                Ok(st) => rfs::FileType::from_raw_mode(st.st_mode),
-                Err(_) => continue,
-            },
-            kind => kind,
-        };
-        let path = dir.join(std::ffi::OsStr::from_bytes(bytes));
-        if kind == rfs::FileType::Directory {
-            match defer.as_deref_mut() {
-                Some(later) => later.push((root_index, path)),
-                None => match rfs::openat(
-                    at,
-                    name,
-                    DIR_FLAGS | rfs::OFlags::NOFOLLOW,
-                    rfs::Mode::empty(),
-                ) {
-                    Ok(child) => list_open(root_index, root, &path, child, out, None),
-                    Err(e) => out.unreadable.push((path, io::Error::from(e).to_string())),
-                },
+        // Recorded once settled, so no later change can leave its times as they were.
+        let mut record = st
+            .filter(|st| ctime_ns(st) < self.settled_before_ns)
+            .filter(|_| dir.to_str().is_some())
+            .map(|st| Listed {
+                dev: st.st_dev,
+                ino: st.st_ino,
+                mtime_ns: mtime_ns(&st),
+                ctime_ns: ctime_ns(&st),
+                dirs: Vec::new(),
+                files: Vec::new(),
+            });
+        while let Some(entry) = entries.read() {
+            let entry = match entry {
+                Ok(entry) => entry,
+                Err(e) => {
+                    out.unreadable.push((dir, io::Error::from(e).to_string()));
+                    return;
+                }
+            };
+            let name = entry.file_name();
+            let bytes = name.to_bytes();
+            if bytes == b"." || bytes == b".." {
+                continue;
             }
-            continue;
+            let Ok(at) = entries.fd() else {
+                return;
+            };
+            // The type comes from the listing; a file system that does not say gets an lstat.
+            let kind = match entry.file_type() {
+                rfs::FileType::Unknown => match rfs::statat(at, name, NOFOLLOW) {
+                    Ok(st) => rfs::FileType::from_raw_mode(st.st_mode),
+                    Err(_) => continue,
+                },
+                kind => kind,
+            };
+            let path = dir.join(std::ffi::OsStr::from_bytes(bytes));
+            if kind == rfs::FileType::Directory {
+                if let (Some(listed), Ok(name)) = (record.as_mut(), name.to_str()) {
+                    listed.dirs.push(name.to_string());
+                }
+                match defer.as_deref_mut() {
+                    Some(later) => later.push((root, path)),
+                    None => self.visit(root, path, Some((at, name)), out),
+                }
+            } else if kind == rfs::FileType::RegularFile
+                && self.add_file(root, path, Some((at, name)), out)
+                && let (Some(listed), Ok(name)) = (record.as_mut(), name.to_str())
+            {
+                listed.files.push(name.to_string());
+            }
         }
-        if kind != rfs::FileType::RegularFile {
-            continue;
+        if let Some(listed) = record {
+            out.recorded
+                .push((dir.to_string_lossy().into_owned(), listed));
         }
-        let Ok(rel) = path.strip_prefix(root) else {
-            continue;
+    }
+
+    /// Adds `path` if it is a transcript (a regular file, not a link); true if it was added.
+    fn add_file(
+        &self,
+        root: usize,
+        path: PathBuf,
+        at: Option<(BorrowedFd<'_>, &CStr)>,
+        out: &mut Listing<'a>,
+    ) -> bool {
+        let Some(rel) = below_root(&self.roots[root], &path) else {
+            return false;
         };
         let Some((project, session)) = classify(rel) else {
-            continue;
+            return false;
         };
         // Only transcripts are stat'ed.
-        let Ok(st) = rfs::statat(at, name, rfs::AtFlags::SYMLINK_NOFOLLOW) else {
-            continue;
+        let st = match (at, &self.root_fds[root]) {
+            (Some((at, name)), _) => rfs::statat(at, name, NOFOLLOW),
+            (None, Some(root_fd)) => rfs::statat(root_fd, rel, NOFOLLOW),
+            (None, None) => rfs::statat(rfs::CWD, &path, NOFOLLOW),
         };
+        let Ok(st) = st else {
+            return false;
+        };
+        if rfs::FileType::from_raw_mode(st.st_mode) != rfs::FileType::RegularFile {
+            return false;
+        }
+        // Files of a folder share their project and often their session.
+        let project = shared(&mut out.last_project, project);
+        let session_id = shared(&mut out.last_session, session);
         out.files.push((
-            root_index,
+            root,
             TranscriptFile {
                 source: Arc::from(path.to_string_lossy().as_ref()),
                 path,
-                project: Arc::from(project),
-                session_id: Arc::from(session),
+                project,
+                session_id,
                 size: st.st_size as u64,
-                mtime_ns: st.st_mtime * 1_000_000_000 + st.st_mtime_nsec as i64,
+                mtime_ns: mtime_ns(&st),
                 dev: st.st_dev,
                 ino: st.st_ino,
             },
         ));
+        true
     }
 }
 
@@ -250,21 +568,27 @@ mod tests {
     fn classifies_sessions_and_subagents() {
         assert_eq!(
             classify(Path::new("-home-me-app/abc.jsonl")),
-            Some(("-home-me-app".into(), "abc".into()))
+            Some(("-home-me-app", "abc"))
         );
         assert_eq!(
             classify(Path::new("-home-me-app/abc/subagents/agent-1.jsonl")),
-            Some(("-home-me-app".into(), "abc".into()))
+            Some(("-home-me-app", "abc"))
+        );
+        assert_eq!(
+            classify(Path::new("-p/a/b/subagents/agent-2.jsonl")),
+            Some(("-p", "b"))
+        );
+        // No folder above `<session>/subagents`: the stem names the session.
+        assert_eq!(
+            classify(Path::new("-p/subagents/agent-3.jsonl")),
+            Some(("-p", "agent-3"))
         );
         assert_eq!(classify(Path::new("-home-me-app/abc.json")), None);
         assert_eq!(classify(Path::new("-home-me-app/abc.JSONL")), None);
-        assert_eq!(
-            classify(Path::new("top.jsonl")),
-            Some(("".into(), "top".into()))
-        );
+        assert_eq!(classify(Path::new("top.jsonl")), Some(("", "top")));
         assert_eq!(
             classify(Path::new("-p/d1/d2/deep.jsonl")),
-            Some(("-p".into(), "deep".into()))
+            Some(("-p", "deep"))
         );
     }
 
@@ -332,5 +656,170 @@ mod tests {
         let paths: Vec<PathBuf> = found.files.iter().map(|f| f.path.clone()).collect();
         assert_eq!(paths, vec![projects.join("-p/s1/subagents/agent-a.jsonl")]);
         assert!(found.unreadable.is_empty(), "{:?}", found.unreadable);
+    }
+
+    /// What a walk found, comparable with another walk's.
+    fn seen(d: &Discovery) -> Vec<(PathBuf, u64, i64, u64, String, String)> {
+        d.files
+            .iter()
+            .map(|f| {
+                let (p, s) = (f.project.to_string(), f.session_id.to_string());
+                (f.path.clone(), f.size, f.mtime_ns, f.ino, p, s)
+            })
+            .collect()
+    }
+
+    /// A walk with the cache, checked against a cold walk of the same tree.
+    fn cached_walk(roots: &[PathBuf], cache: ListingCache) -> (Discovery, ListingCache) {
+        let (found, next) = discover_cached(roots, Some(cache.clone()), Duration::ZERO);
+        assert_eq!(seen(&found), seen(&discover(roots)));
+        (found, next.unwrap_or(cache))
+    }
+
+    /// Past the coarse tick of the file system's clock, so the next change moves folder times.
+    fn tick() {
+        std::thread::sleep(Duration::from_millis(30));
+    }
+
+    #[test]
+    fn unchanged_folders_are_not_listed_again_and_every_change_is_seen() {
+        let tmp = tempfile::tempdir().unwrap();
+        let projects = tmp.path().join("projects");
+        for p in ["-a", "-b"] {
+            for s in ["s1", "s2"] {
+                std::fs::create_dir_all(projects.join(p).join(s).join("subagents")).unwrap();
+                std::fs::write(projects.join(p).join(format!("{s}.jsonl")), "{}\n").unwrap();
+                std::fs::write(
+                    projects.join(p).join(s).join("subagents/agent-1.jsonl"),
+                    "{}\n",
+                )
+                .unwrap();
+            }
+        }
+        let roots = [tmp.path().to_path_buf()];
+        // Root, 2 projects, 4 sessions, 4 subagents folders.
+        tick();
+        let (first, cache) = cached_walk(&roots, ListingCache::default());
+        assert_eq!(
+            (first.files.len(), first.dirs_listed, first.dirs_reused),
+            (8, 11, 0)
+        );
+        assert_eq!(cache.dirs.len(), 10, "every folder below the root is kept");
+
+        let (again, next) = discover_cached(&roots, Some(cache.clone()), Duration::ZERO);
+        assert_eq!((again.dirs_listed, again.dirs_reused), (1, 10));
+        assert!(next.is_none(), "nothing changed, nothing to save");
+        assert_eq!(seen(&again), seen(&first));
+
+        tick();
+        // Appended to (its folder keeps its times), a new subagent, a file removed, a project
+        // added, a session folder replaced by a new one of the same name.
+        std::fs::write(projects.join("-a/s1.jsonl"), "{}\n{}\n").unwrap();
+        std::fs::write(projects.join("-a/s1/subagents/agent-2.jsonl"), "{}\n").unwrap();
+        std::fs::remove_file(projects.join("-b/s2.jsonl")).unwrap();
+        std::fs::create_dir_all(projects.join("-c")).unwrap();
+        std::fs::write(projects.join("-c/s9.jsonl"), "{}\n").unwrap();
+        std::fs::remove_dir_all(projects.join("-b/s1")).unwrap();
+        std::fs::create_dir_all(projects.join("-b/s1/subagents")).unwrap();
+        std::fs::write(projects.join("-b/s1/subagents/agent-7.jsonl"), "{}\n").unwrap();
+        tick();
+        let (changed, cache) = cached_walk(&roots, cache);
+        let names: Vec<String> = changed
+            .files
+            .iter()
+            .map(|f| {
+                f.path
+                    .strip_prefix(&projects)
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        assert!(names.contains(&"-a/s1/subagents/agent-2.jsonl".to_string()));
+        assert!(names.contains(&"-c/s9.jsonl".to_string()));
+        assert!(names.contains(&"-b/s1/subagents/agent-7.jsonl".to_string()));
+        assert!(!names.contains(&"-b/s2.jsonl".to_string()));
+        assert!(!names.contains(&"-b/s1/subagents/agent-1.jsonl".to_string()));
+        let appended = changed
+            .files
+            .iter()
+            .find(|f| f.path.ends_with("-a/s1.jsonl"));
+        assert_eq!(appended.unwrap().size, 6);
+        // Listed: the root, -a/s1/subagents, -b, -b/s1 and its subagents, -c. Reused: -a (an
+        // append or a change further down leaves its times), -a/s1, -a/s2 and its subagents,
+        // -b/s2 and its subagents.
+        assert_eq!((changed.dirs_listed, changed.dirs_reused), (6, 6));
+
+        // A folder's mtime set back (as a restore from backup does) still moves its ctime.
+        tick();
+        let subagents = projects.join("-a/s2/subagents");
+        let before = std::fs::metadata(&subagents).unwrap().modified().unwrap();
+        std::fs::write(subagents.join("agent-3.jsonl"), "{}\n").unwrap();
+        std::fs::File::open(&subagents)
+            .unwrap()
+            .set_modified(before)
+            .unwrap();
+        assert_eq!(
+            std::fs::metadata(&subagents).unwrap().modified().unwrap(),
+            before
+        );
+        tick();
+        let (restored, _) = cached_walk(&roots, cache);
+        assert!(
+            restored
+                .files
+                .iter()
+                .any(|f| f.path.ends_with("agent-3.jsonl"))
+        );
+    }
+
+    #[test]
+    fn young_folders_are_not_kept_and_an_old_cache_is_set_aside() {
+        let tmp = tempfile::tempdir().unwrap();
+        let session = tmp.path().join("projects/-p/s1/subagents");
+        std::fs::create_dir_all(&session).unwrap();
+        std::fs::write(session.join("agent-1.jsonl"), "{}\n").unwrap();
+        let roots = [tmp.path().to_path_buf()];
+        // Changed within the last hour: it could still change within a tick, unseen.
+        let (_, young) = discover_cached(&roots, None, Duration::from_secs(3600));
+        assert!(young.unwrap().dirs.is_empty());
+
+        tick();
+        let (_, cache) = discover_cached(&roots, None, Duration::ZERO);
+        let mut cache = cache.unwrap();
+        assert_eq!(cache.dirs.len(), 3);
+        cache.full_walk_ms -= CACHE_MAX_AGE.as_millis() as i64 + 1;
+        let (found, renewed) = discover_cached(&roots, Some(cache.clone()), Duration::ZERO);
+        assert_eq!((found.dirs_reused, found.files.len()), (0, 1));
+        let renewed = renewed.expect("a full walk renews the cache");
+        assert!(renewed.full_walk_ms > cache.full_walk_ms + CACHE_MAX_AGE.as_millis() as i64);
+        assert_eq!(renewed.dirs.len(), 3);
+    }
+
+    #[test]
+    fn the_listing_cache_round_trips_and_a_damaged_one_is_ignored() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(tmp.path().join("projects/-p")).unwrap();
+        std::fs::write(tmp.path().join("projects/-p/s.jsonl"), "{}\n").unwrap();
+        let roots = [tmp.path().to_path_buf()];
+        tick();
+        let (_, cache) = discover_cached(&roots, None, Duration::ZERO);
+        let cache = cache.unwrap();
+        let path = listing_cache_path(&tmp.path().join("state"), &roots);
+        save_listing_cache(&path, &cache).unwrap();
+        let loaded = load_listing_cache(&path).unwrap();
+        assert_eq!(loaded.dirs, cache.dirs);
+        assert_eq!(loaded.full_walk_ms, cache.full_walk_ms);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert!(load_listing_cache(&path).is_none());
+        assert!(load_listing_cache(&tmp.path().join("missing")).is_none());
+        // Another set of roots has its own cache.
+        assert_ne!(
+            path,
+            listing_cache_path(&tmp.path().join("state"), &[tmp.path().join("x")])
+        );
     }
 }

@@ -335,6 +335,10 @@ pub struct SyncOptions {
     pub progress: bool,
 }
 
+/// How long a folder must be unchanged before its listing is kept for the next walk: longer than
+/// a tick of any file system's clock, so a change right after the listing moves its times.
+const LISTING_SETTLE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Files to read before a progress bar is worth showing (a backfill, not an hourly run).
 const PROGRESS_MIN_FILES: usize = 50;
 
@@ -355,13 +359,23 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     let started_ms = now_ms();
     let run_id = new_run_id(&cfg.machine_name, started_ms);
     let sink = Sink::new(&cfg.clickhouse)?;
-    let target = target_id(cfg);
-    let state_path = state::state_path(&cfg.state_dir, &target);
     // The walk (one stat per transcript) and reading the checkpoints overlap.
     let walker = {
         let dirs = cfg.claude_dirs.clone();
-        std::thread::spawn(move || discover::discover(&dirs))
+        let cache_path = discover::listing_cache_path(&cfg.state_dir, &dirs);
+        std::thread::spawn(move || {
+            let previous = discover::load_listing_cache(&cache_path);
+            let (found, changed) = discover::discover_cached(&dirs, previous, LISTING_SETTLE);
+            if let Some(cache) = changed
+                && let Err(e) = discover::save_listing_cache(&cache_path, &cache)
+            {
+                tracing::warn!("cannot save {}: {e}", cache_path.display());
+            }
+            found
+        })
     };
+    let target = target_id(cfg);
+    let state_path = state::state_path(&cfg.state_dir, &target);
     let (state, state_warning) = state::load(&state_path, &target);
     // The schema is checked once per target, then remembered with the checkpoints: an hourly run
     // with nothing new costs one request (its sync_runs row). A missing table resets it.
@@ -405,6 +419,8 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     tracing::debug!(
         ms = started.elapsed().as_millis() as u64,
         files = found.files.len(),
+        dirs_listed = found.dirs_listed,
+        dirs_reused = found.dirs_reused,
         "transcripts found"
     );
     if cfg.privacy.hashes_paths() {
@@ -518,6 +534,13 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     );
     let recorded = sink.record_run(&run).await;
     tracing::debug!(ms = started.elapsed().as_millis() as u64, "run recorded");
+    // Freeing the checkpoints and the file list (tens of thousands of allocations) takes
+    // milliseconds nothing waits for.
+    let leftovers = (
+        std::mem::take(&mut pass.state),
+        std::mem::take(&mut pass.files),
+    );
+    std::thread::spawn(move || drop(leftovers));
     result?;
     recorded?;
     Ok(RunReport {

@@ -27,6 +27,37 @@ async fn second_sync_adds_nothing() {
     assert_eq!(raw_count(&env).await, 2, "nothing re-inserted");
 }
 
+/// The second run reuses the listings of folders unchanged for a while (it does not read them
+/// again); a transcript appended to or added in one of them is still found.
+#[tokio::test]
+async fn folders_kept_from_an_earlier_walk_still_show_new_and_appended_transcripts() {
+    let env = Env::new("listing");
+    let agent = |id: &str| line(id, T1).sidechain().session("s1");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    env.write("-p/s1/subagents/agent-a.jsonl", &lines(&[agent("a1")]));
+    // Older than the time a folder must stay unchanged before its listing is kept.
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    assert_eq!(sync_once(&env.config()).await.unwrap().messages_new, 2);
+    let cache_path =
+        ccsync::discover::listing_cache_path(&env.state_dir(), &env.config().claude_dirs);
+    let cache = ccsync::discover::load_listing_cache(&cache_path).expect("a listing cache");
+    let subagents = env.projects().join("-p/s1/subagents");
+    assert_eq!(
+        cache.dirs[subagents.to_str().unwrap()].files,
+        vec!["agent-a.jsonl".to_string()]
+    );
+
+    env.append(
+        "-p/s1/subagents/agent-a.jsonl",
+        agent("a2").json().as_bytes(),
+    );
+    env.write("-p/s1/subagents/agent-b.jsonl", &lines(&[agent("b1")]));
+    env.append("-p/s1.jsonl", line("m2", T2).json().as_bytes());
+    let report = sync_once(&env.config()).await.unwrap();
+    assert_eq!((report.messages_new, report.stats.files_changed), (3, 3));
+    assert_eq!(count_final(&env).await, 5);
+}
+
 #[tokio::test]
 async fn appended_lines_add_only_new_messages_and_partial_lines_wait() {
     let env = Env::new("append");
