@@ -192,8 +192,9 @@ struct Walker<'a> {
     roots: &'a [PathBuf],
     /// Each root opened as a path (not listed): what is below it is looked up from there.
     root_fds: Vec<Option<OwnedFd>>,
-    /// Per root: its folders are recorded (and reused) in the listing cache.
-    cached: Vec<bool>,
+    /// Per root: the device of its folders recorded (and reused) in the listing cache; None
+    /// when the root's file system is not one whose folder times can be trusted.
+    cached_dev: Vec<Option<u64>>,
     previous: Option<&'a ListingCache>,
     /// Folders whose ctime is older are recorded; a younger one may still change within the
     /// same tick of the file system's clock, unseen.
@@ -230,11 +231,20 @@ fn walk(
         }
     }
     let recording = cache.is_some();
-    let cached: Vec<bool> = roots
+    let root_fds: Vec<Option<OwnedFd>> = roots
         .iter()
-        .map(|root| {
-            recording
-                && rfs::statfs(root).is_ok_and(|fs| CACHEABLE_FS.contains(&(fs.f_type as u64)))
+        .map(|root| rfs::open(root, DIR_FLAGS | rfs::OFlags::PATH, rfs::Mode::empty()).ok())
+        .collect();
+    let cached_dev = roots
+        .iter()
+        .zip(&root_fds)
+        .map(|(root, fd)| {
+            let trusted =
+                rfs::statfs(root).is_ok_and(|fs| CACHEABLE_FS.contains(&(fs.f_type as u64)));
+            (recording && trusted)
+                .then(|| fd.as_ref().and_then(|fd| rfs::fstat(fd).ok()))
+                .flatten()
+                .map(|st| st.st_dev)
         })
         .collect();
     let full_walk_due = cache.as_ref().is_none_or(|c| {
@@ -243,11 +253,8 @@ fn walk(
     });
     let walker = Walker {
         roots: &roots,
-        root_fds: roots
-            .iter()
-            .map(|root| rfs::open(root, DIR_FLAGS | rfs::OFlags::PATH, rfs::Mode::empty()).ok())
-            .collect(),
-        cached,
+        root_fds,
+        cached_dev,
         previous: cache.as_ref().filter(|_| !full_walk_due),
         settled_before_ns: started_ns.saturating_sub(settle.unwrap_or_default().as_nanos() as i64),
     };
@@ -392,27 +399,31 @@ impl<'a> Walker<'a> {
         parent: Option<(BorrowedFd<'_>, &CStr)>,
         out: &mut Listing<'a>,
     ) {
-        let st = if self.cached[root] {
-            // Before the listing: a change while listing then shows next time.
-            let st = match parent {
-                Some((at, name)) => rfs::statat(at, name, NOFOLLOW),
-                None => {
-                    let (at, rel) = self.below(root, &dir);
-                    rfs::statat(at, rel, NOFOLLOW)
-                }
-            };
-            match st {
-                Ok(st) if rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::Directory => {
-                    Some(st)
-                }
-                Ok(_) => return,
-                Err(e) => {
-                    out.unreadable.push((dir, io::Error::from(e).to_string()));
-                    return;
+        let st = match self.cached_dev[root] {
+            Some(root_dev) => {
+                // Before the listing: a change while listing then shows next time.
+                let st = match parent {
+                    Some((at, name)) => rfs::statat(at, name, NOFOLLOW),
+                    None => {
+                        let (at, rel) = self.below(root, &dir);
+                        rfs::statat(at, rel, NOFOLLOW)
+                    }
+                };
+                match st {
+                    // Another file system mounted below the root is listed every time.
+                    Ok(st)
+                        if rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::Directory =>
+                    {
+                        (st.st_dev == root_dev).then_some(st)
+                    }
+                    Ok(_) => return,
+                    Err(e) => {
+                        out.unreadable.push((dir, io::Error::from(e).to_string()));
+                        return;
+                    }
                 }
             }
-        } else {
-            None
+            None => None,
         };
         if let (Some(st), Some(previous)) = (&st, self.previous)
             && let Some((key, listed)) = dir.to_str().and_then(|k| previous.dirs.get_key_value(k))
