@@ -85,7 +85,7 @@ fn below_root<'p>(root: &Path, path: &'p Path) -> Option<&'p Path> {
 
 /// Walks all roots, listing every folder (a cold walk: `scan`, `doctor`).
 pub fn discover(claude_dirs: &[PathBuf]) -> Discovery {
-    walk(claude_dirs, None, None).0
+    walk(claude_dirs, None).0
 }
 
 /// Walks all roots, skipping the listing of folders unchanged since `previous` recorded them.
@@ -95,11 +95,7 @@ pub fn discover_cached(
     previous: Option<ListingCache>,
     settle: Duration,
 ) -> (Discovery, Option<ListingCache>) {
-    walk(
-        claude_dirs,
-        Some(previous.unwrap_or_default()),
-        Some(settle),
-    )
+    walk(claude_dirs, Some((previous.unwrap_or_default(), settle)))
 }
 
 /// A cache older than this is set aside once and every folder listed again: a safety net for a
@@ -208,13 +204,13 @@ fn now_ns() -> i64 {
     i64::try_from(since.as_nanos()).unwrap_or(i64::MAX)
 }
 
-/// `cache`: None for a cold walk that records nothing, else the previous listings (possibly
+/// `cached`: None for a cold walk that records nothing, else the previous listings (possibly
 /// empty) and how long a folder must be unchanged before it is recorded.
 fn walk(
     claude_dirs: &[PathBuf],
-    cache: Option<ListingCache>,
-    settle: Option<Duration>,
+    cached: Option<(ListingCache, Duration)>,
 ) -> (Discovery, Option<ListingCache>) {
+    let (cache, settle) = cached.unzip();
     let started_ns = now_ns();
     let mut out = Discovery::default();
     let mut top = Listing::default();
@@ -239,9 +235,9 @@ fn walk(
         .iter()
         .zip(&root_fds)
         .map(|(root, fd)| {
-            let trusted =
-                rfs::statfs(root).is_ok_and(|fs| CACHEABLE_FS.contains(&(fs.f_type as u64)));
-            (recording && trusted)
+            let trusted = recording
+                && rfs::statfs(root).is_ok_and(|fs| CACHEABLE_FS.contains(&(fs.f_type as u64)));
+            trusted
                 .then(|| fd.as_ref().and_then(|fd| rfs::fstat(fd).ok()))
                 .flatten()
                 .map(|st| st.st_dev)
@@ -304,53 +300,71 @@ fn walk(
     }
     out.dirs_listed = top.dirs_listed;
     out.dirs_reused = reused.len();
-    // The cache changed when a folder was recorded or one it had was not reused (gone, changed,
-    // or a full walk).
     let next_cache = cache.as_ref().and_then(|previous| {
-        if recorded.is_empty() && reused.len() == previous.dirs.len() && !full_walk_due {
-            return None;
-        }
-        let mut dirs: HashMap<String, Listed> =
-            HashMap::with_capacity_and_hasher(reused.len() + recorded.len(), Default::default());
-        for key in &reused {
-            dirs.insert((*key).to_string(), previous.dirs[*key].clone());
-        }
-        dirs.extend(recorded);
-        Some(ListingCache {
-            full_walk_ms: if full_walk_due {
-                started_ns / 1_000_000
-            } else {
-                previous.full_walk_ms
-            },
-            dirs,
-        })
+        let full_walk_ms = if full_walk_due {
+            started_ns / 1_000_000
+        } else {
+            previous.full_walk_ms
+        };
+        next_listing_cache(previous, &reused, recorded, full_walk_ms)
     });
-    // The first root (then the first path) keeps a file reachable twice.
-    top.files.sort_unstable_by(|a, b| {
+    out.files = in_path_order_once(top.files, roots.len() > 1);
+    top.unreadable.sort();
+    out.unreadable = top.unreadable;
+    out.projects_dirs = roots;
+    (out, next_cache)
+}
+
+/// The listings to keep after a walk that reused `reused` (keys of `previous`) and recorded
+/// `recorded`; None when they are those of `previous`.
+fn next_listing_cache(
+    previous: &ListingCache,
+    reused: &[&str],
+    recorded: Vec<(String, Listed)>,
+    full_walk_ms: i64,
+) -> Option<ListingCache> {
+    if recorded.is_empty()
+        && reused.len() == previous.dirs.len()
+        && full_walk_ms == previous.full_walk_ms
+    {
+        return None;
+    }
+    let mut dirs: HashMap<String, Listed> =
+        HashMap::with_capacity_and_hasher(reused.len() + recorded.len(), Default::default());
+    for key in reused {
+        dirs.insert((*key).to_string(), previous.dirs[*key].clone());
+    }
+    dirs.extend(recorded);
+    Some(ListingCache { full_walk_ms, dirs })
+}
+
+/// Files (with the index of their root) in bytewise path order, as ccusage processes them (ties
+/// in de-duplication depend on it); a file reachable twice is kept under the first root, then
+/// the first path.
+fn in_path_order_once(
+    mut files: Vec<(usize, TranscriptFile)>,
+    several_roots: bool,
+) -> Vec<TranscriptFile> {
+    files.sort_unstable_by(|a, b| {
         (a.0, a.1.path.as_os_str().as_bytes()).cmp(&(b.0, b.1.path.as_os_str().as_bytes()))
     });
     let mut seen = rustc_hash::FxHashSet::default();
-    seen.reserve(top.files.len());
-    out.files = top
-        .files
+    seen.reserve(files.len());
+    let mut once: Vec<TranscriptFile> = files
         .into_iter()
         .filter(|(_, f)| seen.insert((f.dev, f.ino)))
         .map(|(_, f)| f)
         .collect();
-    // ccusage processes files in bytewise path order; ties in de-duplication depend on it. With
-    // one root they are in that order already.
-    if roots.len() > 1 {
-        out.files.sort_unstable_by(|a, b| {
+    // With one root they are in that order already.
+    if several_roots {
+        once.sort_unstable_by(|a, b| {
             a.path
                 .as_os_str()
                 .as_bytes()
                 .cmp(b.path.as_os_str().as_bytes())
         });
     }
-    top.unreadable.sort();
-    out.unreadable = top.unreadable;
-    out.projects_dirs = roots;
-    (out, next_cache)
+    once
 }
 
 /// What one walker found: files with the index of their root, folders it could not list, and
