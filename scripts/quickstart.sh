@@ -19,7 +19,9 @@ if [ -f .env ]; then set -a; . ./.env; set +a; fi
 DATABASE="${CLICKHOUSE_DATABASE:-ccsync}"
 
 if [ -z "${CLICKHOUSE_URL:-}" ]; then
-  CLICKHOUSE_URL="http://127.0.0.1:8123"
+  # The agent's own default: a later `ccsync --once` without settings continues these
+  # checkpoints (they are kept per URL) instead of reading every transcript again.
+  CLICKHOUSE_URL="http://localhost:8123"
   if [ "$(curl -fsS "$CLICKHOUSE_URL/ping" 2>/dev/null)" = "Ok." ]; then
     echo "==> using the ClickHouse already answering at $CLICKHOUSE_URL" >&2
   else
