@@ -404,6 +404,41 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// `lstat` of `path` (below root `root`): as `name` in its open folder `parent` when the
+    /// walk has it open, else from the root.
+    fn lstat(
+        &self,
+        root: usize,
+        path: &Path,
+        parent: Option<(BorrowedFd<'_>, &CStr)>,
+    ) -> rustix::io::Result<rfs::Stat> {
+        match parent {
+            Some((at, name)) => rfs::statat(at, name, NOFOLLOW),
+            None => {
+                let (at, rel) = self.below(root, path);
+                rfs::statat(at, rel, NOFOLLOW)
+            }
+        }
+    }
+
+    /// Opens the folder `dir` (below root `root`) for listing, found as `lstat` finds it; a link
+    /// is not followed.
+    fn open_dir(
+        &self,
+        root: usize,
+        dir: &Path,
+        parent: Option<(BorrowedFd<'_>, &CStr)>,
+    ) -> rustix::io::Result<OwnedFd> {
+        let flags = DIR_FLAGS | rfs::OFlags::NOFOLLOW;
+        match parent {
+            Some((at, name)) => rfs::openat(at, name, flags, rfs::Mode::empty()),
+            None => {
+                let (at, rel) = self.below(root, dir);
+                rfs::openat(at, rel, flags, rfs::Mode::empty())
+            }
+        }
+    }
+
     /// A folder below a root, named `name` in the open folder `parent` or else by its path:
     /// reused from the cache when unchanged, listed otherwise. Links are not followed.
     fn visit(
@@ -416,14 +451,7 @@ impl<'a> Walker<'a> {
         let st = match self.cached_dev[root] {
             Some(root_dev) => {
                 // Before the listing: a change while listing then shows next time.
-                let st = match parent {
-                    Some((at, name)) => rfs::statat(at, name, NOFOLLOW),
-                    None => {
-                        let (at, rel) = self.below(root, &dir);
-                        rfs::statat(at, rel, NOFOLLOW)
-                    }
-                };
-                match st {
+                match self.lstat(root, &dir, parent) {
                     // Another file system mounted below the root is listed every time.
                     Ok(st)
                         if rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::Directory =>
@@ -452,15 +480,7 @@ impl<'a> Walker<'a> {
             }
             return;
         }
-        let flags = DIR_FLAGS | rfs::OFlags::NOFOLLOW;
-        let opened = match parent {
-            Some((at, name)) => rfs::openat(at, name, flags, rfs::Mode::empty()),
-            None => {
-                let (at, rel) = self.below(root, &dir);
-                rfs::openat(at, rel, flags, rfs::Mode::empty())
-            }
-        };
-        match opened {
+        match self.open_dir(root, &dir, parent) {
             Ok(fd) => self.list(root, dir, fd, st, out, None),
             Err(e) => out.unreadable.push((dir, io::Error::from(e).to_string())),
         }
@@ -554,12 +574,7 @@ impl<'a> Walker<'a> {
             return false;
         };
         // Only transcripts are stat'ed.
-        let st = match (at, &self.root_fds[root]) {
-            (Some((at, name)), _) => rfs::statat(at, name, NOFOLLOW),
-            (None, Some(root_fd)) => rfs::statat(root_fd, rel, NOFOLLOW),
-            (None, None) => rfs::statat(rfs::CWD, &path, NOFOLLOW),
-        };
-        let Ok(st) = st else {
+        let Ok(st) = self.lstat(root, &path, at) else {
             return false;
         };
         if rfs::FileType::from_raw_mode(st.st_mode) != rfs::FileType::RegularFile {
