@@ -83,6 +83,7 @@ pub struct Pending {
     pub is_sidechain: bool,
     pub is_api_error: bool,
     pub is_fast: bool,
+    pub has_speed: bool,
     pub unknown_model: bool,
     /// Index into the run's file list.
     pub file: u32,
@@ -118,6 +119,7 @@ impl Pending {
             is_sidechain: entry.is_sidechain,
             is_api_error: entry.is_api_error,
             is_fast: entry.is_fast(),
+            has_speed: entry.has_speed,
             unknown_model: false,
             file: u32::try_from(file).expect("fewer than 2^32 files"),
             line_no: 0,
@@ -141,6 +143,7 @@ impl Pending {
         Rank {
             non_sidechain: !self.is_sidechain,
             total: self.usage.total(),
+            has_speed: self.has_speed,
         }
     }
 
@@ -157,6 +160,7 @@ impl Pending {
         let s = |i: usize| &*strings[self.strings[i].0 as usize];
         UsageRow {
             machine_name,
+            source: crate::CLAUDE_SOURCE,
             message_id: self.message_id(),
             request_id: self.request_id(),
             timestamp: self.timestamp_ms,
@@ -185,6 +189,7 @@ impl Pending {
             source_file: &f.source,
             source_line: self.line_no,
             version: self.rank().version(),
+            is_deleted: 0,
             ingested_at,
             agent_version: crate::AGENT_VERSION,
         }

@@ -16,24 +16,44 @@ use smallvec::SmallVec;
 
 use crate::parse::Entry;
 
-/// Orders two lines of one response: higher wins.
+/// Orders two lines of one response: higher wins (ccusage: the non-sidechain line, then the
+/// larger token total, then the one with a `speed` field; on a full tie, the first in path order).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rank {
     pub non_sidechain: bool,
     pub total: u64,
+    pub has_speed: bool,
 }
+
+/// Low bits of `usage_events.version` below the rank: a newer row of the same key and rank (a
+/// tombstone, a tie won by path order, a re-priced row) counts up here.
+pub const REVISION_BITS: u32 = 6;
+const TOTAL_BITS: u32 = 56;
 
 impl Rank {
     pub fn of(entry: &Entry) -> Self {
         Rank {
             non_sidechain: !entry.is_sidechain,
             total: entry.usage.total(),
+            has_speed: entry.has_speed,
         }
     }
 
-    /// Packs the rank into the table's version column: sidechain flag above 56 bits of tokens.
+    /// The table's `version` of a row of this rank at revision 0: the sidechain flag, then 56
+    /// bits of tokens (capped), then the `speed` flag, above the revision bits.
     pub fn version(self) -> u64 {
-        (u64::from(self.non_sidechain) << 56) | self.total.min((1 << 56) - 1)
+        (u64::from(self.non_sidechain) << 63)
+            | (self.total.min((1 << TOTAL_BITS) - 1) << (REVISION_BITS + 1))
+            | (u64::from(self.has_speed) << REVISION_BITS)
+    }
+
+    /// The rank a stored `version` encodes (a total above 2^56 reads back capped).
+    pub fn of_version(version: u64) -> Self {
+        Rank {
+            non_sidechain: version >> 63 == 1,
+            total: (version >> (REVISION_BITS + 1)) & ((1 << TOTAL_BITS) - 1),
+            has_speed: (version >> REVISION_BITS) & 1 == 1,
+        }
     }
 }
 
@@ -116,6 +136,7 @@ impl Slot {
         Rank {
             non_sidechain: !self.sidechain,
             total: self.total,
+            has_speed: self.has_speed,
         }
     }
 }
@@ -188,7 +209,7 @@ impl Deduper {
         };
         let slot = &mut slots[position];
         let kept = slot.rank();
-        let wins = rank > kept || (rank == kept && entry.has_speed && !slot.has_speed);
+        let wins = rank > kept;
         if !wins {
             return Decision::Drop;
         }
@@ -454,21 +475,19 @@ mod tests {
 
     #[test]
     fn version_orders_like_rank() {
-        let a = Rank {
-            non_sidechain: false,
-            total: u64::MAX,
+        let rank = |non_sidechain, total, has_speed| Rank {
+            non_sidechain,
+            total,
+            has_speed,
+        };
+        let a = rank(false, u64::MAX, true).version();
+        let b = rank(true, 0, false).version();
+        let c = rank(true, 10, false).version();
+        let d = rank(true, 10, true).version();
+        assert!(a < b && b < c && c < d);
+        assert_eq!(d & ((1 << REVISION_BITS) - 1), 0, "revision 0");
+        for r in [rank(false, 5, true), rank(true, (1 << 56) - 1, false)] {
+            assert_eq!(Rank::of_version(r.version() + 3), r);
         }
-        .version();
-        let b = Rank {
-            non_sidechain: true,
-            total: 0,
-        }
-        .version();
-        let c = Rank {
-            non_sidechain: true,
-            total: 10,
-        }
-        .version();
-        assert!(a < b && b < c);
     }
 }

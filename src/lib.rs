@@ -28,3 +28,6 @@ pub mod sync;
 pub use error::{Error, Result};
 
 pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The `source` column of Claude Code's rows: ccusage's name for the agent.
+pub const CLAUDE_SOURCE: &str = "claude";

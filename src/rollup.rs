@@ -13,10 +13,13 @@ use serde::Serialize;
 
 use crate::sink::UsageRow;
 
-/// Start of the 15-minute UTC bucket of `ms`, in Unix seconds (`DateTime` range: 1970–2106):
-/// `toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))`.
-pub fn bucket_of(ms: i64) -> u32 {
-    u32::try_from(ms.div_euclid(900_000) * 900).unwrap_or(if ms < 0 { 0 } else { u32::MAX })
+/// Length of a rollup bucket: every time zone offset in use is a multiple of it.
+pub const BUCKET_MS: i64 = 900_000;
+
+/// Start of the 15-minute UTC bucket of `ms`, in Unix ms, floored also before 1970:
+/// `toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)`.
+pub fn bucket_of(ms: i64) -> i64 {
+    ms.div_euclid(BUCKET_MS) * BUCKET_MS
 }
 
 /// The run's distinct strings, so a group key is a few integers.
@@ -46,7 +49,7 @@ impl Strings {
 /// The rollup's sorting key (machine aside: one builder per run and machine).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
-    bucket: u32,
+    bucket: i64,
     project: u32,
     session_id: u32,
     git_branch: u32,
@@ -87,7 +90,8 @@ struct Group {
 #[derive(Debug, Clone, PartialEq, clickhouse::Row, Serialize)]
 pub struct RollupRow<'a> {
     pub machine_name: &'a str,
-    pub bucket: u32,
+    pub source: &'a str,
+    pub bucket: i64,
     pub project: &'a str,
     pub session_id: &'a str,
     pub git_branch: &'a str,
@@ -263,6 +267,7 @@ impl RollupBuilder {
             agent_ids.sort_unstable();
             RollupRow {
                 machine_name: machine,
+                source: crate::CLAUDE_SOURCE,
                 bucket: k.bucket,
                 project: s.get(k.project),
                 session_id: s.get(k.session_id),
@@ -310,6 +315,7 @@ mod tests {
     fn row(ts: i64) -> UsageRow<'static> {
         UsageRow {
             machine_name: "m",
+            source: "claude",
             message_id: "msg",
             request_id: "req",
             timestamp: ts,
@@ -338,6 +344,7 @@ mod tests {
             source_file: "/p/s1.jsonl",
             source_line: 1,
             version: 1,
+            is_deleted: 0,
             ingested_at: 0,
             agent_version: "0",
         }
@@ -358,11 +365,13 @@ mod tests {
     }
 
     #[test]
-    fn buckets_are_fifteen_utc_minutes() {
-        assert_eq!(bucket_of(T), (T / 1000) as u32);
-        assert_eq!(bucket_of(T + 899_999), (T / 1000) as u32);
-        assert_eq!(bucket_of(T + 900_000), (T / 1000) as u32 + 900);
-        assert_eq!(bucket_of(-1), 0, "before 1970: DateTime's first second");
+    fn buckets_are_fifteen_utc_minutes_in_any_year() {
+        assert_eq!(bucket_of(T), T);
+        assert_eq!(bucket_of(T + 899_999), T);
+        assert_eq!(bucket_of(T + 900_000), T + 900_000);
+        assert_eq!(bucket_of(-1), -900_000, "before 1970: floored, not clamped");
+        // 2200-01-01T00:14:59.999Z, past DateTime's 2106.
+        assert_eq!(bucket_of(7_258_119_299_999), 7_258_118_400_000);
     }
 
     #[test]
@@ -383,16 +392,9 @@ mod tests {
             other_session,
         ]);
         let rows = sorted(&b);
-        let shape: Vec<(u32, &str, bool, u64)> = rows
+        let shape: Vec<(i64, &str, bool, u64)> = rows
             .iter()
-            .map(|r| {
-                (
-                    r.bucket - (T / 1000) as u32,
-                    r.session_id,
-                    r.is_fast,
-                    r.messages,
-                )
-            })
+            .map(|r| ((r.bucket - T) / 1000, r.session_id, r.is_fast, r.messages))
             .collect();
         assert_eq!(
             shape,

@@ -26,13 +26,18 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(1, "001_usage_events.sql"),
     migration!(2, "002_sync_runs.sql"),
     migration!(3, "003_usage_rollup.sql"),
+    migration!(4, "004_exact_across_runs.sql"),
 ];
 
-/// Recomputes `usage_rollup` for one machine's 15-minute buckets; run after each insert batch.
-/// Params: `machine`, `buckets` (Array(DateTime('UTC'))), `version`.
+/// Recomputes `usage_rollup` for one machine's 15-minute buckets, once per run.
+/// Params: `machine`, `source`, `buckets` (Array(Int64), bucket starts in Unix ms), `version`.
 pub const ROLLUP_REFRESH: &str = include_str!("../schema/maintenance/rollup_refresh.sql");
 /// Run right after [`ROLLUP_REFRESH`], same params: deletes the groups it did not rewrite.
 pub const ROLLUP_TOMBSTONES: &str = include_str!("../schema/maintenance/rollup_tombstones.sql");
+/// The version of a machine's next rollup refresh, from the server (never the agent's clock).
+pub const ROLLUP_VERSION: &str = include_str!("../schema/maintenance/rollup_version.sql");
+/// The stored rows of some responses of a machine, for the cross-run de-duplication.
+pub const EVENTS_LOOKUP: &str = include_str!("../schema/maintenance/events_lookup.sql");
 
 pub fn latest_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)
@@ -44,9 +49,43 @@ impl Migration {
     }
 
     /// The file's statements: split at `;` ending a line, comments and blanks dropped.
-    pub fn statements(&self) -> Vec<String> {
-        split_statements(self.sql)
+    pub fn statements(&self) -> Vec<Statement> {
+        guarded_statements(self.sql)
     }
+}
+
+/// A migration statement, and the condition it runs under: a `-- if: <query>` comment line
+/// before it names a query returning 1 (run) or 0 (skip), so a migration of several steps that
+/// cannot all be idempotent (a table rebuilt and exchanged) resumes where it stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Statement {
+    pub sql: String,
+    pub only_if: Option<String>,
+}
+
+fn guarded_statements(sql: &str) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let mut only_if = None;
+    let mut chunk = String::new();
+    for line in sql.lines() {
+        if let Some(condition) = line.trim().strip_prefix("-- if:") {
+            only_if = Some(condition.trim().to_string());
+        }
+        chunk.push_str(line);
+        chunk.push('\n');
+        if line.trim().ends_with(';') && !line.trim().starts_with("--") {
+            out.extend(split_statements(&chunk).into_iter().map(|sql| Statement {
+                sql,
+                only_if: only_if.take(),
+            }));
+            chunk.clear();
+        }
+    }
+    out.extend(split_statements(&chunk).into_iter().map(|sql| Statement {
+        sql,
+        only_if: only_if.take(),
+    }));
+    out
 }
 
 pub fn split_statements(sql: &str) -> Vec<String> {
@@ -92,25 +131,55 @@ struct MigrationRow<'a> {
 /// several machines: every statement is idempotent. When the schema is already current it issues
 /// one read and no DDL, so an agent with only INSERT/SELECT grants (deploy/clickhouse/) works.
 pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
-    let client = sink.client();
+    let applied = applied_versions(sink).await?;
+    let newest = check_not_newer(&applied)?;
+    if newest == latest_version() {
+        return Ok(ApplyReport {
+            applied: Vec::new(),
+            current: latest_version(),
+        });
+    }
+    let denied = |e| explain_denied(e, newest);
+    sink.create_database().await.map_err(denied)?;
+    for stmt in BOOTSTRAP.statements() {
+        sink.timed(
+            "create schema_migrations",
+            sink.client().query(&stmt.sql).execute(),
+        )
+        .await
+        .map_err(denied)?;
+    }
+    lock(sink).await.map_err(denied)?;
+    let result = apply_locked(sink).await;
+    unlock(sink).await;
+    result
+}
+
+/// The versions recorded in `schema_migrations`; none when it does not exist (or cannot be
+/// read), an error only when the server cannot be reached.
+async fn applied_versions(sink: &crate::sink::Sink) -> Result<Vec<u32>> {
     let read = sink
         .with_retry("read schema_migrations", || {
             sink.timed(
                 "read schema_migrations",
-                client
+                sink.client()
                     .query("SELECT DISTINCT version FROM schema_migrations ORDER BY version")
                     .fetch_all::<u32>(),
             )
         })
         .await;
-    let applied: Vec<u32> = match read {
-        Ok(applied) => applied,
+    match read {
+        Ok(applied) => Ok(applied),
         // Down or slow: retried above, so a failure now is final (and not a reason for DDL,
         // which a read-only agent could not run anyway).
-        Err(e) if e.is_retryable() => return Err(e),
-        // No database or table yet (or not readable): create what is missing, below.
-        Err(_) => Vec::new(),
-    };
+        Err(e) if e.is_retryable() => Err(e),
+        // No database or table yet (or not readable): create what is missing.
+        Err(_) => Ok(Vec::new()),
+    }
+}
+
+/// The newest applied version, unless it is newer than this agent knows.
+fn check_not_newer(applied: &[u32]) -> Result<u32> {
     let newest = applied.iter().copied().max().unwrap_or(0);
     if newest > latest_version() {
         return Err(Error::Config(format!(
@@ -118,31 +187,25 @@ pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
             latest_version()
         )));
     }
-    if newest == latest_version() {
-        return Ok(ApplyReport {
-            applied: Vec::new(),
-            current: latest_version(),
-        });
-    }
-    sink.create_database().await?;
-    for stmt in BOOTSTRAP.statements() {
-        sink.timed("create schema_migrations", client.query(&stmt).execute())
-            .await?;
-    }
+    Ok(newest)
+}
+
+/// Applies what is missing, under the lock: another runner may have applied it meanwhile.
+async fn apply_locked(sink: &crate::sink::Sink) -> Result<ApplyReport> {
+    let applied = applied_versions(sink).await?;
+    let newest = check_not_newer(&applied)?;
     let mut report = ApplyReport {
         applied: Vec::new(),
-        current: applied.iter().copied().max().unwrap_or(0),
+        current: newest,
     };
     for m in MIGRATIONS {
         if applied.contains(&m.version) {
             continue;
         }
         for stmt in m.statements() {
-            sink.timed(
-                &format!("schema migration {}", m.name),
-                client.query(&stmt).execute(),
-            )
-            .await?;
+            run_statement(sink, m, &stmt)
+                .await
+                .map_err(|e| explain_denied(e, newest))?;
         }
         let row = MigrationRow {
             version: m.version,
@@ -151,7 +214,8 @@ pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
             agent_version: crate::AGENT_VERSION,
         };
         sink.timed("record migration", async {
-            let mut insert = client
+            let mut insert = sink
+                .client()
                 .insert::<MigrationRow<'_>>("schema_migrations")
                 .await?;
             insert.write(&row).await?;
@@ -161,14 +225,98 @@ pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
         report.applied.push(m.version);
         report.current = report.current.max(m.version);
     }
-    if report.current > latest_version() {
-        return Err(Error::Config(format!(
-            "database schema version {} is newer than this agent supports ({}); upgrade ccsync",
-            report.current,
-            latest_version()
-        )));
-    }
     Ok(report)
+}
+
+/// Migrations run one runner at a time (two agents' first runs on a new database, or an
+/// upgrade racing a sync): a table rebuild interleaved with another would undo it. The lock is
+/// a table only one `CREATE` can make; one left by a runner that died is taken over once it is
+/// older than the longest migration could take.
+const LOCK_TABLE: &str = "schema_migrations_lock";
+const LOCK_STALE_SECS: u64 = 30 * 60;
+
+async fn lock(sink: &crate::sink::Sink) -> Result<()> {
+    let create = "CREATE TABLE {t:Identifier} (holder String) ENGINE = Null";
+    loop {
+        let made = sink
+            .timed(
+                "lock schema migrations",
+                sink.client().query(create).param("t", LOCK_TABLE).execute(),
+            )
+            .await;
+        match made {
+            Ok(()) => return Ok(()),
+            Err(Error::ClickHouse { message, .. })
+                if crate::error::exception_code(&message) == Some(57) => {}
+            Err(e) => return Err(e),
+        }
+        let age = sink
+            .timed(
+                "read the schema migrations lock",
+                sink.client()
+                    .query(
+                        "SELECT dateDiff('second', metadata_modification_time, now()) \
+                         FROM system.tables WHERE database = currentDatabase() AND name = {t:String}",
+                    )
+                    .param("t", LOCK_TABLE)
+                    .fetch_optional::<i64>(),
+            )
+            .await?;
+        if age.is_some_and(|a| a > LOCK_STALE_SECS as i64) {
+            tracing::warn!("taking over a schema migration lock left {age:?} s ago");
+            unlock(sink).await;
+        } else {
+            tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        }
+    }
+}
+
+/// Best effort: a lock left behind is taken over once stale.
+async fn unlock(sink: &crate::sink::Sink) {
+    let dropped = sink
+        .timed(
+            "unlock schema migrations",
+            sink.client()
+                .query("DROP TABLE IF EXISTS {t:Identifier}")
+                .param("t", LOCK_TABLE)
+                .execute(),
+        )
+        .await;
+    if let Err(e) = dropped {
+        tracing::warn!("cannot remove {LOCK_TABLE}: {e}");
+    }
+}
+
+/// Runs one statement of migration `m`, unless its `-- if:` condition says it is done.
+async fn run_statement(sink: &crate::sink::Sink, m: &Migration, stmt: &Statement) -> Result<()> {
+    let context = format!("schema migration {}", m.name);
+    if let Some(condition) = &stmt.only_if {
+        let run = sink
+            .timed(&context, sink.client().query(condition).fetch_one::<u8>())
+            .await?;
+        if run == 0 {
+            return Ok(());
+        }
+    }
+    sink.timed(&context, sink.client().query(&stmt.sql).execute())
+        .await
+}
+
+/// A migration refused for lack of rights: agents hold none for DDL, so say who must run what.
+fn explain_denied(err: Error, current: u32) -> Error {
+    let Error::ClickHouse { message, .. } = &err else {
+        return err;
+    };
+    if crate::error::exception_code(message) != Some(497) {
+        return err;
+    }
+    Error::Config(format!(
+        "the database schema is at version {current} and this agent needs version {}, but this \
+         user may not change the schema ({message}); as a user with DDL rights (e.g. the \
+         server's administrator), run `ccsync schema apply` once with the same CLICKHOUSE_URL and \
+         CLICKHOUSE_DATABASE, then sync again",
+        latest_version()
+    ))
 }
 
 /// The `.sql` files of a directory of the repository, sorted (for the embedding checks).

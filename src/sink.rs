@@ -15,6 +15,7 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, clickhouse::Row, Serialize)]
 pub struct UsageRow<'a> {
     pub machine_name: &'a str,
+    pub source: &'a str,
     pub message_id: &'a str,
     pub request_id: &'a str,
     pub timestamp: i64,
@@ -43,6 +44,7 @@ pub struct UsageRow<'a> {
     pub source_file: &'a str,
     pub source_line: u64,
     pub version: u64,
+    pub is_deleted: u8,
     pub ingested_at: i64,
     pub agent_version: &'a str,
 }
@@ -92,15 +94,33 @@ fn batch_token_of<'r>(rows: impl Iterator<Item = UsageRow<'r>>) -> String {
     let mut count = 0usize;
     for r in rows {
         count += 1;
-        for part in [r.machine_name, r.message_id, r.request_id, r.source_file] {
+        for part in [
+            r.machine_name,
+            r.source,
+            r.message_id,
+            r.request_id,
+            r.source_file,
+        ] {
             h.update(part.as_bytes());
             h.update(&[0]);
         }
         h.update(&r.version.to_le_bytes());
+        h.update(&[r.is_deleted]);
         h.update(&r.timestamp.to_le_bytes());
         h.update(&r.cost_usd.to_bits().to_le_bytes());
     }
     format!("ccsync-{:032x}-{count}", h.digest128())
+}
+
+/// A seed for the retry jitter that differs per process (and per retried request): without one,
+/// backon (built without `std`) seeds every process alike, and a fleet that lost its server
+/// would retry in lockstep when it comes back.
+fn jitter_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // The standard library seeds each RandomState from the OS's randomness.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish()
 }
 
 /// Cheap to clone (the HTTP client is shared).
@@ -209,6 +229,7 @@ impl Sink {
             .with_max_delay(Duration::from_secs(20))
             .with_max_times(self.retries)
             .with_jitter()
+            .with_jitter_seed(jitter_seed())
     }
 
     /// Runs one request with the configured timeout, mapping errors to ours. No retry.
@@ -347,21 +368,40 @@ impl Sink {
         .await
     }
 
-    /// Recomputes this machine's `usage_rollup` rows for the 15-minute `buckets` (Unix seconds)
-    /// from `usage_events FINAL`, then (with `tombstones`) marks the groups of those buckets that
-    /// no longer exist as deleted. Idempotent, so a retry or a re-run is harmless.
-    pub async fn refresh_rollup(
-        &self,
-        machine: &str,
-        buckets: &[u32],
-        version: u64,
-        tombstones: bool,
-    ) -> Result<()> {
+    /// The version of `machine`'s next rollup refresh, from the server (never this machine's
+    /// clock), and with `count_rows` how many `usage_events` rows the machine has, of any
+    /// version, read in the same query (`schema/maintenance/rollup_version.sql`).
+    pub async fn rollup_version(&self, machine: &str, count_rows: bool) -> Result<(u64, u64)> {
+        #[derive(clickhouse::Row, serde::Deserialize)]
+        struct Answer {
+            version: u64,
+            rows: u64,
+        }
+        let answer = self
+            .with_retry("read the rollup version", || {
+                self.timed(
+                    "read the rollup version",
+                    self.client
+                        .query(crate::schema::ROLLUP_VERSION)
+                        .param("machine", machine)
+                        .param("source", crate::CLAUDE_SOURCE)
+                        .param("count_rows", count_rows)
+                        .fetch_one::<Answer>(),
+                )
+            })
+            .await?;
+        Ok((answer.version, answer.rows))
+    }
+
+    /// Recomputes this machine's `usage_rollup` rows for the 15-minute `buckets` (Unix ms) from
+    /// `usage_events FINAL` under `version`, then marks the groups of those buckets that no
+    /// longer exist as deleted. Idempotent, so a retry or a re-run is harmless.
+    pub async fn refresh_rollup(&self, machine: &str, buckets: &[i64], version: u64) -> Result<()> {
         if buckets.is_empty() {
             return Ok(());
         }
-        // Both read with FINAL per partition: a response's rows share a partition (pinned
-        // timestamps), a rollup group's too (the bucket is in the key).
+        // Both read with FINAL per partition: exact, since a response's superseded row is
+        // deleted in its own partition, and a rollup group's bucket is in its key.
         let (name, value) = crate::query::FINAL_SETTING;
         let statements = [
             ("refresh usage_rollup", crate::schema::ROLLUP_REFRESH),
@@ -370,7 +410,7 @@ impl Sink {
                 crate::schema::ROLLUP_TOMBSTONES,
             ),
         ];
-        for (what, sql) in &statements[..if tombstones { 2 } else { 1 }] {
+        for (what, sql) in statements {
             self.with_retry(what, || {
                 self.timed(
                     what,
@@ -380,6 +420,7 @@ impl Sink {
                         // One row per group key (GROUP BY): nothing to replace within the insert.
                         .with_setting("optimize_on_insert", "0")
                         .param("machine", machine)
+                        .param("source", crate::CLAUDE_SOURCE)
                         .param("buckets", buckets)
                         .param("version", version)
                         .execute(),
@@ -436,6 +477,7 @@ mod tests {
     fn row<'a>(message_id: &'a str, version: u64) -> UsageRow<'a> {
         UsageRow {
             machine_name: "m",
+            source: "claude",
             message_id,
             request_id: "r",
             timestamp: 1,
@@ -464,6 +506,7 @@ mod tests {
             source_file: "/f",
             source_line: 1,
             version,
+            is_deleted: 0,
             ingested_at: 123,
             agent_version: "0",
         }

@@ -32,11 +32,11 @@ pub struct State {
     #[serde(default)]
     pub schema_version: u32,
     pub files: BTreeMap<String, FileState>,
-    /// 15-minute buckets (Unix seconds) whose rows ClickHouse acknowledged but whose
+    /// 15-minute buckets (Unix ms) whose rows ClickHouse acknowledged but whose
     /// `usage_rollup` rows are not yet recomputed: saved with the checkpoints that covered them,
     /// so a failed refresh is retried next run.
     #[serde(default)]
-    pub pending_rollup: std::collections::BTreeSet<u32>,
+    pub pending_rollup: std::collections::BTreeSet<i64>,
     /// Read from an older format: the run saves it in this one even when nothing is new.
     #[serde(skip)]
     pub outdated: bool,
@@ -423,7 +423,7 @@ mod tests {
             target: "t".into(),
             schema_version: 2,
             files: BTreeMap::new(),
-            pending_rollup: [1_767_225_600, 1_767_226_500].into(),
+            pending_rollup: [1_767_225_600_000, 1_767_226_500_000].into(),
             outdated: false,
         };
         let mut with_tail = prev(10_000, 9_000);

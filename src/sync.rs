@@ -113,7 +113,7 @@ struct InFlight<'a> {
     insert: std::pin::Pin<Box<dyn Future<Output = Result<u64>> + Send + 'a>>,
     files: Vec<Uncommitted>,
     /// The rollup buckets its rows fall in, refreshed once the run's inserts are done.
-    buckets: BTreeSet<u32>,
+    buckets: BTreeSet<i64>,
 }
 
 /// A batch split evenly into inserts of at least `batch_rows` rows (one, unless the batch is
@@ -155,7 +155,7 @@ impl<'a> Pass<'a> {
         let per_insert = insert_sizes(batch.len(), self.cfg.batch_rows);
         // The rollup's 15-minute buckets these rows fall in (a response keeps its timestamp
         // across versions, so these are all the buckets the batch can change).
-        let buckets: BTreeSet<u32> = batch.iter().map(|p| bucket_of(p.timestamp_ms)).collect();
+        let buckets: BTreeSet<i64> = batch.iter().map(|p| bucket_of(p.timestamp_ms)).collect();
         let insert = Box::pin(async move {
             let ingested_at = now_ms();
             for chunk in batch.chunks(per_insert) {
@@ -232,7 +232,7 @@ impl<'a> Pass<'a> {
         &mut self,
         rows: u64,
         files: Vec<Uncommitted>,
-        mut buckets: BTreeSet<u32>,
+        mut buckets: BTreeSet<i64>,
     ) -> Result<()> {
         self.rows_inserted += rows;
         self.state.pending_rollup.append(&mut buckets);
@@ -578,9 +578,7 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
     if pass.state.pending_rollup.is_empty() {
         return Ok(());
     }
-    let buckets: Vec<u32> = pass.state.pending_rollup.iter().copied().collect();
-    // Micro-seconds: later than any earlier refresh of this machine, so it wins.
-    let version = u64::try_from(now_ms()).unwrap_or(0) * 1000;
+    let buckets: Vec<i64> = pass.state.pending_rollup.iter().copied().collect();
     let started = Instant::now();
     // Built here only while each response was sent once: a response sent again (a better line
     // after its first row was inserted) replaces that row in the engine, which the groups
@@ -589,6 +587,13 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
         .rollup
         .take()
         .filter(|_| pass.collector.superseded == 0);
+    let (version, rows) = pass
+        .sink
+        .rollup_version(&pass.cfg.machine_name, built.is_some())
+        .await?;
+    // Built here only if the machine's rows are exactly those sent (no other agent of this
+    // machine name wrote any meanwhile).
+    let built = built.filter(|_| rows == pass.rows_inserted);
     if let Some(rollup) = built {
         let machine = &pass.cfg.machine_name;
         pass.sink
@@ -604,12 +609,7 @@ async fn refresh_rollup(pass: &mut Pass<'_>) -> Result<()> {
         // bounded parameter and reads a narrow time range.
         for slice in buckets.chunks(REFRESH_BUCKETS) {
             pass.sink
-                .refresh_rollup(
-                    &pass.cfg.machine_name,
-                    slice,
-                    version,
-                    !pass.rollup_was_empty,
-                )
+                .refresh_rollup(&pass.cfg.machine_name, slice, version)
                 .await?;
         }
         tracing::debug!(

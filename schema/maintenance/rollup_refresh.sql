@@ -1,16 +1,16 @@
--- Refresh: params {machine:String}, {buckets:Array(DateTime('UTC'))} (the 15-minute UTC bucket
--- starts the insert batch touched, i.e. toStartOfFifteenMinutes of its rows' timestamps) and
--- {version:UInt64} (strictly increasing per machine, e.g. microseconds since the epoch; larger
--- than the backfill's 0). Recomputes those buckets of that machine from usage_events FINAL;
+-- Refresh: params {machine:String}, {source:String}, {buckets:Array(Int64)} (the 15-minute
+-- UTC bucket starts, in Unix ms, that the run's rows and tombstones fall in) and
+-- {version:UInt64} (from rollup_version.sql: the server's clock, above every earlier version of
+-- the machine). Recomputes those buckets of that machine and source from usage_events FINAL;
 -- rollup_tombstones.sql, run right after with the same params, then marks the groups that are
 -- no longer there as deleted. Idempotent: running both again (same or higher version) writes
 -- the same rows and deletes nothing new.
--- The agent pins a response's timestamp across its versions (collect.rs pin_timestamp), so a
--- response's copies share one bucket and the batch's own buckets are all that can change.
+-- Bounds are DateTime64, like the column: in ClickHouse 26.9 a DateTime bound against a
+-- DateTime64 column prunes parts wrongly (see rollup_version.sql's note).
 -- A machine's first backfill builds these same rows in the agent instead (src/rollup.rs, each
 -- column mirrored there); the integration suite checks that both give the same groups.
 INSERT INTO usage_rollup
-    (machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
+    (machine_name, source, bucket, project, session_id, git_branch, claude_version, model, is_fast,
      unknown_model, cwd, agent_ids, contexts, messages, sidechain_messages, api_error_messages,
      input_tokens, output_tokens, cache_creation_input_tokens, cache_creation_5m_input_tokens,
      cache_creation_1h_input_tokens, cache_read_input_tokens, web_search_requests,
@@ -20,7 +20,7 @@ INSERT INTO usage_rollup
 WITH fresh AS
 (
     SELECT
-        machine_name,
+        machine_name, source,
         b AS bucket, p AS project, s AS session_id, g AS git_branch, cv AS claude_version,
         m AS model, f AS is_fast, u AS unknown_model,
         -- The shortest cwd, ties to the smallest: sorting the group's few distinct values is
@@ -53,8 +53,8 @@ WITH fresh AS
     FROM
     (
         SELECT
-            machine_name,
-            toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC')) AS b,
+            machine_name, source,
+            toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND) AS b,
             project AS p, session_id AS s, git_branch AS g, claude_version AS cv, model AS m,
             speed = 'fast' AS f, unknown_model AS u, cwd AS c,
             if(is_sidechain, agent_id, '') AS a, is_sidechain AS sc, is_api_error AS ae,
@@ -65,13 +65,13 @@ WITH fresh AS
             cost_usd / greatest(input_tokens + 5 * output_tokens + 1.25 * cache_creation_5m_input_tokens
                                 + 2 * cache_creation_1h_input_tokens + 0.1 * cache_read_input_tokens, 1e-9) AS price
         FROM usage_events FINAL
-        WHERE machine_name = {machine:String}
+        WHERE machine_name = {machine:String} AND source = {source:String}
           -- The range prunes partitions; has() keeps exactly the listed buckets.
-          AND timestamp >= arrayMin({buckets:Array(DateTime('UTC'))})
-          AND timestamp < arrayMax({buckets:Array(DateTime('UTC'))}) + INTERVAL 15 MINUTE
-          AND has({buckets:Array(DateTime('UTC'))}, toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC')))
+          AND timestamp >= fromUnixTimestamp64Milli(arrayMin({buckets:Array(Int64)}), 'UTC')
+          AND timestamp < fromUnixTimestamp64Milli(arrayMax({buckets:Array(Int64)}) + 900000, 'UTC')
+          AND has({buckets:Array(Int64)}, toUnixTimestamp64Milli(toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)))
     )
-    GROUP BY machine_name, b, p, s, g, cv, m, f, u
+    GROUP BY machine_name, source, b, p, s, g, cv, m, f, u
 )
 SELECT *, {version:UInt64} AS version, toUInt8(0) AS is_deleted
 FROM fresh

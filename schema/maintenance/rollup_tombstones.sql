@@ -3,7 +3,7 @@
 -- marked deleted (is_deleted = 1), which FINAL then hides. If this never runs (a crash), the
 -- buckets stay pending and the next run's refresh, with a higher version, leaves them older too.
 INSERT INTO usage_rollup
-    (machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
+    (machine_name, source, bucket, project, session_id, git_branch, claude_version, model, is_fast,
      unknown_model, cwd, agent_ids, contexts, messages, sidechain_messages, api_error_messages,
      input_tokens, output_tokens, cache_creation_input_tokens, cache_creation_5m_input_tokens,
      cache_creation_1h_input_tokens, cache_read_input_tokens, web_search_requests,
@@ -11,13 +11,13 @@ INSERT INTO usage_rollup
      output_cost_usd, cache_write_cost_usd, cache_read_cost_usd, min_ts, max_ts, version,
      is_deleted)
 SELECT
-    machine_name, bucket, project, session_id, git_branch, claude_version, model, is_fast,
+    machine_name, source, bucket, project, session_id, git_branch, claude_version, model, is_fast,
     unknown_model, cwd, agent_ids, [], 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
     -- No aliases: `version` below must be the stored column (columns are matched by position).
     min_ts, max_ts, {version:UInt64}, toUInt8(1)
 FROM usage_rollup FINAL
-WHERE machine_name = {machine:String}
-  AND bucket >= arrayMin({buckets:Array(DateTime('UTC'))})
-  AND bucket <= arrayMax({buckets:Array(DateTime('UTC'))})
-  AND has({buckets:Array(DateTime('UTC'))}, bucket)
+WHERE machine_name = {machine:String} AND source = {source:String}
+  AND bucket >= fromUnixTimestamp64Milli(arrayMin({buckets:Array(Int64)}), 'UTC')
+  AND bucket <= fromUnixTimestamp64Milli(arrayMax({buckets:Array(Int64)}), 'UTC')
+  AND has({buckets:Array(Int64)}, toUnixTimestamp64Milli(bucket))
   AND version < {version:UInt64}

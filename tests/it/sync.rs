@@ -278,6 +278,7 @@ async fn retried_batch_with_same_token_is_applied_once() {
 fn sample_row() -> ccsync::sink::UsageRow<'static> {
     ccsync::sink::UsageRow {
         machine_name: "x",
+        source: "claude",
         message_id: "msg",
         request_id: "req",
         timestamp: 1_767_607_200_000,
@@ -306,6 +307,7 @@ fn sample_row() -> ccsync::sink::UsageRow<'static> {
         source_file: "/f",
         source_line: 1,
         version: 5,
+        is_deleted: 0,
         ingested_at: 0,
         agent_version: "t",
     }
@@ -439,7 +441,7 @@ async fn assert_rollup_matches_events_in(
         let bucket = if table == "usage_rollup" {
             "bucket"
         } else {
-            "toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))"
+            "toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)"
         };
         format!(
             "SELECT toString({bucket}) AS b, session_id, toUInt64({messages}), toUInt64({output}) \
@@ -634,14 +636,14 @@ async fn the_rollup_built_by_the_agent_equals_the_engines_refresh() {
         "the shortest, smallest cwd of the odd group"
     );
 
-    let buckets: Vec<u32> = client
-        .query("SELECT DISTINCT toUnixTimestamp(bucket) FROM usage_rollup ORDER BY 1")
+    let buckets: Vec<i64> = client
+        .query("SELECT DISTINCT toUnixTimestamp64Milli(bucket) FROM usage_rollup ORDER BY 1")
         .fetch_all()
         .await
         .unwrap();
     let sink = ccsync::sink::Sink::new(&cfg.clickhouse).unwrap();
-    let later = u64::try_from(now_ms()).unwrap() * 1000 + 1;
-    sink.refresh_rollup(&cfg.machine_name, &buckets, later, true)
+    let (later, _) = sink.rollup_version(&cfg.machine_name, false).await.unwrap();
+    sink.refresh_rollup(&cfg.machine_name, &buckets, later)
         .await
         .unwrap();
     assert_eq!(refresh_statements(&engine), 1);
@@ -660,13 +662,6 @@ async fn the_rollup_built_by_the_agent_equals_the_engines_refresh() {
         }
     }
     assert_rollup_matches_events_in(&client).await;
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as i64
 }
 
 /// A response whose first row was already inserted when a better line came (a later file of
