@@ -1,13 +1,22 @@
-//! ccusage's de-duplication, as a pure state machine over the entries of one run.
+//! ccusage's de-duplication, in one run and across runs: which line of a response is kept, under
+//! which key and version it is stored, and which stored row it replaces. This is the one place
+//! the rule lives; the sync feeds it the lines it reads and, for message ids already stored by
+//! earlier runs, the stored rows (`seed`), so any sequence of runs keeps what one run over the
+//! final files keeps.
 //!
-//! Key: (message.id, requestId), global. Within one session, message.id alone decides when
-//! either line is a sidechain. Lines without requestId collide only with the same message.id,
-//! session and timestamp; lines without message.id never. On a collision the non-sidechain line
-//! wins, then the larger token total; on a tie the first seen, unless only the later line has a
-//! `speed` field. (Verified against ccusage 20.0.24: docs/ccusage-compat.md.)
+//! Matching (verified against ccusage 20.0.24, docs/ccusage-compat.md): key (message.id,
+//! requestId), global. Within one session, message.id alone decides when either line is a
+//! sidechain. Lines without requestId collide only with the same message.id, session and
+//! timestamp; lines without message.id never. The kept line is the highest [`Rank`]: the
+//! non-sidechain one, then the larger token total, then the one with a `speed` field; on a full
+//! tie, the first in path order (files by bytewise path, lines in order).
 //!
-//! The same ranking is the `ReplacingMergeTree` version column, so rows that meet again in
-//! ClickHouse (a later run, another copy of a transcript) resolve the same way.
+//! Storage: a kept line is stored under its own key (message.id, requestId or a synthetic key)
+//! at its own time, as a fresh run would store it. When a later line beats a row already
+//! stored under another key or at another time, that row gets a tombstone (same key and time,
+//! `is_deleted`, a higher version) so that `FINAL` hides it in its own partition. Versions are
+//! the rank above [`REVISION_BITS`]; a row written again under a key that already holds one of
+//! equal rank (a tombstone, a tie won by path order) takes the next revision.
 
 use std::num::NonZeroU64;
 
@@ -55,89 +64,168 @@ impl Rank {
             has_speed: (version >> REVISION_BITS) & 1 == 1,
         }
     }
+
+    /// The rank as stored: a total above 2^56 compares as 2^56 - 1, in a run as across runs.
+    fn capped(self) -> Self {
+        Rank {
+            total: self.total.min((1 << TOTAL_BITS) - 1),
+            ..self
+        }
+    }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where a line is in ccusage's order: its file's index in the run's path-ordered list, then
+/// its line number. Lines read in one run come in this order; rows stored by earlier runs carry
+/// theirs (see [`StoredRow`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Pos {
+    pub file: u32,
+    pub line: u64,
+}
+
+/// A response's slot: its message group and its place in it (8 bytes, and `Option` of it too).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SlotRef {
+    /// The group's index + 1.
+    group: std::num::NonZeroU32,
+    position: u32,
+}
+
+impl SlotRef {
+    fn new(group: u32, position: u32) -> Self {
+        SlotRef {
+            group: std::num::NonZeroU32::new(group + 1).expect("fewer than 2^32 - 1 messages"),
+            position,
+        }
+    }
+
+    fn group(self) -> u32 {
+        self.group.get() - 1
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
-    /// A message not seen before in this run: append it.
-    New,
-    /// Replaces the pending (not yet inserted) row at `index`, under key `request_id`.
-    Replace {
-        index: usize,
-        request_id: Option<Box<str>>,
-    },
-    /// Beats a row already inserted in this run: append it under the inserted row's key
-    /// (`request_id`), so ClickHouse replaces that row instead of adding one.
-    Supersede { request_id: Option<Box<str>> },
-    /// Loses to a row already kept.
+    /// A line without message.id: never de-duplicated, stored on its own.
+    Unkeyed,
+    /// A response not seen before: append it as the pending row of `SlotRef`.
+    New(SlotRef),
+    /// Beats the pending (not yet stored) row at `index`: take its place.
+    Replace { index: usize },
+    /// Beats a stored row: append it as the slot's new pending row; storing it settles what
+    /// becomes of the old one (see [`Deduper::settle`]).
+    Supersede(SlotRef),
+    /// Loses to the row kept.
     Drop,
 }
 
+/// A row stored by an earlier run (the latest version of its key), as the lookup returns it.
+#[derive(Debug, Clone)]
+pub struct StoredRow<'a> {
+    pub request_id: &'a str,
+    pub version: u64,
+    pub is_deleted: bool,
+    pub timestamp_ms: i64,
+    pub session_id: &'a str,
+    /// None when its file is gone: it counts as first (what was synced stays).
+    pub pos: Option<Pos>,
+}
+
+/// What storing a pending row means: its version, and the tombstone its predecessor needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub version: u64,
+    pub tombstone: Option<Tombstone>,
+}
+
+/// Hides a stored row: written under its key and time with `is_deleted` and `version`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tombstone {
+    pub request_id: Box<str>,
+    pub timestamp_ms: i64,
+    pub version: u64,
+}
+
+const SIDECHAIN: u8 = 1;
+const HAS_SPEED: u8 = 2;
+/// A row of the slot is stored (`key`, `rev`): later winners supersede it.
+const STORED: u8 = 4;
+/// The slot's line came from an earlier run: its position is in `seeded_pos`.
+const SEEDED: u8 = 8;
+
+/// One kept response (48 bytes: a backfill holds one per response).
 #[derive(Debug)]
 struct Slot {
     /// Hash of the session (the sidechain rule applies within one).
     session: u64,
+    /// The kept line's timestamp; while the slot is not pending, its stored row's too.
     timestamp_ms: i64,
-    /// Hash of the requestId of the line currently kept: what later lines are compared with.
+    /// Hash of the kept line's requestId: what later lines are compared with.
     line_request_id: Option<NonZeroU64>,
-    /// requestId under which the kept row is (or will be) stored, in `Deduper::request_ids`.
-    request_id: RequestKey,
-    /// Token total of the kept line (with `sidechain`, its rank).
+    /// The stored row's key (with `STORED`).
+    key: RequestKey,
+    /// Token total of the kept line (with the flags, its rank).
     total: u64,
-    /// Index of the pending row, or NOT_PENDING once inserted.
+    /// Index of the pending row, or NOT_PENDING.
     pending: u32,
-    has_speed: bool,
-    sidechain: bool,
-    /// A row under this key reached ClickHouse: later winners must keep the key.
-    key_inserted: bool,
+    flags: u8,
+    /// The stored row's revision: its version is the kept line's rank's plus this.
+    rev: u8,
 }
 
-/// Packed (48 bytes): a backfill holds one slot per response.
 const NOT_PENDING: u32 = u32::MAX;
-
-/// A requestId in the run's arena of them: 8 bytes in the slot and the text stored once,
-/// instead of a 16-byte pointer to its own ~48-byte allocation (~5 MB on a 160k-response
-/// backfill). Only a replaced or superseded row needs it back as a string.
-#[derive(Debug, Clone, Copy)]
-struct RequestKey {
-    start: u32,
-    /// `u32::MAX`: the line had no requestId.
-    len: u32,
-}
-
-impl RequestKey {
-    const NONE: RequestKey = RequestKey {
-        start: 0,
-        len: u32::MAX,
-    };
-
-    fn store(arena: &mut String, request_id: Option<&str>) -> Self {
-        let Some(r) = request_id else {
-            return Self::NONE;
-        };
-        let start = u32::try_from(arena.len()).expect("requestIds of one run under 4 GiB");
-        arena.push_str(r);
-        RequestKey {
-            start,
-            len: u32::try_from(r.len()).expect("a requestId under 4 GiB"),
-        }
-    }
-
-    fn get(self, arena: &str) -> Option<&str> {
-        (self.len != u32::MAX).then(|| {
-            let start = self.start as usize;
-            &arena[start..start + self.len as usize]
-        })
-    }
-}
 
 impl Slot {
     fn rank(&self) -> Rank {
         Rank {
-            non_sidechain: !self.sidechain,
+            non_sidechain: self.flags & SIDECHAIN == 0,
             total: self.total,
-            has_speed: self.has_speed,
+            has_speed: self.flags & HAS_SPEED != 0,
         }
+    }
+
+    fn is(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    /// Keeps `entry`'s line: its rank, time and requestId, from now on.
+    fn keep(&mut self, entry: &Entry, rank: Rank, request_hash: Option<NonZeroU64>) {
+        self.total = rank.total;
+        self.timestamp_ms = entry.timestamp_ms;
+        self.line_request_id = request_hash;
+        self.flags &= STORED;
+        if !rank.non_sidechain {
+            self.flags |= SIDECHAIN;
+        }
+        if rank.has_speed {
+            self.flags |= HAS_SPEED;
+        }
+    }
+}
+
+/// A requestId in the run's arena of them: 8 bytes in the slot and the text stored once,
+/// instead of a 16-byte pointer to its own ~48-byte allocation.
+#[derive(Debug, Clone, Copy)]
+struct RequestKey {
+    start: u32,
+    len: u32,
+}
+
+impl RequestKey {
+    const NONE: RequestKey = RequestKey { start: 0, len: 0 };
+
+    fn store(arena: &mut String, key: &str) -> Self {
+        let start = u32::try_from(arena.len()).expect("request keys of one run under 4 GiB");
+        arena.push_str(key);
+        RequestKey {
+            start,
+            len: u32::try_from(key.len()).expect("a request key under 4 GiB"),
+        }
+    }
+
+    fn get(self, arena: &str) -> &str {
+        let start = self.start as usize;
+        &arena[start..start + self.len as usize]
     }
 }
 
@@ -150,6 +238,17 @@ fn hash(s: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(s.as_bytes())
 }
 
+/// Stored keys of lines without requestId start with this (`~<session>@<ms>`); real requestIds
+/// (`req_…`) never do.
+pub const SYNTHETIC_KEY_PREFIX: char = '~';
+
+/// The stored row a pending row supersedes, until the pending row is stored.
+#[derive(Debug, Clone, Copy)]
+struct Superseded {
+    timestamp_ms: i64,
+    version: u64,
+}
+
 #[derive(Debug, Default)]
 pub struct Deduper {
     /// A 64-bit hash of message.id → its slots in `slots`. The table holds only small indices,
@@ -157,11 +256,16 @@ pub struct Deduper {
     by_message: FxHashMap<u64, u32>,
     /// Almost every response has one slot: kept inline, no allocation per response.
     slots: Vec<SmallVec<[Slot; 1]>>,
-    /// (index in `slots`, position in it) of the slots made pending since the last insert:
-    /// marking them inserted costs the batch, not the run's every response.
-    pending_slots: Vec<(u32, u32)>,
-    /// The kept rows' requestIds, back to back (see `RequestKey`).
-    request_ids: String,
+    /// The stored rows' keys, back to back (see `RequestKey`).
+    keys: String,
+    /// Rows of slots that are pending again, beaten after they were stored (rare).
+    superseded: FxHashMap<SlotRef, Superseded>,
+    /// Positions of lines seeded from earlier runs (only those can come later in path order
+    /// than a line read now).
+    seeded_pos: FxHashMap<SlotRef, Pos>,
+    /// (group, key hash) → the highest version written under a key no slot holds any more (a
+    /// tombstoned or superseded row): a row stored there again must be newer.
+    floors: FxHashMap<(u32, u64), u64>,
 }
 
 impl Deduper {
@@ -169,325 +273,167 @@ impl Deduper {
         Self::default()
     }
 
-    /// Decides what to do with `entry`; `next_index` is where it would be appended.
-    pub fn offer(&mut self, entry: &Entry, next_index: usize) -> Decision {
-        let Some(message_id) = entry.message_id.as_deref() else {
-            return Decision::New;
-        };
-        let rank = Rank::of(entry);
-        let request_hash = entry.request_id.as_deref().map(request_hash);
-        let session = hash(&entry.session_id);
-        let next_slot = self.slots.len() as u32;
-        let at = *self.by_message.entry(hash(message_id)).or_insert(next_slot);
-        if at == next_slot {
+    /// Whether lines or stored rows with this message.id were seen in this run.
+    pub fn knows(&self, message_id: &str) -> bool {
+        self.by_message.contains_key(&hash(message_id))
+    }
+
+    fn group(&mut self, message_id: &str) -> u32 {
+        let next = self.slots.len() as u32;
+        let at = *self.by_message.entry(hash(message_id)).or_insert(next);
+        if at == next {
             self.slots.push(SmallVec::new());
         }
-        let slots = &mut self.slots[at as usize];
+        at
+    }
+
+    /// Adds the rows earlier runs stored for `message_id` (each key's latest version), before
+    /// any line of it is offered in this run.
+    pub fn seed(&mut self, message_id: &str, rows: &[StoredRow<'_>]) {
+        let group = self.group(message_id);
+        for row in rows {
+            if row.is_deleted {
+                let floor = self
+                    .floors
+                    .entry((group, hash(row.request_id)))
+                    .or_default();
+                *floor = (*floor).max(row.version);
+                continue;
+            }
+            let rank = Rank::of_version(row.version);
+            let mut flags = STORED | SEEDED;
+            if !rank.non_sidechain {
+                flags |= SIDECHAIN;
+            }
+            if rank.has_speed {
+                flags |= HAS_SPEED;
+            }
+            let slots = &mut self.slots[group as usize];
+            let slot = SlotRef::new(group, slots.len() as u32);
+            slots.push(Slot {
+                session: hash(row.session_id),
+                timestamp_ms: row.timestamp_ms,
+                line_request_id: (!row.request_id.starts_with(SYNTHETIC_KEY_PREFIX))
+                    .then(|| request_hash(row.request_id)),
+                key: RequestKey::store(&mut self.keys, row.request_id),
+                total: rank.total,
+                pending: NOT_PENDING,
+                flags,
+                rev: u8::try_from(row.version - rank.version()).unwrap_or(u8::MAX),
+            });
+            // A row whose file is gone stays first: nothing read now comes before it.
+            let pos = row.pos.unwrap_or(Pos { file: 0, line: 0 });
+            self.seeded_pos.insert(slot, pos);
+        }
+    }
+
+    /// Decides what to do with `entry`, found at `pos`; `next_index` is where a new pending row
+    /// would be appended.
+    pub fn offer(&mut self, entry: &Entry, pos: Pos, next_index: usize) -> Decision {
+        let Some(message_id) = entry.message_id.as_deref() else {
+            return Decision::Unkeyed;
+        };
+        let rank = Rank::of(entry).capped();
+        let request_hash = entry.request_id.as_deref().map(request_hash);
+        let session = hash(&entry.session_id);
+        let group = self.group(message_id);
+        let slots = &mut self.slots[group as usize];
         let found = slots.iter().position(|s| {
             let same_session = s.session == session;
             match (s.line_request_id, request_hash) {
-                _ if (s.sidechain || entry.is_sidechain) && same_session => true,
+                _ if (s.is(SIDECHAIN) || entry.is_sidechain) && same_session => true,
                 (Some(a), Some(b)) => a == b,
                 (None, None) => same_session && s.timestamp_ms == entry.timestamp_ms,
                 _ => false,
             }
         });
         let Some(position) = found else {
-            self.pending_slots.push((at, slots.len() as u32));
             slots.push(Slot {
                 session,
                 timestamp_ms: entry.timestamp_ms,
-                has_speed: entry.has_speed,
                 line_request_id: request_hash,
-                request_id: RequestKey::store(&mut self.request_ids, entry.request_id.as_deref()),
-                sidechain: entry.is_sidechain,
-                total: rank.total,
+                key: RequestKey::NONE,
+                total: 0,
                 pending: next_index as u32,
-                key_inserted: false,
+                flags: 0,
+                rev: 0,
             });
-            return Decision::New;
+            let slot = slots.last_mut().expect("just pushed");
+            slot.keep(entry, rank, request_hash);
+            return Decision::New(SlotRef::new(group, slots.len() as u32 - 1));
         };
+        let at = SlotRef::new(group, position as u32);
         let slot = &mut slots[position];
         let kept = slot.rank();
-        let wins = rank > kept;
-        if !wins {
+        // Lines of this run come after the kept line in path order, unless it came from an
+        // earlier run: then its position decides a tie.
+        let earlier = slot.is(SEEDED) && self.seeded_pos.get(&at).is_some_and(|p| pos < *p);
+        if !(rank > kept || (rank == kept && earlier)) {
             return Decision::Drop;
         }
-        slot.total = rank.total;
-        slot.has_speed = entry.has_speed;
-        slot.timestamp_ms = entry.timestamp_ms;
-        slot.sidechain = entry.is_sidechain;
-        slot.line_request_id = request_hash;
-        match Some(slot.pending).filter(|&p| p != NOT_PENDING) {
-            Some(index) => {
-                let index = index as usize;
-                // Lines of one streamed response share their requestId: stored once.
-                let request_id = entry.request_id.as_deref();
-                if !slot.key_inserted && slot.request_id.get(&self.request_ids) != request_id {
-                    slot.request_id = RequestKey::store(&mut self.request_ids, request_id);
-                }
-                Decision::Replace {
-                    index,
-                    request_id: slot.request_id.get(&self.request_ids).map(Into::into),
-                }
-            }
-            None => {
-                // Keep the inserted row's key; the new row takes its place in ClickHouse.
-                slot.pending = next_index as u32;
-                self.pending_slots.push((at, position as u32));
-                Decision::Supersede {
-                    request_id: slot.request_id.get(&self.request_ids).map(Into::into),
-                }
-            }
+        if slot.is(SEEDED) {
+            self.seeded_pos.remove(&at);
+            slot.flags &= !SEEDED;
         }
+        if slot.pending != NOT_PENDING {
+            slot.keep(entry, rank, request_hash);
+            return Decision::Replace {
+                index: slot.pending as usize,
+            };
+        }
+        self.superseded.insert(
+            at,
+            Superseded {
+                timestamp_ms: slot.timestamp_ms,
+                version: kept.version() + u64::from(slot.rev),
+            },
+        );
+        slot.keep(entry, rank, request_hash);
+        slot.pending = next_index as u32;
+        Decision::Supersede(at)
     }
 
-    /// All pending rows were inserted; later winners must supersede them by key.
-    pub fn mark_inserted(&mut self) {
-        for (at, position) in self.pending_slots.drain(..) {
-            let slot = &mut self.slots[at as usize][position as usize];
-            slot.pending = NOT_PENDING;
-            slot.key_inserted = true;
+    /// The pending row of `slot` (key `key`, time `timestamp_ms`) is being stored: its version,
+    /// and the tombstone of the row it supersedes if that one lies under another key or at
+    /// another time. From now on later winners supersede this row.
+    pub fn settle(&mut self, slot: SlotRef, key: &str, timestamp_ms: i64) -> Settled {
+        let group = slot.group();
+        let mut tombstone = None;
+        if let Some(old) = self.superseded.remove(&slot) {
+            let s = &self.slots[group as usize][slot.position as usize];
+            let old_key = s.key.get(&self.keys);
+            let mut floor = old.version;
+            if old_key != key || old.timestamp_ms != timestamp_ms {
+                floor += 1;
+                tombstone = Some(Tombstone {
+                    request_id: old_key.into(),
+                    timestamp_ms: old.timestamp_ms,
+                    version: floor,
+                });
+            }
+            let f = self.floors.entry((group, hash(old_key))).or_default();
+            *f = (*f).max(floor);
         }
+        let s = &mut self.slots[group as usize][slot.position as usize];
+        let base = s.rank().version();
+        let version = match self.floors.get(&(group, hash(key))) {
+            Some(&floor) if floor >= base => floor + 1,
+            _ => base,
+        };
+        s.rev = u8::try_from(version - base).unwrap_or(u8::MAX);
+        if !s.is(STORED) || s.key.get(&self.keys) != key {
+            s.key = RequestKey::store(&mut self.keys, key);
+        }
+        s.flags |= STORED;
+        s.pending = NOT_PENDING;
+        Settled { version, tombstone }
     }
 
+    /// Responses kept so far (slots).
     pub fn messages(&self) -> usize {
         self.slots.iter().map(|s| s.len()).sum()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_response_costs_one_small_slot() {
-        // The dominant memory of a backfill: keep it from growing unnoticed.
-        assert!(std::mem::size_of::<SmallVec<[Slot; 1]>>() <= 56);
-    }
-
-    #[test]
-    fn request_ids_come_back_from_the_arena() {
-        let mut arena = String::new();
-        let a = RequestKey::store(&mut arena, Some("req_a"));
-        let none = RequestKey::store(&mut arena, None);
-        let empty = RequestKey::store(&mut arena, Some(""));
-        let b = RequestKey::store(&mut arena, Some("req_ü"));
-        assert_eq!(a.get(&arena), Some("req_a"));
-        assert_eq!(none.get(&arena), None);
-        assert_eq!(empty.get(&arena), Some(""), "empty is not missing");
-        assert_eq!(b.get(&arena), Some("req_ü"));
-    }
-    use crate::parse::Usage;
-
-    fn entry(msg: Option<&str>, req: Option<&str>, sidechain: bool, output: u64) -> Entry {
-        Entry {
-            has_speed: false,
-            timestamp_ms: 0,
-            message_id: msg.map(Into::into),
-            request_id: req.map(Into::into),
-            model: "m".into(),
-            session_id: "s1".into(),
-            cwd: "".into(),
-            claude_version: "".into(),
-            git_branch: "".into(),
-            agent_id: "".into(),
-            service_tier: "".into(),
-            speed: "".into(),
-            is_sidechain: sidechain,
-            is_api_error: false,
-            usage: Usage {
-                output,
-                ..Usage::default()
-            },
-            reported_cost_usd: None,
-        }
-    }
-
-    #[test]
-    fn streamed_lines_of_one_response_converge_to_the_largest() {
-        let mut d = Deduper::new();
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r1"), false, 1), 0),
-            Decision::New
-        );
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r1"), false, 50), 1),
-            Decision::Replace {
-                index: 0,
-                request_id: Some("r1".into())
-            }
-        );
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r1"), false, 50), 1),
-            Decision::Drop
-        );
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r1"), false, 10), 1),
-            Decision::Drop
-        );
-        assert_eq!(d.messages(), 1);
-    }
-
-    #[test]
-    fn different_request_ids_are_different_messages_unless_a_sidechain_is_involved() {
-        let mut d = Deduper::new();
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r1"), false, 5), 0),
-            Decision::New
-        );
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r2"), false, 5), 1),
-            Decision::New
-        );
-        let mut d = Deduper::new();
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r1"), true, 99), 0),
-            Decision::New
-        );
-        // The non-sidechain copy wins even with fewer tokens.
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r2"), false, 1), 1),
-            Decision::Replace {
-                index: 0,
-                request_id: Some("r2".into())
-            }
-        );
-        // And a sidechain copy never beats it back.
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r3"), true, 500), 1),
-            Decision::Drop
-        );
-    }
-
-    #[test]
-    fn sidechain_rule_applies_within_a_session_only() {
-        let mut d = Deduper::new();
-        let mut other = entry(Some("m1"), Some("r2"), false, 1);
-        other.session_id = "s2".into();
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r1"), true, 9), 0),
-            Decision::New
-        );
-        assert_eq!(d.offer(&other, 1), Decision::New);
-    }
-
-    #[test]
-    fn lines_without_request_id_need_the_same_session_and_timestamp() {
-        let mut d = Deduper::new();
-        assert_eq!(
-            d.offer(&entry(Some("m1"), None, false, 1), 0),
-            Decision::New
-        );
-        assert_eq!(
-            d.offer(&entry(Some("m1"), None, false, 1), 1),
-            Decision::Drop
-        );
-        let mut later = entry(Some("m1"), None, false, 1);
-        later.timestamp_ms = 300_000;
-        assert_eq!(d.offer(&later, 1), Decision::New);
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r"), false, 1), 2),
-            Decision::New
-        );
-    }
-
-    #[test]
-    fn a_tie_goes_to_the_line_with_a_speed_field() {
-        let mut d = Deduper::new();
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r"), false, 5), 0),
-            Decision::New
-        );
-        let mut with_speed = entry(Some("m1"), Some("r"), false, 5);
-        with_speed.has_speed = true;
-        assert!(matches!(
-            d.offer(&with_speed, 1),
-            Decision::Replace { index: 0, .. }
-        ));
-        assert_eq!(d.offer(&with_speed, 1), Decision::Drop);
-    }
-
-    #[test]
-    fn lines_without_message_id_are_never_merged() {
-        let mut d = Deduper::new();
-        assert_eq!(d.offer(&entry(None, Some("r"), false, 5), 0), Decision::New);
-        assert_eq!(d.offer(&entry(None, Some("r"), false, 5), 1), Decision::New);
-    }
-
-    #[test]
-    fn winners_after_an_insert_supersede_under_the_inserted_key() {
-        let mut d = Deduper::new();
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r1"), true, 5), 0),
-            Decision::New
-        );
-        d.mark_inserted();
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r9"), false, 1), 0),
-            Decision::Supersede {
-                request_id: Some("r1".into())
-            }
-        );
-        // The superseding row is pending again, and keeps the inserted key.
-        assert_eq!(
-            d.offer(&entry(Some("m1"), Some("r9"), false, 7), 1),
-            Decision::Replace {
-                index: 0,
-                request_id: Some("r1".into())
-            }
-        );
-    }
-
-    #[test]
-    fn every_insert_settles_the_rows_made_pending_since_the_last() {
-        let mut d = Deduper::new();
-        let offer = |d: &mut Deduper, req: &str, output: u64, index: usize| {
-            d.offer(&entry(Some("m1"), Some(req), false, output), index)
-        };
-        // Two responses under one message.id: the second sits in the slot list's second place.
-        assert_eq!(offer(&mut d, "r1", 1, 0), Decision::New);
-        assert_eq!(offer(&mut d, "r2", 1, 1), Decision::New);
-        d.mark_inserted();
-        let supersede = Decision::Supersede {
-            request_id: Some("r2".into()),
-        };
-        for output in [2, 3, 4] {
-            // Each batch's winner was inserted with it: the next one supersedes, never replaces.
-            assert_eq!(offer(&mut d, "r2", output, 0), supersede, "output {output}");
-            d.mark_inserted();
-        }
-        assert_eq!(
-            offer(&mut d, "r1", 5, 0),
-            Decision::Supersede {
-                request_id: Some("r1".into())
-            }
-        );
-        assert_eq!(
-            offer(&mut d, "r1", 6, 1),
-            Decision::Replace {
-                index: 0,
-                request_id: Some("r1".into())
-            }
-        );
-        assert_eq!(d.messages(), 2);
-    }
-
-    #[test]
-    fn version_orders_like_rank() {
-        let rank = |non_sidechain, total, has_speed| Rank {
-            non_sidechain,
-            total,
-            has_speed,
-        };
-        let a = rank(false, u64::MAX, true).version();
-        let b = rank(true, 0, false).version();
-        let c = rank(true, 10, false).version();
-        let d = rank(true, 10, true).version();
-        assert!(a < b && b < c && c < d);
-        assert_eq!(d & ((1 << REVISION_BITS) - 1), 0, "revision 0");
-        for r in [rank(false, 5, true), rank(true, (1 << 56) - 1, false)] {
-            assert_eq!(Rank::of_version(r.version() + 3), r);
-        }
-    }
-}
+mod tests;

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::collect::{Collector, Job, ParallelScan, Stats, scan_threads};
+use crate::collect::{Collector, Job, MAX_LINE_BYTES, ParallelScan, Stats, scan_threads, symbols};
 use crate::discover;
 use crate::price::{self, CostMode};
 
@@ -101,6 +101,8 @@ struct Kept {
     tokens: [u64; 4],
     cost: f64,
     version: u64,
+    /// Hidden by a tombstone.
+    deleted: bool,
 }
 
 /// Responses moved out of the collector, keyed like `usage_events` (message.id, request key)
@@ -135,35 +137,61 @@ impl KeptRows {
     }
 
     fn take(&mut self, collector: &mut Collector) {
-        for p in collector.pending.drain(..) {
+        let batch = collector.take_batch(SCAN_BATCH);
+        for p in &batch.rows {
             let fast = usize::from(p.is_fast);
-            let raw = p.model(&collector.symbols);
+            let raw = symbols::resolve(&batch.strings, p.model_sym());
             let model = match self.by_raw_model.get(raw).and_then(|m| m[fast]) {
                 Some(i) => i,
                 None => self.model_for(raw, fast),
             };
-            let key = xxhash_rust::xxh3::xxh3_64_with_seed(
-                p.request_id().as_bytes(),
-                xxhash_rust::xxh3::xxh3_64(p.message_id().as_bytes()),
-            );
             let u = &p.usage;
-            let kept = Kept {
-                day: p.timestamp_ms.div_euclid(86_400_000) as i32,
-                model,
-                tokens: [u.input, u.output, u.cache_creation, u.cache_read],
-                cost: p.cost_usd,
-                version: p.rank().version(),
-            };
-            let next = self.rows.len() as u32;
-            let at = *self.index.entry(key).or_insert(next) as usize;
-            if at == self.rows.len() {
-                self.rows.push(kept);
-            } else if kept.version >= self.rows[at].version {
-                self.rows[at] = kept;
-            }
+            self.keep(
+                key_of(p.message_id(), p.request_id()),
+                Kept {
+                    day: p.timestamp_ms.div_euclid(86_400_000) as i32,
+                    model,
+                    tokens: [u.input, u.output, u.cache_creation, u.cache_read],
+                    cost: p.cost_usd,
+                    version: p.version(),
+                    deleted: false,
+                },
+            );
         }
-        collector.dedup.mark_inserted();
+        // As the table's engine: a tombstone replaces its row like a newer version would.
+        for h in &batch.hidden {
+            let t = &h.tombstone;
+            self.keep(
+                key_of(&h.message_id, &t.request_id),
+                Kept {
+                    day: 0,
+                    model: 0,
+                    tokens: [0; 4],
+                    cost: 0.0,
+                    version: t.version,
+                    deleted: true,
+                },
+            );
+        }
     }
+
+    /// `kept` under `key`, if its version is not older than the row there.
+    fn keep(&mut self, key: u64, kept: Kept) {
+        let next = self.rows.len() as u32;
+        let at = *self.index.entry(key).or_insert(next) as usize;
+        if at == self.rows.len() {
+            self.rows.push(kept);
+        } else if kept.version >= self.rows[at].version {
+            self.rows[at] = kept;
+        }
+    }
+}
+
+fn key_of(message_id: &str, request_id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64_with_seed(
+        request_id.as_bytes(),
+        xxhash_rust::xxh3::xxh3_64(message_id.as_bytes()),
+    )
 }
 
 /// Rows pending in the collector before they are moved into the compact form.
@@ -171,31 +199,31 @@ const SCAN_BATCH: usize = 5_000;
 
 pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanReport {
     let found = discover::discover(claude_dirs);
-    let mut collector = Collector::new(cost_mode);
-    collector.stats.files_scanned = found.files.len() as u64;
-    collector.stats.files_changed = found.files.len() as u64;
+    let mut collector = Collector::new(cost_mode, Default::default());
+    collector.stats_mut().files_scanned = found.files.len() as u64;
+    collector.stats_mut().files_changed = found.files.len() as u64;
     let files = std::sync::Arc::new(found.files);
     let jobs = (0..files.len()).map(Job::whole_file).collect();
     let mut kept = KeptRows::default();
-    let mut scanner = ParallelScan::start(files.clone(), jobs, scan_threads(), collector.max_line);
+    let mut scanner = ParallelScan::start(files.clone(), jobs, scan_threads(), MAX_LINE_BYTES);
     while let Some((index, result)) = scanner.recv_blocking() {
         match result {
             Ok(scan) => {
                 collector.absorb(index, &files[index], scan);
             }
             Err(e) => {
-                collector.stats.files_failed += 1;
+                collector.stats_mut().files_failed += 1;
                 tracing::warn!("skipped {e}");
             }
         }
-        if collector.pending.len() >= SCAN_BATCH {
+        if collector.pending() >= SCAN_BATCH {
             kept.take(&mut collector);
         }
     }
     kept.take(&mut collector);
     let mut days: BTreeMap<i32, (Totals, BTreeMap<u32, ModelBreakdown>)> = BTreeMap::new();
     let mut totals = Totals::default();
-    for k in &kept.rows {
+    for k in kept.rows.iter().filter(|k| !k.deleted) {
         let [input, output, cache_creation, cache_read] = k.tokens;
         let usage = crate::parse::Usage {
             input,
@@ -237,9 +265,9 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
     ScanReport {
         daily,
         totals,
-        stats: collector.stats,
+        messages: kept.rows.iter().filter(|k| !k.deleted).count(),
+        stats: collector.into_stats(),
         files: files.len(),
-        messages: kept.rows.len(),
     }
 }
 

@@ -38,6 +38,10 @@ pub const ROLLUP_TOMBSTONES: &str = include_str!("../schema/maintenance/rollup_t
 pub const ROLLUP_VERSION: &str = include_str!("../schema/maintenance/rollup_version.sql");
 /// The stored rows of some responses of a machine, for the cross-run de-duplication.
 pub const EVENTS_LOOKUP: &str = include_str!("../schema/maintenance/events_lookup.sql");
+/// One run's row in `sync_runs`.
+pub const RECORD_RUN: &str = include_str!("../schema/maintenance/record_run.sql");
+/// How many repeats of some lines without message.id a machine stored.
+pub const EVENTS_REPEATS: &str = include_str!("../schema/maintenance/events_repeats.sql");
 
 pub fn latest_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)

@@ -69,19 +69,9 @@ pub struct SyncRunRow {
     pub skipped_by_reason: Vec<(String, u64)>,
     pub unknown_models: Vec<String>,
     pub duration_ms: u64,
+    /// Rollup buckets the run left to the next one.
+    pub rollup_pending: u32,
 }
-
-const RECORD_RUN_SQL: &str = "INSERT INTO sync_runs (run_id, machine_name, started_at,
-    finished_at, status, error, agent_version, files_scanned, files_changed, bytes_read, lines_read,
-    messages_new, rows_inserted, lines_skipped, skipped_by_reason, unknown_models, duration_ms)
-SELECT {run_id:String}, {machine_name:String},
-    fromUnixTimestamp64Milli({started_at:Int64}, 'UTC'),
-    fromUnixTimestamp64Milli({finished_at:Int64}, 'UTC'),
-    {status:String}, {error:String}, {agent_version:String}, {files_scanned:UInt32},
-    {files_changed:UInt32}, {bytes_read:UInt64}, {lines_read:UInt64}, {messages_new:UInt64},
-    {rows_inserted:UInt64}, {lines_skipped:UInt64},
-    mapFromArrays({reasons:Array(String)}, {counts:Array(UInt64)}),
-    {unknown_models:Array(String)}, {duration_ms:UInt64}";
 
 /// Deterministic `insert_deduplication_token` of a batch: the same rows give the same token, so
 /// a retried insert that did reach the server is dropped by it instead of applied twice.
@@ -443,9 +433,10 @@ impl Sink {
             self.timed(
                 "insert into sync_runs",
                 self.client
-                    .query(RECORD_RUN_SQL)
+                    .query(crate::schema::RECORD_RUN)
                     .param("run_id", &run.run_id)
                     .param("machine_name", &run.machine_name)
+                    .param("source", crate::CLAUDE_SOURCE)
                     .param("started_at", run.started_at)
                     .param("finished_at", run.finished_at)
                     .param("status", &run.status)
@@ -462,6 +453,7 @@ impl Sink {
                     .param("counts", &counts)
                     .param("unknown_models", &run.unknown_models)
                     .param("duration_ms", run.duration_ms)
+                    .param("rollup_pending", run.rollup_pending)
                     .with_setting("insert_deduplication_token", run.run_id.as_str())
                     .execute(),
             )

@@ -12,34 +12,39 @@ use crate::error::{Error, Result};
 /// Binary checkpoints (`MAGIC`, format, postcard payload, xxh3 of all before it). Format 1 was
 /// JSON: an hourly run spent ~12 ms parsing 1.9 MB of it for 3,500 files; this is ~1 MB and
 /// decodes in a few ms, and the checksum catches a damaged file a JSON parser might accept.
-const FORMAT: u32 = 2;
+/// Format 3 keys files by their path's bytes (names need not be UTF-8), keeps rollup buckets in
+/// Unix ms (any year) and no longer remembers a file's last responses (a response's row moves
+/// with its kept line now); formats 1 and 2 are read and converted.
+const FORMAT: u32 = 3;
+const FORMAT_2: u32 = 2;
 const LEGACY_JSON_FORMAT: u32 = 1;
 const MAGIC: &[u8; 8] = b"ccsync\0c";
 const HEADER_BYTES: usize = MAGIC.len() + 4;
 const CHECKSUM_BYTES: usize = 8;
 /// Bytes at the head of a file that identify it (a replaced file differs here).
 pub const FINGERPRINT_BYTES: u64 = 4096;
-/// Keys of the last responses of a file, with the timestamp their row got: a response still being
-/// streamed at checkpoint time keeps its timestamp (and so its partition) when it completes.
-/// Lines of one response are contiguous, so the last couple suffice.
-pub const TAIL_KEYS: usize = 2;
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct State {
     /// Which server/database/machine these checkpoints are for (no credentials).
     pub target: String,
     /// Schema version last seen current on the target (0: check it).
-    #[serde(default)]
     pub schema_version: u32,
-    pub files: BTreeMap<String, FileState>,
-    /// 15-minute buckets (Unix ms) whose rows ClickHouse acknowledged but whose
+    /// By the bytes of the file's path.
+    pub files: BTreeMap<Vec<u8>, FileState>,
+    /// 15-minute buckets (start, Unix ms) whose rows ClickHouse acknowledged but whose
     /// `usage_rollup` rows are not yet recomputed: saved with the checkpoints that covered them,
     /// so a failed refresh is retried next run.
-    #[serde(default)]
     pub pending_rollup: std::collections::BTreeSet<i64>,
     /// Read from an older format: the run saves it in this one even when nothing is new.
     #[serde(skip)]
     pub outdated: bool,
+}
+
+/// The key of `path` in [`State::files`].
+pub fn key(path: &Path) -> &[u8] {
+    use std::os::unix::ffi::OsStrExt;
+    path.as_os_str().as_bytes()
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,17 +60,83 @@ pub struct FileState {
     pub fingerprint_len: u64,
     /// xxh3 of the `FINGERPRINT_BYTES` just before `offset`, when they lie past the head: a file
     /// replaced by one with the same head but other lines after it differs here.
-    #[serde(default)]
     pub end_fingerprint: Option<u64>,
-    #[serde(default)]
-    pub tail: Vec<TailKey>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TailKey {
-    pub message_id: String,
-    pub request_id: String,
-    pub timestamp_ms: i64,
+/// Formats 1 (JSON) and 2 (postcard): paths as text, buckets in seconds, each file's last
+/// response keys.
+mod legacy {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use serde::{Deserialize, Serialize};
+
+    #[derive(Deserialize, Serialize)]
+    pub struct State {
+        pub target: String,
+        #[serde(default)]
+        pub schema_version: u32,
+        pub files: BTreeMap<String, FileState>,
+        #[serde(default)]
+        pub pending_rollup: BTreeSet<u32>,
+    }
+
+    #[derive(Deserialize, Serialize)]
+    pub struct FileState {
+        pub dev: u64,
+        pub ino: u64,
+        pub size: u64,
+        pub mtime_ns: i64,
+        pub offset: u64,
+        pub line_no: u64,
+        pub fingerprint: u64,
+        pub fingerprint_len: u64,
+        #[serde(default)]
+        pub end_fingerprint: Option<u64>,
+        #[serde(default)]
+        #[allow(dead_code)] // read to skip it: format 2 is not self-describing
+        pub tail: Vec<TailKey>,
+    }
+
+    #[derive(Deserialize, Serialize)]
+    #[allow(dead_code)]
+    pub struct TailKey {
+        pub message_id: String,
+        pub request_id: String,
+        pub timestamp_ms: i64,
+    }
+
+    impl From<State> for super::State {
+        fn from(old: State) -> Self {
+            super::State {
+                target: old.target,
+                schema_version: old.schema_version,
+                files: old
+                    .files
+                    .into_iter()
+                    .map(|(path, f)| {
+                        let state = super::FileState {
+                            dev: f.dev,
+                            ino: f.ino,
+                            size: f.size,
+                            mtime_ns: f.mtime_ns,
+                            offset: f.offset,
+                            line_no: f.line_no,
+                            fingerprint: f.fingerprint,
+                            fingerprint_len: f.fingerprint_len,
+                            end_fingerprint: f.end_fingerprint,
+                        };
+                        (path.into_bytes(), state)
+                    })
+                    .collect(),
+                pending_rollup: old
+                    .pending_rollup
+                    .into_iter()
+                    .map(|seconds| i64::from(seconds) * 1000)
+                    .collect(),
+                outdated: true,
+            }
+        }
+    }
 }
 
 /// What to do with a file this run.
@@ -212,12 +283,17 @@ pub enum Decode {
     Corrupt(String),
 }
 
-/// Checkpoints from the bytes of a state file: this format, or the JSON of format 1.
+/// Checkpoints from the bytes of a state file: this format, format 2, or the JSON of format 1.
 pub fn decode(bytes: &[u8]) -> std::result::Result<State, Decode> {
     if bytes.first() == Some(&b'{') {
         return decode_legacy_json(bytes);
     }
-    unseal(MAGIC, FORMAT, bytes)
+    match unseal(MAGIC, FORMAT, bytes) {
+        Err(Decode::Format(FORMAT_2)) => {
+            unseal::<legacy::State>(MAGIC, FORMAT_2, bytes).map(State::from)
+        }
+        decoded => decoded,
+    }
 }
 
 /// `magic`, `format`, the postcard encoding of `value`, then an xxh3 of all that.
@@ -276,20 +352,16 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8], durable: bool) -> std:
 
 fn decode_legacy_json(bytes: &[u8]) -> std::result::Result<State, Decode> {
     #[derive(Deserialize)]
-    struct Legacy {
+    struct Json {
         format: u32,
         #[serde(flatten)]
-        state: State,
+        state: legacy::State,
     }
-    let legacy: Legacy =
-        serde_json::from_slice(bytes).map_err(|e| Decode::Corrupt(e.to_string()))?;
-    if legacy.format != LEGACY_JSON_FORMAT {
-        return Err(Decode::Format(legacy.format));
+    let json: Json = serde_json::from_slice(bytes).map_err(|e| Decode::Corrupt(e.to_string()))?;
+    if json.format != LEGACY_JSON_FORMAT {
+        return Err(Decode::Format(json.format));
     }
-    Ok(State {
-        outdated: true,
-        ..legacy.state
-    })
+    Ok(json.state.into())
 }
 
 /// The bytes `save` writes.
@@ -343,7 +415,6 @@ mod tests {
             fingerprint: 42,
             fingerprint_len: 10,
             end_fingerprint: None,
-            tail: vec![],
         }
     }
 
@@ -423,19 +494,16 @@ mod tests {
             target: "t".into(),
             schema_version: 2,
             files: BTreeMap::new(),
-            pending_rollup: [1_767_225_600_000, 1_767_226_500_000].into(),
+            pending_rollup: [-900_000, 1_767_225_600_000, 7_258_118_400_000].into(),
             outdated: false,
         };
-        let mut with_tail = prev(10_000, 9_000);
-        with_tail.end_fingerprint = Some(u64::MAX);
-        with_tail.mtime_ns = -1;
-        with_tail.tail = vec![TailKey {
-            message_id: "msg_01".into(),
-            request_id: "req_01".into(),
-            timestamp_ms: 1_767_225_600_123,
-        }];
-        state.files.insert("/a".into(), prev(1, 1));
-        state.files.insert("/b/ü.jsonl".into(), with_tail);
+        let mut long = prev(10_000, 9_000);
+        long.end_fingerprint = Some(u64::MAX);
+        long.mtime_ns = -1;
+        state.files.insert(b"/a".to_vec(), prev(1, 1));
+        state.files.insert("/b/ü.jsonl".into(), long.clone());
+        // A name that is not UTF-8 is a key of its own.
+        state.files.insert(b"/b/\xff.jsonl".to_vec(), long);
         state
     }
 
@@ -464,14 +532,14 @@ mod tests {
         let middle = flipped.len() / 2;
         flipped[middle] ^= 0x04;
         let mut future = good.clone();
-        future[MAGIC.len()..HEADER_BYTES].copy_from_slice(&3u32.to_le_bytes());
+        future[MAGIC.len()..HEADER_BYTES].copy_from_slice(&4u32.to_le_bytes());
         let cases: [(&str, &[u8], &str); 6] = [
             ("bit flip", &flipped, "checksum"),
             ("cut in half", &good[..good.len() / 2], "checksum"),
             ("empty", b"", "not a checkpoint file"),
             ("garbage", b"\x00\xffnot state", "not a checkpoint file"),
             ("broken JSON", b"{garbage", "corrupt"),
-            ("future format", &future, "format 3 (expected 2)"),
+            ("future format", &future, "format 4 (expected 3)"),
         ];
         let dir = tempfile::tempdir().unwrap();
         let path = state_path(dir.path(), "t");
@@ -503,9 +571,8 @@ mod tests {
         let (state, warning) = load(&path, "t");
         assert!(warning.is_none(), "{warning:?}");
         assert_eq!(state.schema_version, 3);
-        let a = &state.files["/a"];
+        let a = &state.files[&b"/a"[..]];
         assert_eq!((a.offset, a.line_no, a.end_fingerprint), (90, 3, None));
-        assert_eq!(a.tail[0].request_id, "r");
         assert!(state.outdated);
         save(&path, &state).unwrap();
         assert!(!load(&path, "t").0.outdated);
@@ -517,5 +584,47 @@ mod tests {
         std::fs::write(&legacy, br#"{"format":7,"target":"t","files":{}}"#).unwrap();
         std::fs::remove_file(&path).unwrap();
         assert!(load(&path, "t").1.unwrap().contains("format 7"));
+    }
+
+    #[test]
+    fn checkpoints_of_format_2_are_read_then_replaced() {
+        let old = legacy::State {
+            target: "t".into(),
+            schema_version: 3,
+            files: [(
+                "/a/ü.jsonl".to_string(),
+                legacy::FileState {
+                    dev: 1,
+                    ino: 7,
+                    size: 100,
+                    mtime_ns: 5,
+                    offset: 90,
+                    line_no: 3,
+                    fingerprint: 42,
+                    fingerprint_len: 10,
+                    end_fingerprint: Some(9),
+                    tail: vec![legacy::TailKey {
+                        message_id: "m".into(),
+                        request_id: "r".into(),
+                        timestamp_ms: 9,
+                    }],
+                },
+            )]
+            .into(),
+            pending_rollup: [1_767_225_600].into(),
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let path = state_path(dir.path(), "t");
+        std::fs::write(&path, seal(MAGIC, FORMAT_2, &old)).unwrap();
+        let (state, warning) = load(&path, "t");
+        assert!(warning.is_none(), "{warning:?}");
+        assert!(state.outdated);
+        let a = &state.files["/a/ü.jsonl".as_bytes()];
+        assert_eq!((a.offset, a.line_no, a.end_fingerprint), (90, 3, Some(9)));
+        assert_eq!(
+            state.pending_rollup.into_iter().collect::<Vec<_>>(),
+            [1_767_225_600_000],
+            "seconds become ms"
+        );
     }
 }

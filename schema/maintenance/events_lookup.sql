@@ -6,13 +6,13 @@
 SELECT
     message_id,
     request_id,
-    max(version) AS version,
-    argMax(is_deleted, version) AS is_deleted,
-    argMax(toUnixTimestamp64Milli(timestamp), version) AS timestamp_ms,
-    argMax(session_id, version) AS session_id,
-    argMax(source_file, version) AS source_file,
-    argMax(source_line, version) AS source_line
-FROM usage_events
+    max(e.version) AS latest,
+    argMax(e.is_deleted, e.version) AS deleted,
+    argMax(toUnixTimestamp64Milli(e.timestamp), e.version) AS timestamp_ms,
+    argMax(e.session_id, e.version) AS session,
+    argMax(e.source_file, e.version) AS file,
+    argMax(e.source_line, e.version) AS line
+FROM usage_events AS e
 WHERE machine_name = {machine:String} AND source = {source:String}
   AND message_id IN {message_ids:Array(String)}
 GROUP BY message_id, request_id

@@ -7,6 +7,7 @@
 //! with a clean single run, and the figures go to `target/fault-report.json`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::os::unix::ffi::OsStringExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
@@ -250,7 +251,7 @@ fn checkpoints(state_dir: &Path) -> Vec<(PathBuf, u64)> {
         }
         let state = ccsync::state::decode(&std::fs::read(entry.path()).unwrap()).unwrap();
         for (path, f) in state.files {
-            out.push((PathBuf::from(path), f.offset));
+            out.push((PathBuf::from(std::ffi::OsString::from_vec(path)), f.offset));
         }
     }
     out.sort();

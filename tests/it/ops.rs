@@ -164,6 +164,7 @@ async fn status_reports_freshness_and_flags_machines_that_stopped_syncing() {
         skipped_by_reason: vec![],
         unknown_models: vec![],
         duration_ms: 1000,
+        rollup_pending: 0,
     };
     sink.record_run(&run(now - 3 * 3_600_000, "ok", ""))
         .await

@@ -87,20 +87,32 @@ async fn appended_lines_add_only_new_messages_and_partial_lines_wait() {
 #[tokio::test]
 async fn streamed_response_converges_to_largest_usage_across_runs() {
     let env = Env::new("converge");
-    // Month boundary: the later line is in the next month, the row must stay in one partition.
+    // Month boundary: the kept (later) line is in the next month; the row moves there, and the
+    // first one is hidden in its own partition, whether FINAL merges across partitions or not.
     let early = line("m1", "2026-01-31T23:59:59.900Z").tokens(5, 1, 0, 0, 0);
     let late = line("m1", "2026-02-01T00:00:00.200Z").tokens(5, 384, 0, 0, 0);
     env.write("-p/s1.jsonl", &lines(&[early]));
     sync_once(&env.config()).await.unwrap();
     env.append("-p/s1.jsonl", late.json().as_bytes());
     sync_once(&env.config()).await.unwrap();
-    let rows: Vec<(u64, String)> = env
-        .client()
-        .query("SELECT output_tokens, _partition_id FROM usage_events FINAL")
-        .fetch_all()
-        .await
-        .unwrap();
-    assert_eq!(rows, vec![(384, "202601".to_string())]);
+    for per_partition in [0, 1] {
+        let rows: Vec<(u64, String)> = env
+            .client()
+            .query("SELECT output_tokens, _partition_id FROM usage_events FINAL")
+            .with_setting(
+                "do_not_merge_across_partitions_select_final",
+                per_partition.to_string(),
+            )
+            .fetch_all()
+            .await
+            .unwrap();
+        assert_eq!(rows, vec![(384, "202602".to_string())], "{per_partition}");
+    }
+    assert_eq!(
+        raw_count(&env).await,
+        3,
+        "the first row, its tombstone, the kept row"
+    );
 }
 
 #[tokio::test]

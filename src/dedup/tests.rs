@@ -1,0 +1,288 @@
+use super::*;
+use crate::parse::Usage;
+
+fn entry(msg: Option<&str>, req: Option<&str>, sidechain: bool, output: u64) -> Entry {
+    Entry {
+        has_speed: false,
+        timestamp_ms: 0,
+        message_id: msg.map(Into::into),
+        request_id: req.map(Into::into),
+        model: "m".into(),
+        session_id: "s1".into(),
+        cwd: "".into(),
+        claude_version: "".into(),
+        git_branch: "".into(),
+        agent_id: "".into(),
+        service_tier: "".into(),
+        speed: "".into(),
+        is_sidechain: sidechain,
+        is_api_error: false,
+        usage: Usage {
+            output,
+            ..Usage::default()
+        },
+        reported_cost_usd: None,
+    }
+}
+
+fn at(line: u64) -> Pos {
+    Pos { file: 5, line }
+}
+
+/// Offers `e` as the next line; returns the decision and the slot it concerns.
+fn offer(d: &mut Deduper, e: &Entry, line: u64, next: usize) -> Decision {
+    d.offer(e, at(line), next)
+}
+
+fn slot_of(decision: Decision) -> SlotRef {
+    match decision {
+        Decision::New(s) | Decision::Supersede(s) => s,
+        other => panic!("no slot in {other:?}"),
+    }
+}
+
+#[test]
+fn a_response_costs_one_small_slot() {
+    // The dominant memory of a backfill: keep it from growing unnoticed.
+    assert!(std::mem::size_of::<SmallVec<[Slot; 1]>>() <= 56);
+}
+
+#[test]
+fn keys_come_back_from_the_arena() {
+    let mut arena = String::new();
+    let a = RequestKey::store(&mut arena, "req_a");
+    let empty = RequestKey::store(&mut arena, "");
+    let b = RequestKey::store(&mut arena, "req_ü");
+    assert_eq!(a.get(&arena), "req_a");
+    assert_eq!(empty.get(&arena), "");
+    assert_eq!(b.get(&arena), "req_ü");
+}
+
+#[test]
+fn streamed_lines_of_one_response_converge_to_the_largest() {
+    let mut d = Deduper::new();
+    let first = offer(&mut d, &entry(Some("m1"), Some("r1"), false, 1), 1, 0);
+    assert!(matches!(first, Decision::New(_)));
+    let bigger = entry(Some("m1"), Some("r1"), false, 50);
+    assert_eq!(offer(&mut d, &bigger, 2, 1), Decision::Replace { index: 0 });
+    assert_eq!(
+        offer(&mut d, &bigger, 3, 1),
+        Decision::Drop,
+        "a tie keeps the first"
+    );
+    let smaller = entry(Some("m1"), Some("r1"), false, 10);
+    assert_eq!(offer(&mut d, &smaller, 4, 1), Decision::Drop);
+    assert_eq!(d.messages(), 1);
+}
+
+#[test]
+fn different_request_ids_are_different_messages_unless_a_sidechain_is_involved() {
+    let mut d = Deduper::new();
+    let a = offer(&mut d, &entry(Some("m1"), Some("r1"), false, 5), 1, 0);
+    let b = offer(&mut d, &entry(Some("m1"), Some("r2"), false, 5), 2, 1);
+    assert!(matches!((a, b), (Decision::New(_), Decision::New(_))));
+    let mut d = Deduper::new();
+    offer(&mut d, &entry(Some("m1"), Some("r1"), true, 99), 1, 0);
+    // The non-sidechain copy wins even with fewer tokens.
+    let main = entry(Some("m1"), Some("r2"), false, 1);
+    assert_eq!(offer(&mut d, &main, 2, 1), Decision::Replace { index: 0 });
+    // And a sidechain copy never beats it back.
+    let side = entry(Some("m1"), Some("r3"), true, 500);
+    assert_eq!(offer(&mut d, &side, 3, 1), Decision::Drop);
+}
+
+#[test]
+fn sidechain_rule_applies_within_a_session_only() {
+    let mut d = Deduper::new();
+    let mut other = entry(Some("m1"), Some("r2"), false, 1);
+    other.session_id = "s2".into();
+    offer(&mut d, &entry(Some("m1"), Some("r1"), true, 9), 1, 0);
+    assert!(matches!(offer(&mut d, &other, 2, 1), Decision::New(_)));
+}
+
+#[test]
+fn lines_without_request_id_need_the_same_session_and_timestamp() {
+    let mut d = Deduper::new();
+    let none = entry(Some("m1"), None, false, 1);
+    assert!(matches!(offer(&mut d, &none, 1, 0), Decision::New(_)));
+    assert_eq!(offer(&mut d, &none, 2, 1), Decision::Drop);
+    let mut later = entry(Some("m1"), None, false, 1);
+    later.timestamp_ms = 300_000;
+    assert!(matches!(offer(&mut d, &later, 3, 1), Decision::New(_)));
+    let with_request = entry(Some("m1"), Some("r"), false, 1);
+    assert!(matches!(
+        offer(&mut d, &with_request, 4, 2),
+        Decision::New(_)
+    ));
+}
+
+#[test]
+fn a_tie_goes_to_the_line_with_a_speed_field() {
+    let mut d = Deduper::new();
+    offer(&mut d, &entry(Some("m1"), Some("r"), false, 5), 1, 0);
+    let mut with_speed = entry(Some("m1"), Some("r"), false, 5);
+    with_speed.has_speed = true;
+    assert_eq!(
+        offer(&mut d, &with_speed, 2, 1),
+        Decision::Replace { index: 0 }
+    );
+    assert_eq!(offer(&mut d, &with_speed, 3, 1), Decision::Drop);
+}
+
+#[test]
+fn lines_without_message_id_are_never_merged() {
+    let mut d = Deduper::new();
+    let e = entry(None, Some("r"), false, 5);
+    assert_eq!(offer(&mut d, &e, 1, 0), Decision::Unkeyed);
+    assert_eq!(offer(&mut d, &e, 2, 1), Decision::Unkeyed);
+    assert_eq!(d.messages(), 0);
+}
+
+#[test]
+fn a_stored_row_beaten_under_its_own_key_and_time_gets_no_tombstone() {
+    let mut d = Deduper::new();
+    let e = entry(Some("m1"), Some("r1"), false, 5);
+    let slot = slot_of(offer(&mut d, &e, 1, 0));
+    let first = d.settle(slot, "r1", 0);
+    assert_eq!(first.version, Rank::of(&e).version());
+    assert_eq!(first.tombstone, None);
+    let better = entry(Some("m1"), Some("r1"), false, 7);
+    assert_eq!(offer(&mut d, &better, 2, 0), Decision::Supersede(slot));
+    let again = d.settle(slot, "r1", 0);
+    assert_eq!(
+        (again.version, again.tombstone),
+        (Rank::of(&better).version(), None)
+    );
+}
+
+#[test]
+fn a_stored_row_beaten_under_another_key_or_time_is_tombstoned_below_its_successor() {
+    let mut d = Deduper::new();
+    let side = entry(Some("m1"), Some("r_side"), true, 500);
+    let slot = slot_of(offer(&mut d, &side, 1, 0));
+    let stored = d.settle(slot, "r_side", 0);
+    // The main copy (another requestId, same session) wins and is stored under its own key.
+    let main = entry(Some("m1"), Some("r_main"), false, 1);
+    assert_eq!(offer(&mut d, &main, 2, 0), Decision::Supersede(slot));
+    let s = d.settle(slot, "r_main", 0);
+    assert_eq!(s.version, Rank::of(&main).version());
+    assert_eq!(
+        s.tombstone,
+        Some(Tombstone {
+            request_id: "r_side".into(),
+            timestamp_ms: 0,
+            version: stored.version + 1
+        })
+    );
+    // A streamed response completed in another month: same key, another partition.
+    let mut late = entry(Some("m1"), Some("r_main"), false, 9);
+    late.timestamp_ms = 2_678_400_000;
+    assert_eq!(offer(&mut d, &late, 3, 0), Decision::Supersede(slot));
+    let moved = d.settle(slot, "r_main", late.timestamp_ms);
+    let tomb = moved.tombstone.expect("the old time's row is hidden");
+    assert_eq!((&*tomb.request_id, tomb.timestamp_ms), ("r_main", 0));
+    assert!(
+        moved.version > tomb.version,
+        "FINAL across partitions keeps the new row"
+    );
+}
+
+#[test]
+fn a_key_written_again_after_its_tombstone_gets_a_newer_revision() {
+    let mut d = Deduper::new();
+    let a = entry(Some("m1"), Some("r_a"), true, 5);
+    let slot = slot_of(offer(&mut d, &a, 1, 0));
+    d.settle(slot, "r_a", 0);
+    let b = entry(Some("m1"), Some("r_b"), true, 9);
+    offer(&mut d, &b, 2, 0);
+    let tomb = d.settle(slot, "r_b", 0).tombstone.unwrap();
+    // Equal rank at r_a again, earlier in path order than nothing: only a seeded row can be
+    // beaten by position, so take the key back with more tokens than r_b.
+    let c = entry(Some("m1"), Some("r_a"), true, 9);
+    assert_eq!(
+        offer(&mut d, &c, 3, 0),
+        Decision::Drop,
+        "a tie with r_b keeps r_b"
+    );
+    let d_line = entry(Some("m1"), Some("r_a"), true, 11);
+    offer(&mut d, &d_line, 4, 0);
+    let s = d.settle(slot, "r_a", 0);
+    assert!(s.version > tomb.version);
+}
+
+fn stored<'a>(key: &'a str, e: &Entry, rev: u64, pos: Option<Pos>) -> StoredRow<'a> {
+    StoredRow {
+        request_id: key,
+        version: Rank::of(e).version() + rev,
+        is_deleted: false,
+        timestamp_ms: e.timestamp_ms,
+        session_id: "s1",
+        pos,
+    }
+}
+
+#[test]
+fn a_sidechain_copy_in_a_later_run_merges_with_the_stored_main_line() {
+    let mut d = Deduper::new();
+    let main = entry(Some("m1"), Some("r1"), false, 100);
+    d.seed("m1", &[stored("r1", &main, 0, Some(at(1)))]);
+    assert!(d.knows("m1"));
+    let side = entry(Some("m1"), Some("r2"), true, 900);
+    assert_eq!(offer(&mut d, &side, 9, 0), Decision::Drop);
+    // And a line without requestId (a progress line) of the same response too.
+    let progress = entry(Some("m1"), None, true, 900);
+    assert_eq!(offer(&mut d, &progress, 10, 0), Decision::Drop);
+}
+
+#[test]
+fn a_tie_with_a_stored_row_goes_to_the_first_in_path_order() {
+    let e = entry(Some("m1"), Some("r1"), false, 5);
+    // Stored from a file that sorts after the one read now: the new line is first.
+    let mut d = Deduper::new();
+    d.seed("m1", &[stored("r1", &e, 0, Some(Pos { file: 9, line: 1 }))]);
+    let now = Pos { file: 2, line: 7 };
+    let slot = slot_of(d.offer(&e, now, 0));
+    let s = d.settle(slot, "r1", 0);
+    assert_eq!(
+        s.version,
+        Rank::of(&e).version() + 1,
+        "newer than the stored row"
+    );
+    // Stored from an earlier file, or from a file that is gone: the stored row stays.
+    for pos in [Some(Pos { file: 1, line: 1 }), None] {
+        let mut d = Deduper::new();
+        d.seed("m1", &[stored("r1", &e, 0, pos)]);
+        assert_eq!(d.offer(&e, now, 0), Decision::Drop, "{pos:?}");
+    }
+}
+
+#[test]
+fn seeded_tombstones_raise_the_floor_of_their_key() {
+    let mut d = Deduper::new();
+    let e = entry(Some("m1"), Some("r1"), false, 5);
+    let dead = StoredRow {
+        is_deleted: true,
+        ..stored("r1", &e, 3, Some(at(1)))
+    };
+    d.seed("m1", std::slice::from_ref(&dead));
+    let slot = slot_of(offer(&mut d, &e, 2, 0));
+    assert_eq!(d.settle(slot, "r1", 0).version, dead.version + 1);
+}
+
+#[test]
+fn version_orders_like_rank() {
+    let rank = |non_sidechain, total, has_speed| Rank {
+        non_sidechain,
+        total,
+        has_speed,
+    };
+    let a = rank(false, u64::MAX, true).version();
+    let b = rank(true, 0, false).version();
+    let c = rank(true, 10, false).version();
+    let d = rank(true, 10, true).version();
+    assert!(a < b && b < c && c < d);
+    assert_eq!(d & ((1 << REVISION_BITS) - 1), 0, "revision 0");
+    for r in [rank(false, 5, true), rank(true, (1 << 56) - 1, false)] {
+        assert_eq!(Rank::of_version(r.version() + 3), r);
+    }
+}
