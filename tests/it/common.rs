@@ -372,8 +372,22 @@ impl Env {
 
     /// The binary with this env's configuration in a clean environment, run in the env's dir.
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_via(&[], args)
+    }
+
+    /// Like `command`, the binary run by a wrapper (`wrapper[0]`, with `wrapper[1..]` before
+    /// the binary's path), e.g. `faketime -f -3d`.
+    pub fn command_via(&self, wrapper: &[&str], args: &[&str]) -> Command {
         let s = server();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccsync"));
+        let bin = env!("CARGO_BIN_EXE_ccsync");
+        let mut cmd = match wrapper.split_first() {
+            Some((program, pre)) => {
+                let mut c = Command::new(program);
+                c.args(pre).arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -441,6 +455,11 @@ pub struct Line {
     pub session: String,
     pub cwd: String,
     pub text: String,
+    /// The line's own `uuid`. `None`: derived from the line's other fields, so distinct lines get
+    /// distinct uuids (as in Claude Code) and a verbatim copy of a line keeps its uuid.
+    pub uuid: Option<String>,
+    /// `agentId`, written by Claude Code on subagent lines.
+    pub agent_id: Option<String>,
 }
 
 pub fn line(msg: &str, ts: &str) -> Line {
@@ -460,6 +479,8 @@ pub fn line(msg: &str, ts: &str) -> Line {
         session: "s1".into(),
         cwd: "/home/me/app".into(),
         text: "private words never stored".into(),
+        uuid: None,
+        agent_id: None,
     }
 }
 
@@ -505,6 +526,24 @@ impl Line {
         self.cost_usd = Some(c);
         self
     }
+    /// No `usage.speed` field (older Claude Code versions); it matters for ccusage's ties.
+    pub fn no_speed(mut self) -> Self {
+        self.speed = "";
+        self
+    }
+    /// No `message.id` (such lines are never de-duplicated by ccusage).
+    pub fn no_message_id(mut self) -> Self {
+        self.msg = None;
+        self
+    }
+    pub fn uuid(mut self, u: &str) -> Self {
+        self.uuid = Some(u.into());
+        self
+    }
+    pub fn agent(mut self, id: &str) -> Self {
+        self.agent_id = Some(id.into());
+        self
+    }
 
     pub fn json(&self) -> String {
         let mut v = serde_json::json!({
@@ -516,7 +555,6 @@ impl Line {
             "version": "2.1.20",
             "gitBranch": "main",
             "type": "assistant",
-            "uuid": "u",
             "timestamp": self.ts,
             "message": {
                 "model": self.model,
@@ -532,11 +570,13 @@ impl Line {
                         "ephemeral_5m_input_tokens": self.cache_5m,
                         "ephemeral_1h_input_tokens": self.cache_1h
                     },
-                    "service_tier": "standard",
-                    "speed": self.speed
+                    "service_tier": "standard"
                 }
             }
         });
+        if !self.speed.is_empty() {
+            v["message"]["usage"]["speed"] = self.speed.into();
+        }
         if let Some(m) = &self.msg {
             v["message"]["id"] = m.clone().into();
         }
@@ -546,10 +586,87 @@ impl Line {
         if let Some(c) = self.cost_usd {
             v["costUSD"] = c.into();
         }
+        if let Some(a) = &self.agent_id {
+            v["agentId"] = a.clone().into();
+        }
+        v["uuid"] = match &self.uuid {
+            Some(u) => u.clone().into(),
+            None => uuid_of(&serde_json::to_string(&v).unwrap()).into(),
+        };
         let mut s = serde_json::to_string(&v).unwrap();
         s.push('\n');
         s
     }
+}
+
+/// A uuid-shaped name derived from `seed`: the same seed, the same uuid.
+pub fn uuid_of(seed: &str) -> String {
+    let h = blake3::hash(seed.as_bytes()).to_hex();
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+/// The parent's `progress` line (Claude Code 2.1) carrying a subagent's response `inner`, nested
+/// as `data.message` (its own timestamp, requestId if any, isSidechain), written at `outer_ts`
+/// into session `session`'s file.
+pub fn progress_line(session: &str, outer_ts: &str, agent: &str, inner: &Line) -> String {
+    let usage = serde_json::json!({
+        "input_tokens": inner.input,
+        "cache_creation_input_tokens": inner.cache_5m + inner.cache_1h,
+        "cache_read_input_tokens": inner.cache_read,
+        "output_tokens": inner.output,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": inner.cache_5m,
+            "ephemeral_1h_input_tokens": inner.cache_1h
+        },
+        "service_tier": "standard"
+    });
+    let mut message = serde_json::json!({
+        "type": "assistant",
+        "timestamp": inner.ts,
+        "isSidechain": inner.sidechain,
+        "uuid": uuid_of(&format!("inner {}", inner.json())),
+        "message": {
+            "model": inner.model,
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "text", "text": inner.text}],
+            "usage": usage
+        }
+    });
+    if let Some(m) = &inner.msg {
+        message["message"]["id"] = m.clone().into();
+    }
+    if let Some(r) = &inner.req {
+        message["requestId"] = r.clone().into();
+    }
+    if !inner.speed.is_empty() {
+        message["message"]["usage"]["speed"] = inner.speed.into();
+    }
+    let mut v = serde_json::json!({
+        "parentUuid": "p",
+        "isSidechain": false,
+        "userType": "external",
+        "cwd": inner.cwd,
+        "sessionId": session,
+        "version": "2.1.20",
+        "gitBranch": "main",
+        "type": "progress",
+        "timestamp": outer_ts,
+        "toolUseID": "toolu_1",
+        "parentToolUseID": "toolu_1",
+        "data": {"type": "agent_progress", "agentId": agent, "prompt": "", "message": message}
+    });
+    v["uuid"] = uuid_of(&serde_json::to_string(&v).unwrap()).into();
+    let mut s = serde_json::to_string(&v).unwrap();
+    s.push('\n');
+    s
 }
 
 pub fn user_line(ts: &str, bytes: usize) -> String {
