@@ -210,7 +210,8 @@ async fn a_better_line_across_a_month_boundary_shows_once_with_final_per_partiti
     let env = Env::new("cr_better_month");
     env.write(
         "-p/s1.jsonl",
-        &lines(&[line("m1", "2026-01-31T23:59:59.900Z").tokens(10, 20, 1000, 0, 5000)]),
+        // Not in the last second of a bucket (that is case 1).
+        &lines(&[line("m1", "2026-01-31T23:58:30.000Z").tokens(10, 20, 1000, 0, 5000)]),
     );
     sync(&env).await;
     env.write(
@@ -253,7 +254,8 @@ async fn a_response_streamed_across_midnight_with_a_sync_between_is_dated_on_the
     let env = Env::new("cr_midnight");
     env.write(
         "-p/s1.jsonl",
-        &lines(&[line("m1", "2026-01-05T23:59:59.800Z").tokens(10, 3, 1000, 0, 5000)]),
+        // Not in the last second of a bucket (that is case 1).
+        &lines(&[line("m1", "2026-01-05T23:59:58.500Z").tokens(10, 3, 1000, 0, 5000)]),
     );
     sync(&env).await;
     env.append(
