@@ -2,8 +2,9 @@
 # Installs what ccsync's tests and quickstart need on a fresh Debian/Ubuntu machine, idempotently:
 #   - a Rust toolchain (rustup's cargo; Debian's if rustup is unavailable),
 #   - the ClickHouse engine for tests/quickstart: chdb-core in ./.venv (+ lz4 for fast inserts),
-#   - ccusage 20.0.24 in ./.tools (the reference our totals must equal; tests only).
-# Usage: scripts/setup.sh [--with-ccusage]
+#   - ccusage 20.0.24 in ./.tools (the reference our totals must equal; tests only),
+#   - libfaketime (Debian package `faketime`; tests only: one runs the agent with its clock set back).
+# Usage: scripts/setup.sh [--with-ccusage]   (--with-ccusage: also what only the tests need)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,6 +35,10 @@ if ! command -v openssl >/dev/null 2>&1; then
 fi
 if ! command -v curl >/dev/null 2>&1; then
   apt_install curl
+fi
+if [ "${1:-}" = "--with-ccusage" ] && ! command -v faketime >/dev/null 2>&1; then
+  say "installing libfaketime (Debian package faketime, for the tests)"
+  apt_install faketime
 fi
 
 if ! .venv/bin/python -c "import chdb, lz4; assert chdb.__version__ == '$CHDB_VERSION'" 2>/dev/null; then

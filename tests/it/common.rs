@@ -372,8 +372,22 @@ impl Env {
 
     /// The binary with this env's configuration in a clean environment, run in the env's dir.
     pub fn command(&self, args: &[&str]) -> Command {
+        self.command_via(&[], args)
+    }
+
+    /// Like `command`, the binary run by a wrapper (`wrapper[0]`, with `wrapper[1..]` before
+    /// the binary's path), e.g. `faketime -f -3d`.
+    pub fn command_via(&self, wrapper: &[&str], args: &[&str]) -> Command {
         let s = server();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ccsync"));
+        let bin = env!("CARGO_BIN_EXE_ccsync");
+        let mut cmd = match wrapper.split_first() {
+            Some((program, pre)) => {
+                let mut c = Command::new(program);
+                c.args(pre).arg(bin);
+                c
+            }
+            None => Command::new(bin),
+        };
         cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
@@ -441,6 +455,11 @@ pub struct Line {
     pub session: String,
     pub cwd: String,
     pub text: String,
+    /// The line's own `uuid`. `None`: derived from the line's other fields, so distinct lines get
+    /// distinct uuids (as in Claude Code) and a verbatim copy of a line keeps its uuid.
+    pub uuid: Option<String>,
+    /// `agentId`, written by Claude Code on subagent lines.
+    pub agent_id: Option<String>,
 }
 
 pub fn line(msg: &str, ts: &str) -> Line {
@@ -460,6 +479,8 @@ pub fn line(msg: &str, ts: &str) -> Line {
         session: "s1".into(),
         cwd: "/home/me/app".into(),
         text: "private words never stored".into(),
+        uuid: None,
+        agent_id: None,
     }
 }
 
@@ -505,6 +526,24 @@ impl Line {
         self.cost_usd = Some(c);
         self
     }
+    /// No `usage.speed` field (older Claude Code versions); it matters for ccusage's ties.
+    pub fn no_speed(mut self) -> Self {
+        self.speed = "";
+        self
+    }
+    /// No `message.id` (such lines are never de-duplicated by ccusage).
+    pub fn no_message_id(mut self) -> Self {
+        self.msg = None;
+        self
+    }
+    pub fn uuid(mut self, u: &str) -> Self {
+        self.uuid = Some(u.into());
+        self
+    }
+    pub fn agent(mut self, id: &str) -> Self {
+        self.agent_id = Some(id.into());
+        self
+    }
 
     pub fn json(&self) -> String {
         let mut v = serde_json::json!({
@@ -516,7 +555,6 @@ impl Line {
             "version": "2.1.20",
             "gitBranch": "main",
             "type": "assistant",
-            "uuid": "u",
             "timestamp": self.ts,
             "message": {
                 "model": self.model,
@@ -532,11 +570,13 @@ impl Line {
                         "ephemeral_5m_input_tokens": self.cache_5m,
                         "ephemeral_1h_input_tokens": self.cache_1h
                     },
-                    "service_tier": "standard",
-                    "speed": self.speed
+                    "service_tier": "standard"
                 }
             }
         });
+        if !self.speed.is_empty() {
+            v["message"]["usage"]["speed"] = self.speed.into();
+        }
         if let Some(m) = &self.msg {
             v["message"]["id"] = m.clone().into();
         }
@@ -546,10 +586,87 @@ impl Line {
         if let Some(c) = self.cost_usd {
             v["costUSD"] = c.into();
         }
+        if let Some(a) = &self.agent_id {
+            v["agentId"] = a.clone().into();
+        }
+        v["uuid"] = match &self.uuid {
+            Some(u) => u.clone().into(),
+            None => uuid_of(&serde_json::to_string(&v).unwrap()).into(),
+        };
         let mut s = serde_json::to_string(&v).unwrap();
         s.push('\n');
         s
     }
+}
+
+/// A uuid-shaped name derived from `seed`: the same seed, the same uuid.
+pub fn uuid_of(seed: &str) -> String {
+    let h = blake3::hash(seed.as_bytes()).to_hex();
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
+}
+
+/// The parent's `progress` line (Claude Code 2.1) carrying a subagent's response `inner`, nested
+/// as `data.message` (its own timestamp, requestId if any, isSidechain), written at `outer_ts`
+/// into session `session`'s file.
+pub fn progress_line(session: &str, outer_ts: &str, agent: &str, inner: &Line) -> String {
+    let usage = serde_json::json!({
+        "input_tokens": inner.input,
+        "cache_creation_input_tokens": inner.cache_5m + inner.cache_1h,
+        "cache_read_input_tokens": inner.cache_read,
+        "output_tokens": inner.output,
+        "cache_creation": {
+            "ephemeral_5m_input_tokens": inner.cache_5m,
+            "ephemeral_1h_input_tokens": inner.cache_1h
+        },
+        "service_tier": "standard"
+    });
+    let mut message = serde_json::json!({
+        "type": "assistant",
+        "timestamp": inner.ts,
+        "isSidechain": inner.sidechain,
+        "uuid": uuid_of(&format!("inner {}", inner.json())),
+        "message": {
+            "model": inner.model,
+            "type": "message",
+            "role": "assistant",
+            "content": [{"type": "text", "text": inner.text}],
+            "usage": usage
+        }
+    });
+    if let Some(m) = &inner.msg {
+        message["message"]["id"] = m.clone().into();
+    }
+    if let Some(r) = &inner.req {
+        message["requestId"] = r.clone().into();
+    }
+    if !inner.speed.is_empty() {
+        message["message"]["usage"]["speed"] = inner.speed.into();
+    }
+    let mut v = serde_json::json!({
+        "parentUuid": "p",
+        "isSidechain": false,
+        "userType": "external",
+        "cwd": inner.cwd,
+        "sessionId": session,
+        "version": "2.1.20",
+        "gitBranch": "main",
+        "type": "progress",
+        "timestamp": outer_ts,
+        "toolUseID": "toolu_1",
+        "parentToolUseID": "toolu_1",
+        "data": {"type": "agent_progress", "agentId": agent, "prompt": "", "message": message}
+    });
+    v["uuid"] = uuid_of(&serde_json::to_string(&v).unwrap()).into();
+    let mut s = serde_json::to_string(&v).unwrap();
+    s.push('\n');
+    s
 }
 
 pub fn user_line(ts: &str, bytes: usize) -> String {
@@ -564,4 +681,282 @@ pub fn user_line(ts: &str, bytes: usize) -> String {
 
 pub fn lines(ls: &[Line]) -> Vec<u8> {
     ls.iter().map(Line::json).collect::<String>().into_bytes()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Comparing databases: one synced run by run with one synced once (a "fresh run": a new database
+// and a new state dir over the same tree), and both with ccusage.
+
+use ccsync::query::Table;
+use serde_json::Value;
+
+/// `usage_events FINAL`, every column but those that differ between runs by design.
+pub const EVENTS_SQL: &str = "SELECT * EXCEPT (version, ingested_at, agent_version) \
+     FROM usage_events FINAL ORDER BY ALL";
+
+/// `usage_rollup FINAL`, every column but `version`; arrays sorted (their order is the order
+/// the rows were aggregated in).
+pub const ROLLUP_SQL: &str = "SELECT * EXCEPT (version, contexts, agent_ids), \
+     arraySort(contexts) AS contexts, arraySort(agent_ids) AS agent_ids \
+     FROM usage_rollup FINAL ORDER BY ALL";
+
+/// Sums of the rollup per machine, UTC day, session and model...
+pub const ROLLUP_SUMS_SQL: &str = "SELECT machine_name, toString(toDate32(bucket, 'UTC')) AS day, \
+     session_id, model, sum(messages) AS messages, sum(input_tokens) AS input, \
+     sum(output_tokens) AS output, sum(cache_creation_input_tokens) AS cache_creation, \
+     sum(cache_read_input_tokens) AS cache_read, sum(cost_usd) AS cost \
+     FROM usage_rollup FINAL GROUP BY ALL ORDER BY ALL";
+
+/// ...and the same sums aggregated from `usage_events FINAL`.
+pub const EVENT_SUMS_SQL: &str = "SELECT machine_name, toString(toDate32(timestamp, 'UTC')) AS day, \
+     session_id, model, count() AS messages, sum(input_tokens) AS input, \
+     sum(output_tokens) AS output, sum(cache_creation_input_tokens) AS cache_creation, \
+     sum(cache_read_input_tokens) AS cache_read, sum(cost_usd) AS cost \
+     FROM usage_events FINAL GROUP BY ALL ORDER BY ALL";
+
+/// ClickHouse settings of a query.
+pub type Settings = &'static [(&'static str, &'static str)];
+
+/// What readers use (the query runner, the Grafana datasource): FINAL per partition.
+pub const PER_PARTITION: Settings = &[("do_not_merge_across_partitions_select_final", "1")];
+/// FINAL merged across partitions.
+pub const ACROSS_PARTITIONS: Settings = &[("do_not_merge_across_partitions_select_final", "0")];
+
+/// Runs `sql` (no client-side placeholders) with `settings`, as a table of JSON cells.
+pub async fn fetch_sql(client: &clickhouse::Client, sql: &str, settings: &[(&str, &str)]) -> Table {
+    let mut q = client.query_raw(sql);
+    for (k, v) in settings {
+        q = q.with_setting(*k, *v);
+    }
+    let body = async { q.fetch_bytes("JSONCompact")?.collect().await }
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+    Table::from_json_compact(&body).unwrap()
+}
+
+/// A query of the pack with `params` (NAME, VALUE), the others at their defaults, bound and run
+/// as `ccsync query` does.
+pub async fn pack_query(client: &clickhouse::Client, name: &str, params: &[(&str, &str)]) -> Table {
+    let q = ccsync::query::find(name).unwrap();
+    let given: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let values = ccsync::query::bind(q, &given).unwrap();
+    ccsync::query::fetch_table(client, q, &values)
+        .await
+        .unwrap_or_else(|e| panic!("query {name}: {e:#}"))
+}
+
+/// Two cells equal; numbers of float columns up to the noise of float sums: relative 1e-9, or
+/// one unit in the last digit of a rounded value (`round(x, 4)` may round a sum added up in
+/// another order the other way).
+pub fn same_cell(a: &Value, b: &Value, float_column: bool) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) if float_column => {
+            let (fx, fy) = (x.as_f64().unwrap(), y.as_f64().unwrap());
+            let decimals = |n: &serde_json::Number| {
+                let s = n.to_string();
+                if s.contains(['e', 'E']) {
+                    return usize::MAX;
+                }
+                s.split_once('.').map_or(0, |(_, d)| d.len())
+            };
+            let d = decimals(x).max(decimals(y));
+            let last_digit = if (1..=6).contains(&d) {
+                10f64.powi(-(d as i32)) * (1.0 + 1e-6)
+            } else {
+                0.0
+            };
+            (fx - fy).abs() <= (1e-9 * fx.abs().max(fy.abs())).max(last_digit)
+        }
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_cell(a, b, float_column))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| same_cell(v, w, float_column)))
+        }
+        _ => a == b,
+    }
+}
+
+fn is_float_type(ty: &str) -> bool {
+    ty.contains("Float") || ty.contains("Decimal")
+}
+
+fn same_row(a: &[Value], b: &[Value], columns: &[(String, String)]) -> bool {
+    a.len() == b.len()
+        && a.iter()
+            .zip(b)
+            .zip(columns)
+            .all(|((x, y), (_, ty))| same_cell(x, y, is_float_type(ty)))
+}
+
+/// A row as `name=value` pairs.
+pub fn show_row(row: &[Value], columns: &[(String, String)]) -> String {
+    row.iter()
+        .zip(columns)
+        .map(|(v, (n, _))| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `None` if the tables hold the same rows (in any order, numbers as in `same_cell`), else what
+/// differs: the rows only one side has (the first few of each).
+pub fn table_diff(a: &Table, a_name: &str, b: &Table, b_name: &str) -> Option<String> {
+    if a.columns != b.columns {
+        return Some(format!(
+            "columns differ:\n  {a_name}: {:?}\n  {b_name}: {:?}",
+            a.columns, b.columns
+        ));
+    }
+    let mut unmatched_b: Vec<bool> = vec![true; b.rows.len()];
+    let mut only_a = Vec::new();
+    for ra in &a.rows {
+        match (0..b.rows.len()).find(|&j| unmatched_b[j] && same_row(ra, &b.rows[j], &a.columns)) {
+            Some(j) => unmatched_b[j] = false,
+            None => only_a.push(ra),
+        }
+    }
+    let only_b: Vec<&Vec<Value>> = b
+        .rows
+        .iter()
+        .zip(&unmatched_b)
+        .filter(|(_, u)| **u)
+        .map(|(r, _)| r)
+        .collect();
+    if only_a.is_empty() && only_b.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "{} rows in {a_name}, {} in {b_name}; {} only in {a_name}, {} only in {b_name}",
+        a.rows.len(),
+        b.rows.len(),
+        only_a.len(),
+        only_b.len()
+    );
+    for (name, rows) in [(a_name, &only_a), (b_name, &only_b)] {
+        for r in rows.iter().take(6) {
+            out += &format!("\n  only in {name}: {}", show_row(r, &a.columns));
+        }
+        if rows.len() > 6 {
+            out += &format!("\n  ... and {} more only in {name}", rows.len() - 6);
+        }
+    }
+    Some(out)
+}
+
+/// Panics with `what` and the difference unless the tables hold the same rows.
+#[track_caller]
+pub fn assert_same_rows(what: &str, actual: &Table, expected: &Table) {
+    if let Some(d) = table_diff(actual, "actual", expected, "expected") {
+        panic!("{what}:\n{d}");
+    }
+}
+
+/// A database synced once, from nothing, over a tree: what the run-by-run database must equal.
+pub struct FreshRun {
+    pub database: String,
+    pub client: clickhouse::Client,
+    _state: tempfile::TempDir,
+}
+
+impl FreshRun {
+    /// One sync of `claude_dirs` as `machine` into a new database with a new state dir.
+    pub async fn of(env: &Env, machine: &str, claude_dirs: &[PathBuf]) -> FreshRun {
+        let state = tempfile::tempdir().unwrap();
+        let mut cfg = env.config_for(machine, &claude_dirs[0]);
+        cfg.claude_dirs = claude_dirs.to_vec();
+        cfg.state_dir = state.path().to_path_buf();
+        cfg.clickhouse.database = fresh_db("fresh");
+        let report = ccsync::sync::sync_once(&cfg)
+            .await
+            .unwrap_or_else(|e| panic!("the fresh run failed: {e:#}"));
+        assert_eq!(report.status, "ok", "the fresh run: {report:?}");
+        let s = server();
+        FreshRun {
+            client: clickhouse::Client::default()
+                .with_url(&s.url)
+                .with_user(&s.user)
+                .with_password(&s.password)
+                .with_database(&cfg.clickhouse.database),
+            database: cfg.clickhouse.database,
+            _state: state,
+        }
+    }
+
+    /// A fresh run of `env`'s own tree, as `env`'s machine.
+    pub async fn of_env(env: &Env) -> FreshRun {
+        FreshRun::of(env, &env.machine, &[env.claude_dir()]).await
+    }
+
+    pub async fn drop_database(self) {
+        self.client
+            .query(&format!("DROP DATABASE IF EXISTS `{}`", self.database))
+            .execute()
+            .await
+            .unwrap();
+    }
+}
+
+/// One UTC day's totals (as ccusage reports them).
+pub(crate) use crate::parity::Day;
+
+/// `ccusage claude daily --json --offline --timezone UTC` (cost mode auto, as ccsync's default).
+pub fn ccusage_days(dirs: &[&Path]) -> Vec<Day> {
+    crate::parity::ccusage_daily(dirs, "auto")
+}
+
+/// Per-UTC-day totals of `usage_events FINAL` (days as `toDate32`, so 1900-2299), with `settings`.
+pub async fn event_days(client: &clickhouse::Client, settings: &[(&str, &str)]) -> Vec<Day> {
+    let t = fetch_sql(
+        client,
+        "SELECT toString(toDate32(timestamp, 'UTC')) AS date, sum(input_tokens), \
+         sum(output_tokens), sum(cache_creation_input_tokens), sum(cache_read_input_tokens), \
+         sum(cost_usd) FROM usage_events FINAL GROUP BY date ORDER BY date",
+        settings,
+    )
+    .await;
+    days_of(&t)
+}
+
+/// Per-day totals from a table whose columns are date, input, output, cache writes, cache
+/// reads, cost (in that order).
+pub fn days_of(t: &Table) -> Vec<Day> {
+    t.rows
+        .iter()
+        .map(|r| Day {
+            date: r[0].as_str().unwrap().to_string(),
+            input: r[1].as_u64().unwrap(),
+            output: r[2].as_u64().unwrap(),
+            cache_creation: r[3].as_u64().unwrap(),
+            cache_read: r[4].as_u64().unwrap(),
+            cost: r[5].as_f64().unwrap(),
+        })
+        .collect()
+}
+
+/// `None` if the days are ccusage's (tokens exact, cost within 0.01%), else the differences.
+pub fn days_diff(ours: &[Day], ccusage: &[Day]) -> Option<String> {
+    let show = |d: &Day| {
+        format!(
+            "{} in={} out={} cache_write={} cache_read={} cost={}",
+            d.date, d.input, d.output, d.cache_creation, d.cache_read, d.cost
+        )
+    };
+    let same = |a: &Day, b: &Day| {
+        (&a.date, a.input, a.output, a.cache_creation, a.cache_read)
+            == (&b.date, b.input, b.output, b.cache_creation, b.cache_read)
+            && (a.cost - b.cost).abs() <= b.cost.abs() * 1e-4 + 1e-9
+    };
+    if ours.len() == ccusage.len() && ours.iter().zip(ccusage).all(|(a, b)| same(a, b)) {
+        return None;
+    }
+    let mut out = String::from("per-day totals differ from ccusage's");
+    for d in ours.iter().filter(|d| !ccusage.iter().any(|c| same(d, c))) {
+        out += &format!("\n  ours only:    {}", show(d));
+    }
+    for d in ccusage.iter().filter(|c| !ours.iter().any(|d| same(d, c))) {
+        out += &format!("\n  ccusage only: {}", show(d));
+    }
+    Some(out)
 }

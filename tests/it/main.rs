@@ -3,6 +3,8 @@
 mod cli;
 mod common;
 mod compose;
+mod convergence;
+mod cross_run;
 mod faults;
 mod grafana;
 mod ops;
