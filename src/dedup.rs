@@ -4,12 +4,17 @@
 //! earlier runs, the stored rows (`seed`), so any sequence of runs keeps what one run over the
 //! final files keeps.
 //!
-//! Matching (verified against ccusage 20.0.24, docs/ccusage-compat.md): key (message.id,
-//! requestId), global. Within one session, message.id alone decides when either line is a
-//! sidechain. Lines without requestId collide only with the same message.id, session and
-//! timestamp; lines without message.id never. The kept line is the highest [`Rank`]: the
-//! non-sidechain one, then the larger token total, then the one with a `speed` field; on a full
-//! tie, the first in path order (files by bytewise path, lines in order).
+//! Matching (verified against ccusage 20.0.24, docs/ccusage-compat.md), first by key: the kept
+//! line's (message.id, requestId), global; a line without requestId only with a kept line
+//! without one of the same session and timestamp. Failing that, the sidechain rule: message.id
+//! alone decides when either line is a sidechain and the response was seen in the line's
+//! session (by any line merged into it, kept or not). Lines without message.id never match.
+//! The kept line is the highest [`Rank`]: the non-sidechain one, then the larger token total,
+//! then the one with a `speed` field; on a full tie, the first in path order (files by bytewise
+//! path, lines in order). The sessions a response was seen in besides its kept line's are
+//! stored as hidden marker rows (key `~seen:<session>`, `is_deleted`), so a later run applies
+//! the sidechain rule as one run would; markers only add, so two runs writing them at once
+//! cannot undo each other.
 //!
 //! Storage: a kept line is stored under its own key (message.id, requestId or a synthetic key)
 //! at its own time, as a fresh run would store it. When a later line beats a row already
@@ -19,6 +24,7 @@
 //! equal rank (a tombstone, a tie won by path order) takes the next revision.
 
 use std::num::NonZeroU64;
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -131,6 +137,18 @@ pub struct StoredRow<'a> {
     pub pos: Option<Pos>,
 }
 
+/// Keys of marker rows start with this; the marker's session is its `session_id`.
+pub const SEEN_KEY_PREFIX: &str = "~seen:";
+
+/// A response seen in a session other than its kept line's: stored as a hidden marker row.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Seen {
+    pub message_id: Box<str>,
+    pub session_id: Arc<str>,
+    /// The marker row's key: [`SEEN_KEY_PREFIX`] and the session.
+    pub key: Box<str>,
+}
+
 /// What storing a pending row means: its version, and the tombstone its predecessor needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Settled {
@@ -156,8 +174,8 @@ const SEEDED: u8 = 8;
 /// One kept response (48 bytes: a backfill holds one per response).
 #[derive(Debug)]
 struct Slot {
-    /// Hash of the session (the sidechain rule applies within one).
-    session: u64,
+    /// The kept line's session (index in `Deduper::sessions`).
+    session: u32,
     /// The kept line's timestamp; while the slot is not pending, its stored row's too.
     timestamp_ms: i64,
     /// Hash of the kept line's requestId: what later lines are compared with.
@@ -188,7 +206,8 @@ impl Slot {
         self.flags & flag != 0
     }
 
-    /// Keeps `entry`'s line: its rank, time and requestId, from now on.
+    /// Keeps `entry`'s line: its rank, time and requestId, from now on (its session: see
+    /// `Deduper::keep_session`).
     fn keep(&mut self, entry: &Entry, rank: Rank, request_hash: Option<NonZeroU64>) {
         self.total = rank.total;
         self.timestamp_ms = entry.timestamp_ms;
@@ -238,6 +257,17 @@ fn hash(s: &str) -> u64 {
     xxhash_rust::xxh3::xxh3_64(s.as_bytes())
 }
 
+fn intern(all: &mut Vec<Arc<str>>, index: &mut FxHashMap<Arc<str>, u32>, s: &str) -> u32 {
+    if let Some(&i) = index.get(s) {
+        return i;
+    }
+    let i = u32::try_from(all.len()).expect("fewer than 2^32 sessions");
+    let s: Arc<str> = Arc::from(s);
+    all.push(s.clone());
+    index.insert(s, i);
+    i
+}
+
 /// Stored keys of lines without requestId start with this (`~<session>@<ms>`); real requestIds
 /// (`req_…`) never do.
 pub const SYNTHETIC_KEY_PREFIX: char = '~';
@@ -266,6 +296,13 @@ pub struct Deduper {
     /// (group, key hash) → the highest version written under a key no slot holds any more (a
     /// tombstoned or superseded row): a row stored there again must be newer.
     floors: FxHashMap<(u32, u64), u64>,
+    /// The run's sessions, interned: a slot holds a 4-byte index.
+    sessions: Vec<Arc<str>>,
+    session_index: FxHashMap<Arc<str>, u32>,
+    /// Sessions a response was seen in besides its kept line's (rare: resumed sessions, replays).
+    merged: FxHashMap<SlotRef, SmallVec<[u32; 2]>>,
+    /// Sessions newly merged since the last batch, to be stored as markers.
+    seen: Vec<(Box<str>, u32)>,
 }
 
 impl Deduper {
@@ -291,7 +328,11 @@ impl Deduper {
     /// any line of it is offered in this run.
     pub fn seed(&mut self, message_id: &str, rows: &[StoredRow<'_>]) {
         let group = self.group(message_id);
+        let first = self.slots[group as usize].len();
         for row in rows {
+            if row.request_id.starts_with(SEEN_KEY_PREFIX) {
+                continue;
+            }
             if row.is_deleted {
                 let floor = self
                     .floors
@@ -308,10 +349,10 @@ impl Deduper {
             if rank.has_speed {
                 flags |= HAS_SPEED;
             }
-            let slots = &mut self.slots[group as usize];
-            let slot = SlotRef::new(group, slots.len() as u32);
-            slots.push(Slot {
-                session: hash(row.session_id),
+            let slot = SlotRef::new(group, self.slots[group as usize].len() as u32);
+            let session = intern(&mut self.sessions, &mut self.session_index, row.session_id);
+            self.slots[group as usize].push(Slot {
+                session,
                 timestamp_ms: row.timestamp_ms,
                 line_request_id: (!row.request_id.starts_with(SYNTHETIC_KEY_PREFIX))
                     .then(|| request_hash(row.request_id)),
@@ -325,6 +366,14 @@ impl Deduper {
             let pos = row.pos.unwrap_or(Pos { file: 0, line: 0 });
             self.seeded_pos.insert(slot, pos);
         }
+        // Markers: the sessions the response was seen in, for every response of the id.
+        let markers = rows.iter().filter(|r| r.request_id.starts_with(SEEN_KEY_PREFIX));
+        for row in markers {
+            let session = intern(&mut self.sessions, &mut self.session_index, row.session_id);
+            for position in first..self.slots[group as usize].len() {
+                self.merge_session(SlotRef::new(group, position as u32), session);
+            }
+        }
     }
 
     /// Decides what to do with `entry`, found at `pos`; `next_index` is where a new pending row
@@ -335,19 +384,10 @@ impl Deduper {
         };
         let rank = Rank::of(entry).capped();
         let request_hash = entry.request_id.as_deref().map(request_hash);
-        let session = hash(&entry.session_id);
+        let session = intern(&mut self.sessions, &mut self.session_index, &entry.session_id);
         let group = self.group(message_id);
-        let slots = &mut self.slots[group as usize];
-        let found = slots.iter().position(|s| {
-            let same_session = s.session == session;
-            match (s.line_request_id, request_hash) {
-                _ if (s.is(SIDECHAIN) || entry.is_sidechain) && same_session => true,
-                (Some(a), Some(b)) => a == b,
-                (None, None) => same_session && s.timestamp_ms == entry.timestamp_ms,
-                _ => false,
-            }
-        });
-        let Some(position) = found else {
+        let Some(position) = self.matching(group, entry, request_hash, session) else {
+            let slots = &mut self.slots[group as usize];
             slots.push(Slot {
                 session,
                 timestamp_ms: entry.timestamp_ms,
@@ -362,35 +402,117 @@ impl Deduper {
             slot.keep(entry, rank, request_hash);
             return Decision::New(SlotRef::new(group, slots.len() as u32 - 1));
         };
-        let at = SlotRef::new(group, position as u32);
-        let slot = &mut slots[position];
+        let at = SlotRef::new(group, position);
+        let slot = &self.slots[group as usize][position as usize];
         let kept = slot.rank();
         // Lines of this run come after the kept line in path order, unless it came from an
         // earlier run: then its position decides a tie.
         let earlier = slot.is(SEEDED) && self.seeded_pos.get(&at).is_some_and(|p| pos < *p);
         if !(rank > kept || (rank == kept && earlier)) {
+            // Merged all the same: the response was seen in this line's session.
+            if self.merge_session(at, session) {
+                self.seen.push((message_id.into(), session));
+            }
             return Decision::Drop;
         }
         if slot.is(SEEDED) {
             self.seeded_pos.remove(&at);
-            slot.flags &= !SEEDED;
         }
-        if slot.pending != NOT_PENDING {
-            slot.keep(entry, rank, request_hash);
+        let stored = (slot.pending == NOT_PENDING).then(|| Superseded {
+            timestamp_ms: slot.timestamp_ms,
+            version: kept.version() + u64::from(slot.rev),
+        });
+        if let Some(old) = self.keep_session(at, session) {
+            self.seen.push((message_id.into(), old));
+        }
+        let slot = &mut self.slots[group as usize][position as usize];
+        slot.flags &= !SEEDED;
+        slot.keep(entry, rank, request_hash);
+        let Some(stored) = stored else {
             return Decision::Replace {
                 index: slot.pending as usize,
             };
-        }
-        self.superseded.insert(
-            at,
-            Superseded {
-                timestamp_ms: slot.timestamp_ms,
-                version: kept.version() + u64::from(slot.rev),
-            },
-        );
-        slot.keep(entry, rank, request_hash);
+        };
         slot.pending = next_index as u32;
+        self.superseded.insert(at, stored);
         Decision::Supersede(at)
+    }
+
+    /// The slot of `group` that `entry` belongs to: first by key, then by the sidechain rule.
+    fn matching(
+        &self,
+        group: u32,
+        entry: &Entry,
+        request_hash: Option<NonZeroU64>,
+        session: u32,
+    ) -> Option<u32> {
+        let slots = &self.slots[group as usize];
+        let by_key = slots.iter().position(|s| match (s.line_request_id, request_hash) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => s.session == session && s.timestamp_ms == entry.timestamp_ms,
+            _ => false,
+        });
+        let found = by_key.or_else(|| {
+            slots.iter().enumerate().position(|(i, s)| {
+                (s.is(SIDECHAIN) || entry.is_sidechain)
+                    && (s.session == session
+                        || self
+                            .merged
+                            .get(&SlotRef::new(group, i as u32))
+                            .is_some_and(|m| m.contains(&session)))
+            })
+        });
+        found.map(|p| p as u32)
+    }
+
+    /// Notes that the response of `at` was seen in `session`; true if that is new.
+    fn merge_session(&mut self, at: SlotRef, session: u32) -> bool {
+        let slot = &self.slots[at.group() as usize][at.position as usize];
+        if slot.session == session {
+            return false;
+        }
+        let merged = self.merged.entry(at).or_default();
+        if merged.contains(&session) {
+            return false;
+        }
+        merged.push(session);
+        true
+    }
+
+    /// The kept line of `at` is now one of `session`; the old kept line's session stays one the
+    /// response was seen in (returned when that is new).
+    fn keep_session(&mut self, at: SlotRef, session: u32) -> Option<u32> {
+        let slot = &mut self.slots[at.group() as usize][at.position as usize];
+        if slot.session == session {
+            return None;
+        }
+        let old = std::mem::replace(&mut slot.session, session);
+        let merged = self.merged.entry(at).or_default();
+        merged.retain(|s| *s != session);
+        (!merged.contains(&old)).then(|| {
+            merged.push(old);
+            old
+        })
+    }
+
+    /// The sessions newly known to have seen a response, since the last call: each becomes a
+    /// marker row (written again when a later run finds it again: markers are idempotent).
+    pub fn take_seen(&mut self) -> Vec<Seen> {
+        let mut seen: Vec<Seen> = self
+            .seen
+            .drain(..)
+            .map(|(message_id, s)| {
+                let session_id = self.sessions[s as usize].clone();
+                Seen {
+                    message_id,
+                    key: format!("{SEEN_KEY_PREFIX}{session_id}").into(),
+                    session_id,
+                }
+            })
+            .collect();
+        seen.sort_unstable();
+        seen.dedup();
+        seen
     }
 
     /// The pending row of `slot` (key `key`, time `timestamp_ms`) is being stored: its version,

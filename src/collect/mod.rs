@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::dedup::{Decision, Deduper, Pos, Rank, SlotRef, StoredRow, Tombstone};
+use crate::dedup::{Decision, Deduper, Pos, Rank, Seen, SlotRef, StoredRow, Tombstone};
 use crate::discover::TranscriptFile;
 use crate::parse::Entry;
 use crate::price::{self, CostMode};
@@ -179,13 +179,50 @@ impl Hidden {
     /// The tombstone row: the hidden row's key and time, `is_deleted`, nothing else.
     pub fn row<'a>(&'a self, machine_name: &'a str, ingested_at: i64) -> UsageRow<'a> {
         let t = &self.tombstone;
+        hidden_row(
+            machine_name,
+            &self.message_id,
+            &t.request_id,
+            t.timestamp_ms,
+            "",
+            t.version,
+            ingested_at,
+        )
+    }
+}
+
+/// A marker's row (see `dedup`): hidden from the start, version 0, dated at the epoch so that
+/// all markers share a partition.
+pub fn marker_row<'a>(seen: &'a Seen, machine_name: &'a str, ingested_at: i64) -> UsageRow<'a> {
+    hidden_row(
+        machine_name,
+        &seen.message_id,
+        &seen.key,
+        0,
+        &seen.session_id,
+        0,
+        ingested_at,
+    )
+}
+
+/// A row that only carries a key (and a session): `is_deleted`, no tokens, no cost.
+fn hidden_row<'a>(
+    machine_name: &'a str,
+    message_id: &'a str,
+    request_id: &'a str,
+    timestamp: i64,
+    session_id: &'a str,
+    version: u64,
+    ingested_at: i64,
+) -> UsageRow<'a> {
+    {
         UsageRow {
             machine_name,
             source: crate::CLAUDE_SOURCE,
-            message_id: &self.message_id,
-            request_id: &t.request_id,
-            timestamp: t.timestamp_ms,
-            session_id: "",
+            message_id,
+            request_id,
+            timestamp,
+            session_id,
             project: "",
             cwd: "",
             git_branch: "",
@@ -209,7 +246,7 @@ impl Hidden {
             unknown_model: false,
             source_file: "",
             source_line: 0,
-            version: t.version,
+            version,
             is_deleted: 1,
             ingested_at,
             agent_version: crate::AGENT_VERSION,
@@ -217,24 +254,26 @@ impl Hidden {
     }
 }
 
-/// Rows taken to be stored together: the responses and the tombstones they make, with the
-/// 15-minute buckets all of them fall in (what the rollup must recompute).
+/// Rows taken to be stored together: the responses, the tombstones they make and the markers
+/// of sessions responses were seen in, with the 15-minute buckets the responses and tombstones
+/// fall in (what the rollup must recompute).
 #[derive(Debug)]
 pub struct Batch {
     pub rows: Vec<Pending>,
     pub hidden: Vec<Hidden>,
+    pub seen: Vec<Seen>,
     pub strings: Arc<[Arc<str>]>,
     pub buckets: BTreeSet<i64>,
 }
 
 impl Batch {
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty() && self.hidden.is_empty()
+        self.len() == 0
     }
 
-    /// Rows sent to `usage_events` (responses and tombstones).
+    /// Rows sent to `usage_events` (responses, tombstones and markers).
     pub fn len(&self) -> usize {
-        self.rows.len() + self.hidden.len()
+        self.rows.len() + self.hidden.len() + self.seen.len()
     }
 }
 
@@ -465,6 +504,7 @@ impl Collector {
         Batch {
             rows,
             hidden,
+            seen: self.dedup.take_seen(),
             strings: self.symbols.snapshot(),
             buckets,
         }

@@ -100,6 +100,84 @@ fn sidechain_rule_applies_within_a_session_only() {
     assert!(matches!(offer(&mut d, &other, 2, 1), Decision::New(_)));
 }
 
+fn in_session(mut e: Entry, session: &str) -> Entry {
+    e.session_id = session.into();
+    e
+}
+
+#[test]
+fn the_sidechain_rule_holds_in_every_session_the_response_was_seen_in() {
+    // ccusage 20.0.24: A (session a) kept, B (session b, same key) ties and loses, C (sidechain,
+    // another requestId, session b) merges: b saw the response.
+    let mut d = Deduper::new();
+    let a = in_session(entry(Some("m"), Some("r"), false, 100), "a");
+    let slot = slot_of(offer(&mut d, &a, 1, 0));
+    let b = in_session(entry(Some("m"), Some("r"), false, 100), "b");
+    assert_eq!(offer(&mut d, &b, 2, 1), Decision::Drop);
+    let c = in_session(entry(Some("m"), Some("r_side"), true, 500), "b");
+    assert_eq!(offer(&mut d, &c, 3, 1), Decision::Drop, "merged, and loses to the main line");
+    let other = in_session(entry(Some("m"), Some("r_x"), true, 500), "z");
+    assert!(matches!(offer(&mut d, &other, 4, 1), Decision::New(_)), "z never saw it");
+    let seen: Vec<(String, String)> = d
+        .take_seen()
+        .into_iter()
+        .map(|s| (s.message_id.to_string(), s.key.to_string()))
+        .collect();
+    assert_eq!(seen, [("m".to_string(), "~seen:b".to_string())]);
+    let _ = slot;
+}
+
+#[test]
+fn a_line_matches_its_key_before_the_sidechain_rule() {
+    // A (r1, s1, sidechain) and B (r2, s2, sidechain) are two responses; C (r2, s1, sidechain)
+    // is B's by its key, although s1 saw A.
+    let mut d = Deduper::new();
+    offer(&mut d, &in_session(entry(Some("m"), Some("r1"), true, 100), "s1"), 1, 0);
+    offer(&mut d, &in_session(entry(Some("m"), Some("r2"), true, 300), "s2"), 2, 1);
+    let c = in_session(entry(Some("m"), Some("r2"), true, 200), "s1");
+    assert_eq!(offer(&mut d, &c, 3, 2), Decision::Drop, "loses to B, not beating A");
+}
+
+#[test]
+fn every_new_session_a_response_is_seen_in_becomes_one_marker() {
+    let mut d = Deduper::new();
+    let a = in_session(entry(Some("m"), Some("r"), false, 100), "a");
+    let slot = slot_of(offer(&mut d, &a, 1, 0));
+    d.settle(slot, "r", 0);
+    assert!(d.take_seen().is_empty(), "the kept line's own session needs none");
+    // A resumed session copies the response: it loses, and b is remembered.
+    let copy = in_session(entry(Some("m"), Some("r"), false, 100), "b");
+    assert_eq!(offer(&mut d, &copy, 2, 0), Decision::Drop);
+    assert_eq!(offer(&mut d, &copy, 3, 0), Decision::Drop);
+    let seen = d.take_seen();
+    assert_eq!(seen.len(), 1, "once per session");
+    assert_eq!((&*seen[0].session_id, &*seen[0].key), ("b", "~seen:b"));
+    // A better line from session c wins: a was seen too, now that c's line is kept.
+    let better = in_session(entry(Some("m"), Some("r"), false, 300), "c");
+    assert_eq!(offer(&mut d, &better, 4, 0), Decision::Supersede(slot));
+    let seen: Vec<String> = d.take_seen().iter().map(|s| s.key.to_string()).collect();
+    assert_eq!(seen, ["~seen:a"]);
+}
+
+#[test]
+fn markers_keep_the_sidechain_rule_across_runs() {
+    let mut d = Deduper::new();
+    let main = entry(Some("m"), Some("r"), false, 100);
+    let marker = StoredRow {
+        request_id: "~seen:b",
+        version: 0,
+        is_deleted: true,
+        timestamp_ms: 0,
+        session_id: "b",
+        pos: None,
+    };
+    // Markers may come before the row they describe.
+    d.seed("m", &[marker, stored("r", &main, 0, Some(at(1)))]);
+    let replay = in_session(entry(Some("m"), Some("r_btw"), true, 900), "b");
+    assert_eq!(offer(&mut d, &replay, 9, 0), Decision::Drop);
+    assert!(d.take_seen().is_empty(), "already stored");
+}
+
 #[test]
 fn lines_without_request_id_need_the_same_session_and_timestamp() {
     let mut d = Deduper::new();

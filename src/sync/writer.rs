@@ -114,7 +114,7 @@ impl<'a> BatchWriter<'a> {
             let ingested_at = super::now_ms();
             let responses = batch.rows.len();
             let mut start = 0;
-            // The tombstones go with the last insert (a batch is split only when large).
+            // Tombstones and markers go with the last insert (a batch is split only when large).
             loop {
                 let end = (start + per_insert).min(responses);
                 let last = end == responses;

@@ -1200,25 +1200,41 @@ async fn ten_thousand_malformed_lines_are_counted_by_reason_and_every_valid_row_
     record("malformed_lines", &figures);
 }
 
-/// Runs `cmd` and returns its output and its peak resident set size in bytes (wait4(2)).
-fn run_measuring_rss(mut cmd: Command, stdout: &Path) -> (bool, u64) {
-    #[allow(clippy::zombie_processes)] // reaped by wait4 below, which also gives the rusage
-    let mut child = cmd
+/// Runs `cmd` and returns whether it succeeded and its peak resident set size in bytes. It is
+/// started from a small Python process that waits for it (`RUSAGE_CHILDREN`): Linux counts the
+/// resident pages of the process a program is forked and exec'd from in its peak RSS, and this
+/// test binary, with other tests running in it, can hold far more than ccsync ever does.
+fn run_measuring_rss(cmd: Command, stdout: &Path) -> (bool, u64) {
+    const WAIT: &str = "import resource, subprocess, sys\n\
+        code = subprocess.run(sys.argv[2:]).returncode\n\
+        open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n\
+        sys.exit(code)";
+    let peak_file = stdout.with_extension("maxrss");
+    let mut wrapped = Command::new(crate::common::python());
+    wrapped
+        .args(["-c", WAIT])
+        .arg(&peak_file)
+        .arg(cmd.get_program())
+        .args(cmd.get_args())
+        .env_clear()
         .stdout(std::fs::File::create(stdout).unwrap())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let mut status = 0;
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    let pid = child.id() as libc::pid_t;
-    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
-    assert_eq!(waited, pid);
-    std::mem::forget(child.stdin.take());
+        .stderr(Stdio::inherit());
+    for (key, value) in cmd.get_envs() {
+        if let Some(value) = value {
+            wrapped.env(key, value);
+        }
+    }
+    if let Some(dir) = cmd.get_current_dir() {
+        wrapped.current_dir(dir);
+    }
+    let status = wrapped.status().unwrap();
     // ru_maxrss is in KiB on Linux.
-    (
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        usage.ru_maxrss as u64 * 1024,
-    )
+    let kib: u64 = std::fs::read_to_string(&peak_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    (status.success(), kib * 1024)
 }
 
 #[tokio::test]
