@@ -1,7 +1,7 @@
 -- name: billing_blocks
 -- description: Claude's 5-hour billing windows computed like ccusage blocks, per machine or across all machines: start, end, activity, tokens, cost, burn rate, and for the active block the projected tokens and cost at its end.
--- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC' (for since/until and the times shown)
--- params: all_machines Bool false (true: one sequence of blocks over every machine, each response counted once, as the 5-hour limit applies to the account), as_of Nullable(DateTime('UTC')) NULL (evaluate at this moment: later messages are ignored, the block active then is projected to its end; NULL = now)
+-- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC' (for since/until and the times shown)
+-- params: all_machines Bool false (true: one sequence of blocks over every machine, each response counted once, as the 5-hour limit applies to the account), as_of Nullable(DateTime64(3, 'UTC')) NULL (evaluate at this moment: later messages are ignored, the block active then is projected to its end; NULL = now)
 --
 -- ccusage's rule: a block starts at its first message's time floored to the UTC hour and lasts
 -- 5 hours; a message more than 5 hours after the block's start (or after the previous message,
@@ -23,9 +23,12 @@
 -- from usage_events FINAL instead: (machine, bucket)s with a message exactly on the hour, the
 -- bucket containing `as_of` (up to `as_of`), and with all_machines the buckets holding a copy of a
 -- response also stored under another machine (see overview.sql), so copies are de-duplicated.
+-- Tombstones and bounds as in global_daily.sql. UTC hours are toStartOfInterval in milliseconds,
+-- right in any year (toStartOfHour() returns a DateTime, 1970-2106, and dateTrunc() moves a time
+-- with milliseconds before 1970 into the next hour).
 WITH
-    ifNull({as_of:Nullable(DateTime('UTC'))}, now()) AS at,
-    toStartOfFifteenMinutes(at) AS at_bucket,
+    toDateTime64(ifNull({as_of:Nullable(DateTime64(3, 'UTC'))}, now64(3)), 3, 'UTC') AS at,
+    toStartOfInterval(at, INTERVAL 900000 MILLISECOND) AS at_bucket,
     toIntervalHour(5) AS block,
     -- Hashes of the message_ids stored under two or more machines (scalar subqueries run once).
     (
@@ -41,7 +44,7 @@ WITH
     ) AS dirty_messages,
     -- (machine, bucket) pairs holding one of them; with none (the usual case) nothing is read.
     (
-        SELECT groupUniqArray((toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))))
+        SELECT groupUniqArray((toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)))
         FROM usage_events
         WHERE notEmpty(dirty_messages) AND {all_machines:Bool} AND message_id != ''
           AND ({machine:String} = '' OR machine_name = {machine:String})
@@ -51,7 +54,7 @@ WITH
     (
         SELECT arrayFilter(x -> x.2 < at_bucket, arrayDistinct(arrayConcat(groupUniqArray((toString(machine_name), bucket)), dirty)))
         FROM usage_rollup FINAL
-        WHERE min_ts = toStartOfHour(min_ts)
+        WHERE min_ts = toStartOfInterval(min_ts, INTERVAL 3600000 MILLISECOND)
           AND ({machine:String} = '' OR machine_name = {machine:String})
     ) AS split,
     rows AS
@@ -63,18 +66,18 @@ WITH
           -- and the partitions / parts of their time range only
           AND timestamp >= arrayMin(arrayMap(x -> x.2, split))
           AND timestamp < arrayMax(arrayMap(x -> x.2, split)) + INTERVAL 15 MINUTE
-          AND (toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))) IN (SELECT arrayJoin(split))
+          AND (toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)) IN (SELECT arrayJoin(split))
           AND ({machine:String} = '' OR machine_name = {machine:String})
-          AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
-          AND toDate(timestamp, {tz:String}) <= {until:Date}
+          AND addDays(toDate32(timestamp, {tz:String}), 1) >= {since:Date32}
+          AND toDate32(timestamp, {tz:String}) <= {until:Date32}
         UNION ALL
         SELECT machine_name, timestamp, input_tokens, output_tokens, cache_creation_input_tokens,
                cache_read_input_tokens, cost_usd, model, speed, version, message_id, request_id
         FROM usage_events FINAL
         WHERE timestamp >= at_bucket AND timestamp <= at
           AND ({machine:String} = '' OR machine_name = {machine:String})
-          AND addDays(toDate(timestamp, {tz:String}), 1) >= {since:Date}
-          AND toDate(timestamp, {tz:String}) <= {until:Date}
+          AND addDays(toDate32(timestamp, {tz:String}), 1) >= {since:Date32}
+          AND toDate32(timestamp, {tz:String}) <= {until:Date32}
     ),
     events AS
     (
@@ -96,8 +99,8 @@ WITH
         WHERE bucket < at_bucket
           AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(split))
           AND ({machine:String} = '' OR machine_name = {machine:String})
-          AND addDays(toDate(bucket, {tz:String}), 1) >= {since:Date}
-          AND toDate(bucket, {tz:String}) <= {until:Date}
+          AND addDays(toDate32(bucket, {tz:String}), 1) >= {since:Date32}
+          AND toDate32(bucket, {tz:String}) <= {until:Date32}
         UNION ALL
         SELECT
             toString(machine_name) AS scope,
@@ -138,7 +141,6 @@ WITH
         GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
     ),
     -- Block starts: the first message of each (hour, exactly on the hour or not), all copies.
-    -- Block starts: the first message of each (hour, exactly on the hour or not), all copies.
     -- A point more than 5 hours after the previous one always opens a block (the current block
     -- started at or before the previous point), so the sequential rule runs per chain of points
     -- without such a gap: same result, much shorter arrays for arrayFold.
@@ -149,9 +151,11 @@ WITH
         (
             SELECT
                 scope,
+                -- acc = (current block's start, first points of the blocks so far); the chain's
+                -- first point opens a block whatever its year.
                 arrayFold(
-                    (acc, t) -> if(t > acc.1 + block,
-                                   (toDateTime64(toStartOfHour(t), 3, 'UTC'), arrayPushBack(acc.2, t)),
+                    (acc, t) -> if(empty(acc.2) OR t > acc.1 + block,
+                                   (toStartOfInterval(t, INTERVAL 3600000 MILLISECOND), arrayPushBack(acc.2, t)),
                                    acc),
                     arraySort(groupArray(first)),
                     (toDateTime64(0, 3, 'UTC'), CAST([], 'Array(DateTime64(3, \'UTC\'))'))
@@ -162,6 +166,7 @@ WITH
                        sum(gap) OVER (PARTITION BY scope ORDER BY first ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS chain
                 FROM
                 (
+                -- (The first point's gap, against the default, only numbers its chain.)
                 SELECT scope, first,
                        first > (lagInFrame(first, 1, toDateTime64(0, 3, 'UTC'))
                                     OVER (PARTITION BY scope ORDER BY first ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) + block AS gap
@@ -177,13 +182,13 @@ WITH
                         WHERE bucket < at_bucket
                           AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(split))
                           AND ({machine:String} = '' OR machine_name = {machine:String})
-                          AND addDays(toDate(bucket, {tz:String}), 1) >= {since:Date}
-                          AND toDate(bucket, {tz:String}) <= {until:Date}
+                          AND addDays(toDate32(bucket, {tz:String}), 1) >= {since:Date32}
+                          AND toDate32(bucket, {tz:String}) <= {until:Date32}
                         UNION ALL
                         SELECT if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope, timestamp AS t
                         FROM rows
                     )
-                    GROUP BY scope, toStartOfHour(t) AS hour, t = hour
+                    GROUP BY scope, toStartOfInterval(t, INTERVAL 3600000 MILLISECOND) AS hour, t = hour
                 )
                 )
             )
@@ -216,7 +221,7 @@ FROM
 (
     SELECT
         e.scope AS scope,
-        toDateTime64(toStartOfHour(s.first_ts), 3, 'UTC') AS start,
+        toStartOfInterval(s.first_ts, INTERVAL 3600000 MILLISECOND) AS start,
         min(e.first_ts) AS first_activity,
         max(e.last_ts) AS last_activity,
         arraySort(groupUniqArrayArray(e.seen_on)) AS machines,
@@ -232,5 +237,5 @@ FROM
     ASOF INNER JOIN starts AS s ON e.scope = s.scope AND e.ts >= s.first_ts
     GROUP BY scope, start
 )
-WHERE toDate(start, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+WHERE toDate32(start, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
 ORDER BY machine_name, block_start

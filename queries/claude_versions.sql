@@ -1,6 +1,6 @@
 -- name: claude_versions
 -- description: Claude Code versions per machine: messages, first and last seen, and whether it is the machine's latest, to spot machines running old releases.
--- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -22,7 +22,7 @@ FROM
     FROM usage_rollup AS r FINAL
     WHERE claude_version != ''
       AND ({machine:String} = '' OR machine_name = {machine:String})
-      AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+      AND toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
     GROUP BY machine_name, claude_version
 )
 ORDER BY machine_name, first_ts, claude_version

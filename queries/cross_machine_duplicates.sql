@@ -1,10 +1,11 @@
 -- name: cross_machine_duplicates
 -- description: Responses stored under two or more machines (the same transcripts synced from several machines), per set of machines: responses, extra copies, the cost per-machine totals count twice, projects and days.
--- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Same identity as global_daily: message_id + request_id (lines without message.id never match).
 -- A response stored under two machines has every copy in a "dirty" (machine, 15-minute bucket):
 -- only those are read from usage_events FINAL (nothing when no message_id is on two machines).
+-- Tombstones and bounds as in global_daily.sql.
 WITH
     -- Hashes of the message_ids stored under two or more machines (scalar subqueries run once).
     (
@@ -19,7 +20,7 @@ WITH
     ) AS dirty_messages,
     -- (machine, bucket) pairs holding one of them; with none (the usual case) nothing is read.
     (
-        SELECT groupUniqArray((toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))))
+        SELECT groupUniqArray((toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)))
         FROM usage_events
         WHERE notEmpty(dirty_messages) AND message_id != ''
           AND cityHash64(message_id) IN (SELECT arrayJoin(dirty_messages))
@@ -39,15 +40,15 @@ FROM
         count() AS copies,
         argMax(cost_usd, version) AS cost,
         any(project) AS project,
-        min(toDate(timestamp, {tz:String})) AS day
+        min(toDate32(timestamp, {tz:String})) AS day
     FROM usage_events FINAL
     WHERE machine_name IN (SELECT arrayJoin(dirty).1)
       -- and the partitions / parts of their time range only
       AND timestamp >= arrayMin(arrayMap(x -> x.2, dirty))
       AND timestamp < arrayMax(arrayMap(x -> x.2, dirty)) + INTERVAL 15 MINUTE
-      AND (toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))) IN (SELECT arrayJoin(dirty))
+      AND (toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)) IN (SELECT arrayJoin(dirty))
       AND message_id != ''
-      AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+      AND toDate32(timestamp, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
     GROUP BY cityHash64(message_id, request_id)
     HAVING length(on_machines) > 1
 )

@@ -1,6 +1,6 @@
 -- name: daily_anomalies
 -- description: Days on which a machine spent far more than its trailing baseline (average daily cost over the previous baseline_days calendar days, idle days counting as zero).
--- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 -- params: baseline_days UInt32 14, factor Float64 3 (flag days costing at least factor x the baseline), min_cost Float64 1 (ignore days cheaper than this, USD)
 --
 -- A machine's first active day has no history and is never flagged. The baseline reads days
@@ -30,17 +30,17 @@ FROM
     (
         SELECT
             machine_name,
-            toDate(bucket, {tz:String}) AS day,
+            toDate32(bucket, {tz:String}) AS day,
             sum(r.cost_usd) AS cost,
             sum(r.messages) AS messages
         FROM usage_rollup AS r FINAL
         WHERE ({machine:String} = '' OR machine_name = {machine:String})
-          AND toDate(bucket, {tz:String}) <= {until:Date}
+          AND toDate32(bucket, {tz:String}) <= {until:Date32}
         GROUP BY machine_name, day
     )
     WINDOW w AS (PARTITION BY machine_name ORDER BY day RANGE BETWEEN {baseline_days:UInt32} PRECEDING AND 1 PRECEDING)
 )
-WHERE day BETWEEN {since:Date} AND {until:Date}
+WHERE day BETWEEN {since:Date32} AND {until:Date32}
   AND day > first_day
   AND cost >= {min_cost:Float64}
   AND cost >= {factor:Float64} * baseline

@@ -1,11 +1,11 @@
 -- name: daily_by_machine
 -- description: Tokens by kind, cost and messages per day and machine.
--- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
-    toDate(bucket, {tz:String}) AS day,
+    toDate32(bucket, {tz:String}) AS day,
     machine_name,
     sum(r.messages) AS messages,
     sum(r.input_tokens) AS input_tokens,
@@ -15,6 +15,6 @@ SELECT
     round(sum(r.cost_usd), 4) AS cost_usd
 FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
-  AND day BETWEEN {since:Date} AND {until:Date}
+  AND day BETWEEN {since:Date32} AND {until:Date32}
 GROUP BY day, machine_name
 ORDER BY day, machine_name

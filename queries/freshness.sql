@@ -1,11 +1,11 @@
 -- name: freshness
 -- description: Per machine: last successful sync, last run and its error, last event, hours since each, skipped lines, and a status (ok, partial, failing, stale, never synced) that shows machines that stopped syncing.
--- params: machine String '' (empty = all machines), stale_hours Float64 24 (no successful sync for longer than this: stale), as_of Nullable(DateTime('UTC')) NULL (NULL = now)
+-- params: machine String '' (empty = all machines), stale_hours Float64 24 (no successful sync for longer than this: stale), as_of Nullable(DateTime64(3, 'UTC')) NULL (NULL = now)
 --
 -- status: never synced (no successful run), stale (last success older than stale_hours),
 -- failing (the last run failed), partial (the last run skipped unreadable files), else ok.
 -- A partial run still synced what it could, so it counts as a success for the lag.
-WITH ifNull({as_of:Nullable(DateTime('UTC'))}, now()) AS at
+WITH toDateTime64(ifNull({as_of:Nullable(DateTime64(3, 'UTC'))}, now64(3)), 3, 'UTC') AS at
 SELECT
     machine_name,
     multiIf(
@@ -16,11 +16,12 @@ SELECT
         'ok') AS status,
     last_sync,
     round(dateDiff('second', last_sync, at) / 3600, 2) AS hours_since_sync,
-    nullIf(last_run, toDateTime64(0, 3, 'UTC')) AS last_run_at,
+    -- Outer join: a side without the machine reads as defaults (0, '', the epoch); whether it
+    -- has runs or events is told by a count or flag, as a time may be the epoch itself.
+    if(runs > 0, last_run, NULL) AS last_run_at,
     last_run_status,
     last_error,
-    -- Outer join: a side without the machine reads as the epoch.
-    nullIf(last_event, toDateTime64(0, 3, 'UTC')) AS last_event_at,
+    if(has_events, last_event, NULL) AS last_event_at,
     round(dateDiff('second', last_event_at, at) / 3600, 2) AS hours_since_event,
     skipped_lines_last_sync,
     skipped_lines_total,
@@ -49,7 +50,7 @@ FULL OUTER JOIN
     -- The last event at or before `at`: every rollup group of an earlier 15-minute bucket ends
     -- before `at`, so usage_rollup answers for them; only the bucket holding `at` may have groups
     -- with events on both sides of it, and its events are read from usage_events (one partition).
-    SELECT machine_name, max(ts) AS last_event
+    SELECT machine_name, max(ts) AS last_event, toUInt8(1) AS has_events
     FROM
     (
         SELECT machine_name, max(max_ts) AS ts
@@ -61,7 +62,7 @@ FULL OUTER JOIN
         SELECT machine_name, max(timestamp) AS ts
         FROM usage_events FINAL
         WHERE ({machine:String} = '' OR machine_name = {machine:String})
-          AND timestamp >= toStartOfFifteenMinutes(at)
+          AND timestamp >= toStartOfInterval(at, INTERVAL 900000 MILLISECOND)
           AND timestamp <= at
         GROUP BY machine_name
     )

@@ -1,6 +1,6 @@
 -- name: git_branches
 -- description: Cost per project and git branch: machines, sessions, messages, first and last day.
--- params: machine String '' (empty = all machines), project String '' (empty = all projects), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC', limit UInt32 100
+-- params: machine String '' (empty = all machines), project String '' (empty = all projects), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', limit UInt32 100
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -11,12 +11,12 @@ SELECT
     uniqExact(machine_name, session_id) AS sessions,
     sum(r.messages) AS messages,
     round(sum(r.cost_usd), 4) AS cost_usd,
-    min(toDate(bucket, {tz:String})) AS first_day,
-    max(toDate(bucket, {tz:String})) AS last_day
+    min(toDate32(bucket, {tz:String})) AS first_day,
+    max(toDate32(bucket, {tz:String})) AS last_day
 FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
   AND ({project:String} = '' OR project = {project:String})
-  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
 GROUP BY project, git_branch
 ORDER BY cost_usd DESC, project, git_branch
 LIMIT {limit:UInt32}

@@ -1,6 +1,6 @@
 -- name: global_daily
 -- description: Daily totals across all machines, counting each API response once even when the same transcripts were synced from two machines.
--- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Identity of a response: message.id + requestId, the key ccusage de-duplicates on. A transcript
 -- directory synced from two machines (shared home, copied ~/.claude, a synced dotfiles folder)
@@ -13,6 +13,12 @@
 -- machine ("dirty" buckets) need this de-duplication; they are read from usage_events FINAL, every
 -- other bucket from usage_rollup (one row per response there, copies = 1).
 -- Detection: message_ids (non-empty) stored under two or more machines, in any version.
+-- It reads usage_events without FINAL, tombstones included: a tombstone repeats the key
+-- and time of the row it hides, so it adds no machine to a message_id and no (machine, bucket)
+-- that row did not; at most a bucket stays dirty after a merge removed the row, and dirty
+-- buckets are read with FINAL, which hides the tombstone. The bucket is the rollup's own
+-- expression (toStartOfInterval in milliseconds: any year) and every bound on `timestamp` is a
+-- DateTime64 (a DateTime bound skips parts in ClickHouse 26.9: see queries/README.md).
 WITH
     -- Hashes of the message_ids stored under two or more machines (scalar subqueries run once).
     (
@@ -27,7 +33,7 @@ WITH
     ) AS dirty_messages,
     -- (machine, bucket) pairs holding one of them; with none (the usual case) nothing is read.
     (
-        SELECT groupUniqArray((toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))))
+        SELECT groupUniqArray((toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)))
         FROM usage_events
         WHERE notEmpty(dirty_messages) AND message_id != ''
           AND cityHash64(message_id) IN (SELECT arrayJoin(dirty_messages))
@@ -47,7 +53,7 @@ FROM
 (
     -- Clean buckets: rollup groups (15-minute buckets share their local day in every tz).
     SELECT
-        toDate(bucket, {tz:String}) AS day,
+        toDate32(bucket, {tz:String}) AS day,
         input_tokens AS input,
         output_tokens AS output,
         cache_creation_input_tokens AS cache_creation,
@@ -57,11 +63,11 @@ FROM
         messages AS copies,
         [machine_name] AS seen_on
     FROM usage_rollup FINAL
-    WHERE toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+    WHERE toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
       AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(dirty))
     UNION ALL
     SELECT
-        toDate(argMax(timestamp, rank), {tz:String}) AS day,
+        toDate32(argMax(timestamp, rank), {tz:String}) AS day,
         argMax(input_tokens, rank) AS input,
         argMax(output_tokens, rank) AS output,
         argMax(cache_creation_input_tokens, rank) AS cache_creation,
@@ -81,8 +87,8 @@ FROM
           -- and the partitions / parts of their time range only
           AND timestamp >= arrayMin(arrayMap(x -> x.2, dirty))
           AND timestamp < arrayMax(arrayMap(x -> x.2, dirty)) + INTERVAL 15 MINUTE
-          AND (toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))) IN (SELECT arrayJoin(dirty))
-          AND toDate(timestamp, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+          AND (toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)) IN (SELECT arrayJoin(dirty))
+          AND toDate32(timestamp, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
     )
     -- A 64-bit hash keeps the grouping key small; collisions are negligible (~1e-7 at 10M rows).
     GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))

@@ -1,6 +1,6 @@
 -- name: machine_comparison
 -- description: Machines side by side: activity per active day, tokens per message, cache hit rate, subagent and fast-mode shares, web searches, sessions, top model and top project by cost.
--- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -23,7 +23,7 @@ FROM
 (
     SELECT
         machine_name,
-        uniqExact(toDate(bucket, {tz:String})) AS active_days,
+        uniqExact(toDate32(bucket, {tz:String})) AS active_days,
         sum(r.messages) AS messages,
         sum(r.cost_usd) AS cost,
         sum(r.input_tokens + r.output_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens) AS tokens,
@@ -37,7 +37,7 @@ FROM
         sumMapIf(map(if(is_fast, concat(model, '-fast'), toString(model)), r.cost_usd), model NOT IN ('', '<synthetic>')) AS model_costs,
         sumMap(map(project, r.cost_usd)) AS project_costs
     FROM usage_rollup AS r FINAL
-    WHERE toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+    WHERE toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
     GROUP BY machine_name
 )
 ORDER BY cost DESC, machine_name

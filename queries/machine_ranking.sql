@@ -1,6 +1,6 @@
 -- name: machine_ranking
 -- description: Machines ranked by cost: tokens, tokens per dollar, active days, average cost per active day and share of the total.
--- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -23,11 +23,11 @@ FROM
         sum(r.cost_usd) AS cost,
         sum(r.input_tokens + r.output_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens) AS tokens,
         sum(r.messages) AS messages,
-        uniqExact(toDate(bucket, {tz:String})) AS active_days,
-        min(toDate(bucket, {tz:String})) AS first_day,
-        max(toDate(bucket, {tz:String})) AS last_day
+        uniqExact(toDate32(bucket, {tz:String})) AS active_days,
+        min(toDate32(bucket, {tz:String})) AS first_day,
+        max(toDate32(bucket, {tz:String})) AS last_day
     FROM usage_rollup AS r FINAL
-    WHERE toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+    WHERE toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
     GROUP BY machine_name
 )
 ORDER BY rank

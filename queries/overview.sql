@@ -1,14 +1,17 @@
 -- name: overview
 -- description: One row for a glance: cost today, this week (from Monday), this month and in total, messages, machines, projects and sessions; responses synced from two machines count once.
--- params: machine String '' (empty = all machines), tz String 'UTC', as_of Nullable(DateTime('UTC')) NULL (the moment "today" is taken from; NULL = now)
+-- params: machine String '' (empty = all machines), tz String 'UTC', as_of Nullable(DateTime64(3, 'UTC')) NULL (the moment "today" is taken from; NULL = now)
 --
 -- Only the 15-minute buckets (per machine) holding a copy of a response also stored under another
 -- machine ("dirty" buckets) need the per-response de-duplication of global_daily.sql; they are read
 -- from usage_events FINAL, every other bucket from usage_rollup (there each row is one response).
 -- Detection: message_ids (non-empty) stored under two or more machines (within the machine
--- filter: the original de-duplicates after filtering), in any version.
+-- filter: the original de-duplicates after filtering), in any version; tombstones and bounds as
+-- in global_daily.sql. Week and month starts by arithmetic on the Date32 day: toMonday() and
+-- toStartOfMonth() return a Date (1970-2149) unless enable_extended_results_for_datetime_functions
+-- is set.
 WITH
-    toDate(ifNull({as_of:Nullable(DateTime('UTC'))}, now()), {tz:String}) AS today,
+    toDate32(ifNull({as_of:Nullable(DateTime64(3, 'UTC'))}, now64(3)), {tz:String}) AS today,
     -- Hashes of the message_ids stored under two or more machines (scalar subqueries run once).
     (
         SELECT groupArray(h) FROM
@@ -23,7 +26,7 @@ WITH
     ) AS dirty_messages,
     -- (machine, bucket) pairs holding one of them; with none (the usual case) nothing is read.
     (
-        SELECT groupUniqArray((toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))))
+        SELECT groupUniqArray((toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)))
         FROM usage_events
         WHERE notEmpty(dirty_messages) AND message_id != ''
           AND ({machine:String} = '' OR machine_name = {machine:String})
@@ -32,8 +35,8 @@ WITH
 SELECT
     today,
     round(sumIf(cost, day = today), 4) AS cost_today_usd,
-    round(sumIf(cost, day >= toMonday(today)), 4) AS cost_this_week_usd,
-    round(sumIf(cost, day >= toStartOfMonth(today)), 4) AS cost_this_month_usd,
+    round(sumIf(cost, day >= subtractDays(today, toDayOfWeek(today) - 1)), 4) AS cost_this_week_usd,
+    round(sumIf(cost, day >= subtractDays(today, toDayOfMonth(today) - 1)), 4) AS cost_this_month_usd,
     round(sum(cost), 4) AS cost_total_usd,
     sumIf(n, day = today) AS messages_today,
     sum(n) AS messages_total,
@@ -48,7 +51,7 @@ FROM
 (
     -- Clean buckets: rollup groups (15-minute buckets share their local day in every tz).
     SELECT
-        toDate(bucket, {tz:String}) AS day,
+        toDate32(bucket, {tz:String}) AS day,
         cost_usd AS cost,
         messages AS n,
         input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens AS tokens,
@@ -59,7 +62,7 @@ FROM
         max_ts AS last_ts
     FROM usage_rollup FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
-      AND toDate(bucket, {tz:String}) <= today
+      AND toDate32(bucket, {tz:String}) <= today
       AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(dirty))
     UNION ALL
     -- Dirty buckets: one row per response across machines, the best-ranked copy (see global_daily.sql).
@@ -68,7 +71,7 @@ FROM
     (
         SELECT
             argMax(timestamp, rank) AS ts,
-            toDate(ts, {tz:String}) AS day,
+            toDate32(ts, {tz:String}) AS day,
             argMax(cost_usd, rank) AS cost,
             argMax(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens, rank) AS tokens,
             argMax(project, rank) AS proj,
@@ -83,9 +86,9 @@ FROM
               -- and the partitions / parts of their time range only
               AND timestamp >= arrayMin(arrayMap(x -> x.2, dirty))
               AND timestamp < arrayMax(arrayMap(x -> x.2, dirty)) + INTERVAL 15 MINUTE
-              AND (toString(machine_name), toStartOfFifteenMinutes(toDateTime(timestamp, 'UTC'))) IN (SELECT arrayJoin(dirty))
+              AND (toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)) IN (SELECT arrayJoin(dirty))
               AND ({machine:String} = '' OR machine_name = {machine:String})
-              AND toDate(timestamp, {tz:String}) <= today
+              AND toDate32(timestamp, {tz:String}) <= today
         )
         GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
     )

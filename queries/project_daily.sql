@@ -1,11 +1,11 @@
 -- name: project_daily
 -- description: Cost, messages and tokens per day (in tz) and project.
--- params: machine String '' (empty = all machines), project String '' (empty = all projects; else the encoded name, e.g. -home-me-app), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: machine String '' (empty = all machines), project String '' (empty = all projects; else the encoded name, e.g. -home-me-app), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
-    toDate(bucket, {tz:String}) AS day,
+    toDate32(bucket, {tz:String}) AS day,
     project,
     uniqExact(machine_name) AS machines,
     sum(r.messages) AS messages,
@@ -14,6 +14,6 @@ SELECT
 FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
   AND ({project:String} = '' OR project = {project:String})
-  AND day BETWEEN {since:Date} AND {until:Date}
+  AND day BETWEEN {since:Date32} AND {until:Date32}
 GROUP BY day, project
 ORDER BY day, cost_usd DESC, project

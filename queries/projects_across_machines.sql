@@ -1,6 +1,6 @@
 -- name: projects_across_machines
 -- description: Projects worked on from two or more machines, one row per project and machine: messages, sessions, tokens, cost, first/last day and the machine's share of the project's cost.
--- params: since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 -- params: by_name Bool false (true: match projects by folder name, so ~/src/app on one machine and /Users/me/app on another are one project)
 --
 -- A project is Claude Code's encoded launch directory (`project`, e.g. -home-me-app); its
@@ -49,10 +49,10 @@ FROM
                 uniqExact(session_id) AS sessions,
                 sum(r.input_tokens + r.output_tokens + r.cache_creation_input_tokens + r.cache_read_input_tokens) AS tokens,
                 sum(r.cost_usd) AS cost,
-                min(toDate(bucket, {tz:String})) AS first_day,
-                max(toDate(bucket, {tz:String})) AS last_day
+                min(toDate32(bucket, {tz:String})) AS first_day,
+                max(toDate32(bucket, {tz:String})) AS last_day
             FROM usage_rollup AS r FINAL
-            WHERE toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+            WHERE toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
             GROUP BY project, machine_name
         )
         GROUP BY project_key, machine_name

@@ -1,6 +1,6 @@
 -- name: sessions
 -- description: Per session (latest first): machine, project, first and last activity (in tz), duration, models, messages, subagent messages, tokens and cost.
--- params: machine String '' (empty = all machines), project String '' (empty = all projects), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC', limit UInt32 100
+-- params: machine String '' (empty = all machines), project String '' (empty = all projects), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', limit UInt32 100
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -39,7 +39,7 @@ FROM
     FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
       AND ({project:String} = '' OR project = {project:String})
-      AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+      AND toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
     GROUP BY machine_name, session_id
 )
 ORDER BY last_ts DESC, machine_name, session_id

@@ -1,6 +1,6 @@
 -- name: sync_health
 -- description: Sync reliability per machine over a date range: runs, failures, failure rate, duration, data read and inserted, skipped lines by reason and unknown models.
--- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 SELECT
     machine_name,
     count() AS runs,
@@ -17,6 +17,6 @@ SELECT
     arraySort(groupUniqArrayArray(unknown_models)) AS unknown_models
 FROM sync_runs FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
-  AND toDate(started_at, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND toDate32(started_at, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
 GROUP BY machine_name
 ORDER BY machine_name

@@ -1,13 +1,17 @@
 -- name: weekly_by_machine
 -- description: Tokens by kind, cost and messages per week (Monday to Sunday in tz) and machine.
--- params: machine String '' (empty = all machines), since Date '1970-01-01', until Date '2100-01-01', tz String 'UTC'
+-- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
+--
+-- Weeks by arithmetic on the Date32 day: toMonday() returns a Date (1970-2149) unless
+-- enable_extended_results_for_datetime_functions is set.
+WITH toDate32(bucket, {tz:String}) AS day
 SELECT
-    toMonday(toDate(bucket, {tz:String})) AS week,
+    subtractDays(day, toDayOfWeek(day) - 1) AS week,
     machine_name,
-    uniqExact(toDate(bucket, {tz:String})) AS active_days,
+    uniqExact(day) AS active_days,
     sum(r.messages) AS messages,
     sum(r.input_tokens) AS input_tokens,
     sum(r.output_tokens) AS output_tokens,
@@ -17,6 +21,6 @@ SELECT
     round(sum(r.cost_usd), 4) AS cost_usd
 FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
-  AND toDate(bucket, {tz:String}) BETWEEN {since:Date} AND {until:Date}
+  AND day BETWEEN {since:Date32} AND {until:Date32}
 GROUP BY week, machine_name
 ORDER BY week, machine_name

@@ -70,8 +70,13 @@ pub const FILES: &[PackFile] = pack_files![
 pub enum ParamType {
     String,
     Date,
+    /// Days 0000-01-01 to 9999-12-31 (the range of ClickHouse 26.9; older servers clamp to
+    /// 1900-2299).
+    Date32,
     /// `DateTime` or `DateTime('Zone')`.
     DateTime,
+    /// `DateTime64(3)` or `DateTime64(3, 'Zone')`: milliseconds, any year.
+    DateTime64,
     Bool,
     UInt(u8),
     Int(u8),
@@ -91,10 +96,14 @@ impl ParamType {
         if t == "DateTime" || (t.starts_with("DateTime('") && t.ends_with("')")) {
             return Ok(ParamType::DateTime);
         }
+        if t == "DateTime64(3)" || (t.starts_with("DateTime64(3, '") && t.ends_with("')")) {
+            return Ok(ParamType::DateTime64);
+        }
         let bits = |s: &str| s.parse::<u8>().ok().filter(|b| [8, 16, 32, 64].contains(b));
         Ok(match t {
             "String" => ParamType::String,
             "Date" => ParamType::Date,
+            "Date32" => ParamType::Date32,
             "Bool" => ParamType::Bool,
             "Float32" | "Float64" => ParamType::Float,
             _ => match (t.strip_prefix("UInt"), t.strip_prefix("Int")) {
@@ -109,8 +118,9 @@ impl ParamType {
     pub fn expected(&self) -> String {
         match self {
             ParamType::String => "any text".into(),
-            ParamType::Date => "a date YYYY-MM-DD".into(),
+            ParamType::Date | ParamType::Date32 => "a date YYYY-MM-DD".into(),
             ParamType::DateTime => "a UTC time YYYY-MM-DD HH:MM:SS (or YYYY-MM-DD)".into(),
+            ParamType::DateTime64 => "a UTC time YYYY-MM-DD HH:MM:SS[.mmm] (or YYYY-MM-DD)".into(),
             ParamType::Bool => "true or false (1 or 0)".into(),
             ParamType::UInt(bits) => {
                 format!("a whole number from 0 to {}", u64::MAX >> (64 - bits))
@@ -140,17 +150,25 @@ impl ParamType {
                         .map_err(|_| format!("expected {}, got {raw:?}", self.expected()))
                 }
             }
-            ParamType::Date => match parse_date(v) {
+            ParamType::Date | ParamType::Date32 => match parse_date(v) {
                 Some(_) => Ok(Some(v.to_string())),
                 None => bad(),
             },
-            ParamType::DateTime => {
+            ParamType::DateTime | ParamType::DateTime64 => {
                 let (date, time) = match v.split_once([' ', 'T']) {
                     Some((d, t)) => (d, t.strip_suffix('Z').unwrap_or(t)),
                     None => (v, "00:00:00"),
                 };
-                match (parse_date(date), parse_time(time)) {
-                    (Some(_), Some(_)) => Ok(Some(format!("{date} {time}"))),
+                // Milliseconds only where the type keeps them.
+                let (whole, fraction) = match time.split_once('.') {
+                    Some((w, f)) if *self == ParamType::DateTime64 => (w, Some(f)),
+                    _ => (time, None),
+                };
+                let fraction_ok = fraction.is_none_or(|f| {
+                    (1..=3).contains(&f.len()) && f.bytes().all(|b| b.is_ascii_digit())
+                });
+                match (parse_date(date), parse_time(whole), fraction_ok) {
+                    (Some(_), Some(_), true) => Ok(Some(format!("{date} {time}"))),
                     _ => bad(),
                 }
             }
@@ -208,7 +226,7 @@ fn parse_time(s: &str) -> Option<()> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Param {
     pub name: String,
-    /// As written in the SQL, e.g. `Nullable(DateTime('UTC'))`.
+    /// As written in the SQL, e.g. `Nullable(DateTime64(3, 'UTC'))`.
     pub type_name: String,
     pub ty: ParamType,
     /// `None`: NULL.
@@ -221,7 +239,11 @@ impl Param {
     pub fn describe(&self) -> String {
         let quoted = matches!(
             self.ty,
-            ParamType::String | ParamType::Date | ParamType::DateTime
+            ParamType::String
+                | ParamType::Date
+                | ParamType::Date32
+                | ParamType::DateTime
+                | ParamType::DateTime64
         );
         let default = match &self.default {
             None => "NULL".to_string(),
@@ -414,6 +436,105 @@ fn rest(chars: &[char], from: usize) -> String {
     chars[from.min(chars.len())..].iter().take(30).collect()
 }
 
+/// Time constructs the pack and the dashboards avoid (see queries/README.md, "Time"), with why.
+/// A DateTime ends in 1970 and 2106 and a Date in 1970 and 2149, and in ClickHouse 26.9 a strict
+/// comparison of an indexed DateTime64 column with a DateTime skips parts by the wrong second;
+/// the toStartOf* family (and dateTrunc on older servers) returns those types unless
+/// `enable_extended_results_for_datetime_functions` is set, and rounds wrongly before 1970 when
+/// it is.
+const AVOIDED_TIME: &[(&str, &str)] = &[
+    ("todatetime(", "a DateTime: use toDateTime64(x, 3, 'UTC')"),
+    ("now()", "a DateTime: use now64(3)"),
+    ("todate(", "a Date: use toDate32"),
+    (":date}", "a Date parameter: use Date32"),
+    (
+        ":datetime",
+        "a DateTime parameter: use DateTime64(3, 'UTC')",
+    ),
+    (
+        "nullable(datetime(",
+        "a DateTime parameter: use DateTime64(3, 'UTC')",
+    ),
+    (
+        "tostartoffifteenminutes(",
+        "use toStartOfInterval(x, INTERVAL 900000 MILLISECOND)",
+    ),
+    (
+        "tostartofminute(",
+        "use toStartOfInterval(x, INTERVAL 60000 MILLISECOND)",
+    ),
+    (
+        "tostartofhour(",
+        "use toStartOfInterval in milliseconds (UTC) or local-time arithmetic",
+    ),
+    ("tostartofday(", "use toDate32(x, tz)"),
+    ("tomonday(", "use subtractDays(day, toDayOfWeek(day) - 1)"),
+    (
+        "tostartofweek(",
+        "use subtractDays(day, toDayOfWeek(day) - 1)",
+    ),
+    (
+        "tostartofmonth(",
+        "use subtractDays(day, toDayOfMonth(day) - 1)",
+    ),
+    ("tostartofquarter(", "a Date"),
+    ("tostartofyear(", "a Date"),
+    (
+        "datetrunc(",
+        "a DateTime on older servers, wrong before 1970",
+    ),
+    (
+        "date_trunc(",
+        "a DateTime on older servers, wrong before 1970",
+    ),
+    (
+        "$__timefilter(",
+        "DateTime bounds in whole seconds: use $__timeFilter_ms",
+    ),
+    ("$__timeinterval(", "a DateTime: use $__timeInterval_ms"),
+    ("$__datefilter(", "Date bounds: use $__timeFilter_ms"),
+    (
+        "$__datetimefilter(",
+        "DateTime bounds: use $__timeFilter_ms",
+    ),
+    ("$__dt(", "DateTime bounds: use $__timeFilter_ms"),
+];
+
+/// The constructs of [`AVOIDED_TIME`] in `sql` (comments, after `--`, excluded), plus Grafana's
+/// second-precision `$__fromTime`/`$__toTime` and any `toStartOfInterval` not in milliseconds
+/// (it returns a DateTime for whole units): `(what was found, why it is avoided)`.
+pub fn avoided_time_constructs(sql: &str) -> Vec<(String, &'static str)> {
+    let code: String = sql
+        .lines()
+        .map(|l| l.split("--").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .to_lowercase();
+    let mut found: Vec<(String, &'static str)> = AVOIDED_TIME
+        .iter()
+        .filter(|(pattern, _)| code.contains(pattern))
+        .map(|(pattern, why)| (pattern.to_string(), *why))
+        .collect();
+    for macro_name in ["$__fromtime", "$__totime"] {
+        if code
+            .match_indices(macro_name)
+            .any(|(at, m)| !code[at + m.len()..].starts_with("_ms"))
+        {
+            found.push((macro_name.into(), "seconds: use the _ms macro"));
+        }
+    }
+    for (at, _) in code.match_indices("tostartofinterval(") {
+        let call: String = code[at..].chars().take_while(|&c| c != ')').collect();
+        if !call.contains("millisecond") {
+            found.push((
+                call,
+                "a DateTime for whole units: use an INTERVAL in MILLISECOND",
+            ));
+        }
+    }
+    found
+}
+
 /// The parsed pack. The headers are checked by unit tests, so a failure here is a build bug.
 pub fn pack() -> &'static [Query] {
     static PACK: OnceLock<Vec<Query>> = OnceLock::new();
@@ -530,9 +651,9 @@ pub fn bind(query: &Query, given: &[String]) -> Result<Vec<(String, Option<Strin
         .collect())
 }
 
-/// `FINAL` per partition, in parallel, instead of merging across partitions: exact for
-/// `usage_events`, whose rows of one response always share a partition (the agent pins each
-/// response's timestamp), and several times faster on large tables.
+/// `FINAL` per partition, in parallel, instead of merging across partitions: exact because the
+/// agent keeps every key's rows in one partition (a row superseded by one in another partition
+/// gets its tombstone in its own, schema/004), and several times faster on large tables.
 pub const FINAL_SETTING: (&str, &str) = ("do_not_merge_across_partitions_select_final", "1");
 
 /// Runs a query with its parameters bound server-side; returns the body in `format`.
@@ -977,15 +1098,37 @@ mod tests {
     }
 
     #[test]
+    fn no_query_uses_a_time_construct_that_clamps_or_bounds_by_the_second() {
+        for q in pack() {
+            assert_eq!(avoided_time_constructs(q.sql), vec![], "{}", q.name);
+        }
+        let found = avoided_time_constructs(
+            "SELECT toDate(ts), toStartOfInterval(ts, INTERVAL 1 HOUR) -- toMonday(x)\n\
+             WHERE $__timeFilter(ts) AND ts < $__toTime AND ts >= $__fromTime_ms",
+        );
+        let what: Vec<&str> = found.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(
+            what,
+            [
+                "todate(",
+                "$__timefilter(",
+                "$__totime",
+                "tostartofinterval(ts, interval 1 hour"
+            ]
+        );
+    }
+
+    #[test]
     fn common_parameters_mean_the_same_everywhere() {
         for q in pack() {
             for p in &q.params {
                 let expect = match p.name.as_str() {
                     "machine" => Some(("String", Some(""))),
-                    "since" => Some(("Date", Some("1970-01-01"))),
-                    "until" => Some(("Date", Some("2100-01-01"))),
+                    // Every day a DateTime64 can hold; `as_of` to the millisecond, any year.
+                    "since" => Some(("Date32", Some("0000-01-01"))),
+                    "until" => Some(("Date32", Some("9999-12-31"))),
                     "tz" => Some(("String", Some("UTC"))),
-                    "as_of" => Some(("Nullable(DateTime('UTC'))", None)),
+                    "as_of" => Some(("Nullable(DateTime64(3, 'UTC'))", None)),
                     _ => None,
                 };
                 if let Some((ty, default)) = expect {
@@ -1078,6 +1221,32 @@ mod tests {
                 .contains("or empty")
         );
         assert_eq!(ok("String", " spaced "), Ok(Some(" spaced ".into())));
+        assert_eq!(ok("Date32", "0000-01-01"), Ok(Some("0000-01-01".into())));
+        assert_eq!(ok("Date32", "9999-12-31"), Ok(Some("9999-12-31".into())));
+        assert!(ok("Date32", "10000-01-01").is_err());
+        let dt64 = "Nullable(DateTime64(3, 'UTC'))";
+        assert_eq!(ok(dt64, ""), Ok(None));
+        assert_eq!(
+            ok(dt64, "1969-07-20T20:17:40.5Z"),
+            Ok(Some("1969-07-20 20:17:40.5".into()))
+        );
+        assert_eq!(
+            ok(dt64, "2200-01-01 10:14:59.999"),
+            Ok(Some("2200-01-01 10:14:59.999".into()))
+        );
+        assert_eq!(
+            ok(dt64, "0001-01-01"),
+            Ok(Some("0001-01-01 00:00:00".into()))
+        );
+        for bad in [
+            "2026-01-05 10:00:00.",
+            "2026-01-05 10:00:00.1234",
+            "2026-01-05 10:00:00.x",
+        ] {
+            assert!(ok(dt64, bad).is_err(), "{bad}");
+        }
+        // DateTime has no fraction.
+        assert!(ok(dt, "2026-01-05 10:00:00.500").is_err());
     }
 
     #[test]
@@ -1088,14 +1257,14 @@ mod tests {
             bound,
             vec![
                 ("machine".into(), Some("".into())),
-                ("since".into(), Some("1970-01-01".into())),
-                ("until".into(), Some("2100-01-01".into())),
+                ("since".into(), Some("0000-01-01".into())),
+                ("until".into(), Some("9999-12-31".into())),
                 ("tz".into(), Some("Europe/Paris".into())),
             ]
         );
         let err = bind(q, &["mahcine=x".into()]).unwrap_err().0;
         assert!(err.contains("no parameter \"mahcine\""), "{err}");
-        assert!(err.contains("since Date (default '1970-01-01')"), "{err}");
+        assert!(err.contains("since Date32 (default '0000-01-01')"), "{err}");
         let err = bind(q, &["since=2026-13-01".into()]).unwrap_err().0;
         assert!(err.contains("expected a date YYYY-MM-DD"), "{err}");
         assert!(

@@ -264,6 +264,16 @@ fn expander_matches_the_plugin_on_examples() {
         "toStartOfInterval(toDateTime(ts), INTERVAL 3600 second) 3600 toDateTime(1767225600) \
          fromUnixTimestamp64Milli(1769904000500)"
     );
+    // The millisecond macros, as pkg/macros/macros.go of plugin 4.11.1 writes them.
+    assert_eq!(
+        expand(
+            "WHERE $__timeFilter_ms(ts) GROUP BY $__timeInterval_ms(ts) HAVING t > $__fromTime_ms",
+            &ctx
+        ),
+        "WHERE ts >= fromUnixTimestamp64Milli(1767225600000) AND ts <= \
+         fromUnixTimestamp64Milli(1769904000500) GROUP BY toStartOfInterval(toDateTime64(ts, 3), \
+         INTERVAL 3600000 millisecond) HAVING t > fromUnixTimestamp64Milli(1767225600000)"
+    );
     let all = Context {
         vars: vec![(
             "machine".into(),
@@ -353,9 +363,15 @@ fn dashboards_are_provisionable_and_use_the_datasource_and_machine_variables() {
                     sql.contains("$__conditionalAll(machine_name IN (${machine}), $machine)"),
                     "{file}: {title} filters by $machine"
                 );
-                // Time-range panels use the plugin's macros; the calendar ones say why not.
+                // Time-range panels use the plugin's millisecond macros (DateTime64 bounds, any
+                // year); the calendar ones are taken at now64(3).
                 assert!(
-                    sql.contains("$__timeFilter(") || sql.contains("now()"),
+                    sql.contains("$__timeFilter_ms(") || sql.contains("now64(3)"),
+                    "{file}: {title}"
+                );
+                assert_eq!(
+                    ccsync::query::avoided_time_constructs(sql),
+                    vec![],
                     "{file}: {title}"
                 );
             }
@@ -509,4 +525,234 @@ async fn freshness_panel_marks_machines_that_stopped_syncing_red() {
         assert_eq!(mapping[state]["color"], "red", "{state}");
     }
     assert_eq!(mapping["ok"]["color"], "green");
+}
+
+/// A panel's query, with the text variables of its dashboard at their defaults.
+struct Target {
+    file: String,
+    title: String,
+    sql: String,
+    text_vars: Vec<(String, Var)>,
+}
+
+/// Every panel target of every dashboard.
+fn panel_targets() -> Vec<Target> {
+    let mut out = Vec::new();
+    for (file, b) in dashboards() {
+        let text_vars: Vec<(String, Var)> = b["templating"]["list"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["type"] == "textbox")
+            .map(|v| {
+                (
+                    v["name"].as_str().unwrap().to_string(),
+                    Var::Text(v["current"]["value"].as_str().unwrap().to_string()),
+                )
+            })
+            .collect();
+        for p in b["panels"].as_array().unwrap() {
+            for t in p["targets"].as_array().unwrap() {
+                out.push(Target {
+                    file: file.clone(),
+                    title: p["title"].as_str().unwrap().to_string(),
+                    sql: t["rawSql"].as_str().unwrap().to_string(),
+                    text_vars: text_vars.clone(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// A context over [from_ms, to_ms] with every machine selected and `tz` set.
+fn picker(from_ms: i64, to_ms: i64, tz: &str, text_vars: &[(String, Var)]) -> Context {
+    let mut vars: Vec<(String, Var)> = text_vars
+        .iter()
+        .filter(|(n, _)| n != "tz")
+        .cloned()
+        .collect();
+    vars.push(("tz".into(), Var::Text(tz.into())));
+    vars.push((
+        "machine".into(),
+        Var::Multi {
+            values: vec!["alpha".into(), "gamma".into()],
+            all: true,
+        },
+    ));
+    Context {
+        from_ms,
+        to_ms,
+        interval_ms: 3_600_000,
+        vars,
+    }
+}
+
+/// Issue 15, case 1 (see `queries::edge_fixture`): the time picker's range is inclusive to the
+/// millisecond. A range ending exactly on the last row (2026-01-05 23:59:59.999) gives every
+/// panel the same answer as a range an hour wider, where no other row lies.
+#[tokio::test]
+async fn panels_count_rows_up_to_the_last_millisecond_of_the_range() {
+    use crate::queries::{E1_MS, E3_MS, edge_fixture};
+    let env = edge_fixture("grafana_edges").await;
+    let settings = datasource_settings();
+    let hour = 3_600_000;
+    let mut compared = 0;
+    for Target {
+        file,
+        title,
+        sql,
+        text_vars,
+    } in panel_targets()
+    {
+        let exact = expand(&sql, &picker(E1_MS, E3_MS, "UTC", &text_vars));
+        let wide = expand(&sql, &picker(E1_MS - hour, E3_MS + hour, "UTC", &text_vars));
+        let exact = run_sql_with(&env, &exact, &settings)
+            .await
+            .unwrap_or_else(|e| panic!("{file}: {title}: {e}\n{exact}"));
+        let wide = run_sql_with(&env, &wide, &settings).await.unwrap();
+        assert_eq!(
+            sorted_rows(&exact),
+            sorted_rows(&wide),
+            "{file}: {title}: rows at the range's last millisecond are left out"
+        );
+        if title == "In the selected range" {
+            // e1, e2, e3 on alpha and e3 on gamma: sessions sE1, sE2 and gamma's sE2.
+            crate::queries::assert_same(
+                &Value::Array(exact.rows[0].clone()),
+                &serde_json::json!([11.0, 4, 2, 3]),
+            );
+        }
+        compared += 1;
+    }
+    assert!(compared >= 25, "{compared}");
+}
+
+/// Issue 15, case 7 (see `queries::far_years_fixture`): over a range from year 1 to 9999, the
+/// panels put rows of 1969 and 2200 on their own days, in any tz, whatever
+/// `enable_extended_results_for_datetime_functions`; nothing is clamped to 1970 or 2106.
+#[tokio::test]
+async fn panels_put_rows_outside_1970_2106_on_their_days() {
+    use crate::queries::far_years_fixture;
+    let env = far_years_fixture("grafana_far").await;
+    let settings = datasource_settings();
+    let mut extended = settings.clone();
+    extended.push((
+        "enable_extended_results_for_datetime_functions".into(),
+        "1".into(),
+    ));
+    let (from, to) = (-62_135_596_800_000, 253_402_300_799_999);
+    let mut seen = std::collections::BTreeMap::new();
+    for tz in ["UTC", "America/New_York"] {
+        for Target {
+            file,
+            title,
+            sql,
+            text_vars,
+        } in panel_targets()
+        {
+            let sql = expand(&sql, &picker(from, to, tz, &text_vars));
+            let table = run_sql_with(&env, &sql, &settings)
+                .await
+                .unwrap_or_else(|e| panic!("{file}: {title}: {e}\n{sql}"));
+            let ext = run_sql_with(&env, &sql, &extended).await.unwrap();
+            assert_eq!(
+                sorted_rows(&table),
+                sorted_rows(&ext),
+                "{file}: {title}: differs with extended results"
+            );
+            let text = format!("{:?}", table.rows);
+            for clamp in [
+                "1970-01-01",
+                "2106-02-07",
+                "2149-06-06",
+                "1900-01-01",
+                "2299-12-31",
+            ] {
+                assert!(!text.contains(clamp), "{file}: {title}: {clamp} in {text}");
+            }
+            seen.insert((tz, title), table);
+        }
+    }
+    // Rows in a canonical order (ties of a panel's ORDER BY come back in any order), numbers
+    // as floats.
+    fn canonical(rows: Value) -> Value {
+        fn floats(v: Value) -> Value {
+            match v {
+                Value::Number(n) => Value::from(n.as_f64().unwrap()),
+                Value::Array(a) => Value::Array(a.into_iter().map(floats).collect()),
+                other => other,
+            }
+        }
+        let mut rows: Vec<Value> = floats(rows).as_array().unwrap().clone();
+        rows.sort_by_key(|r| r.to_string());
+        Value::Array(rows)
+    }
+    let check = |tz: &'static str, title: &str, expected: Value| {
+        let actual = Value::Array(
+            seen[&(tz, title.to_string())]
+                .rows
+                .iter()
+                .map(|r| Value::Array(r.clone()))
+                .collect(),
+        );
+        crate::queries::assert_same(&canonical(actual), &canonical(expected));
+    };
+    check(
+        "UTC",
+        "Daily cost by machine",
+        serde_json::json!([
+            ["0001-01-01 00:00:00", "alpha", 16.0],
+            ["1969-07-20 00:00:00", "alpha", 3.0],
+            ["2200-01-01 00:00:00", "alpha", 12.0],
+            ["2200-01-01 00:00:00", "gamma", 12.0],
+            ["9999-12-31 00:00:00", "alpha", 32.0],
+        ]),
+    );
+    // y3 (2200-01-01 03:00 UTC) is on the 31st in New York; year 1 is year 0 there.
+    check(
+        "America/New_York",
+        "Daily cost by machine",
+        serde_json::json!([
+            ["0000-12-31 00:00:00", "alpha", 16.0],
+            ["1969-07-20 00:00:00", "alpha", 3.0],
+            ["2199-12-31 00:00:00", "alpha", 4.0],
+            ["2199-12-31 00:00:00", "gamma", 4.0],
+            ["2200-01-01 00:00:00", "alpha", 8.0],
+            ["2200-01-01 00:00:00", "gamma", 8.0],
+            ["9999-12-31 00:00:00", "alpha", 32.0],
+        ]),
+    );
+    check(
+        "UTC",
+        "In the selected range",
+        serde_json::json!([[75.0, 8, 2, 4]]),
+    );
+    // Billing blocks end at now(): the blocks of year 1 and of 1969, on UTC hours.
+    check(
+        "UTC",
+        "Blocks per machine",
+        serde_json::json!([
+            [
+                "alpha",
+                "1969-07-20 20:00:00.000",
+                2,
+                600,
+                3.0,
+                0,
+                0.81,
+                null
+            ],
+            [
+                "alpha",
+                "0001-01-01 00:00:00.000",
+                1,
+                300,
+                16.0,
+                0,
+                null,
+                null
+            ],
+        ]),
+    );
 }

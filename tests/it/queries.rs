@@ -43,7 +43,7 @@ async fn daily_by_machine_splits_days_and_machines() {
                 .param("since", "2026-01-01")
                 .param("until", "2026-12-31")
                 .param("tz", tz)
-                .fetch_all::<(u16, String, u64, u64, u64, u64, u64, f64)>()
+                .fetch_all::<(i32, String, u64, u64, u64, u64, u64, f64)>()
                 .await
                 .unwrap()
         }
@@ -1889,4 +1889,742 @@ async fn sync_queries_show_freshness_history_and_health() {
         &json!([["alpha", 2, 1], ["delta", 1, 1], ["gamma", 1, 1]]),
     );
     p.done();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 15, case 1: rows in the last millisecond before a time bound.
+//
+// In ClickHouse 26.9 a strict comparison of an indexed DateTime64 column with a DateTime value
+// (`ts < toDateTime(…)`, `ts > …`, `toDateTime(…) + INTERVAL …`, `now()`, a DateTime parameter)
+// skips a part whose rows all lie in the second before (after) the bound: the partition's
+// min-max index and the primary key compare whole seconds. The pack bounds its reads of single
+// responses by 15-minute buckets, and a sync run whose new rows all sit in the last second of a
+// bucket writes exactly such a part. Every row below is in a part of its own (one sync run
+// each, merges stopped):
+// - alpha sE1: e1 2026-01-05T10:00:00.000Z (on the hour: billing_blocks reads its bucket row by
+//   row), then e2 10:14:59.500Z appended and synced by a second run;
+// - alpha sE2: e3 2026-01-05T23:59:59.999Z, the day's last millisecond; gamma syncs a copy of
+//   sE2 (one response on two machines: cross-machine queries read its buckets row by row).
+// Costs 1, 2 and 4.
+// ---------------------------------------------------------------------------------------------
+
+pub const E1_MS: i64 = 1_767_607_200_000;
+pub const E3_MS: i64 = 1_767_657_599_999;
+
+pub async fn edge_fixture(test: &str) -> Env {
+    let env = Env::new(test);
+    let (a, g) = (env.dir.path().join("a"), env.dir.path().join("g"));
+    let alpha = env.config_for("alpha", &a);
+    ccsync::schema::apply(&ccsync::sink::Sink::new(&alpha.clickhouse).unwrap())
+        .await
+        .unwrap();
+    let client = env.client();
+    client
+        .query("SYSTEM STOP MERGES usage_events")
+        .execute()
+        .await
+        .unwrap();
+    let app = "/home/me/app";
+    let e1 = || ev("e1", "2026-01-05T10:00:00.000Z", 1.0);
+    transcript(&a, "-home-me-app", "sE1", app, "main", "2.1.20", vec![e1()]);
+    sync_once(&alpha).await.unwrap();
+    // The same first line, then e2: an append, read by the next run alone.
+    let e2 = ev("e2", "2026-01-05T10:14:59.500Z", 2.0);
+    transcript(
+        &a,
+        "-home-me-app",
+        "sE1",
+        app,
+        "main",
+        "2.1.20",
+        vec![e1(), e2],
+    );
+    sync_once(&alpha).await.unwrap();
+    let e3 = vec![ev("e3", "2026-01-05T23:59:59.999Z", 4.0)];
+    transcript(&a, "-home-me-app", "sE2", app, "main", "2.1.20", e3);
+    sync_once(&alpha).await.unwrap();
+    let copy = g.join("projects/-home-me-app/sE2.jsonl");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(a.join("projects/-home-me-app/sE2.jsonl"), copy).unwrap();
+    sync_once(&env.config_for("gamma", &g)).await.unwrap();
+    // The premise: each row alone in its part.
+    let parts = client
+        .query(
+            "SELECT toString(machine_name), toUnixTimestamp64Milli(min(timestamp)), count() \
+             FROM usage_events GROUP BY _part, machine_name ORDER BY 2, 1",
+        )
+        .fetch_all::<(String, i64, u64)>()
+        .await
+        .unwrap();
+    assert_eq!(
+        parts,
+        [
+            ("alpha".to_string(), E1_MS, 1),
+            ("alpha".into(), E1_MS + 899_500, 1),
+            ("alpha".into(), E3_MS, 1),
+            ("gamma".into(), E3_MS, 1),
+        ]
+    );
+    env
+}
+
+const EDGES: &[&str] = &[
+    "daily_by_machine",
+    "global_daily",
+    "overview",
+    "cross_machine_duplicates",
+    "billing_blocks",
+    "freshness",
+];
+
+#[tokio::test]
+async fn rows_in_the_last_millisecond_before_a_bound_are_counted() {
+    let env = edge_fixture("q_edges").await;
+    let p = Pack::new(&env, EDGES);
+
+    // From the rollup: never affected, the reference.
+    let t = p.run("daily_by_machine", &[]).await;
+    assert_same(
+        &pick(&t, &["day", "machine_name", "messages", "cost_usd"]),
+        &json!([
+            ["2026-01-05", "alpha", 3, 7.0],
+            ["2026-01-05", "gamma", 1, 4.0]
+        ]),
+    );
+    // e3's buckets are dirty (a copy on gamma): read from usage_events up to the end of the last
+    // dirty bucket, 2026-01-06 00:00:00, where both one-row parts start at 23:59:59.999.
+    let t = p.run("global_daily", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &["day", "machines", "messages", "duplicates", "cost_usd"],
+        ),
+        &json!([["2026-01-05", 2, 3, 1, 7.0]]),
+    );
+    let t = p.run("overview", &[("as_of", "2026-01-06 00:00:00")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &["cost_total_usd", "messages_total", "machines", "last_event"],
+        ),
+        &json!([[7.0, 3, 2, "2026-01-05 23:59:59.999"]]),
+    );
+    let t = p.run("cross_machine_duplicates", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machines",
+                "responses",
+                "extra_copies",
+                "double_counted_cost_usd",
+                "first_day",
+            ],
+        ),
+        &json!([["alpha, gamma", 1, 1, 4.0, "2026-01-05"]]),
+    );
+    // e1 is exactly on the hour, so its bucket (10:00-10:15) is read from usage_events, where
+    // e2's part starts at 10:14:59.500.
+    let cols = [
+        "machine_name",
+        "block_start",
+        "last_activity",
+        "machines",
+        "messages",
+        "cost_usd",
+        "is_active",
+    ];
+    let t = p
+        .run(
+            "billing_blocks",
+            &[("machine", "alpha"), ("as_of", "2026-01-06 12:00:00")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &cols),
+        &json!([
+            [
+                "alpha",
+                "2026-01-05 10:00:00.000",
+                "2026-01-05 10:14:59.500",
+                ["alpha"],
+                2,
+                3.0,
+                0
+            ],
+            [
+                "alpha",
+                "2026-01-05 23:00:00.000",
+                "2026-01-05 23:59:59.999",
+                ["alpha"],
+                1,
+                4.0,
+                0
+            ],
+        ]),
+    );
+    let t = p
+        .run(
+            "billing_blocks",
+            &[("all_machines", "true"), ("as_of", "2026-01-06 12:00:00")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &cols),
+        &json!([
+            [
+                "(all machines)",
+                "2026-01-05 10:00:00.000",
+                "2026-01-05 10:14:59.500",
+                ["alpha"],
+                2,
+                3.0,
+                0
+            ],
+            [
+                "(all machines)",
+                "2026-01-05 23:00:00.000",
+                "2026-01-05 23:59:59.999",
+                ["alpha", "gamma"],
+                1,
+                4.0,
+                0
+            ],
+        ]),
+    );
+    // as_of to the millisecond: e2 is in only once as_of has passed it.
+    for (as_of, messages, last) in [
+        ("2026-01-05 10:14:59.750", 2, "2026-01-05 10:14:59.500"),
+        ("2026-01-05 10:14:59.250", 1, "2026-01-05 10:00:00.000"),
+    ] {
+        let t = p
+            .run("billing_blocks", &[("machine", "alpha"), ("as_of", as_of)])
+            .await;
+        assert_same(
+            &pick(
+                &t,
+                &["block_start", "last_activity", "messages", "is_active"],
+            ),
+            &json!([["2026-01-05 10:00:00.000", last, messages, 1]]),
+        );
+        let t = p
+            .run("freshness", &[("machine", "alpha"), ("as_of", as_of)])
+            .await;
+        assert_same(
+            &pick(&t, &["machine_name", "last_event_at"]),
+            &json!([["alpha", last]]),
+        );
+    }
+    p.done();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Issue 15, case 7: timestamps outside 1970-2106. Claude Code never writes them, but a
+// transcript can hold any year from 1 to 9999 and ccusage counts it on the day of its text; so
+// does every query: days are Date32, weeks, months and hours are computed without the
+// functions that clamp to 1970-2106 (Date, DateTime), `since`/`until` default to the whole
+// Date32 range and `as_of` is a DateTime64.
+// - alpha sY1: y1 1969-07-20T20:17:40.000Z (cost 1), y2 1969-07-20T23:59:59.500Z (2, the last
+//   half second of a day before 1970);
+// - alpha sY2: y3 2200-01-01T03:00:00.000Z (4; 2199-12-31 in New York), y4 2200-01-01T10:00Z
+//   (8); gamma syncs a copy of sY2 (a response on two machines, so de-duplicated across them);
+// - alpha sY3: y5 0001-01-01T00:00:00.000Z (16), y6 9999-12-31T23:59:59.999Z (32).
+// ---------------------------------------------------------------------------------------------
+
+pub async fn far_years_fixture(test: &str) -> Env {
+    let env = Env::new(test);
+    let (a, g) = (env.dir.path().join("a"), env.dir.path().join("g"));
+    let app = "/home/me/app";
+    for (session, ls) in [
+        (
+            "sY1",
+            vec![
+                ev("y1", "1969-07-20T20:17:40.000Z", 1.0),
+                ev("y2", "1969-07-20T23:59:59.500Z", 2.0),
+            ],
+        ),
+        (
+            "sY2",
+            vec![
+                ev("y3", "2200-01-01T03:00:00.000Z", 4.0),
+                ev("y4", "2200-01-01T10:00:00.000Z", 8.0),
+            ],
+        ),
+        (
+            "sY3",
+            vec![
+                ev("y5", "0001-01-01T00:00:00.000Z", 16.0),
+                ev("y6", "9999-12-31T23:59:59.999Z", 32.0),
+            ],
+        ),
+    ] {
+        transcript(&a, "-home-me-app", session, app, "main", "2.1.20", ls);
+    }
+    let copy = g.join("projects/-home-me-app/sY2.jsonl");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    std::fs::copy(a.join("projects/-home-me-app/sY2.jsonl"), copy).unwrap();
+    for (machine, dir) in [("alpha", &a), ("gamma", &g)] {
+        let report = sync_once(&env.config_for(machine, dir)).await.unwrap();
+        assert_eq!(report.stats.lines_skipped, 0, "{machine}");
+    }
+    env
+}
+
+const FAR: &[&str] = &[
+    "daily_by_machine",
+    "weekly_by_machine",
+    "monthly_by_machine",
+    "hourly_by_machine",
+    "hourly_heatmap",
+    "global_daily",
+    "cumulative_cost",
+    "overview",
+    "budget_status",
+    "machine_ranking",
+    "sessions",
+    "billing_blocks",
+    "freshness",
+];
+
+#[tokio::test]
+async fn days_hours_weeks_and_months_are_right_outside_1970_2106() {
+    let env = far_years_fixture("q_far").await;
+    let p = Pack::new(&env, FAR);
+    let day_cols = ["day", "machine_name", "messages", "cost_usd"];
+
+    let t = p.run("daily_by_machine", &[]).await;
+    assert_same(
+        &pick(&t, &day_cols),
+        &json!([
+            ["0001-01-01", "alpha", 1, 16.0],
+            ["1969-07-20", "alpha", 2, 3.0],
+            ["2200-01-01", "alpha", 2, 12.0],
+            ["2200-01-01", "gamma", 2, 12.0],
+            ["9999-12-31", "alpha", 1, 32.0],
+        ]),
+    );
+    // New York: y3 (03:00 UTC) is on the 31st there; year 1 is left out (year 0 in New York).
+    let t = p
+        .run(
+            "daily_by_machine",
+            &[
+                ("machine", "alpha"),
+                ("tz", "America/New_York"),
+                ("since", "1900-01-01"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &day_cols),
+        &json!([
+            ["1969-07-20", "alpha", 2, 3.0],
+            ["2199-12-31", "alpha", 1, 4.0],
+            ["2200-01-01", "alpha", 1, 8.0],
+            ["9999-12-31", "alpha", 1, 32.0],
+        ]),
+    );
+    for (since, until, days) in [
+        ("1969-07-20", "1969-07-20", json!(["1969-07-20"])),
+        (
+            "1969-07-21",
+            "2200-01-01",
+            json!(["2200-01-01", "2200-01-01"]),
+        ),
+        ("2200-01-02", "9999-12-31", json!(["9999-12-31"])),
+    ] {
+        let t = p
+            .run("daily_by_machine", &[("since", since), ("until", until)])
+            .await;
+        let got: Vec<Value> = (0..t.rows.len()).map(|r| t.get(r, "day").clone()).collect();
+        assert_same(&Value::Array(got), &days);
+    }
+
+    let t = p.run("weekly_by_machine", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "week",
+                "machine_name",
+                "active_days",
+                "messages",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            ["0001-01-01", "alpha", 1, 1, 16.0],
+            ["1969-07-14", "alpha", 1, 2, 3.0],
+            ["2199-12-30", "alpha", 1, 2, 12.0],
+            ["2199-12-30", "gamma", 1, 2, 12.0],
+            ["9999-12-27", "alpha", 1, 1, 32.0],
+        ]),
+    );
+    let t = p.run("monthly_by_machine", &[("machine", "alpha")]).await;
+    assert_same(
+        &pick(&t, &["month", "active_days", "messages", "cost_usd"]),
+        &json!([
+            ["0001-01-01", 1, 1, 16.0],
+            ["1969-07-01", 1, 2, 3.0],
+            ["2200-01-01", 1, 2, 12.0],
+            ["9999-12-01", 1, 1, 32.0],
+        ]),
+    );
+    let t = p.run("hourly_by_machine", &[("machine", "alpha")]).await;
+    assert_same(
+        &pick(&t, &["hour", "messages", "cost_usd"]),
+        &json!([
+            ["0001-01-01 00:00:00", 1, 16.0],
+            ["1969-07-20 20:00:00", 1, 1.0],
+            ["1969-07-20 23:00:00", 1, 2.0],
+            ["2200-01-01 03:00:00", 1, 4.0],
+            ["2200-01-01 10:00:00", 1, 8.0],
+            ["9999-12-31 23:00:00", 1, 32.0],
+        ]),
+    );
+    // UTC+5:30: local hours start at :30 UTC.
+    let t = p
+        .run(
+            "hourly_by_machine",
+            &[
+                ("machine", "alpha"),
+                ("tz", "Asia/Kolkata"),
+                ("since", "1900-01-01"),
+                ("until", "2299-12-31"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["hour", "messages"]),
+        &json!([
+            ["1969-07-21 01:00:00", 1],
+            ["1969-07-21 05:00:00", 1],
+            ["2200-01-01 08:00:00", 1],
+            ["2200-01-01 15:00:00", 1],
+        ]),
+    );
+    let t = p.run("hourly_heatmap", &[("machine", "alpha")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &["weekday", "weekday_name", "hour", "messages", "cost_usd"],
+        ),
+        &json!([
+            [1, "Monday", 0, 1, 16.0],
+            [3, "Wednesday", 3, 1, 4.0],
+            [3, "Wednesday", 10, 1, 8.0],
+            [5, "Friday", 23, 1, 32.0],
+            [7, "Sunday", 20, 1, 1.0],
+            [7, "Sunday", 23, 1, 2.0],
+        ]),
+    );
+
+    // gamma's copy of sY2 counts once.
+    let t = p.run("global_daily", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &["day", "machines", "messages", "duplicates", "cost_usd"],
+        ),
+        &json!([
+            ["0001-01-01", 1, 1, 0, 16.0],
+            ["1969-07-20", 1, 2, 0, 3.0],
+            ["2200-01-01", 2, 2, 2, 12.0],
+            ["9999-12-31", 1, 1, 0, 32.0],
+        ]),
+    );
+    let t = p.run("cumulative_cost", &[("machine", "alpha")]).await;
+    assert_same(
+        &pick(&t, &["day", "cost_usd", "cumulative_cost_usd"]),
+        &json!([
+            ["0001-01-01", 16.0, 16.0],
+            ["1969-07-20", 3.0, 19.0],
+            ["2200-01-01", 12.0, 31.0],
+            ["9999-12-31", 32.0, 63.0],
+        ]),
+    );
+    // Noon on Wednesday 2200-01-01: the week began on Monday 2199-12-30.
+    let t = p.run("overview", &[("as_of", "2200-01-01 12:00:00")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "today",
+                "cost_today_usd",
+                "cost_this_week_usd",
+                "cost_this_month_usd",
+                "cost_total_usd",
+                "messages_today",
+                "messages_total",
+                "machines",
+                "machines_active_7d",
+                "sessions",
+                "first_event",
+                "last_event",
+            ],
+        ),
+        &json!([[
+            "2200-01-01",
+            12.0,
+            12.0,
+            12.0,
+            31.0,
+            2,
+            5,
+            2,
+            2,
+            3,
+            "0001-01-01 00:00:00.000",
+            "2200-01-01 10:00:00.000"
+        ]]),
+    );
+    let t = p
+        .run(
+            "budget_status",
+            &[("as_of", "2200-01-01 12:00:00"), ("daily_limit", "10")],
+        )
+        .await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "period",
+                "period_start",
+                "period_end",
+                "spent_usd",
+                "elapsed_pct",
+                "status",
+            ],
+        ),
+        &json!([
+            ["day", "2200-01-01", "2200-01-02", 12.0, 50.0, "over"],
+            ["week", "2199-12-30", "2200-01-06", 12.0, 35.71, "no limit"],
+            ["month", "2200-01-01", "2200-02-01", 12.0, 1.61, "no limit"],
+        ]),
+    );
+    let t = p.run("machine_ranking", &[]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "active_days",
+                "first_day",
+                "last_day",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            ["alpha", 4, "0001-01-01", "9999-12-31", 63.0],
+            ["gamma", 1, "2200-01-01", "2200-01-01", 12.0],
+        ]),
+    );
+    let t = p.run("sessions", &[("machine", "alpha")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "session_id",
+                "first_activity",
+                "last_activity",
+                "duration_minutes",
+                "messages",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            [
+                "sY3",
+                "0001-01-01 00:00:00.000",
+                "9999-12-31 23:59:59.999",
+                5258964960.0,
+                2,
+                48.0
+            ],
+            [
+                "sY2",
+                "2200-01-01 03:00:00.000",
+                "2200-01-01 10:00:00.000",
+                420.0,
+                2,
+                12.0
+            ],
+            [
+                "sY1",
+                "1969-07-20 20:17:40.000",
+                "1969-07-20 23:59:59.500",
+                222.3,
+                2,
+                3.0
+            ],
+        ]),
+    );
+
+    // Blocks start on UTC hours in any year; y6 is after as_of.
+    let cols = [
+        "machine_name",
+        "block_start",
+        "block_end",
+        "machines",
+        "messages",
+        "cost_usd",
+    ];
+    let t = p
+        .run(
+            "billing_blocks",
+            &[("machine", "alpha"), ("as_of", "2300-01-01 00:00:00")],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &cols),
+        &json!([
+            [
+                "alpha",
+                "0001-01-01 00:00:00.000",
+                "0001-01-01 05:00:00.000",
+                ["alpha"],
+                1,
+                16.0
+            ],
+            [
+                "alpha",
+                "1969-07-20 20:00:00.000",
+                "1969-07-21 01:00:00.000",
+                ["alpha"],
+                2,
+                3.0
+            ],
+            [
+                "alpha",
+                "2200-01-01 03:00:00.000",
+                "2200-01-01 08:00:00.000",
+                ["alpha"],
+                1,
+                4.0
+            ],
+            [
+                "alpha",
+                "2200-01-01 10:00:00.000",
+                "2200-01-01 15:00:00.000",
+                ["alpha"],
+                1,
+                8.0
+            ],
+        ]),
+    );
+    let t = p
+        .run(
+            "billing_blocks",
+            &[("all_machines", "true"), ("as_of", "2300-01-01 00:00:00")],
+        )
+        .await;
+    let all = "(all machines)";
+    assert_same(
+        &pick(&t, &cols),
+        &json!([
+            [
+                all,
+                "0001-01-01 00:00:00.000",
+                "0001-01-01 05:00:00.000",
+                ["alpha"],
+                1,
+                16.0
+            ],
+            [
+                all,
+                "1969-07-20 20:00:00.000",
+                "1969-07-21 01:00:00.000",
+                ["alpha"],
+                2,
+                3.0
+            ],
+            [
+                all,
+                "2200-01-01 03:00:00.000",
+                "2200-01-01 08:00:00.000",
+                ["alpha", "gamma"],
+                1,
+                4.0
+            ],
+            [
+                all,
+                "2200-01-01 10:00:00.000",
+                "2200-01-01 15:00:00.000",
+                ["alpha", "gamma"],
+                1,
+                8.0
+            ],
+        ]),
+    );
+    // An as_of before 1970: y1's block is active, y2 is still to come.
+    let t = p
+        .run(
+            "billing_blocks",
+            &[("machine", "alpha"), ("as_of", "1969-07-20 21:00:00")],
+        )
+        .await;
+    assert_same(
+        &pick(
+            &t,
+            &["block_start", "messages", "is_active", "remaining_minutes"],
+        ),
+        &json!([
+            ["0001-01-01 00:00:00.000", 1, 0, null],
+            ["1969-07-20 20:00:00.000", 1, 1, 240.0],
+        ]),
+    );
+    for (as_of, last) in [
+        ("1969-07-20 21:00:00", "1969-07-20 20:17:40.000"),
+        ("2200-01-01 12:00:00", "2200-01-01 10:00:00.000"),
+    ] {
+        let t = p
+            .run("freshness", &[("machine", "alpha"), ("as_of", as_of)])
+            .await;
+        assert_same(
+            &pick(&t, &["machine_name", "last_event_at", "hours_since_event"]),
+            &json!([[
+                "alpha",
+                last,
+                if as_of.starts_with("1969") { 0.71 } else { 2.0 }
+            ]]),
+        );
+    }
+    p.done();
+}
+
+/// Every query of the pack with its defaults (and an `as_of` after the fixture's last usable
+/// moment): no day, week, month or hour clamped to the edges of Date or DateTime, and the same
+/// answer whatever `enable_extended_results_for_datetime_functions` (a user profile may set it:
+/// it changes what toStartOfHour, toMonday, toStartOfMonth return outside 1970-2149).
+#[tokio::test]
+async fn no_query_clamps_dates_and_none_depends_on_extended_datetime_results() {
+    let env = far_years_fixture("q_far_all").await;
+    let extended = env
+        .client()
+        .with_setting("enable_extended_results_for_datetime_functions", "1");
+    for q in query::pack() {
+        let given: Vec<String> = q
+            .params
+            .iter()
+            .filter(|p| p.name == "as_of")
+            .map(|_| "as_of=2300-01-01 00:00:00".to_string())
+            .collect();
+        let values = query::bind(q, &given).unwrap();
+        let plain = query::fetch_table(&env.client(), q, &values)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e:#}", q.name));
+        let ext = query::fetch_table(&extended, q, &values)
+            .await
+            .unwrap_or_else(|e| panic!("{} (extended results): {e:#}", q.name));
+        assert_eq!(plain, ext, "{}: differs with extended results", q.name);
+        let text = serde_json::to_string(&plain.rows).unwrap();
+        for clamp in [
+            "1970-01-01",
+            "2106-02-07",
+            "2149-06-06",
+            "1900-01-01",
+            "2299-12-31",
+        ] {
+            assert!(!text.contains(clamp), "{}: {clamp} in {text}", q.name);
+        }
+    }
 }

@@ -43,9 +43,13 @@ async fn list_describes_every_query_without_a_server() {
         .iter()
         .find(|q| q["name"] == "daily_by_machine")
         .unwrap();
+    // Every day ClickHouse can store (issue 15, case 7).
     assert_eq!(daily["params"][1]["name"], "since");
-    assert_eq!(daily["params"][1]["type"], "Date");
-    assert_eq!(daily["params"][1]["default"], "1970-01-01");
+    assert_eq!(daily["params"][1]["type"], "Date32");
+    assert_eq!(daily["params"][1]["default"], "0000-01-01");
+    assert_eq!(daily["params"][2]["name"], "until");
+    assert_eq!(daily["params"][2]["type"], "Date32");
+    assert_eq!(daily["params"][2]["default"], "9999-12-31");
     // --sql prints the file for clickhouse-client.
     let (code, stdout, _) = run(&env, &["query", "global_daily", "--sql"]);
     assert_eq!(code, Some(0));
@@ -126,6 +130,38 @@ async fn a_query_runs_with_parameters_in_every_format() {
     let (code, stdout, _) = run(&env, &["query", "overview", "-p", "as_of=", "-f", "json"]);
     assert_eq!(code, Some(0));
     assert!(stdout.contains("\"cost_total_usd\": 27.4458"), "{stdout}");
+    // as_of to the millisecond (ISO 8601 as in transcripts), days before 1970.
+    let (code, stdout, stderr) = run(
+        &env,
+        &[
+            "query",
+            "freshness",
+            "-p",
+            "machine=beta",
+            "-p",
+            "as_of=2026-01-07T09:09:59.999Z",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("\"last_event_at\": \"2026-01-07 09:00:00.000\""),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = run(
+        &env,
+        &[
+            "query",
+            "daily_by_machine",
+            "-p",
+            "until=1969-12-31",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout, "[]\n");
 }
 
 #[tokio::test]
@@ -155,7 +191,7 @@ async fn mistakes_are_explained_with_what_is_accepted() {
         "{stderr}"
     );
     assert!(
-        stderr.contains("as_of Nullable(DateTime('UTC')) (default NULL)"),
+        stderr.contains("as_of Nullable(DateTime64(3, 'UTC')) (default NULL)"),
         "{stderr}"
     );
 
