@@ -39,7 +39,7 @@ FROM
         arraySort(groupUniqArray(toString(machine_name))) AS on_machines,
         count() AS copies,
         argMax(cost_usd, version) AS cost,
-        any(project) AS project,
+        min(project) AS project,
         min(toDate32(timestamp, {tz:String})) AS day
     FROM usage_events FINAL
     WHERE machine_name IN (SELECT arrayJoin(dirty).1)

@@ -25,7 +25,8 @@ FROM
     SELECT
         session_id,
         machine_name,
-        any(project) AS proj,
+        -- Where the session began (a session can span projects: a copy, a resumed session).
+        argMin(project, (r.min_ts, project)) AS proj,
         min(r.min_ts) AS first_ts,
         max(r.max_ts) AS last_ts,
         arraySort(groupUniqArrayIf(if(is_fast, concat(model, '-fast'), toString(model)), model NOT IN ('', '<synthetic>'))) AS models,
