@@ -367,7 +367,9 @@ impl Deduper {
             self.seeded_pos.insert(slot, pos);
         }
         // Markers: the sessions the response was seen in, for every response of the id.
-        let markers = rows.iter().filter(|r| r.request_id.starts_with(SEEN_KEY_PREFIX));
+        let markers = rows
+            .iter()
+            .filter(|r| r.request_id.starts_with(SEEN_KEY_PREFIX));
         for row in markers {
             let session = intern(&mut self.sessions, &mut self.session_index, row.session_id);
             for position in first..self.slots[group as usize].len() {
@@ -384,7 +386,11 @@ impl Deduper {
         };
         let rank = Rank::of(entry).capped();
         let request_hash = entry.request_id.as_deref().map(request_hash);
-        let session = intern(&mut self.sessions, &mut self.session_index, &entry.session_id);
+        let session = intern(
+            &mut self.sessions,
+            &mut self.session_index,
+            &entry.session_id,
+        );
         let group = self.group(message_id);
         let Some(position) = self.matching(group, entry, request_hash, session) else {
             let slots = &mut self.slots[group as usize];
@@ -447,11 +453,13 @@ impl Deduper {
         session: u32,
     ) -> Option<u32> {
         let slots = &self.slots[group as usize];
-        let by_key = slots.iter().position(|s| match (s.line_request_id, request_hash) {
-            (Some(a), Some(b)) => a == b,
-            (None, None) => s.session == session && s.timestamp_ms == entry.timestamp_ms,
-            _ => false,
-        });
+        let by_key = slots
+            .iter()
+            .position(|s| match (s.line_request_id, request_hash) {
+                (Some(a), Some(b)) => a == b,
+                (None, None) => s.session == session && s.timestamp_ms == entry.timestamp_ms,
+                _ => false,
+            });
         let found = by_key.or_else(|| {
             slots.iter().enumerate().position(|(i, s)| {
                 (s.is(SIDECHAIN) || entry.is_sidechain)

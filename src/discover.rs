@@ -1,6 +1,7 @@
 //! Finds transcript files: `projects/<project>/<session>.jsonl` and
 //! `projects/<project>/<session>/subagents/agent-<id>.jsonl` under every configured root.
 
+use std::borrow::Cow;
 use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
@@ -52,20 +53,27 @@ pub fn projects_dir(dir: &Path) -> Option<PathBuf> {
 /// Project and session of a file, from its path relative to `projects/`: every `*.jsonl` at any
 /// depth counts (as in ccusage). The project is the top folder (empty for a file directly in
 /// `projects/`); the session is the file stem, or the `<session>` folder of `subagents/` files.
-pub fn classify(rel: &Path) -> Option<(&str, &str)> {
-    let rel = rel.to_str()?;
-    let (folders, name) = rel.rsplit_once('/').unwrap_or(("", rel));
-    let stem = name.strip_suffix(".jsonl").filter(|s| !s.is_empty())?;
-    let project = rel.split_once('/').map_or("", |(project, _)| project);
-    // `<project>/…/<session>/subagents/<file>`: a folder above the session is required.
-    let session = match folders
-        .strip_suffix("/subagents")
-        .and_then(|f| f.rsplit_once('/'))
-    {
-        Some((_, session)) => session,
-        None => stem,
+/// Names need not be UTF-8 (ccusage reads such files too): what is not is stored with U+FFFD.
+pub fn classify(rel: &Path) -> Option<(Cow<'_, str>, Cow<'_, str>)> {
+    let rel = rel.as_os_str().as_bytes();
+    let (folders, name) = match rel.iter().rposition(|&b| b == b'/') {
+        Some(at) => (&rel[..at], &rel[at + 1..]),
+        None => (&b""[..], rel),
     };
-    Some((project, session))
+    let stem = name.strip_suffix(b".jsonl").filter(|s| !s.is_empty())?;
+    let project = match rel.iter().position(|&b| b == b'/') {
+        Some(at) => &rel[..at],
+        None => b"",
+    };
+    // `<project>/…/<session>/subagents/<file>`: a folder above the session is required.
+    let session = folders
+        .strip_suffix(b"/subagents")
+        .and_then(|f| f.iter().rposition(|&b| b == b'/').map(|at| &f[at + 1..]))
+        .unwrap_or(stem);
+    Some((
+        String::from_utf8_lossy(project),
+        String::from_utf8_lossy(session),
+    ))
 }
 
 /// `path` relative to `root`, if it lies below it (a byte comparison: the walk builds every
@@ -538,6 +546,11 @@ impl<'a> Walker<'a> {
                 kind => kind,
             };
             let path = dir.join(std::ffi::OsStr::from_bytes(bytes));
+            // Listings are kept as text: a folder holding a name that is not UTF-8 is listed
+            // again every time instead of being kept without it.
+            if name.to_str().is_err() {
+                record = None;
+            }
             if kind == rfs::FileType::Directory {
                 if let (Some(listed), Ok(name)) = (record.as_mut(), name.to_str()) {
                     listed.dirs.push(name.to_string());
@@ -581,8 +594,8 @@ impl<'a> Walker<'a> {
             return false;
         }
         // Files of a folder share their project and often their session.
-        let project = shared(&mut out.last_project, project);
-        let session_id = shared(&mut out.last_session, session);
+        let project = shared(&mut out.last_project, &project);
+        let session_id = shared(&mut out.last_session, &session);
         out.files.push((
             root,
             TranscriptFile {
@@ -604,32 +617,65 @@ impl<'a> Walker<'a> {
 mod tests {
     use super::*;
 
+    fn classified(rel: &[u8]) -> Option<(String, String)> {
+        classify(Path::new(std::ffi::OsStr::from_bytes(rel)))
+            .map(|(p, s)| (p.into_owned(), s.into_owned()))
+    }
+
+    fn pair(project: &str, session: &str) -> Option<(String, String)> {
+        Some((project.into(), session.into()))
+    }
+
     #[test]
     fn classifies_sessions_and_subagents() {
         assert_eq!(
-            classify(Path::new("-home-me-app/abc.jsonl")),
-            Some(("-home-me-app", "abc"))
+            classified(b"-home-me-app/abc.jsonl"),
+            pair("-home-me-app", "abc")
         );
         assert_eq!(
-            classify(Path::new("-home-me-app/abc/subagents/agent-1.jsonl")),
-            Some(("-home-me-app", "abc"))
+            classified(b"-home-me-app/abc/subagents/agent-1.jsonl"),
+            pair("-home-me-app", "abc")
         );
         assert_eq!(
-            classify(Path::new("-p/a/b/subagents/agent-2.jsonl")),
-            Some(("-p", "b"))
+            classified(b"-p/a/b/subagents/agent-2.jsonl"),
+            pair("-p", "b")
         );
         // No folder above `<session>/subagents`: the stem names the session.
         assert_eq!(
-            classify(Path::new("-p/subagents/agent-3.jsonl")),
-            Some(("-p", "agent-3"))
+            classified(b"-p/subagents/agent-3.jsonl"),
+            pair("-p", "agent-3")
         );
-        assert_eq!(classify(Path::new("-home-me-app/abc.json")), None);
-        assert_eq!(classify(Path::new("-home-me-app/abc.JSONL")), None);
-        assert_eq!(classify(Path::new("top.jsonl")), Some(("", "top")));
+        assert_eq!(classified(b"-home-me-app/abc.json"), None);
+        assert_eq!(classified(b"-home-me-app/abc.JSONL"), None);
+        assert_eq!(classified(b"top.jsonl"), pair("", "top"));
+        assert_eq!(classified(b"-p/d1/d2/deep.jsonl"), pair("-p", "deep"));
+        // Names that are not UTF-8 are transcripts too.
         assert_eq!(
-            classify(Path::new("-p/d1/d2/deep.jsonl")),
-            Some(("-p", "deep"))
+            classified(b"-q\xff/s\xe9.jsonl"),
+            pair("-q\u{fffd}", "s\u{fffd}")
         );
+    }
+
+    #[test]
+    fn a_folder_holding_a_name_that_is_not_utf8_is_listed_every_time() {
+        let tmp = tempfile::tempdir().unwrap();
+        let projects = tmp.path().join("projects");
+        let odd = projects.join(std::ffi::OsStr::from_bytes(b"-p\xff"));
+        std::fs::create_dir_all(&odd).unwrap();
+        std::fs::write(
+            odd.join(std::ffi::OsStr::from_bytes(b"s\xe9.jsonl")),
+            "{}\n",
+        )
+        .unwrap();
+        std::fs::write(projects.join("top.jsonl"), "{}\n").unwrap();
+        let roots = [tmp.path().to_path_buf()];
+        // Settled at once: every folder could be kept.
+        let (first, cache) = discover_cached(&roots, None, Duration::ZERO);
+        assert_eq!(first.files.len(), 2);
+        std::thread::sleep(Duration::from_millis(20));
+        let (second, _) = discover_cached(&roots, cache, Duration::ZERO);
+        assert_eq!(second.files.len(), 2, "the non-UTF-8 file is still found");
+        assert!(second.dirs_listed >= 1, "{second:?}");
     }
 
     #[test]

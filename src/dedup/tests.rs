@@ -115,9 +115,16 @@ fn the_sidechain_rule_holds_in_every_session_the_response_was_seen_in() {
     let b = in_session(entry(Some("m"), Some("r"), false, 100), "b");
     assert_eq!(offer(&mut d, &b, 2, 1), Decision::Drop);
     let c = in_session(entry(Some("m"), Some("r_side"), true, 500), "b");
-    assert_eq!(offer(&mut d, &c, 3, 1), Decision::Drop, "merged, and loses to the main line");
+    assert_eq!(
+        offer(&mut d, &c, 3, 1),
+        Decision::Drop,
+        "merged, and loses to the main line"
+    );
     let other = in_session(entry(Some("m"), Some("r_x"), true, 500), "z");
-    assert!(matches!(offer(&mut d, &other, 4, 1), Decision::New(_)), "z never saw it");
+    assert!(
+        matches!(offer(&mut d, &other, 4, 1), Decision::New(_)),
+        "z never saw it"
+    );
     let seen: Vec<(String, String)> = d
         .take_seen()
         .into_iter()
@@ -132,10 +139,24 @@ fn a_line_matches_its_key_before_the_sidechain_rule() {
     // A (r1, s1, sidechain) and B (r2, s2, sidechain) are two responses; C (r2, s1, sidechain)
     // is B's by its key, although s1 saw A.
     let mut d = Deduper::new();
-    offer(&mut d, &in_session(entry(Some("m"), Some("r1"), true, 100), "s1"), 1, 0);
-    offer(&mut d, &in_session(entry(Some("m"), Some("r2"), true, 300), "s2"), 2, 1);
+    offer(
+        &mut d,
+        &in_session(entry(Some("m"), Some("r1"), true, 100), "s1"),
+        1,
+        0,
+    );
+    offer(
+        &mut d,
+        &in_session(entry(Some("m"), Some("r2"), true, 300), "s2"),
+        2,
+        1,
+    );
     let c = in_session(entry(Some("m"), Some("r2"), true, 200), "s1");
-    assert_eq!(offer(&mut d, &c, 3, 2), Decision::Drop, "loses to B, not beating A");
+    assert_eq!(
+        offer(&mut d, &c, 3, 2),
+        Decision::Drop,
+        "loses to B, not beating A"
+    );
 }
 
 #[test]
@@ -144,7 +165,10 @@ fn every_new_session_a_response_is_seen_in_becomes_one_marker() {
     let a = in_session(entry(Some("m"), Some("r"), false, 100), "a");
     let slot = slot_of(offer(&mut d, &a, 1, 0));
     d.settle(slot, "r", 0);
-    assert!(d.take_seen().is_empty(), "the kept line's own session needs none");
+    assert!(
+        d.take_seen().is_empty(),
+        "the kept line's own session needs none"
+    );
     // A resumed session copies the response: it loses, and b is remembered.
     let copy = in_session(entry(Some("m"), Some("r"), false, 100), "b");
     assert_eq!(offer(&mut d, &copy, 2, 0), Decision::Drop);
