@@ -267,7 +267,7 @@ def compare_days(ours, theirs, what):
 
 def db_days(server, database):
     rows = server.query(
-        "SELECT toString(toDate(timestamp)), sum(input_tokens), sum(output_tokens), "
+        "SELECT toString(toDate32(timestamp)), sum(input_tokens), sum(output_tokens), "
         "sum(cache_creation_input_tokens), sum(cache_read_input_tokens), sum(cost_usd) "
         "FROM usage_events FINAL GROUP BY 1 ORDER BY 1 FORMAT TSV", database)
     out = {}
@@ -796,14 +796,14 @@ def restore_appends(path):
 
 
 def rollup_backfill_sql():
-    """The INSERT of schema/003_usage_rollup.sql: fills usage_rollup from usage_events."""
-    sql = open(os.path.join(REPO, "schema/003_usage_rollup.sql")).read()
-    stmts = [st.strip() for st in re.split(r";\s*\n", sql) if st.strip()]
-    inserts = [st for st in stmts
-               if re.sub(r"(?m)^\s*--.*$", "", st).strip().startswith("INSERT")]
+    """The rollup backfill of schema/004_exact_across_runs.sql (the INSERT into the rebuilt
+    table), aimed at usage_rollup: fills it from usage_events."""
+    sql = open(os.path.join(REPO, "schema/004_exact_across_runs.sql")).read()
+    stmts = [re.sub(r"(?m)^\s*--.*$", "", st).strip() for st in re.split(r";\s*\n", sql)]
+    inserts = [st for st in stmts if st.startswith("INSERT INTO usage_rollup_v4")]
     if len(inserts) != 1:
-        fail("schema/003_usage_rollup.sql: expected one INSERT (the backfill)")
-    return inserts[0]
+        fail("schema/004_exact_across_runs.sql: expected one INSERT INTO usage_rollup_v4")
+    return inserts[0].replace("INSERT INTO usage_rollup_v4", "INSERT INTO usage_rollup", 1)
 
 
 def runner_settings():

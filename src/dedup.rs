@@ -193,7 +193,36 @@ struct Slot {
 
 const NOT_PENDING: u32 = u32::MAX;
 
+/// What matching needs of a line (or of a stored row).
+struct Probe {
+    request_hash: Option<NonZeroU64>,
+    session: u32,
+    timestamp_ms: i64,
+    sidechain: bool,
+}
+
 impl Slot {
+    /// The slot of a row an earlier run stored.
+    fn stored(probe: &Probe, rank: Rank, key: RequestKey, rev: u8) -> Self {
+        let mut flags = STORED | SEEDED;
+        if !rank.non_sidechain {
+            flags |= SIDECHAIN;
+        }
+        if rank.has_speed {
+            flags |= HAS_SPEED;
+        }
+        Slot {
+            session: probe.session,
+            timestamp_ms: probe.timestamp_ms,
+            line_request_id: probe.request_hash,
+            key,
+            total: rank.total,
+            pending: NOT_PENDING,
+            flags,
+            rev,
+        }
+    }
+
     fn rank(&self) -> Rank {
         Rank {
             non_sidechain: self.flags & SIDECHAIN == 0,
@@ -303,6 +332,8 @@ pub struct Deduper {
     merged: FxHashMap<SlotRef, SmallVec<[u32; 2]>>,
     /// Sessions newly merged since the last batch, to be stored as markers.
     seen: Vec<(Box<str>, u32)>,
+    /// Tombstones of stored rows merged into others when seeded, for the next batch.
+    repairs: Vec<(Box<str>, Tombstone)>,
 }
 
 impl Deduper {
@@ -325,57 +356,95 @@ impl Deduper {
     }
 
     /// Adds the rows earlier runs stored for `message_id` (each key's latest version), before
-    /// any line of it is offered in this run.
+    /// any line of it is offered in this run. Stored rows that one run would have merged (two
+    /// installs of one machine writing at once, or an older release) are merged here as lines
+    /// are: the loser gets a tombstone with the next batch.
     pub fn seed(&mut self, message_id: &str, rows: &[StoredRow<'_>]) {
         let group = self.group(message_id);
         let first = self.slots[group as usize].len();
-        for row in rows {
-            if row.request_id.starts_with(SEEN_KEY_PREFIX) {
-                continue;
-            }
+        let is_marker = |r: &StoredRow<'_>| r.request_id.starts_with(SEEN_KEY_PREFIX);
+        let mut live: Vec<&StoredRow<'_>> = Vec::with_capacity(rows.len());
+        for row in rows.iter().filter(|r| !is_marker(r)) {
             if row.is_deleted {
                 let floor = self
                     .floors
                     .entry((group, hash(row.request_id)))
                     .or_default();
                 *floor = (*floor).max(row.version);
-                continue;
+            } else {
+                live.push(row);
             }
-            let rank = Rank::of_version(row.version);
-            let mut flags = STORED | SEEDED;
-            if !rank.non_sidechain {
-                flags |= SIDECHAIN;
-            }
-            if rank.has_speed {
-                flags |= HAS_SPEED;
-            }
-            let slot = SlotRef::new(group, self.slots[group as usize].len() as u32);
-            let session = intern(&mut self.sessions, &mut self.session_index, row.session_id);
-            self.slots[group as usize].push(Slot {
-                session,
-                timestamp_ms: row.timestamp_ms,
-                line_request_id: (!row.request_id.starts_with(SYNTHETIC_KEY_PREFIX))
-                    .then(|| request_hash(row.request_id)),
-                key: RequestKey::store(&mut self.keys, row.request_id),
-                total: rank.total,
-                pending: NOT_PENDING,
-                flags,
-                rev: u8::try_from(row.version - rank.version()).unwrap_or(u8::MAX),
-            });
-            // A row whose file is gone stays first: nothing read now comes before it.
-            let pos = row.pos.unwrap_or(Pos { file: 0, line: 0 });
-            self.seeded_pos.insert(slot, pos);
+        }
+        // In path order, as their lines were read; a row whose file is gone comes first:
+        // nothing read now comes before it.
+        live.sort_by_key(|r| r.pos.unwrap_or(Pos { file: 0, line: 0 }));
+        for row in live {
+            self.seed_row(group, message_id, row);
         }
         // Markers: the sessions the response was seen in, for every response of the id.
-        let markers = rows
-            .iter()
-            .filter(|r| r.request_id.starts_with(SEEN_KEY_PREFIX));
-        for row in markers {
+        for row in rows.iter().filter(|r| is_marker(r)) {
             let session = intern(&mut self.sessions, &mut self.session_index, row.session_id);
             for position in first..self.slots[group as usize].len() {
                 self.merge_session(SlotRef::new(group, position as u32), session);
             }
         }
+    }
+
+    fn seed_row(&mut self, group: u32, message_id: &str, row: &StoredRow<'_>) {
+        let rank = Rank::of_version(row.version);
+        let probe = Probe {
+            request_hash: (!row.request_id.starts_with(SYNTHETIC_KEY_PREFIX))
+                .then(|| request_hash(row.request_id)),
+            session: intern(&mut self.sessions, &mut self.session_index, row.session_id),
+            timestamp_ms: row.timestamp_ms,
+            sidechain: !rank.non_sidechain,
+        };
+        let pos = row.pos.unwrap_or(Pos { file: 0, line: 0 });
+        let rev = u8::try_from(row.version - rank.version()).unwrap_or(u8::MAX);
+        let Some(position) = self.matching(group, &probe) else {
+            let slot = SlotRef::new(group, self.slots[group as usize].len() as u32);
+            let key = RequestKey::store(&mut self.keys, row.request_id);
+            self.slots[group as usize].push(Slot::stored(&probe, rank, key, rev));
+            self.seeded_pos.insert(slot, pos);
+            return;
+        };
+        let at = SlotRef::new(group, position);
+        let slot = &self.slots[group as usize][position as usize];
+        let kept = slot.rank();
+        let kept_pos = self.seeded_pos.get(&at).copied().unwrap_or(pos);
+        let wins = rank > kept || (rank == kept && pos < kept_pos);
+        let loser = if wins {
+            let version = kept.version() + u64::from(slot.rev);
+            (slot.key.get(&self.keys).into(), slot.timestamp_ms, version)
+        } else {
+            (row.request_id.into(), row.timestamp_ms, row.version)
+        };
+        let (key, timestamp_ms, version): (Box<str>, i64, u64) = loser;
+        let floor = self.floors.entry((group, hash(&key))).or_default();
+        *floor = (*floor).max(version + 1);
+        self.repairs.push((
+            message_id.into(),
+            Tombstone {
+                request_id: key,
+                timestamp_ms,
+                version: version + 1,
+            },
+        ));
+        if !wins {
+            if self.merge_session(at, probe.session) {
+                self.seen.push((message_id.into(), probe.session));
+            }
+            return;
+        }
+        if let Some(old) = self.keep_session(at, probe.session) {
+            self.seen.push((message_id.into(), old));
+        }
+        let key = RequestKey::store(&mut self.keys, row.request_id);
+        self.slots[group as usize][position as usize] = Slot {
+            session: probe.session,
+            ..Slot::stored(&probe, rank, key, rev)
+        };
+        self.seeded_pos.insert(at, pos);
     }
 
     /// Decides what to do with `entry`, found at `pos`; `next_index` is where a new pending row
@@ -392,7 +461,13 @@ impl Deduper {
             &entry.session_id,
         );
         let group = self.group(message_id);
-        let Some(position) = self.matching(group, entry, request_hash, session) else {
+        let probe = Probe {
+            request_hash,
+            session,
+            timestamp_ms: entry.timestamp_ms,
+            sidechain: entry.is_sidechain,
+        };
+        let Some(position) = self.matching(group, &probe) else {
             let slots = &mut self.slots[group as usize];
             slots.push(Slot {
                 session,
@@ -412,9 +487,13 @@ impl Deduper {
         let slot = &self.slots[group as usize][position as usize];
         let kept = slot.rank();
         // Lines of this run come after the kept line in path order, unless it came from an
-        // earlier run: then its position decides a tie.
-        let earlier = slot.is(SEEDED) && self.seeded_pos.get(&at).is_some_and(|p| pos < *p);
-        if !(rank > kept || (rank == kept && earlier)) {
+        // earlier run: then its position decides a tie. Its own line read again, at another
+        // time than stored (an older release kept a streamed response's first time), is stored
+        // anew.
+        let stored_pos = slot.is(SEEDED).then(|| self.seeded_pos.get(&at)).flatten();
+        let earlier = stored_pos.is_some_and(|p| pos < *p);
+        let restated = stored_pos == Some(&pos) && entry.timestamp_ms != slot.timestamp_ms;
+        if !(rank > kept || (rank == kept && (earlier || restated))) {
             // Merged all the same: the response was seen in this line's session.
             if self.merge_session(at, session) {
                 self.seen.push((message_id.into(), session));
@@ -444,25 +523,21 @@ impl Deduper {
         Decision::Supersede(at)
     }
 
-    /// The slot of `group` that `entry` belongs to: first by key, then by the sidechain rule.
-    fn matching(
-        &self,
-        group: u32,
-        entry: &Entry,
-        request_hash: Option<NonZeroU64>,
-        session: u32,
-    ) -> Option<u32> {
+    /// The slot of `group` a line (or a stored row) belongs to: first by key, then by the
+    /// sidechain rule.
+    fn matching(&self, group: u32, probe: &Probe) -> Option<u32> {
+        let session = probe.session;
         let slots = &self.slots[group as usize];
         let by_key = slots
             .iter()
-            .position(|s| match (s.line_request_id, request_hash) {
+            .position(|s| match (s.line_request_id, probe.request_hash) {
                 (Some(a), Some(b)) => a == b,
-                (None, None) => s.session == session && s.timestamp_ms == entry.timestamp_ms,
+                (None, None) => s.session == session && s.timestamp_ms == probe.timestamp_ms,
                 _ => false,
             });
         let found = by_key.or_else(|| {
             slots.iter().enumerate().position(|(i, s)| {
-                (s.is(SIDECHAIN) || entry.is_sidechain)
+                (s.is(SIDECHAIN) || probe.sidechain)
                     && (s.session == session
                         || self
                             .merged
@@ -501,6 +576,11 @@ impl Deduper {
             merged.push(old);
             old
         })
+    }
+
+    /// Tombstones of stored rows that seeding merged into others (message id, tombstone).
+    pub fn take_repairs(&mut self) -> Vec<(Box<str>, Tombstone)> {
+        std::mem::take(&mut self.repairs)
     }
 
     /// The sessions newly known to have seen a response, since the last call: each becomes a

@@ -39,6 +39,11 @@ pub struct State {
     /// Read from an older format: the run saves it in this one even when nothing is new.
     #[serde(skip)]
     pub outdated: bool,
+    /// Written by a release that stored some responses wrongly across runs (format 1 or 2):
+    /// its file checkpoints are dropped, so every transcript is read once more and those rows
+    /// are repaired (see `dedup`: stored rows are merged and re-dated as lines are).
+    #[serde(skip)]
+    pub reread_all: bool,
 }
 
 /// The key of `path` in [`State::files`].
@@ -80,7 +85,9 @@ mod legacy {
         pub pending_rollup: BTreeSet<u32>,
     }
 
+    /// Read to be skipped (format 2 is not self-describing).
     #[derive(Deserialize, Serialize)]
+    #[allow(dead_code)]
     pub struct FileState {
         pub dev: u64,
         pub ino: u64,
@@ -93,7 +100,6 @@ mod legacy {
         #[serde(default)]
         pub end_fingerprint: Option<u64>,
         #[serde(default)]
-        #[allow(dead_code)] // read to skip it: format 2 is not self-describing
         pub tail: Vec<TailKey>,
     }
 
@@ -106,34 +112,20 @@ mod legacy {
     }
 
     impl From<State> for super::State {
+        /// The target, schema and owed rollup buckets carry over; the file checkpoints do not
+        /// (see `reread_all`).
         fn from(old: State) -> Self {
             super::State {
                 target: old.target,
                 schema_version: old.schema_version,
-                files: old
-                    .files
-                    .into_iter()
-                    .map(|(path, f)| {
-                        let state = super::FileState {
-                            dev: f.dev,
-                            ino: f.ino,
-                            size: f.size,
-                            mtime_ns: f.mtime_ns,
-                            offset: f.offset,
-                            line_no: f.line_no,
-                            fingerprint: f.fingerprint,
-                            fingerprint_len: f.fingerprint_len,
-                            end_fingerprint: f.end_fingerprint,
-                        };
-                        (path.into_bytes(), state)
-                    })
-                    .collect(),
+                files: Default::default(),
                 pending_rollup: old
                     .pending_rollup
                     .into_iter()
                     .map(|seconds| i64::from(seconds) * 1000)
                     .collect(),
                 outdated: true,
+                reread_all: !old.files.is_empty(),
             }
         }
     }
@@ -496,6 +488,7 @@ mod tests {
             files: BTreeMap::new(),
             pending_rollup: [-900_000, 1_767_225_600_000, 7_258_118_400_000].into(),
             outdated: false,
+            reread_all: false,
         };
         let mut long = prev(10_000, 9_000);
         long.end_fingerprint = Some(u64::MAX);
@@ -571,8 +564,7 @@ mod tests {
         let (state, warning) = load(&path, "t");
         assert!(warning.is_none(), "{warning:?}");
         assert_eq!(state.schema_version, 3);
-        let a = &state.files[&b"/a"[..]];
-        assert_eq!((a.offset, a.line_no, a.end_fingerprint), (90, 3, None));
+        assert!(state.files.is_empty() && state.reread_all, "read once more");
         assert!(state.outdated);
         save(&path, &state).unwrap();
         assert!(!load(&path, "t").0.outdated);
@@ -619,8 +611,8 @@ mod tests {
         let (state, warning) = load(&path, "t");
         assert!(warning.is_none(), "{warning:?}");
         assert!(state.outdated);
-        let a = &state.files["/a/ü.jsonl".as_bytes()];
-        assert_eq!((a.offset, a.line_no, a.end_fingerprint), (90, 3, Some(9)));
+        assert!(state.files.is_empty() && state.reread_all, "read once more");
+        assert_eq!(state.schema_version, 3);
         assert_eq!(
             state.pending_rollup.into_iter().collect::<Vec<_>>(),
             [1_767_225_600_000],

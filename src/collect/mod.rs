@@ -501,6 +501,13 @@ impl Collector {
                 });
             }
         }
+        for (message_id, tombstone) in self.dedup.take_repairs() {
+            buckets.insert(bucket_of(tombstone.timestamp_ms));
+            hidden.push(Hidden {
+                message_id,
+                tombstone,
+            });
+        }
         Batch {
             rows,
             hidden,

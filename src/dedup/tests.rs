@@ -388,3 +388,48 @@ fn version_orders_like_rank() {
         assert_eq!(Rank::of_version(r.version() + 3), r);
     }
 }
+
+#[test]
+fn stored_rows_one_run_would_have_merged_are_merged_when_seeded() {
+    // An older release stored a sidechain copy (another requestId, same session) of a main line
+    // as a response of its own: seeding keeps the main line and hides the copy.
+    let mut d = Deduper::new();
+    let main = entry(Some("m"), Some("r"), false, 100);
+    let side = entry(Some("m"), Some("r_side"), true, 900);
+    d.seed(
+        "m",
+        &[
+            stored("r_side", &side, 0, Some(Pos { file: 2, line: 1 })),
+            stored("r", &main, 0, Some(Pos { file: 1, line: 4 })),
+        ],
+    );
+    assert_eq!(d.messages(), 1);
+    let repairs = d.take_repairs();
+    assert_eq!(repairs.len(), 1);
+    let (message_id, tomb) = &repairs[0];
+    assert_eq!((&**message_id, &*tomb.request_id), ("m", "r_side"));
+    assert_eq!(tomb.version, Rank::of(&side).version() + 1);
+    // The main line read again changes nothing.
+    assert_eq!(d.offer(&main, Pos { file: 1, line: 4 }, 0), Decision::Drop);
+}
+
+#[test]
+fn a_stored_line_read_again_at_another_time_is_stored_anew() {
+    // An older release kept a streamed response's first time; its kept line, read again at
+    // the same place, carries the right one.
+    let mut d = Deduper::new();
+    let mut line = entry(Some("m"), Some("r"), false, 480);
+    let pinned = StoredRow {
+        timestamp_ms: 1_000,
+        ..stored("r", &line, 0, Some(at(7)))
+    };
+    d.seed("m", &[pinned]);
+    line.timestamp_ms = 2_000;
+    let slot = slot_of(offer(&mut d, &line, 7, 0));
+    let s = d.settle(slot, "r", 2_000);
+    assert_eq!(s.tombstone.map(|t| t.timestamp_ms), Some(1_000));
+    // The same line again at the same time: nothing to do.
+    let mut d = Deduper::new();
+    d.seed("m", &[stored("r", &line, 0, Some(at(7)))]);
+    assert_eq!(offer(&mut d, &line, 7, 0), Decision::Drop);
+}

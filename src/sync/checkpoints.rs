@@ -26,11 +26,18 @@ pub(super) struct Checkpoints {
 }
 
 impl Checkpoints {
-    /// Loads the checkpoints of `target`; a warning if they were unreadable or damaged.
+    /// Loads the checkpoints of `target`; a warning if they were unreadable or damaged, or
+    /// written by a release whose rows are to be repaired.
     pub(super) fn load(state_dir: &std::path::Path, target: &str) -> (Self, Option<String>) {
         let path = state::state_path(state_dir, target);
-        let (state, warning) = state::load(&path, target);
+        let (state, mut warning) = state::load(&path, target);
         let missing = warning.is_some() || !state::exists(&path);
+        if state.reread_all {
+            warning = Some(format!(
+                "checkpoints {} were written by an earlier ccsync: every transcript is read once more, so that responses it stored twice or dated by their first line are repaired (nothing is counted twice)",
+                path.display()
+            ));
+        }
         let checkpoints = Checkpoints {
             state,
             path,

@@ -419,7 +419,7 @@ pub struct DayTotals {
 pub async fn day_totals(env: &Env, machine: &str) -> Vec<DayTotals> {
     env.client()
         .query(
-            "SELECT toString(toDate(timestamp, 'UTC')) AS date, sum(input_tokens) AS input, \
+            "SELECT toString(toDate32(timestamp, 'UTC')) AS date, sum(input_tokens) AS input, \
              sum(output_tokens) AS output, sum(cache_creation_input_tokens) AS cache_creation, \
              sum(cache_read_input_tokens) AS cache_read, sum(cost_usd) AS cost, count() AS messages \
              FROM usage_events FINAL WHERE machine_name = {m:String} GROUP BY date ORDER BY date",

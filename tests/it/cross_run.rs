@@ -20,11 +20,11 @@ async fn sync(env: &Env) {
     assert_eq!(report.status, "ok", "sync status: {report:?}");
 }
 
-async fn events(client: &clickhouse::Client) -> ccsync::query::Table {
+pub(crate) async fn events(client: &clickhouse::Client) -> ccsync::query::Table {
     fetch_sql(client, EVENTS_SQL, PER_PARTITION).await
 }
 
-async fn rollup(client: &clickhouse::Client) -> ccsync::query::Table {
+pub(crate) async fn rollup(client: &clickhouse::Client) -> ccsync::query::Table {
     fetch_sql(client, ROLLUP_SQL, PER_PARTITION).await
 }
 
@@ -33,7 +33,7 @@ async fn daily_by_machine(client: &clickhouse::Client) -> ccsync::query::Table {
 }
 
 /// The rollup's sums per machine, day, session and model equal those of `usage_events FINAL`.
-async fn assert_rollup_sums_match_events(client: &clickhouse::Client, when: &str) {
+pub(crate) async fn assert_rollup_sums_match_events(client: &clickhouse::Client, when: &str) {
     let rollup = fetch_sql(client, ROLLUP_SUMS_SQL, PER_PARTITION).await;
     let events = fetch_sql(client, EVENT_SUMS_SQL, ACROSS_PARTITIONS).await;
     assert_same_rows(
@@ -46,7 +46,7 @@ async fn assert_rollup_sums_match_events(client: &clickhouse::Client, when: &str
 }
 
 #[track_caller]
-fn assert_days_are_ccusages(ours: &[Day], ccusage: &[Day], what: &str) {
+pub(crate) fn assert_days_are_ccusages(ours: &[Day], ccusage: &[Day], what: &str) {
     if let Some(d) = days_diff(ours, ccusage) {
         panic!("{what}: {d}");
     }
