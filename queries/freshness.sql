@@ -25,6 +25,8 @@ SELECT
     round(dateDiff('second', last_event_at, at) / 3600, 2) AS hours_since_event,
     skipped_lines_last_sync,
     skipped_lines_total,
+    -- 15-minute periods of usage_rollup the last run left for the next one (reports lag there).
+    rollup_pending,
     runs,
     failed_runs
 FROM
@@ -38,6 +40,7 @@ FROM
         argMax(error, started_at) AS last_error,
         argMaxIf(lines_skipped, started_at, status != 'failed') AS skipped_lines_last_sync,
         sum(lines_skipped) AS skipped_lines_total,
+        argMax(sync_runs.rollup_pending, started_at) AS rollup_pending,
         count() AS runs,
         countIf(status = 'failed') AS failed_runs
     FROM sync_runs FINAL

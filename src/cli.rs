@@ -727,6 +727,8 @@ fn print_status(report: &crate::ops::StatusReport) {
             "⚠ stale".to_string()
         } else if s.last_status == "failed" {
             "⚠ last run failed".to_string()
+        } else if s.rollup_pending > 0 {
+            "⚠ reports behind".to_string()
         } else {
             "ok".to_string()
         };
@@ -756,6 +758,16 @@ fn print_status(report: &crate::ops::StatusReport) {
         println!(
             "last error on {}: {}",
             m.status.machine_name, m.status.last_error
+        );
+    }
+    for m in report
+        .machines
+        .iter()
+        .filter(|m| m.status.rollup_pending > 0)
+    {
+        println!(
+            "note: on {}, {} 15-minute period(s) of usage_rollup (what reports and dashboards read) are not yet refreshed; its next successful run does it (usage_events is complete)",
+            m.status.machine_name, m.status.rollup_pending
         );
     }
 }

@@ -24,6 +24,9 @@ pub struct MachineStatus {
     pub last_status: String,
     pub last_error: String,
     pub runs: u64,
+    /// Rollup buckets the last run left to the next one: reports read the rollup, which lags
+    /// `usage_events` there until a run refreshes them.
+    pub rollup_pending: u32,
     pub last_event_ms: i64,
     pub rows: u64,
     pub cost_usd_30d: f64,
@@ -51,7 +54,7 @@ SELECT
     machine_name,
     toUnixTimestamp64Milli(r.last_success) AS last_success_ms,
     toUnixTimestamp64Milli(r.last_run) AS last_run_ms,
-    r.last_status, r.last_error, r.runs,
+    r.last_status, r.last_error, r.runs, r.rollup_pending,
     toUnixTimestamp64Milli(e.last_event) AS last_event_ms,
     e.rows, e.cost_usd_30d
 FROM
@@ -61,7 +64,8 @@ FROM
         max(finished_at) AS last_run,
         argMax(status, finished_at) AS last_status,
         argMax(error, finished_at) AS last_error,
-        count() AS runs
+        count() AS runs,
+        argMax(rollup_pending, finished_at) AS rollup_pending
     FROM sync_runs FINAL
     GROUP BY machine_name
 ) AS r

@@ -726,11 +726,26 @@ async fn a_failed_rollup_refresh_is_retried_by_the_next_run() {
         .unwrap();
     let saved = ccsync::state::decode(&std::fs::read(&state).unwrap()).unwrap();
     assert_eq!(saved.pending_rollup.len(), 2);
+    // The lateness is visible: in the run's record, `ccsync status` and the freshness query.
+    let pending: u32 = client
+        .query("SELECT rollup_pending FROM sync_runs ORDER BY started_at DESC LIMIT 1")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(pending, 2);
     client
         .query(&rename("usage_rollup_away", "usage_rollup"))
         .execute()
         .await
         .unwrap();
+    let (_, status, _) = env.ccsync(&["status"]);
+    assert!(
+        status.contains("2 15-minute period(s) of usage_rollup"),
+        "{status}"
+    );
+    let (_, freshness, _) = env.ccsync(&["query", "freshness", "--format", "json"]);
+    let freshness: serde_json::Value = serde_json::from_str(&freshness).unwrap();
+    assert_eq!(freshness[0]["rollup_pending"], 2, "{freshness}");
     // Nothing new to read: the next run still refreshes what is pending, then forgets it.
     let report = sync_once(&env.config()).await.unwrap();
     assert_eq!(report.messages_new, 0);
@@ -741,6 +756,8 @@ async fn a_failed_rollup_refresh_is_retried_by_the_next_run() {
         "{:?}",
         saved.pending_rollup
     );
+    let (_, status, _) = env.ccsync(&["status"]);
+    assert!(!status.contains("not yet refreshed"), "{status}");
 }
 
 #[tokio::test]
