@@ -23,62 +23,20 @@
 //! the rank above [`REVISION_BITS`]; a row written again under a key that already holds one of
 //! equal rank (a tombstone, a tie won by path order) takes the next revision.
 
-use std::num::NonZeroU64;
+mod rank;
+mod slot;
+
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
+pub use rank::{REVISION_BITS, Rank};
+use slot::{
+    NOT_PENDING, Probe, RequestKey, SEEDED, SIDECHAIN, STORED, Slot, hash, intern, request_hash,
+};
+
 use crate::parse::Entry;
-
-/// Orders two lines of one response: higher wins (ccusage: the non-sidechain line, then the
-/// larger token total, then the one with a `speed` field; on a full tie, the first in path order).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Rank {
-    pub non_sidechain: bool,
-    pub total: u64,
-    pub has_speed: bool,
-}
-
-/// Low bits of `usage_events.version` below the rank: a newer row of the same key and rank (a
-/// tombstone, a tie won by path order, a re-priced row) counts up here.
-pub const REVISION_BITS: u32 = 6;
-const TOTAL_BITS: u32 = 56;
-
-impl Rank {
-    pub fn of(entry: &Entry) -> Self {
-        Rank {
-            non_sidechain: !entry.is_sidechain,
-            total: entry.usage.total(),
-            has_speed: entry.has_speed,
-        }
-    }
-
-    /// The table's `version` of a row of this rank at revision 0: the sidechain flag, then 56
-    /// bits of tokens (capped), then the `speed` flag, above the revision bits.
-    pub fn version(self) -> u64 {
-        (u64::from(self.non_sidechain) << 63)
-            | (self.total.min((1 << TOTAL_BITS) - 1) << (REVISION_BITS + 1))
-            | (u64::from(self.has_speed) << REVISION_BITS)
-    }
-
-    /// The rank a stored `version` encodes (a total above 2^56 reads back capped).
-    pub fn of_version(version: u64) -> Self {
-        Rank {
-            non_sidechain: version >> 63 == 1,
-            total: (version >> (REVISION_BITS + 1)) & ((1 << TOTAL_BITS) - 1),
-            has_speed: (version >> REVISION_BITS) & 1 == 1,
-        }
-    }
-
-    /// The rank as stored: a total above 2^56 compares as 2^56 - 1, in a run as across runs.
-    fn capped(self) -> Self {
-        Rank {
-            total: self.total.min((1 << TOTAL_BITS) - 1),
-            ..self
-        }
-    }
-}
 
 /// Where a line is in ccusage's order: its file's index in the run's path-ordered list, then
 /// its line number. Lines read in one run come in this order; rows stored by earlier runs carry
@@ -162,139 +120,6 @@ pub struct Tombstone {
     pub request_id: Box<str>,
     pub timestamp_ms: i64,
     pub version: u64,
-}
-
-const SIDECHAIN: u8 = 1;
-const HAS_SPEED: u8 = 2;
-/// A row of the slot is stored (`key`, `rev`): later winners supersede it.
-const STORED: u8 = 4;
-/// The slot's line came from an earlier run: its position is in `seeded_pos`.
-const SEEDED: u8 = 8;
-
-/// One kept response (48 bytes: a backfill holds one per response).
-#[derive(Debug)]
-struct Slot {
-    /// The kept line's session (index in `Deduper::sessions`).
-    session: u32,
-    /// The kept line's timestamp; while the slot is not pending, its stored row's too.
-    timestamp_ms: i64,
-    /// Hash of the kept line's requestId: what later lines are compared with.
-    line_request_id: Option<NonZeroU64>,
-    /// The stored row's key (with `STORED`).
-    key: RequestKey,
-    /// Token total of the kept line (with the flags, its rank).
-    total: u64,
-    /// Index of the pending row, or NOT_PENDING.
-    pending: u32,
-    flags: u8,
-    /// The stored row's revision: its version is the kept line's rank's plus this.
-    rev: u8,
-}
-
-const NOT_PENDING: u32 = u32::MAX;
-
-/// What matching needs of a line (or of a stored row).
-struct Probe {
-    request_hash: Option<NonZeroU64>,
-    session: u32,
-    timestamp_ms: i64,
-    sidechain: bool,
-}
-
-impl Slot {
-    /// The slot of a row an earlier run stored.
-    fn stored(probe: &Probe, rank: Rank, key: RequestKey, rev: u8) -> Self {
-        let mut flags = STORED | SEEDED;
-        if !rank.non_sidechain {
-            flags |= SIDECHAIN;
-        }
-        if rank.has_speed {
-            flags |= HAS_SPEED;
-        }
-        Slot {
-            session: probe.session,
-            timestamp_ms: probe.timestamp_ms,
-            line_request_id: probe.request_hash,
-            key,
-            total: rank.total,
-            pending: NOT_PENDING,
-            flags,
-            rev,
-        }
-    }
-
-    fn rank(&self) -> Rank {
-        Rank {
-            non_sidechain: self.flags & SIDECHAIN == 0,
-            total: self.total,
-            has_speed: self.flags & HAS_SPEED != 0,
-        }
-    }
-
-    fn is(&self, flag: u8) -> bool {
-        self.flags & flag != 0
-    }
-
-    /// Keeps `entry`'s line: its rank, time and requestId, from now on (its session: see
-    /// `Deduper::keep_session`).
-    fn keep(&mut self, entry: &Entry, rank: Rank, request_hash: Option<NonZeroU64>) {
-        self.total = rank.total;
-        self.timestamp_ms = entry.timestamp_ms;
-        self.line_request_id = request_hash;
-        self.flags &= STORED;
-        if !rank.non_sidechain {
-            self.flags |= SIDECHAIN;
-        }
-        if rank.has_speed {
-            self.flags |= HAS_SPEED;
-        }
-    }
-}
-
-/// A requestId in the run's arena of them: 8 bytes in the slot and the text stored once,
-/// instead of a 16-byte pointer to its own ~48-byte allocation.
-#[derive(Debug, Clone, Copy)]
-struct RequestKey {
-    start: u32,
-    len: u32,
-}
-
-impl RequestKey {
-    const NONE: RequestKey = RequestKey { start: 0, len: 0 };
-
-    fn store(arena: &mut String, key: &str) -> Self {
-        let start = u32::try_from(arena.len()).expect("request keys of one run under 4 GiB");
-        arena.push_str(key);
-        RequestKey {
-            start,
-            len: u32::try_from(key.len()).expect("a request key under 4 GiB"),
-        }
-    }
-
-    fn get(self, arena: &str) -> &str {
-        let start = self.start as usize;
-        &arena[start..start + self.len as usize]
-    }
-}
-
-/// A hash that is never zero, so `Option` of it costs no extra space.
-fn request_hash(s: &str) -> NonZeroU64 {
-    NonZeroU64::new(hash(s)).unwrap_or(NonZeroU64::MIN)
-}
-
-fn hash(s: &str) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(s.as_bytes())
-}
-
-fn intern(all: &mut Vec<Arc<str>>, index: &mut FxHashMap<Arc<str>, u32>, s: &str) -> u32 {
-    if let Some(&i) = index.get(s) {
-        return i;
-    }
-    let i = u32::try_from(all.len()).expect("fewer than 2^32 sessions");
-    let s: Arc<str> = Arc::from(s);
-    all.push(s.clone());
-    index.insert(s, i);
-    i
 }
 
 /// Stored keys of lines without requestId start with this (`~<session>@<ms>`); real requestIds

@@ -651,9 +651,9 @@ pub fn bind(query: &Query, given: &[String]) -> Result<Vec<(String, Option<Strin
         .collect())
 }
 
-/// `FINAL` per partition, in parallel, instead of merging across partitions: exact because the
-/// agent keeps every key's rows in one partition (a row superseded by one in another partition
-/// gets its tombstone in its own, schema/004), and several times faster on large tables.
+/// `FINAL` per partition, in parallel, instead of merging across partitions: exact because a row
+/// superseded by one in another partition gets a tombstone in its own (schema/004), and several
+/// times faster on large tables.
 pub const FINAL_SETTING: (&str, &str) = ("do_not_merge_across_partitions_select_final", "1");
 
 /// Runs a query with its parameters bound server-side; returns the body in `format`.

@@ -6,6 +6,7 @@
 //!   [`crate::dedup`] (seeded with the rows earlier runs stored), priced, and held as compact
 //!   pending rows until a [`Batch`] is taken to be stored.
 
+mod rows;
 mod scan;
 mod stats;
 pub mod symbols;
@@ -15,244 +16,19 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::dedup::{Decision, Deduper, Pos, Rank, Seen, SlotRef, StoredRow, Tombstone};
+use crate::dedup::{Decision, Deduper, Pos, Seen, StoredRow};
 use crate::discover::TranscriptFile;
 use crate::parse::Entry;
 use crate::price::{self, CostMode};
 use crate::rollup::bucket_of;
-use crate::sink::UsageRow;
 
+pub use rows::{Hidden, Pending, marker_row};
 pub use scan::{FileRead, FileScan, Job, ParallelScan, Scanned, Unkeyed, scan_file, scan_threads};
 pub use stats::Stats;
 pub use symbols::{STRING_FIELDS, Sym, Symbols};
 
 /// Lines longer than this are reduced to their skeleton instead of being held whole.
 pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
-
-/// One de-duplicated, priced response waiting to be stored. Compact (a batch holds tens of
-/// thousands): shared strings as [`Sym`]s, both ids in one allocation.
-#[derive(Debug, Clone)]
-pub struct Pending {
-    pub timestamp_ms: i64,
-    /// message.id followed by the row's key (its requestId, or a synthetic key).
-    ids: Box<str>,
-    message_id_len: u32,
-    /// model, session_id, cwd, claude_version, git_branch, agent_id, service_tier, speed.
-    strings: [Sym; STRING_FIELDS],
-    pub usage: crate::parse::Usage,
-    pub reported_cost_usd: Option<f64>,
-    pub is_sidechain: bool,
-    pub is_api_error: bool,
-    pub is_fast: bool,
-    pub has_speed: bool,
-    pub unknown_model: bool,
-    /// The row's revision above its rank (see `dedup`), known once the batch is taken.
-    rev: u8,
-    /// Its response's slot in the de-duplication (none for a line without message.id).
-    slot: Option<SlotRef>,
-    /// Index into the run's file list.
-    pub file: u32,
-    pub line_no: u64,
-    pub cost_usd: f64,
-}
-
-impl Pending {
-    /// `entry` stored under `key`, with the strings it shares interned.
-    fn new(entry: &Entry, key: &str, symbols: &mut Symbols, file: usize) -> Self {
-        let message_id = entry.message_id.as_deref().unwrap_or("");
-        let mut ids = String::with_capacity(message_id.len() + key.len());
-        ids.push_str(message_id);
-        ids.push_str(key);
-        let strings = [
-            &entry.model,
-            &entry.session_id,
-            &entry.cwd,
-            &entry.claude_version,
-            &entry.git_branch,
-            &entry.agent_id,
-            &entry.service_tier,
-            &entry.speed,
-        ];
-        Pending {
-            timestamp_ms: entry.timestamp_ms,
-            ids: ids.into_boxed_str(),
-            message_id_len: u32::try_from(message_id.len()).expect("a line is under 4 GiB"),
-            strings: std::array::from_fn(|i| symbols.intern(i, strings[i])),
-            usage: entry.usage,
-            reported_cost_usd: entry.reported_cost_usd,
-            is_sidechain: entry.is_sidechain,
-            is_api_error: entry.is_api_error,
-            is_fast: entry.is_fast(),
-            has_speed: entry.has_speed,
-            unknown_model: false,
-            rev: 0,
-            slot: None,
-            file: u32::try_from(file).expect("fewer than 2^32 files"),
-            line_no: 0,
-            cost_usd: 0.0,
-        }
-    }
-
-    pub fn message_id(&self) -> &str {
-        &self.ids[..self.message_id_len as usize]
-    }
-
-    /// The row's key: `request_id` in `usage_events`.
-    pub fn request_id(&self) -> &str {
-        &self.ids[self.message_id_len as usize..]
-    }
-
-    pub fn model_sym(&self) -> Sym {
-        self.strings[0]
-    }
-
-    pub fn rank(&self) -> Rank {
-        Rank {
-            non_sidechain: !self.is_sidechain,
-            total: self.usage.total(),
-            has_speed: self.has_speed,
-        }
-    }
-
-    /// The `version` the row is stored under.
-    pub fn version(&self) -> u64 {
-        self.rank().version() + u64::from(self.rev)
-    }
-
-    /// The row as stored; `strings` is a [`Symbols::snapshot`] taken after this row was made.
-    pub fn row<'a>(
-        &'a self,
-        files: &'a [TranscriptFile],
-        strings: &'a [Arc<str>],
-        machine_name: &'a str,
-        cost_mode: &'a str,
-        ingested_at: i64,
-    ) -> UsageRow<'a> {
-        let f = &files[self.file as usize];
-        let s = |i: usize| symbols::resolve(strings, self.strings[i]);
-        UsageRow {
-            machine_name,
-            source: crate::CLAUDE_SOURCE,
-            message_id: self.message_id(),
-            request_id: self.request_id(),
-            timestamp: self.timestamp_ms,
-            session_id: s(1),
-            project: &f.project,
-            cwd: s(2),
-            git_branch: s(4),
-            claude_version: s(3),
-            model: s(0),
-            speed: s(7),
-            service_tier: s(6),
-            is_sidechain: self.is_sidechain,
-            is_api_error: self.is_api_error,
-            agent_id: s(5),
-            input_tokens: self.usage.input,
-            output_tokens: self.usage.output,
-            cache_creation_input_tokens: self.usage.cache_creation,
-            cache_creation_5m_input_tokens: self.usage.cache_creation_5m,
-            cache_creation_1h_input_tokens: self.usage.cache_creation_1h,
-            cache_read_input_tokens: self.usage.cache_read,
-            web_search_requests: self.usage.web_search_requests,
-            cost_usd: self.cost_usd,
-            reported_cost_usd: self.reported_cost_usd,
-            cost_mode,
-            unknown_model: self.unknown_model,
-            source_file: &f.source,
-            source_line: self.line_no,
-            version: self.version(),
-            is_deleted: 0,
-            ingested_at,
-            agent_version: crate::AGENT_VERSION,
-        }
-    }
-}
-
-/// A tombstone with the message id of the row it hides.
-#[derive(Debug, Clone)]
-pub struct Hidden {
-    pub message_id: Box<str>,
-    pub tombstone: Tombstone,
-}
-
-impl Hidden {
-    /// The tombstone row: the hidden row's key and time, `is_deleted`, nothing else.
-    pub fn row<'a>(&'a self, machine_name: &'a str, ingested_at: i64) -> UsageRow<'a> {
-        let t = &self.tombstone;
-        hidden_row(
-            machine_name,
-            &self.message_id,
-            &t.request_id,
-            t.timestamp_ms,
-            "",
-            t.version,
-            ingested_at,
-        )
-    }
-}
-
-/// A marker's row (see `dedup`): hidden from the start, version 0, dated at the epoch so that
-/// all markers share a partition.
-pub fn marker_row<'a>(seen: &'a Seen, machine_name: &'a str, ingested_at: i64) -> UsageRow<'a> {
-    hidden_row(
-        machine_name,
-        &seen.message_id,
-        &seen.key,
-        0,
-        &seen.session_id,
-        0,
-        ingested_at,
-    )
-}
-
-/// A row that only carries a key (and a session): `is_deleted`, no tokens, no cost.
-fn hidden_row<'a>(
-    machine_name: &'a str,
-    message_id: &'a str,
-    request_id: &'a str,
-    timestamp: i64,
-    session_id: &'a str,
-    version: u64,
-    ingested_at: i64,
-) -> UsageRow<'a> {
-    {
-        UsageRow {
-            machine_name,
-            source: crate::CLAUDE_SOURCE,
-            message_id,
-            request_id,
-            timestamp,
-            session_id,
-            project: "",
-            cwd: "",
-            git_branch: "",
-            claude_version: "",
-            model: "",
-            speed: "",
-            service_tier: "",
-            is_sidechain: false,
-            is_api_error: false,
-            agent_id: "",
-            input_tokens: 0,
-            output_tokens: 0,
-            cache_creation_input_tokens: 0,
-            cache_creation_5m_input_tokens: 0,
-            cache_creation_1h_input_tokens: 0,
-            cache_read_input_tokens: 0,
-            web_search_requests: 0,
-            cost_usd: 0.0,
-            reported_cost_usd: None,
-            cost_mode: "",
-            unknown_model: false,
-            source_file: "",
-            source_line: 0,
-            version,
-            is_deleted: 1,
-            ingested_at,
-            agent_version: crate::AGENT_VERSION,
-        }
-    }
-}
 
 /// Rows taken to be stored together: the responses, the tombstones they make and the markers
 /// of sessions responses were seen in, with the 15-minute buckets the responses and tombstones
@@ -417,11 +193,8 @@ impl Collector {
             }
         };
         let key = self.key_of(&entry, unkeyed, from_start);
-        let pending = Pending {
-            line_no,
-            slot,
-            ..self.priced(&entry, &key, index)
-        };
+        let mut pending = self.priced(&entry, &key, index);
+        (pending.line_no, pending.slot) = (line_no, slot);
         match decision {
             Decision::Replace { index } => self.pending[index] = pending,
             _ => self.pending.push(pending),
@@ -471,11 +244,9 @@ impl Collector {
                 .entry(entry.model.to_string())
                 .or_default() += 1;
         }
-        Pending {
-            cost_usd: cost.usd,
-            unknown_model: cost.unknown_model,
-            ..Pending::new(entry, key, &mut self.symbols, index)
-        }
+        let mut pending = Pending::new(entry, key, &mut self.symbols, index);
+        (pending.cost_usd, pending.unknown_model) = (cost.usd, cost.unknown_model);
+        pending
     }
 
     /// Takes the pending rows to be stored: settles each one's version and the tombstones of

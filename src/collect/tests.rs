@@ -1,4 +1,5 @@
 use super::*;
+use crate::dedup::Rank;
 use crate::parse::Usage;
 
 fn entry_with(model: &str, session: &str, message_id: Option<&str>) -> Entry {
