@@ -91,6 +91,8 @@ pub struct StoredRow<'a> {
     pub is_deleted: bool,
     pub timestamp_ms: i64,
     pub session_id: &'a str,
+    /// Its cost (ccusage compares it after the token total).
+    pub cost_usd: f64,
     /// None when its file is gone: it counts as first (what was synced stays).
     pub pos: Option<Pos>,
 }
@@ -223,6 +225,7 @@ impl Deduper {
             session: intern(&mut self.sessions, &mut self.session_index, row.session_id),
             timestamp_ms: row.timestamp_ms,
             sidechain: !rank.non_sidechain,
+            cost: row.cost_usd,
         };
         let pos = row.pos.unwrap_or(Pos { file: 0, line: 0 });
         let rev = u8::try_from(row.version - rank.version()).unwrap_or(u8::MAX);
@@ -237,7 +240,11 @@ impl Deduper {
         let slot = &self.slots[group as usize][position as usize];
         let kept = slot.rank();
         let kept_pos = self.seeded_pos.get(&at).copied().unwrap_or(pos);
-        let wins = rank > kept || (rank == kept && pos < kept_pos);
+        let wins = match rank.order(probe.cost, kept, slot.cost) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => pos < kept_pos,
+            std::cmp::Ordering::Less => false,
+        };
         let loser = if wins {
             let version = kept.version() + u64::from(slot.rev);
             (slot.key.get(&self.keys).into(), slot.timestamp_ms, version)
@@ -272,9 +279,9 @@ impl Deduper {
         self.seeded_pos.insert(at, pos);
     }
 
-    /// Decides what to do with `entry`, found at `pos`; `next_index` is where a new pending row
-    /// would be appended.
-    pub fn offer(&mut self, entry: &Entry, pos: Pos, next_index: usize) -> Decision {
+    /// Decides what to do with `entry` (costing `cost` in the run's cost mode), found at `pos`;
+    /// `next_index` is where a new pending row would be appended.
+    pub fn offer(&mut self, entry: &Entry, cost: f64, pos: Pos, next_index: usize) -> Decision {
         let Some(message_id) = entry.message_id.as_deref() else {
             return Decision::Unkeyed;
         };
@@ -291,6 +298,7 @@ impl Deduper {
             session,
             timestamp_ms: entry.timestamp_ms,
             sidechain: entry.is_sidechain,
+            cost,
         };
         let Some(position) = self.matching(group, &probe) else {
             let slots = &mut self.slots[group as usize];
@@ -300,12 +308,13 @@ impl Deduper {
                 line_request_id: request_hash,
                 key: RequestKey::NONE,
                 total: 0,
+                cost: 0.0,
                 pending: next_index as u32,
                 flags: 0,
                 rev: 0,
             });
             let slot = slots.last_mut().expect("just pushed");
-            slot.keep(entry, rank, request_hash);
+            slot.keep(entry, rank, &probe);
             return Decision::New(SlotRef::new(group, slots.len() as u32 - 1));
         };
         let at = SlotRef::new(group, position);
@@ -318,7 +327,12 @@ impl Deduper {
         let stored_pos = slot.is(SEEDED).then(|| self.seeded_pos.get(&at)).flatten();
         let earlier = stored_pos.is_some_and(|p| pos < *p);
         let restated = stored_pos == Some(&pos) && entry.timestamp_ms != slot.timestamp_ms;
-        if !(rank > kept || (rank == kept && (earlier || restated))) {
+        let wins = match rank.order(cost, kept, slot.cost) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => earlier || restated,
+            std::cmp::Ordering::Less => false,
+        };
+        if !wins {
             // Merged all the same: the response was seen in this line's session.
             if self.merge_session(at, session) {
                 self.seen.push((message_id.into(), session));
@@ -337,7 +351,7 @@ impl Deduper {
         }
         let slot = &mut self.slots[group as usize][position as usize];
         slot.flags &= !SEEDED;
-        slot.keep(entry, rank, request_hash);
+        slot.keep(entry, rank, &probe);
         let Some(stored) = stored else {
             return Decision::Replace {
                 index: slot.pending as usize,

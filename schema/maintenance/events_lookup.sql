@@ -10,6 +10,7 @@ SELECT
     argMax(e.is_deleted, e.version) AS deleted,
     argMax(toUnixTimestamp64Milli(e.timestamp), e.version) AS timestamp_ms,
     argMax(e.session_id, e.version) AS session,
+    argMax(e.cost_usd, e.version) AS cost,
     argMax(e.source_file, e.version) AS file,
     argMax(e.source_line, e.version) AS line
 FROM usage_events AS e

@@ -174,7 +174,9 @@ impl Collector {
             file: u32::try_from(index).expect("fewer than 2^32 files"),
             line: line_no,
         };
-        let decision = self.dedup.offer(&entry, pos, self.pending.len());
+        // ccusage compares costs when totals tie: every line is priced before it is decided on.
+        let cost = self.cost_of(&entry);
+        let decision = self.dedup.offer(&entry, cost.usd, pos, self.pending.len());
         let slot = match decision {
             Decision::Drop => {
                 self.stats.duplicates += 1;
@@ -192,8 +194,16 @@ impl Collector {
                 Some(slot)
             }
         };
+        if cost.unknown_model {
+            *self
+                .stats
+                .unknown_models
+                .entry(entry.model.to_string())
+                .or_default() += 1;
+        }
         let key = self.key_of(&entry, unkeyed, from_start);
-        let mut pending = self.priced(&entry, &key, index);
+        let mut pending = Pending::new(&entry, &key, &mut self.symbols, index);
+        (pending.cost_usd, pending.unknown_model) = (cost.usd, cost.unknown_model);
         (pending.line_no, pending.slot) = (line_no, slot);
         match decision {
             Decision::Replace { index } => self.pending[index] = pending,
@@ -222,7 +232,8 @@ impl Collector {
         }
     }
 
-    fn priced(&mut self, entry: &Entry, key: &str, index: usize) -> Pending {
+    /// The cost of `entry` in the run's cost mode.
+    fn cost_of(&self, entry: &Entry) -> price::Cost {
         let tokens = price::TokenCounts {
             input: entry.usage.input,
             output: entry.usage.output,
@@ -230,23 +241,13 @@ impl Collector {
             cache_creation_1h: entry.usage.cache_creation_1h,
             cache_read: entry.usage.cache_read,
         };
-        let cost = price::message_cost(
+        price::message_cost(
             self.cost_mode,
             entry.reported_cost_usd,
             &entry.model,
             &tokens,
             entry.is_fast(),
-        );
-        if cost.unknown_model {
-            *self
-                .stats
-                .unknown_models
-                .entry(entry.model.to_string())
-                .or_default() += 1;
-        }
-        let mut pending = Pending::new(entry, key, &mut self.symbols, index);
-        (pending.cost_usd, pending.unknown_model) = (cost.usd, cost.unknown_model);
-        pending
+        )
     }
 
     /// Takes the pending rows to be stored: settles each one's version and the tombstones of

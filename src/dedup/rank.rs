@@ -2,8 +2,8 @@
 
 use crate::parse::Entry;
 
-/// Orders two lines of one response: higher wins (ccusage: the non-sidechain line, then the
-/// larger token total, then the one with a `speed` field; on a full tie, the first in path order).
+/// What orders two lines of one response apart from their cost (see [`Rank::order`]), and what
+/// `usage_events.version` encodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Rank {
     pub non_sidechain: bool,
@@ -40,6 +40,19 @@ impl Rank {
             total: (version >> (REVISION_BITS + 1)) & ((1 << TOTAL_BITS) - 1),
             has_speed: (version >> REVISION_BITS) & 1 == 1,
         }
+    }
+
+    /// ccusage's order of two lines of one response, `self` costing `cost`: the non-sidechain
+    /// line, then the larger token total, then the higher cost (in the run's cost mode), then
+    /// the one with a `speed` field. On `Equal`, the first in path order is kept.
+    pub fn order(self, cost: f64, other: Rank, other_cost: f64) -> std::cmp::Ordering {
+        (self.non_sidechain, self.total)
+            .cmp(&(other.non_sidechain, other.total))
+            .then(
+                cost.partial_cmp(&other_cost)
+                    .unwrap_or(std::cmp::Ordering::Equal),
+            )
+            .then(self.has_speed.cmp(&other.has_speed))
     }
 
     /// The rank as stored: a total above 2^56 compares as 2^56 - 1, in a run as across runs.

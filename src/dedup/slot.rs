@@ -16,7 +16,7 @@ pub(super) const STORED: u8 = 4;
 /// The slot's line came from an earlier run: its position is in `seeded_pos`.
 pub(super) const SEEDED: u8 = 8;
 
-/// One kept response (48 bytes: a backfill holds one per response).
+/// One kept response (56 bytes: a backfill holds one per response).
 #[derive(Debug)]
 pub(super) struct Slot {
     /// The kept line's session (index in `Deduper::sessions`).
@@ -29,6 +29,8 @@ pub(super) struct Slot {
     pub(super) key: RequestKey,
     /// Token total of the kept line (with the flags, its rank).
     pub(super) total: u64,
+    /// The kept line's cost (ccusage compares it after the total).
+    pub(super) cost: f64,
     /// Index of the pending row, or NOT_PENDING.
     pub(super) pending: u32,
     pub(super) flags: u8,
@@ -44,6 +46,7 @@ pub(super) struct Probe {
     pub(super) session: u32,
     pub(super) timestamp_ms: i64,
     pub(super) sidechain: bool,
+    pub(super) cost: f64,
 }
 
 impl Slot {
@@ -62,6 +65,7 @@ impl Slot {
             line_request_id: probe.request_hash,
             key,
             total: rank.total,
+            cost: probe.cost,
             pending: NOT_PENDING,
             flags,
             rev,
@@ -82,8 +86,10 @@ impl Slot {
 
     /// Keeps `entry`'s line: its rank, time and requestId, from now on (its session: see
     /// `Deduper::keep_session`).
-    pub(super) fn keep(&mut self, entry: &Entry, rank: Rank, request_hash: Option<NonZeroU64>) {
+    pub(super) fn keep(&mut self, entry: &Entry, rank: Rank, probe: &Probe) {
         self.total = rank.total;
+        self.cost = probe.cost;
+        let request_hash = probe.request_hash;
         self.timestamp_ms = entry.timestamp_ms;
         self.line_request_id = request_hash;
         self.flags &= STORED;

@@ -29,9 +29,14 @@ fn at(line: u64) -> Pos {
     Pos { file: 5, line }
 }
 
+/// What the tests price a line at: lines of equal totals cost the same unless a test says so.
+fn cost(e: &Entry) -> f64 {
+    e.reported_cost_usd.unwrap_or(e.usage.total() as f64 * 1e-6)
+}
+
 /// Offers `e` as the next line; returns the decision and the slot it concerns.
 fn offer(d: &mut Deduper, e: &Entry, line: u64, next: usize) -> Decision {
-    d.offer(e, at(line), next)
+    d.offer(e, cost(e), at(line), next)
 }
 
 fn slot_of(decision: Decision) -> SlotRef {
@@ -44,7 +49,7 @@ fn slot_of(decision: Decision) -> SlotRef {
 #[test]
 fn a_response_costs_one_small_slot() {
     // The dominant memory of a backfill: keep it from growing unnoticed.
-    assert!(std::mem::size_of::<SmallVec<[Slot; 1]>>() <= 56);
+    assert!(std::mem::size_of::<SmallVec<[Slot; 1]>>() <= 64);
 }
 
 #[test]
@@ -193,6 +198,7 @@ fn markers_keep_the_sidechain_rule_across_runs() {
         is_deleted: true,
         timestamp_ms: 0,
         session_id: "b",
+        cost_usd: 0.0,
         pos: None,
     };
     // Markers may come before the row they describe.
@@ -216,6 +222,25 @@ fn lines_without_request_id_need_the_same_session_and_timestamp() {
         offer(&mut d, &with_request, 4, 2),
         Decision::New(_)
     ));
+}
+
+#[test]
+fn on_equal_totals_the_higher_cost_wins_before_the_speed_field() {
+    // ccusage 20.0.24: a fast-mode copy (6 × the cost) later in path order, or a line of a
+    // dearer model without a `speed` field, beats the first line of equal tokens.
+    let mut d = Deduper::new();
+    let mut cheap = entry(Some("m1"), Some("r"), false, 5);
+    cheap.has_speed = true;
+    cheap.reported_cost_usd = Some(0.1);
+    offer(&mut d, &cheap, 1, 0);
+    let mut dear = entry(Some("m1"), Some("r"), false, 5);
+    dear.reported_cost_usd = Some(0.6);
+    assert_eq!(offer(&mut d, &dear, 2, 1), Decision::Replace { index: 0 });
+    assert_eq!(offer(&mut d, &cheap, 3, 1), Decision::Drop);
+    // Against a stored row, with its stored cost.
+    let mut d = Deduper::new();
+    d.seed("m1", &[stored("r", &cheap, 0, Some(at(1)))]);
+    assert!(matches!(offer(&mut d, &dear, 2, 0), Decision::Supersede(_)));
 }
 
 #[test]
@@ -319,6 +344,7 @@ fn stored<'a>(key: &'a str, e: &Entry, rev: u64, pos: Option<Pos>) -> StoredRow<
         is_deleted: false,
         timestamp_ms: e.timestamp_ms,
         session_id: "s1",
+        cost_usd: cost(e),
         pos,
     }
 }
@@ -343,7 +369,7 @@ fn a_tie_with_a_stored_row_goes_to_the_first_in_path_order() {
     let mut d = Deduper::new();
     d.seed("m1", &[stored("r1", &e, 0, Some(Pos { file: 9, line: 1 }))]);
     let now = Pos { file: 2, line: 7 };
-    let slot = slot_of(d.offer(&e, now, 0));
+    let slot = slot_of(d.offer(&e, cost(&e), now, 0));
     let s = d.settle(slot, "r1", 0);
     assert_eq!(
         s.version,
@@ -354,7 +380,7 @@ fn a_tie_with_a_stored_row_goes_to_the_first_in_path_order() {
     for pos in [Some(Pos { file: 1, line: 1 }), None] {
         let mut d = Deduper::new();
         d.seed("m1", &[stored("r1", &e, 0, pos)]);
-        assert_eq!(d.offer(&e, now, 0), Decision::Drop, "{pos:?}");
+        assert_eq!(d.offer(&e, cost(&e), now, 0), Decision::Drop, "{pos:?}");
     }
 }
 
@@ -410,7 +436,10 @@ fn stored_rows_one_run_would_have_merged_are_merged_when_seeded() {
     assert_eq!((&**message_id, &*tomb.request_id), ("m", "r_side"));
     assert_eq!(tomb.version, Rank::of(&side).version() + 1);
     // The main line read again changes nothing.
-    assert_eq!(d.offer(&main, Pos { file: 1, line: 4 }, 0), Decision::Drop);
+    assert_eq!(
+        d.offer(&main, cost(&main), Pos { file: 1, line: 4 }, 0),
+        Decision::Drop
+    );
 }
 
 #[test]

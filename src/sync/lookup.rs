@@ -24,6 +24,7 @@ struct Stored {
     deleted: u8,
     timestamp_ms: i64,
     session: String,
+    cost: f64,
     file: String,
     line: u64,
 }
@@ -108,6 +109,7 @@ impl Lookup {
                     is_deleted: s.deleted != 0,
                     timestamp_ms: s.timestamp_ms,
                     session_id: &s.session,
+                    cost_usd: s.cost,
                     pos: positions
                         .get(s.file.as_str())
                         .map(|&file| Pos { file, line: s.line }),
