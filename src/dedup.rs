@@ -286,67 +286,38 @@ impl Deduper {
             return Decision::Unkeyed;
         };
         let rank = Rank::of(entry).capped();
-        let request_hash = entry.request_id.as_deref().map(request_hash);
-        let session = intern(
-            &mut self.sessions,
-            &mut self.session_index,
-            &entry.session_id,
-        );
-        let group = self.group(message_id);
         let probe = Probe {
-            request_hash,
-            session,
+            request_hash: entry.request_id.as_deref().map(request_hash),
+            session: intern(
+                &mut self.sessions,
+                &mut self.session_index,
+                &entry.session_id,
+            ),
             timestamp_ms: entry.timestamp_ms,
             sidechain: entry.is_sidechain,
             cost,
         };
+        let group = self.group(message_id);
         let Some(position) = self.matching(group, &probe) else {
             let slots = &mut self.slots[group as usize];
-            slots.push(Slot {
-                session,
-                timestamp_ms: entry.timestamp_ms,
-                line_request_id: request_hash,
-                key: RequestKey::NONE,
-                total: 0,
-                cost: 0.0,
-                pending: next_index as u32,
-                flags: 0,
-                rev: 0,
-            });
-            let slot = slots.last_mut().expect("just pushed");
-            slot.keep(entry, rank, &probe);
+            slots.push(Slot::pending(entry, rank, &probe, next_index));
             return Decision::New(SlotRef::new(group, slots.len() as u32 - 1));
         };
         let at = SlotRef::new(group, position);
-        let slot = &self.slots[group as usize][position as usize];
-        let kept = slot.rank();
-        // Lines of this run come after the kept line in path order, unless it came from an
-        // earlier run: then its position decides a tie. Its own line read again, at another
-        // time than stored (an older release kept a streamed response's first time), is stored
-        // anew.
-        let stored_pos = slot.is(SEEDED).then(|| self.seeded_pos.get(&at)).flatten();
-        let earlier = stored_pos.is_some_and(|p| pos < *p);
-        let restated = stored_pos == Some(&pos) && entry.timestamp_ms != slot.timestamp_ms;
-        let wins = match rank.order(cost, kept, slot.cost) {
-            std::cmp::Ordering::Greater => true,
-            std::cmp::Ordering::Equal => earlier || restated,
-            std::cmp::Ordering::Less => false,
-        };
-        if !wins {
+        if !self.beats(at, entry, rank, &probe, pos) {
             // Merged all the same: the response was seen in this line's session.
-            if self.merge_session(at, session) {
-                self.seen.push((message_id.into(), session));
+            if self.merge_session(at, probe.session) {
+                self.seen.push((message_id.into(), probe.session));
             }
             return Decision::Drop;
         }
-        if slot.is(SEEDED) {
-            self.seeded_pos.remove(&at);
-        }
+        self.seeded_pos.remove(&at);
+        let slot = &self.slots[group as usize][position as usize];
         let stored = (slot.pending == NOT_PENDING).then(|| Superseded {
             timestamp_ms: slot.timestamp_ms,
-            version: kept.version() + u64::from(slot.rev),
+            version: slot.rank().version() + u64::from(slot.rev),
         });
-        if let Some(old) = self.keep_session(at, session) {
+        if let Some(old) = self.keep_session(at, probe.session) {
             self.seen.push((message_id.into(), old));
         }
         let slot = &mut self.slots[group as usize][position as usize];
@@ -360,6 +331,22 @@ impl Deduper {
         slot.pending = next_index as u32;
         self.superseded.insert(at, stored);
         Decision::Supersede(at)
+    }
+
+    /// Whether a line at `pos` beats the kept line of `at`. Lines of this run come after the
+    /// kept line in path order, unless it came from an earlier run: then its position decides a
+    /// tie. Its own line read again at another time than stored (an older release kept a
+    /// streamed response's first time) is stored anew.
+    fn beats(&self, at: SlotRef, entry: &Entry, rank: Rank, probe: &Probe, pos: Pos) -> bool {
+        let slot = &self.slots[at.group() as usize][at.position as usize];
+        let stored_pos = slot.is(SEEDED).then(|| self.seeded_pos.get(&at)).flatten();
+        let earlier = stored_pos.is_some_and(|p| pos < *p);
+        let restated = stored_pos == Some(&pos) && entry.timestamp_ms != slot.timestamp_ms;
+        match rank.order(probe.cost, slot.rank(), slot.cost) {
+            std::cmp::Ordering::Greater => true,
+            std::cmp::Ordering::Equal => earlier || restated,
+            std::cmp::Ordering::Less => false,
+        }
     }
 
     /// The slot of `group` a line (or a stored row) belongs to: first by key, then by the

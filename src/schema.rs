@@ -341,6 +341,44 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_migration_refused_for_lack_of_rights_says_who_must_run_what() {
+        let denied = Error::clickhouse(
+            "schema migration 004_exact_across_runs.sql",
+            &clickhouse::error::Error::BadResponse(
+                "Code: 497. DB::Exception: laptop: Not enough privileges. (ACCESS_DENIED)".into(),
+            ),
+        );
+        let explained = explain_denied(denied, 3).to_string();
+        assert!(explained.contains("ccsync schema apply"), "{explained}");
+        assert!(
+            explained.contains("version 3")
+                && explained.contains(&format!("version {}", latest_version())),
+            "{explained}"
+        );
+        // Other failures are left as they are.
+        let other = Error::Config("x".into());
+        assert_eq!(
+            explain_denied(other, 3).to_string(),
+            Error::Config("x".into()).to_string()
+        );
+    }
+
+    #[test]
+    fn guarded_statements_keep_their_condition() {
+        let sql = "-- note\n-- if: SELECT 1\nCREATE TABLE a (x UInt8);\nDROP TABLE b;\n";
+        let stmts = guarded_statements(sql);
+        assert_eq!(stmts.len(), 2);
+        assert_eq!(
+            (stmts[0].sql.as_str(), stmts[0].only_if.as_deref()),
+            ("CREATE TABLE a (x UInt8)", Some("SELECT 1"))
+        );
+        assert_eq!(
+            (stmts[1].sql.as_str(), stmts[1].only_if.as_deref()),
+            ("DROP TABLE b", None)
+        );
+    }
+
+    #[test]
     fn every_schema_file_is_embedded_in_order() {
         let files = sql_files_in("schema");
         let embedded: Vec<&str> = std::iter::once(BOOTSTRAP.name)

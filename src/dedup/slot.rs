@@ -72,6 +72,23 @@ impl Slot {
         }
     }
 
+    /// The slot of a line read now, pending at `index`.
+    pub(super) fn pending(entry: &Entry, rank: Rank, probe: &Probe, index: usize) -> Self {
+        let mut slot = Slot {
+            session: probe.session,
+            timestamp_ms: 0,
+            line_request_id: None,
+            key: RequestKey::NONE,
+            total: 0,
+            cost: 0.0,
+            pending: index as u32,
+            flags: 0,
+            rev: 0,
+        };
+        slot.keep(entry, rank, probe);
+        slot
+    }
+
     pub(super) fn rank(&self) -> Rank {
         Rank {
             non_sidechain: self.flags & SIDECHAIN == 0,
