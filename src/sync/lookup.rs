@@ -62,7 +62,9 @@ impl Lookup {
         message_ids.sort_unstable();
         message_ids.dedup();
         for chunk in chunks(&message_ids) {
-            let stored: Vec<Stored> = fetch(sink, machine, "message_ids", chunk).await?;
+            let what = "look up stored responses";
+            let sql = crate::schema::EVENTS_LOOKUP;
+            let stored: Vec<Stored> = fetch(sink, what, sql, machine, "message_ids", chunk).await?;
             self.seed_messages(collector, chunk, &stored);
         }
         lines.sort_unstable();
@@ -72,7 +74,8 @@ impl Lookup {
             .map(|l| format!("~l:{l:016x}").into())
             .collect();
         for chunk in chunks(&prefixes) {
-            let found: Vec<Repeats> = fetch_repeats(sink, machine, chunk).await?;
+            let (what, sql) = ("look up stored lines", crate::schema::EVENTS_REPEATS);
+            let found: Vec<Repeats> = fetch(sink, what, sql, machine, "lines", chunk).await?;
             for prefix in chunk {
                 let base = u64::from_str_radix(&prefix[3..], 16).expect("hex we wrote");
                 let stored = found
@@ -143,33 +146,28 @@ fn chunks(ids: &[Box<str>]) -> impl Iterator<Item = &[Box<str>]> {
     })
 }
 
-async fn fetch(sink: &Sink, machine: &str, param: &str, ids: &[Box<str>]) -> Result<Vec<Stored>> {
-    let ids: Vec<&str> = ids.iter().map(|s| &**s).collect();
-    sink.with_retry("look up stored responses", || {
+/// Runs `sql` for `machine` with `values` bound as the array parameter `param`.
+async fn fetch<T>(
+    sink: &Sink,
+    what: &str,
+    sql: &str,
+    machine: &str,
+    param: &str,
+    values: &[Box<str>],
+) -> Result<Vec<T>>
+where
+    T: clickhouse::RowOwned + clickhouse::RowRead,
+{
+    let values: Vec<&str> = values.iter().map(|s| &**s).collect();
+    sink.with_retry(what, || {
         sink.timed(
-            "look up stored responses",
+            what,
             sink.client()
-                .query(crate::schema::EVENTS_LOOKUP)
+                .query(sql)
                 .param("machine", machine)
                 .param("source", crate::CLAUDE_SOURCE)
-                .param(param, &ids)
-                .fetch_all::<Stored>(),
-        )
-    })
-    .await
-}
-
-async fn fetch_repeats(sink: &Sink, machine: &str, prefixes: &[Box<str>]) -> Result<Vec<Repeats>> {
-    let prefixes: Vec<&str> = prefixes.iter().map(|s| &**s).collect();
-    sink.with_retry("look up stored lines", || {
-        sink.timed(
-            "look up stored lines",
-            sink.client()
-                .query(crate::schema::EVENTS_REPEATS)
-                .param("machine", machine)
-                .param("source", crate::CLAUDE_SOURCE)
-                .param("lines", &prefixes)
-                .fetch_all::<Repeats>(),
+                .param(param, &values)
+                .fetch_all::<T>(),
         )
     })
     .await

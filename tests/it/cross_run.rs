@@ -20,6 +20,48 @@ async fn sync(env: &Env) {
     assert_eq!(report.status, "ok", "sync status: {report:?}");
 }
 
+/// What a comparison with a fresh run of the tree covers.
+#[derive(Clone, Copy)]
+struct Compared {
+    events: bool,
+    rollup: bool,
+    daily_by_machine: bool,
+}
+
+const EVENTS_ROLLUP_QUERY: Compared = Compared {
+    events: true,
+    rollup: true,
+    daily_by_machine: true,
+};
+
+/// `env`'s database equals a fresh run of its tree in what `compared` names.
+async fn assert_equals_fresh_run(env: &Env, compared: Compared) {
+    let fresh = FreshRun::of_env(env).await;
+    let client = env.client();
+    if compared.events {
+        assert_same_rows(
+            "usage_events FINAL per partition (actual) vs a fresh run (expected)",
+            &events(&client).await,
+            &events(&fresh.client).await,
+        );
+    }
+    if compared.rollup {
+        assert_same_rows(
+            "usage_rollup FINAL (actual) vs a fresh run (expected)",
+            &rollup(&client).await,
+            &rollup(&fresh.client).await,
+        );
+    }
+    if compared.daily_by_machine {
+        assert_same_rows(
+            "ccsync query daily_by_machine (actual) vs a fresh run's (expected)",
+            &daily_by_machine(&client).await,
+            &daily_by_machine(&fresh.client).await,
+        );
+    }
+    fresh.drop_database().await;
+}
+
 pub(crate) async fn events(client: &clickhouse::Client) -> ccsync::query::Table {
     fetch_sql(client, EVENTS_SQL, PER_PARTITION).await
 }
@@ -70,17 +112,15 @@ async fn a_response_in_the_last_second_of_a_bucket_stays_in_the_rollup() {
     );
     sync(&env).await;
 
-    let fresh = FreshRun::of_env(&env).await;
-    assert_same_rows(
-        "usage_rollup FINAL after a run whose only new row is at 10:14:59.500 (actual) vs a fresh run (expected)",
-        &rollup(&env.client()).await,
-        &rollup(&fresh.client).await,
-    );
-    assert_same_rows(
-        "ccsync query daily_by_machine (actual) vs a fresh run's (expected)",
-        &daily_by_machine(&env.client()).await,
-        &daily_by_machine(&fresh.client).await,
-    );
+    assert_equals_fresh_run(
+        &env,
+        Compared {
+            events: false,
+            rollup: true,
+            daily_by_machine: true,
+        },
+    )
+    .await;
 }
 
 // 2. ---------------------------------------------------------------------------------------------
@@ -112,17 +152,14 @@ async fn a_sidechain_copy_synced_after_its_main_line_counts_once() {
         &ccusage_days(&[&env.claude_dir()]),
         "usage_events FINAL after the sidechain copy arrived in a later run",
     );
-    let fresh = FreshRun::of_env(&env).await;
-    assert_same_rows(
-        "usage_events FINAL (actual) vs a fresh run (expected)",
-        &events(&env.client()).await,
-        &events(&fresh.client).await,
-    );
-    assert_same_rows(
-        "ccsync query daily_by_machine (actual) vs a fresh run's (expected)",
-        &daily_by_machine(&env.client()).await,
-        &daily_by_machine(&fresh.client).await,
-    );
+    assert_equals_fresh_run(
+        &env,
+        Compared {
+            rollup: false,
+            ..EVENTS_ROLLUP_QUERY
+        },
+    )
+    .await;
 }
 
 /// The subagent file is synced first; the parent's `agent_progress` line for the same response
@@ -155,17 +192,14 @@ async fn a_progress_line_without_request_id_after_its_subagent_file_counts_once(
         &ccusage_days(&[&env.claude_dir()]),
         "usage_events FINAL after the progress line arrived in a later run",
     );
-    let fresh = FreshRun::of_env(&env).await;
-    assert_same_rows(
-        "usage_events FINAL (actual) vs a fresh run (expected)",
-        &events(&env.client()).await,
-        &events(&fresh.client).await,
-    );
-    assert_same_rows(
-        "ccsync query daily_by_machine (actual) vs a fresh run's (expected)",
-        &daily_by_machine(&env.client()).await,
-        &daily_by_machine(&fresh.client).await,
-    );
+    assert_equals_fresh_run(
+        &env,
+        Compared {
+            rollup: false,
+            ..EVENTS_ROLLUP_QUERY
+        },
+    )
+    .await;
 }
 
 // 3. ---------------------------------------------------------------------------------------------
@@ -189,17 +223,14 @@ async fn a_better_line_in_another_file_and_bucket_moves_the_response_in_the_roll
     sync(&env).await;
 
     assert_rollup_sums_match_events(&env.client(), "after the better line's run").await;
-    let fresh = FreshRun::of_env(&env).await;
-    assert_same_rows(
-        "usage_rollup FINAL (actual) vs a fresh run (expected)",
-        &rollup(&env.client()).await,
-        &rollup(&fresh.client).await,
-    );
-    assert_same_rows(
-        "ccsync query daily_by_machine (actual) vs a fresh run's (expected)",
-        &daily_by_machine(&env.client()).await,
-        &daily_by_machine(&fresh.client).await,
-    );
+    assert_equals_fresh_run(
+        &env,
+        Compared {
+            events: false,
+            ..EVENTS_ROLLUP_QUERY
+        },
+    )
+    .await;
 }
 
 /// The same across a month boundary: the two lines' rows fall in two monthly partitions, and
@@ -227,22 +258,7 @@ async fn a_better_line_across_a_month_boundary_shows_once_with_final_per_partiti
         &ccusage_days(&[&env.claude_dir()]),
         "usage_events FINAL per partition after the better line's run",
     );
-    let fresh = FreshRun::of_env(&env).await;
-    assert_same_rows(
-        "usage_events FINAL per partition (actual) vs a fresh run (expected)",
-        &events(&env.client()).await,
-        &events(&fresh.client).await,
-    );
-    assert_same_rows(
-        "usage_rollup FINAL (actual) vs a fresh run (expected)",
-        &rollup(&env.client()).await,
-        &rollup(&fresh.client).await,
-    );
-    assert_same_rows(
-        "ccsync query daily_by_machine (actual) vs a fresh run's (expected)",
-        &daily_by_machine(&env.client()).await,
-        &daily_by_machine(&fresh.client).await,
-    );
+    assert_equals_fresh_run(&env, EVENTS_ROLLUP_QUERY).await;
 }
 
 // 4. ---------------------------------------------------------------------------------------------
@@ -269,17 +285,14 @@ async fn a_response_streamed_across_midnight_with_a_sync_between_is_dated_on_the
         &ccusage_days(&[&env.claude_dir()]),
         "usage_events FINAL after the stream's last line was synced in a second run",
     );
-    let fresh = FreshRun::of_env(&env).await;
-    assert_same_rows(
-        "usage_events FINAL (actual) vs a fresh run (expected)",
-        &events(&env.client()).await,
-        &events(&fresh.client).await,
-    );
-    assert_same_rows(
-        "ccsync query daily_by_machine (actual) vs a fresh run's (expected)",
-        &daily_by_machine(&env.client()).await,
-        &daily_by_machine(&fresh.client).await,
-    );
+    assert_equals_fresh_run(
+        &env,
+        Compared {
+            rollup: false,
+            ..EVENTS_ROLLUP_QUERY
+        },
+    )
+    .await;
 }
 
 // 5. ---------------------------------------------------------------------------------------------
@@ -340,12 +353,15 @@ async fn a_clock_set_back_between_runs_does_not_stop_the_rollup_following_the_da
     );
 
     assert_rollup_sums_match_events(&env.client(), "after the run with the clock set back").await;
-    let fresh = FreshRun::of_env(&env).await;
-    assert_same_rows(
-        "usage_rollup FINAL (actual) vs a fresh run (expected)",
-        &rollup(&env.client()).await,
-        &rollup(&fresh.client).await,
-    );
+    assert_equals_fresh_run(
+        &env,
+        Compared {
+            events: false,
+            rollup: true,
+            daily_by_machine: false,
+        },
+    )
+    .await;
 }
 
 // 6. ---------------------------------------------------------------------------------------------
@@ -515,12 +531,15 @@ async fn lines_without_message_id_moved_to_another_project_are_not_counted_twice
         &ccusage_days(&[&env.claude_dir()]),
         "usage_events FINAL after the transcript moved to another project",
     );
-    let fresh = FreshRun::of_env(&env).await;
-    assert_same_rows(
-        "ccsync query daily_by_machine (actual) vs a fresh run's (expected)",
-        &daily_by_machine(&env.client()).await,
-        &daily_by_machine(&fresh.client).await,
-    );
+    assert_equals_fresh_run(
+        &env,
+        Compared {
+            events: false,
+            rollup: false,
+            daily_by_machine: true,
+        },
+    )
+    .await;
 }
 
 /// The first line deleted from a synced file (the file rewritten shorter, so re-read): the later
@@ -567,12 +586,15 @@ async fn genuine_copies_of_lines_without_message_id_count_as_often_as_ccusage_co
         &ccusage_days(&[&env.claude_dir()]),
         "usage_events FINAL after the copy's run",
     );
-    let fresh = FreshRun::of_env(&env).await;
-    assert_same_rows(
-        "usage_events FINAL (actual) vs a fresh run (expected)",
-        &events(&env.client()).await,
-        &events(&fresh.client).await,
-    );
+    assert_equals_fresh_run(
+        &env,
+        Compared {
+            events: true,
+            rollup: false,
+            daily_by_machine: false,
+        },
+    )
+    .await;
 }
 
 // 9. ---------------------------------------------------------------------------------------------
