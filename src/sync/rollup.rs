@@ -45,9 +45,11 @@ impl RollupMaintenance {
         let Some(builder) = self.built.as_mut() else {
             return;
         };
-        for row in shape.rows(batch, 0) {
+        // Responses only: tombstones and markers are hidden by FINAL, as from the refresh.
+        for row in shape.responses(batch, 0..batch.rows.len(), 0) {
             builder.add(&row);
         }
+        // All rows: they are what the engine counts when the built groups are checked.
         self.sent += batch.len() as u64;
         if builder.len() > MAX_BUILT_GROUPS {
             tracing::debug!(groups = builder.len(), "rollup left to the engine");

@@ -32,24 +32,14 @@ pub(super) struct RowShape {
 }
 
 impl RowShape {
-    /// The batch's rows (responses, then tombstones), made as they are sent.
-    pub(super) fn rows<'a>(
-        &'a self,
-        batch: &'a Batch,
-        ingested_at: i64,
-    ) -> impl Iterator<Item = UsageRow<'a>> + 'a {
-        self.part(batch, 0..batch.rows.len(), true, ingested_at)
-    }
-
-    /// The responses `range` of the batch, and its tombstones with `tombstones`.
-    fn part<'a>(
+    /// The batch's response rows, made as they are asked for.
+    pub(super) fn responses<'a>(
         &'a self,
         batch: &'a Batch,
         range: std::ops::Range<usize>,
-        tombstones: bool,
         ingested_at: i64,
     ) -> impl Iterator<Item = UsageRow<'a>> + 'a {
-        let responses = batch.rows[range].iter().map(move |p| {
+        batch.rows[range].iter().map(move |p| {
             p.row(
                 &self.files,
                 &batch.strings,
@@ -57,12 +47,31 @@ impl RowShape {
                 &self.cost_mode,
                 ingested_at,
             )
-        });
-        let hidden = if tombstones { &batch.hidden[..] } else { &[] };
-        let hidden = hidden
+        })
+    }
+
+    /// The responses `range` of the batch, and with `hidden` its tombstones and markers (rows
+    /// `FINAL` hides), made as they are sent.
+    fn part<'a>(
+        &'a self,
+        batch: &'a Batch,
+        range: std::ops::Range<usize>,
+        hidden: bool,
+        ingested_at: i64,
+    ) -> impl Iterator<Item = UsageRow<'a>> + 'a {
+        let (tombstones, markers) = if hidden {
+            (&batch.hidden[..], &batch.seen[..])
+        } else {
+            (&[][..], &[][..])
+        };
+        let machine = &*self.machine;
+        let tombstones = tombstones.iter().map(move |h| h.row(machine, ingested_at));
+        let markers = markers
             .iter()
-            .map(move |h| h.row(&self.machine, ingested_at));
-        responses.chain(hidden)
+            .map(move |s| crate::collect::marker_row(s, machine, ingested_at));
+        self.responses(batch, range, ingested_at)
+            .chain(tombstones)
+            .chain(markers)
     }
 }
 

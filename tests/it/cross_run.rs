@@ -718,3 +718,41 @@ async fn a_sidechain_copy_merges_with_a_response_its_session_saw_even_if_kept_fr
         "usage_events FINAL after one run",
     );
 }
+
+/// Found by the convergence property: a subagent's response (session s4) is kept by the main
+/// line of another session (sa, the same requestId); in a later run the parent's progress line
+/// for it, without requestId, in s4, merges by the sidechain rule because s4 saw the response:
+/// the session is remembered across runs (a hidden marker row), not only within one.
+#[tokio::test]
+async fn a_session_that_saw_a_response_before_another_won_still_merges_it_in_a_later_run() {
+    let env = Env::new("cr_seen_marker");
+    let tokens = |l: Line, out| l.tokens(3, out, 1000, 0, 4000);
+    env.write(
+        "-p/s4/subagents/agent-a0.jsonl",
+        &lines(&[tokens(line("m0", "2026-01-05T10:00:00.000Z"), 60)
+            .session("s4")
+            .sidechain()]),
+    );
+    env.write(
+        "-p/sa.jsonl",
+        &lines(&[tokens(line("m0", "2026-01-06T01:00:00.000Z"), 60)
+            .session("sa")
+            .no_speed()]),
+    );
+    sync(&env).await;
+    let inner = tokens(line("m0", "2026-01-05T10:00:00.000Z"), 20)
+        .session("s4")
+        .sidechain()
+        .req(None);
+    env.write(
+        "-p/s4.jsonl",
+        progress_line("s4", "2026-01-05T10:00:01.000Z", "a0", &inner).as_bytes(),
+    );
+    sync(&env).await;
+    assert_days_are_ccusages(
+        &event_days(&env.client(), PER_PARTITION).await,
+        &ccusage_days(&[&env.claude_dir()]),
+        "usage_events FINAL after the progress line's run",
+    );
+    assert_equals_fresh_run(&env, EVENTS_ROLLUP_QUERY).await;
+}
