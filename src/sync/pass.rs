@@ -93,15 +93,27 @@ impl Pass<'_> {
             if let Some(bar) = bar {
                 self.progress(bar, job);
             }
-            if matches!(reading.earlier, Earlier::Undecided) {
+            // Scans wait for their lookup, or for the schema check that says whether lookups
+            // are needed (a fresh database's migrations), as long as that takes and up to a
+            // batch's worth: the other threads read on meanwhile.
+            let enough = reading.entries >= LOOKUP_ENTRIES.min(self.cfg.batch_rows);
+            if matches!(reading.earlier, Earlier::Undecided) && (enough || self.schema.finished()) {
                 reading.earlier = self.decide_earlier().await?;
             }
-            if matches!(reading.earlier, Earlier::None) || reading.entries >= LOOKUP_ENTRIES {
+            let now = match reading.earlier {
+                Earlier::None => true,
+                Earlier::LookUp(_) => enough,
+                Earlier::Undecided => false,
+            };
+            if now {
                 self.absorb(&mut reading).await?;
             }
             if self.collector.pending() >= self.cfg.batch_rows {
                 self.commit(&mut writer, &mut reading.done).await?;
             }
+        }
+        if matches!(reading.earlier, Earlier::Undecided) && !reading.scans.is_empty() {
+            reading.earlier = self.decide_earlier().await?;
         }
         self.absorb(&mut reading).await?;
         self.commit(&mut writer, &mut reading.done).await?;

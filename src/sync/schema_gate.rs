@@ -61,6 +61,11 @@ impl SchemaGate {
         self.task.is_some() || self.found.is_some()
     }
 
+    /// Whether `ready` would answer at once.
+    pub(super) fn finished(&self) -> bool {
+        self.task.as_ref().is_none_or(|t| t.is_finished())
+    }
+
     pub(super) fn failed(&self) -> bool {
         self.failed
     }
