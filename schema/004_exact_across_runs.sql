@@ -13,9 +13,10 @@
 --
 -- The engine cannot be altered, so the table is rebuilt: a copy (with the version re-encoded),
 -- a check that the copy holds every row, then an atomic EXCHANGE. Each step of the rebuild runs
--- only while `usage_events` lacks `is_deleted` (the `-- if:` lines, evaluated by the runner), so
--- running the migration again after an interruption resumes it; the copy is idempotent (same
--- keys, same versions).
+-- only while `usage_events` lacks `is_deleted` (the `-- if:` lines, evaluated by the runner;
+-- the copy and its check only if there are rows, not on a new database), so running the
+-- migration again after an interruption resumes it; the copy is idempotent (same keys, same
+-- versions).
 
 -- if: SELECT count() = 0 FROM system.columns WHERE database = currentDatabase() AND table = 'usage_events' AND name = 'is_deleted'
 CREATE TABLE IF NOT EXISTS usage_events_v4
@@ -65,7 +66,7 @@ ORDER BY (machine_name, source, message_id, request_id)
 SETTINGS non_replicated_deduplication_window = 10000;
 
 -- Version 3 stored bit 56 = not a sidechain, bits 55..0 = token total.
--- if: SELECT count() = 0 FROM system.columns WHERE database = currentDatabase() AND table = 'usage_events' AND name = 'is_deleted'
+-- if: SELECT (SELECT count() = 0 FROM system.columns WHERE database = currentDatabase() AND table = 'usage_events' AND name = 'is_deleted') AND (SELECT count() > 0 FROM usage_events)
 INSERT INTO usage_events_v4
     (machine_name, source, message_id, request_id, timestamp, session_id, project, cwd,
      git_branch, claude_version, model, speed, service_tier, is_sidechain, is_api_error, agent_id,
@@ -85,7 +86,7 @@ SELECT
     0, ingested_at, agent_version
 FROM usage_events FINAL;
 
--- if: SELECT count() = 0 FROM system.columns WHERE database = currentDatabase() AND table = 'usage_events' AND name = 'is_deleted'
+-- if: SELECT (SELECT count() = 0 FROM system.columns WHERE database = currentDatabase() AND table = 'usage_events' AND name = 'is_deleted') AND (SELECT count() > 0 FROM usage_events)
 SELECT throwIf(
     (SELECT count() FROM usage_events FINAL) != (SELECT count() FROM usage_events_v4 FINAL),
     'the copy of usage_events is incomplete (nothing was changed): run `ccsync schema apply` again');
@@ -149,7 +150,7 @@ ORDER BY (machine_name, source, bucket, project, session_id, git_branch, claude_
 
 -- Backfill from the rebuilt usage_events, version 0 (any refresh wins over it); the same
 -- aggregation as maintenance/rollup_refresh.sql.
--- if: SELECT count() = 0 FROM system.columns WHERE database = currentDatabase() AND table = 'usage_rollup' AND name = 'source'
+-- if: SELECT (SELECT count() = 0 FROM system.columns WHERE database = currentDatabase() AND table = 'usage_rollup' AND name = 'source') AND (SELECT count() > 0 FROM usage_events)
 INSERT INTO usage_rollup_v4
     (machine_name, source, bucket, project, session_id, git_branch, claude_version, model,
      is_fast, unknown_model, cwd, agent_ids, contexts, messages, sidechain_messages,
@@ -213,5 +214,6 @@ DROP TABLE IF EXISTS usage_rollup_v4;
 
 -- sync_runs: the source each run read, and how many rollup buckets it left to the next run
 -- (the rollup is late, never wrong: `ccsync status` and `freshness` show it).
-ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS source LowCardinality(String) DEFAULT 'claude' AFTER machine_name;
-ALTER TABLE sync_runs ADD COLUMN IF NOT EXISTS rollup_pending UInt32 DEFAULT 0;
+ALTER TABLE sync_runs
+    ADD COLUMN IF NOT EXISTS source LowCardinality(String) DEFAULT 'claude' AFTER machine_name,
+    ADD COLUMN IF NOT EXISTS rollup_pending UInt32 DEFAULT 0;

@@ -29,6 +29,9 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "004_exact_across_runs.sql"),
 ];
 
+/// The latest schema in one step, for a database without tables (see the file).
+pub const BASELINE: &str = include_str!("../schema/baseline.sql");
+
 /// Recomputes `usage_rollup` for one machine's 15-minute buckets, once per run.
 /// Params: `machine`, `source`, `buckets` (Array(Int64), bucket starts in Unix ms), `version`.
 pub const ROLLUP_REFRESH: &str = include_str!("../schema/maintenance/rollup_refresh.sql");
@@ -202,33 +205,34 @@ async fn apply_locked(sink: &crate::sink::Sink) -> Result<ApplyReport> {
         applied: Vec::new(),
         current: newest,
     };
-    for m in MIGRATIONS {
-        if applied.contains(&m.version) {
-            continue;
-        }
-        for stmt in m.statements() {
-            run_statement(sink, m, &stmt)
+    let baseline = applied.is_empty() && !has_tables(sink).await?;
+    if baseline {
+        for sql in split_statements(BASELINE) {
+            sink.timed("create the tables", sink.client().query(&sql).execute())
                 .await
                 .map_err(|e| explain_denied(e, newest))?;
         }
-        let row = MigrationRow {
-            version: m.version,
-            name: m.name,
-            checksum: m.checksum(),
-            agent_version: crate::AGENT_VERSION,
-        };
-        sink.timed("record migration", async {
-            let mut insert = sink
-                .client()
-                .insert::<MigrationRow<'_>>("schema_migrations")
-                .await?;
-            insert.write(&row).await?;
-            insert.end().await
-        })
-        .await?;
-        report.applied.push(m.version);
-        report.current = report.current.max(m.version);
     }
+    let missing: Vec<&Migration> = MIGRATIONS
+        .iter()
+        .filter(|m| !applied.contains(&m.version))
+        .collect();
+    if baseline {
+        // The tables are there: every migration is recorded at once.
+        record(sink, &missing).await?;
+    }
+    for m in missing.iter().filter(|_| !baseline) {
+        let mut conditions = std::collections::HashMap::new();
+        for stmt in m.statements() {
+            run_statement(sink, m, &stmt, &mut conditions)
+                .await
+                .map_err(|e| explain_denied(e, newest))?;
+        }
+        // Each as it is done: an interrupted run resumes after the last one recorded.
+        record(sink, &[m]).await?;
+    }
+    report.applied = missing.iter().map(|m| m.version).collect();
+    report.current = report.current.max(latest_version());
     Ok(report)
 }
 
@@ -291,14 +295,65 @@ async fn unlock(sink: &crate::sink::Sink) {
     }
 }
 
-/// Runs one statement of migration `m`, unless its `-- if:` condition says it is done.
-async fn run_statement(sink: &crate::sink::Sink, m: &Migration, stmt: &Statement) -> Result<()> {
+/// Records `done` in `schema_migrations`.
+async fn record(sink: &crate::sink::Sink, done: &[&Migration]) -> Result<()> {
+    sink.timed("record migration", async {
+        let mut insert = sink
+            .client()
+            .insert::<MigrationRow<'_>>("schema_migrations")
+            .await?;
+        for m in done {
+            let row = MigrationRow {
+                version: m.version,
+                name: m.name,
+                checksum: m.checksum(),
+                agent_version: crate::AGENT_VERSION,
+            };
+            insert.write(&row).await?;
+        }
+        insert.end().await
+    })
+    .await
+}
+
+/// Whether the database holds any of ccsync's tables (a database without any gets the
+/// baseline).
+async fn has_tables(sink: &crate::sink::Sink) -> Result<bool> {
+    let sql = "SELECT count() FROM system.tables WHERE database = currentDatabase() \
+               AND name IN ('usage_events', 'usage_rollup', 'sync_runs')";
+    let found = sink
+        .timed(
+            "read system.tables",
+            sink.client().query(sql).fetch_one::<u64>(),
+        )
+        .await?;
+    Ok(found > 0)
+}
+
+/// Runs one statement of migration `m`, unless its `-- if:` condition says it is done. A
+/// condition is asked once per migration (`conditions`): the statements it guards form one
+/// step (build, copy, swap), which holds the migration lock, so the answer stands until the
+/// step's last statement, and a migration interrupted half-way asks again when it resumes.
+async fn run_statement(
+    sink: &crate::sink::Sink,
+    m: &Migration,
+    stmt: &Statement,
+    conditions: &mut std::collections::HashMap<String, bool>,
+) -> Result<()> {
     let context = format!("schema migration {}", m.name);
     if let Some(condition) = &stmt.only_if {
-        let run = sink
-            .timed(&context, sink.client().query(condition).fetch_one::<u8>())
-            .await?;
-        if run == 0 {
+        let run = match conditions.get(condition) {
+            Some(&run) => run,
+            None => {
+                // Any one-value query: its answer as 0 or 1 (scalar subqueries are Nullable).
+                let ask = format!("SELECT toUInt8(ifNull(({condition}), 0) != 0)");
+                let answer = sink
+                    .timed(&context, sink.client().query(&ask).fetch_one::<u8>())
+                    .await?;
+                *conditions.entry(condition.clone()).or_insert(answer != 0)
+            }
+        };
+        if !run {
             return Ok(());
         }
     }
@@ -380,7 +435,8 @@ mod tests {
 
     #[test]
     fn every_schema_file_is_embedded_in_order() {
-        let files = sql_files_in("schema");
+        let mut files = sql_files_in("schema");
+        files.retain(|f| f != "baseline.sql");
         let embedded: Vec<&str> = std::iter::once(BOOTSTRAP.name)
             .chain(MIGRATIONS.iter().map(|m| m.name))
             .collect();

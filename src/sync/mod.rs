@@ -131,7 +131,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     }
     // 4. Also when nothing was read: owed buckets and the run's record need the tables.
     if result.is_ok() {
-        result = pass.schema.ready().await.map(drop);
+        result = pass.schema.ready().await;
     }
     if result.is_ok() {
         let rollup = std::mem::take(&mut pass.rollup);

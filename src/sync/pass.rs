@@ -93,27 +93,17 @@ impl Pass<'_> {
             if let Some(bar) = bar {
                 self.progress(bar, job);
             }
-            // Scans wait for their lookup, or for the schema check that says whether lookups
-            // are needed (a fresh database's migrations), as long as that takes and up to a
-            // batch's worth: the other threads read on meanwhile.
-            let enough = reading.entries >= LOOKUP_ENTRIES.min(self.cfg.batch_rows);
-            if matches!(reading.earlier, Earlier::Undecided) && (enough || self.schema.finished()) {
-                reading.earlier = self.decide_earlier().await?;
+            if matches!(reading.earlier, Earlier::Undecided) {
+                reading.earlier = self.decide_earlier().await;
             }
-            let now = match reading.earlier {
-                Earlier::None => true,
-                Earlier::LookUp(_) => enough,
-                Earlier::Undecided => false,
-            };
-            if now {
+            // Scans wait for their lookup, up to a batch's worth.
+            let enough = reading.entries >= LOOKUP_ENTRIES.min(self.cfg.batch_rows);
+            if matches!(reading.earlier, Earlier::None) || enough {
                 self.absorb(&mut reading).await?;
             }
             if self.collector.pending() >= self.cfg.batch_rows {
                 self.commit(&mut writer, &mut reading.done).await?;
             }
-        }
-        if matches!(reading.earlier, Earlier::Undecided) && !reading.scans.is_empty() {
-            reading.earlier = self.decide_earlier().await?;
         }
         self.absorb(&mut reading).await?;
         self.commit(&mut writer, &mut reading.done).await?;
@@ -155,6 +145,8 @@ impl Pass<'_> {
             return Ok(());
         }
         if let Earlier::LookUp(lookup) = &mut reading.earlier {
+            // The tables must be there (and a failed schema check is the run's error).
+            self.schema.ready().await?;
             let (mut ids, mut lines) = (Vec::new(), Vec::new());
             for (_, scan) in &reading.scans {
                 self.collector.unknown(scan, &mut ids, &mut lines);
@@ -180,16 +172,16 @@ impl Pass<'_> {
 
     /// Whether rows of earlier runs must be looked up (unless the machine surely has none),
     /// and on a first backfill whether the rollup is built here.
-    async fn decide_earlier(&mut self) -> Result<Earlier> {
+    async fn decide_earlier(&mut self) -> Earlier {
         let missing = self.checkpoints.missing();
         let owed = !self.checkpoints.rollup_owed().is_empty();
-        let found = self.schema.ready().await?;
-        let (events, rollup) = found.map_or((None, None), |f| (f.events, f.rollup));
+        let rows = self.schema.rows().await;
+        let (events, rollup) = (rows.events, rows.rollup);
         if missing && events == Some(false) {
             if rollup == Some(false) && !owed {
                 self.rollup.build_here();
             }
-            return Ok(Earlier::None);
+            return Earlier::None;
         }
         if missing {
             // Checkpoints lost while the machine has rows: every bucket read is recomputed,
@@ -203,7 +195,7 @@ impl Pass<'_> {
                 ));
             }
         }
-        Ok(Earlier::LookUp(Lookup::new(self.files.clone())))
+        Earlier::LookUp(Lookup::new(self.files.clone()))
     }
 
     /// Hands the pending rows to the writer with the reads they complete.

@@ -26,6 +26,12 @@ fn env_of_release_0_1(test: &str) -> Env {
 /// A database at schema 3 holding the fixture's rows, its source files moved to `tree` (the
 /// same machine, its transcripts where they were).
 async fn database_of_release_0_1(env: &Env, tree: &Path) {
+    database_at_schema_3(env).await;
+    load_fixture(env, tree).await;
+}
+
+/// A database as 0.1 made it: migrations 1 to 3, no rows.
+async fn database_at_schema_3(env: &Env) {
     let admin = env.client().with_database("default");
     admin
         .query(&format!("CREATE DATABASE `{}`", env.database))
@@ -51,6 +57,11 @@ async fn database_of_release_0_1(env: &Env, tree: &Path) {
                 .unwrap();
         }
     }
+}
+
+/// The fixture's rows, their source files moved to `tree`.
+async fn load_fixture(env: &Env, tree: &Path) {
+    let client = env.client();
     let data = repo().join("tests/data/v3");
     for table in ["usage_events", "usage_rollup", "sync_runs"] {
         let mut body = String::new();
@@ -221,4 +232,54 @@ async fn an_interrupted_upgrade_resumes_where_it_stopped() {
         .await
         .unwrap();
     assert_eq!(leftovers, 0, "the copies are gone");
+}
+
+/// What the tables are: columns (name, position, type, default) and engine (keys, partition).
+async fn shape(env: &Env) -> (ccsync::query::Table, ccsync::query::Table) {
+    let client = env.client();
+    let columns = fetch_sql(
+        &client,
+        "SELECT table, name, position, type, default_kind, default_expression FROM system.columns \
+         WHERE database = currentDatabase() ORDER BY table, position",
+        &[],
+    )
+    .await;
+    let tables = fetch_sql(
+        &client,
+        "SELECT name, engine, partition_key, sorting_key, primary_key FROM system.tables \
+         WHERE database = currentDatabase() ORDER BY name",
+        &[],
+    )
+    .await;
+    (columns, tables)
+}
+
+/// A new database gets the latest schema in one step (`schema/baseline.sql`): the same tables,
+/// column by column, as a database taken through every migration.
+#[tokio::test]
+async fn the_baseline_builds_what_the_migrations_build() {
+    let fresh = Env::new("baseline_fresh");
+    let (status, out, err) = fresh.ccsync(&["schema", "apply"]);
+    assert!(status.success(), "{out}\n{err}");
+    let migrated = Env::new("baseline_migrated");
+    database_at_schema_3(&migrated).await;
+    let (status, out, err) = migrated.ccsync(&["schema", "apply"]);
+    assert!(status.success(), "{out}\n{err}");
+    assert_eq!(
+        applied_versions(&fresh).await,
+        applied_versions(&migrated).await
+    );
+    let (columns, tables) = shape(&fresh).await;
+    let (columns_m, tables_m) = shape(&migrated).await;
+    assert!(columns.rows.len() > 80, "{} columns", columns.rows.len());
+    assert_same_rows(
+        "columns: baseline (actual) vs migrations (expected)",
+        &columns,
+        &columns_m,
+    );
+    assert_same_rows(
+        "tables: baseline (actual) vs migrations (expected)",
+        &tables,
+        &tables_m,
+    );
 }
