@@ -33,7 +33,8 @@ use smallvec::SmallVec;
 
 pub use rank::{REVISION_BITS, Rank};
 use slot::{
-    NOT_PENDING, Probe, RequestKey, SEEDED, SIDECHAIN, STORED, Slot, hash, intern, request_hash,
+    Birth, NOT_PENDING, Probe, RequestKey, SEEDED, SIDECHAIN, STORED, Slot, hash, intern,
+    request_hash,
 };
 
 use crate::parse::Entry;
@@ -107,6 +108,36 @@ pub struct Seen {
     pub session_id: Arc<str>,
     /// The marker row's key: [`SEEN_KEY_PREFIX`] and the session.
     pub key: Box<str>,
+    /// Where the response's first line is: a later run brings the stored row in from there.
+    pub pos: Pos,
+    /// The rank of the first line seen in the session (its version): a later run lets it
+    /// link the stored row with an earlier line of that session, as that line did in one run.
+    pub version: u64,
+}
+
+/// What an earlier run stored for a message id, waiting for its place in path order.
+#[derive(Debug)]
+enum Seed {
+    Row(StoredSeed),
+    Seen { session: u32 },
+}
+
+/// A group's message id and its seeds waiting to take part, the first in path order last.
+type Deferred = (Box<str>, Vec<(Pos, Seed)>);
+
+/// A line an earlier run saw in a session besides the kept line's (a marker's): the session
+/// and the line's rank.
+type Ghost = (u32, Rank);
+
+#[derive(Debug)]
+struct StoredSeed {
+    request_id: Box<str>,
+    version: u64,
+    timestamp_ms: i64,
+    session: u32,
+    cost: f64,
+    /// Its own line's place in path order (ties), not where it takes part.
+    pos: Pos,
 }
 
 /// What storing a pending row means: its version, and the tombstone its predecessor needs.
@@ -157,15 +188,33 @@ pub struct Deduper {
     session_index: FxHashMap<Arc<str>, u32>,
     /// Sessions a response was seen in besides its kept line's (rare: resumed sessions, replays).
     merged: FxHashMap<SlotRef, SmallVec<[u32; 2]>>,
-    /// Sessions newly merged since the last batch, to be stored as markers.
-    seen: Vec<(Box<str>, u32)>,
+    /// Sessions newly merged since the last batch (with where the response's first line is and
+    /// the rank of the line that showed the session), to be stored as markers.
+    seen: Vec<(Box<str>, u32, Pos, u64)>,
+    /// Stored rows and markers of earlier runs waiting for their place in path order: group →
+    /// (message id, seeds, last in path order first).
+    deferred: FxHashMap<u32, Deferred>,
+    /// Sessions markers say responses of a group were seen in: slots made later get them too.
+    marked: FxHashMap<u32, SmallVec<[u32; 2]>>,
+    /// Every marker of a group, read with its stored rows (see `through_ghost`).
+    ghosts: FxHashMap<u32, SmallVec<[Ghost; 2]>>,
+    /// Pending rows a stored row beat (see `take_cancelled`).
+    cancelled: Vec<usize>,
     /// Tombstones of stored rows merged into others when seeded, for the next batch.
     repairs: Vec<(Box<str>, Tombstone)>,
+    /// The session last interned, for `session_of`'s shortcut (kept alive: never a reused
+    /// address).
+    last_session: Option<(Arc<str>, u32)>,
 }
 
 impl Deduper {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Whether stored rows of earlier runs still wait for their place in path order.
+    pub fn has_deferred(&self) -> bool {
+        !self.deferred.is_empty()
     }
 
     /// Whether lines or stored rows with this message.id were seen in this run.
@@ -182,101 +231,236 @@ impl Deduper {
         at
     }
 
-    /// Adds the rows earlier runs stored for `message_id` (each key's latest version), before
-    /// any line of it is offered in this run. Stored rows that one run would have merged (two
-    /// installs of one machine writing at once, or an older release) are merged here as lines
-    /// are: the loser gets a tombstone with the next batch.
+    /// Adds the rows earlier runs stored for `message_id` (each key's latest version) and the
+    /// sessions it was seen in (markers). Each takes part in the de-duplication at its place in
+    /// path order, as its line would in one run over all the files: before the first line of
+    /// this run that comes after it (or when the run ends). Stored rows that one run would have
+    /// merged (two installs of one machine writing at once, an older release) are merged then
+    /// as lines are: the loser gets a tombstone.
     pub fn seed(&mut self, message_id: &str, rows: &[StoredRow<'_>]) {
         let group = self.group(message_id);
-        let first = self.slots[group as usize].len();
-        let is_marker = |r: &StoredRow<'_>| r.request_id.starts_with(SEEN_KEY_PREFIX);
-        let mut live: Vec<&StoredRow<'_>> = Vec::with_capacity(rows.len());
-        for row in rows.iter().filter(|r| !is_marker(r)) {
-            if row.is_deleted {
+        let mut deferred = Vec::with_capacity(rows.len());
+        let mut first_marker: Option<Pos> = None;
+        for row in rows {
+            let session = intern(&mut self.sessions, &mut self.session_index, row.session_id);
+            // A row whose file is gone comes first: nothing read now comes before it.
+            let pos = row.pos.unwrap_or(Pos { file: 0, line: 0 });
+            let seed = if row.request_id.starts_with(SEEN_KEY_PREFIX) {
+                first_marker = Some(first_marker.map_or(pos, |m| m.min(pos)));
+                let ghost = (session, Rank::of_version(row.version));
+                self.ghosts.entry(group).or_default().push(ghost);
+                Seed::Seen { session }
+            } else if row.is_deleted {
                 let floor = self
                     .floors
                     .entry((group, hash(row.request_id)))
                     .or_default();
                 *floor = (*floor).max(row.version);
+                continue;
             } else {
-                live.push(row);
+                Seed::Row(StoredSeed {
+                    request_id: row.request_id.into(),
+                    version: row.version,
+                    timestamp_ms: row.timestamp_ms,
+                    session,
+                    cost: row.cost_usd,
+                    pos,
+                })
+            };
+            deferred.push((pos, seed));
+        }
+        // The response existed in one run from its first line on, which its markers record
+        // (a marker only exists where it was seen in two sessions): its row takes part from
+        // there, then the markers (sessions merge into the row's slot).
+        if let Some(first) = first_marker {
+            for (at, seed) in &mut deferred {
+                if matches!(seed, Seed::Row(_)) {
+                    *at = (*at).min(first);
+                }
             }
         }
-        // In path order, as their lines were read; a row whose file is gone comes first:
-        // nothing read now comes before it.
-        live.sort_by_key(|r| r.pos.unwrap_or(Pos { file: 0, line: 0 }));
-        for row in live {
-            self.seed_row(group, message_id, row);
+        deferred.sort_by_key(|(pos, seed)| (*pos, matches!(seed, Seed::Seen { .. })));
+        deferred.reverse(); // popped from the back, first in path order first
+        if !deferred.is_empty() {
+            self.deferred.insert(group, (message_id.into(), deferred));
         }
-        // Markers: the sessions the response was seen in, for every response of the id.
-        for row in rows.iter().filter(|r| is_marker(r)) {
-            let session = intern(&mut self.sessions, &mut self.session_index, row.session_id);
-            for position in first..self.slots[group as usize].len() {
-                self.merge_session(SlotRef::new(group, position as u32), session);
+    }
+
+    /// Brings in the seeds of `group` that come before `pos` in path order (or at it: a stored
+    /// line read again meets its own row).
+    fn activate(&mut self, group: u32, pos: Pos) {
+        if self.deferred.is_empty() {
+            return;
+        }
+        while let Some((message_id, seeds)) = self.deferred.get_mut(&group) {
+            let Some((at, _)) = seeds.last() else { break };
+            if *at > pos {
+                break;
+            }
+            let (at, seed) = seeds.pop().expect("a seed");
+            let message_id = message_id.clone();
+            if seeds.is_empty() {
+                self.deferred.remove(&group);
+            }
+            match seed {
+                Seed::Row(row) => self.seed_row(group, &message_id, &row, at),
+                // The sessions a response was seen in, for every response of the id.
+                Seed::Seen { session } => {
+                    self.marked.entry(group).or_default().push(session);
+                    for position in 0..self.slots[group as usize].len() {
+                        self.merge_session(SlotRef::new(group, position as u32), session);
+                    }
+                }
             }
         }
     }
 
-    fn seed_row(&mut self, group: u32, message_id: &str, row: &StoredRow<'_>) {
+    /// The run read everything: the seeds no line came after take part now.
+    pub fn finish(&mut self) {
+        let groups: Vec<u32> = self.deferred.keys().copied().collect();
+        for group in groups {
+            self.activate(
+                group,
+                Pos {
+                    file: u32::MAX,
+                    line: u64::MAX,
+                },
+            );
+        }
+    }
+
+    /// A pending row of `slot` is about to be stored under `key`: a stored row under the same
+    /// key that comes later in path order takes part now, as storing the row would replace it
+    /// (it may beat the row, which is then cancelled; or lose, and get its tombstone).
+    pub fn before_settle(&mut self, slot: SlotRef, key: &str) {
+        let group = slot.group();
+        let Some((_, seeds)) = self.deferred.get(&group) else {
+            return;
+        };
+        let same_key = seeds.iter().find_map(|(pos, seed)| match seed {
+            Seed::Row(row) if &*row.request_id == key => Some(*pos),
+            _ => None,
+        });
+        if let Some(pos) = same_key {
+            self.activate(group, pos);
+        }
+    }
+
+    /// Pending rows a stored row beat when it took part (indices): not to be stored.
+    pub fn take_cancelled(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.cancelled)
+    }
+
+    fn seed_row(&mut self, group: u32, message_id: &str, row: &StoredSeed, pos: Pos) {
         let rank = Rank::of_version(row.version);
         let probe = Probe {
             request_hash: (!row.request_id.starts_with(SYNTHETIC_KEY_PREFIX))
-                .then(|| request_hash(row.request_id)),
-            session: intern(&mut self.sessions, &mut self.session_index, row.session_id),
+                .then(|| request_hash(&row.request_id)),
+            session: row.session,
             timestamp_ms: row.timestamp_ms,
             sidechain: !rank.non_sidechain,
-            cost: row.cost_usd,
+            cost: row.cost,
         };
-        let pos = row.pos.unwrap_or(Pos { file: 0, line: 0 });
         let rev = u8::try_from(row.version - rank.version()).unwrap_or(u8::MAX);
-        let Some(position) = self.matching(group, &probe) else {
+        let found = self
+            .matching(group, &probe)
+            .or_else(|| self.through_ghost(group, &probe));
+        let Some(position) = found else {
             let slot = SlotRef::new(group, self.slots[group as usize].len() as u32);
-            let key = RequestKey::store(&mut self.keys, row.request_id);
-            self.slots[group as usize].push(Slot::stored(&probe, rank, key, rev));
-            self.seeded_pos.insert(slot, pos);
+            let key = RequestKey::store(&mut self.keys, &row.request_id);
+            let birth = Birth::of(pos);
+            self.slots[group as usize].push(Slot::stored(&probe, rank, key, rev, birth));
+            self.seeded_pos.insert(slot, row.pos);
+            self.inherit_marks(slot);
             return;
         };
         let at = SlotRef::new(group, position);
         let slot = &self.slots[group as usize][position as usize];
-        let kept = slot.rank();
-        let kept_pos = self.seeded_pos.get(&at).copied().unwrap_or(pos);
-        let wins = match rank.order(probe.cost, kept, slot.cost) {
-            std::cmp::Ordering::Greater => true,
-            std::cmp::Ordering::Equal => pos < kept_pos,
-            std::cmp::Ordering::Less => false,
-        };
-        let loser = if wins {
-            let version = kept.version() + u64::from(slot.rev);
-            (slot.key.get(&self.keys).into(), slot.timestamp_ms, version)
-        } else {
-            (row.request_id.into(), row.timestamp_ms, row.version)
-        };
-        let (key, timestamp_ms, version): (Box<str>, i64, u64) = loser;
-        let floor = self.floors.entry((group, hash(&key))).or_default();
-        *floor = (*floor).max(version + 1);
-        self.repairs.push((
-            message_id.into(),
-            Tombstone {
-                request_id: key,
-                timestamp_ms,
-                version: version + 1,
-            },
-        ));
+        // Whatever the slot holds came before this row in path order (or is its own line).
+        let wins = rank.order(
+            f64::from(probe.cost as f32),
+            slot.rank(),
+            f64::from(slot.cost),
+        ) == std::cmp::Ordering::Greater;
+        let (birth, old_rank) = (slot.birth, slot.rank());
         if !wins {
+            self.hide(
+                message_id,
+                group,
+                &row.request_id,
+                row.timestamp_ms,
+                row.version,
+            );
             if self.merge_session(at, probe.session) {
-                self.seen.push((message_id.into(), probe.session));
+                let ghost = (probe.session, rank);
+                self.seen
+                    .push((message_id.into(), ghost.0, birth.pos(), ghost.1.version()));
             }
             return;
         }
-        if let Some(old) = self.keep_session(at, probe.session) {
-            self.seen.push((message_id.into(), old));
+        // The stored row takes the slot: what the slot held is not kept.
+        if slot.pending != NOT_PENDING {
+            self.cancelled.push(slot.pending as usize);
+            if let Some(old) = self.superseded.remove(&at) {
+                let key: Box<str> = slot.key.get(&self.keys).into();
+                self.hide(message_id, group, &key, old.timestamp_ms, old.version);
+            }
+        } else {
+            let key: Box<str> = slot.key.get(&self.keys).into();
+            let version = slot.rank().version() + u64::from(slot.rev);
+            let timestamp_ms = slot.timestamp_ms;
+            self.hide(message_id, group, &key, timestamp_ms, version);
         }
-        let key = RequestKey::store(&mut self.keys, row.request_id);
+        if let Some(old) = self.keep_session(at, probe.session) {
+            self.seen
+                .push((message_id.into(), old, birth.pos(), old_rank.version()));
+        }
+        let key = RequestKey::store(&mut self.keys, &row.request_id);
         self.slots[group as usize][position as usize] = Slot {
             session: probe.session,
-            ..Slot::stored(&probe, rank, key, rev)
+            ..Slot::stored(&probe, rank, key, rev, birth)
         };
-        self.seeded_pos.insert(at, pos);
+        self.seeded_pos.insert(at, row.pos);
+    }
+
+    /// The slot a stored row joins through a line an earlier run saw in another session (a
+    /// marker): in one run that line came between, matched the slot's line by the sidechain
+    /// rule and beat it, then lost to the stored row's line. Markers keep the session and the
+    /// rank of that line, not its key, so the link is taken when the rule and the rank allow it.
+    fn through_ghost(&self, group: u32, probe: &Probe) -> Option<u32> {
+        let ghosts = self.ghosts.get(&group)?;
+        let slots = &self.slots[group as usize];
+        slots
+            .iter()
+            .enumerate()
+            .position(|(i, s)| {
+                ghosts.iter().any(|&(session, rank)| {
+                    session != probe.session
+                        && (s.is(SIDECHAIN) || !rank.non_sidechain)
+                        && (s.session == session
+                            || self
+                                .merged
+                                .get(&SlotRef::new(group, i as u32))
+                                .is_some_and(|m| m.contains(&session)))
+                        && rank.order(0.0, s.rank(), 0.0) == std::cmp::Ordering::Greater
+                })
+            })
+            .map(|p| p as u32)
+    }
+
+    /// Hides the stored row under `key` at `timestamp_ms` (version `version`) with the next batch.
+    fn hide(&mut self, message_id: &str, group: u32, key: &str, timestamp_ms: i64, version: u64) {
+        let tombstone = version.saturating_add(1);
+        let floor = self.floors.entry((group, hash(key))).or_default();
+        *floor = (*floor).max(tombstone);
+        self.repairs.push((
+            message_id.into(),
+            Tombstone {
+                request_id: key.into(),
+                timestamp_ms,
+                version: tombstone,
+            },
+        ));
     }
 
     /// Decides what to do with `entry` (costing `cost` in the run's cost mode), found at `pos`;
@@ -288,37 +472,52 @@ impl Deduper {
         let rank = Rank::of(entry).capped();
         let probe = Probe {
             request_hash: entry.request_id.as_deref().map(request_hash),
-            session: intern(
-                &mut self.sessions,
-                &mut self.session_index,
-                &entry.session_id,
-            ),
+            session: self.session_of(&entry.session_id),
             timestamp_ms: entry.timestamp_ms,
             sidechain: entry.is_sidechain,
             cost,
         };
         let group = self.group(message_id);
+        self.activate(group, pos);
         let Some(position) = self.matching(group, &probe) else {
             let slots = &mut self.slots[group as usize];
-            slots.push(Slot::pending(entry, rank, &probe, next_index));
-            return Decision::New(SlotRef::new(group, slots.len() as u32 - 1));
+            slots.push(Slot::pending(
+                entry,
+                rank,
+                &probe,
+                next_index,
+                Birth::of(pos),
+            ));
+            let slot = SlotRef::new(group, slots.len() as u32 - 1);
+            self.inherit_marks(slot);
+            return Decision::New(slot);
         };
         let at = SlotRef::new(group, position);
         if !self.beats(at, entry, rank, &probe, pos) {
             // Merged all the same: the response was seen in this line's session.
             if self.merge_session(at, probe.session) {
-                self.seen.push((message_id.into(), probe.session));
+                let birth = self.slots[group as usize][position as usize].birth;
+                self.seen.push((
+                    message_id.into(),
+                    probe.session,
+                    birth.pos(),
+                    rank.version(),
+                ));
             }
             return Decision::Drop;
         }
-        self.seeded_pos.remove(&at);
+        if !self.seeded_pos.is_empty() {
+            self.seeded_pos.remove(&at);
+        }
         let slot = &self.slots[group as usize][position as usize];
         let stored = (slot.pending == NOT_PENDING).then(|| Superseded {
             timestamp_ms: slot.timestamp_ms,
             version: slot.rank().version() + u64::from(slot.rev),
         });
+        let (birth, old_rank) = (slot.birth, slot.rank());
         if let Some(old) = self.keep_session(at, probe.session) {
-            self.seen.push((message_id.into(), old));
+            self.seen
+                .push((message_id.into(), old, birth.pos(), old_rank.version()));
         }
         let slot = &mut self.slots[group as usize][position as usize];
         slot.flags &= !SEEDED;
@@ -342,7 +541,11 @@ impl Deduper {
         let stored_pos = slot.is(SEEDED).then(|| self.seeded_pos.get(&at)).flatten();
         let earlier = stored_pos.is_some_and(|p| pos < *p);
         let restated = stored_pos == Some(&pos) && entry.timestamp_ms != slot.timestamp_ms;
-        match rank.order(probe.cost, slot.rank(), slot.cost) {
+        match rank.order(
+            f64::from(probe.cost as f32),
+            slot.rank(),
+            f64::from(slot.cost),
+        ) {
             std::cmp::Ordering::Greater => true,
             std::cmp::Ordering::Equal => earlier || restated,
             std::cmp::Ordering::Less => false,
@@ -372,6 +575,32 @@ impl Deduper {
             })
         });
         found.map(|p| p as u32)
+    }
+
+    /// The index of a line's session: lines of one file share their session's allocation, so
+    /// most lines are a pointer comparison.
+    fn session_of(&mut self, session: &Arc<str>) -> u32 {
+        if let Some((last, i)) = &self.last_session
+            && Arc::ptr_eq(last, session)
+        {
+            return *i;
+        }
+        let i = intern(&mut self.sessions, &mut self.session_index, session);
+        self.last_session = Some((session.clone(), i));
+        i
+    }
+
+    /// A new response of a group markers were read for was seen in their sessions too.
+    fn inherit_marks(&mut self, at: SlotRef) {
+        if self.marked.is_empty() {
+            return;
+        }
+        let Some(sessions) = self.marked.get(&at.group()).cloned() else {
+            return;
+        };
+        for session in sessions {
+            self.merge_session(at, session);
+        }
     }
 
     /// Notes that the response of `at` was seen in `session`; true if that is new.
@@ -415,12 +644,14 @@ impl Deduper {
         let mut seen: Vec<Seen> = self
             .seen
             .drain(..)
-            .map(|(message_id, s)| {
+            .map(|(message_id, s, pos, version)| {
                 let session_id = self.sessions[s as usize].clone();
                 Seen {
                     message_id,
                     key: format!("{SEEN_KEY_PREFIX}{session_id}").into(),
                     session_id,
+                    pos,
+                    version,
                 }
             })
             .collect();
@@ -435,7 +666,11 @@ impl Deduper {
     pub fn settle(&mut self, slot: SlotRef, key: &str, timestamp_ms: i64) -> Settled {
         let group = slot.group();
         let mut tombstone = None;
-        if let Some(old) = self.superseded.remove(&slot) {
+        // Both maps are empty on a first backfill without repeats: no hashing then.
+        let superseded = (!self.superseded.is_empty())
+            .then(|| self.superseded.remove(&slot))
+            .flatten();
+        if let Some(old) = superseded {
             let s = &self.slots[group as usize][slot.position as usize];
             let old_key = s.key.get(&self.keys);
             let mut floor = old.version;
@@ -452,8 +687,11 @@ impl Deduper {
         }
         let s = &mut self.slots[group as usize][slot.position as usize];
         let base = s.rank().version();
-        let version = match self.floors.get(&(group, hash(key))) {
-            Some(&floor) if floor >= base => floor + 1,
+        let floor = (!self.floors.is_empty())
+            .then(|| self.floors.get(&(group, hash(key))).copied())
+            .flatten();
+        let version = match floor {
+            Some(floor) if floor >= base => floor.saturating_add(1),
             _ => base,
         };
         s.rev = u8::try_from(version - base).unwrap_or(u8::MAX);

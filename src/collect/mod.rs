@@ -177,6 +177,7 @@ impl Collector {
         // ccusage compares costs when totals tie: every line is priced before it is decided on.
         let cost = self.cost_of(&entry);
         let decision = self.dedup.offer(&entry, cost.usd, pos, self.pending.len());
+        self.cancel_beaten();
         let slot = match decision {
             Decision::Drop => {
                 self.stats.duplicates += 1;
@@ -211,10 +212,29 @@ impl Collector {
         }
     }
 
+    /// Marks the pending rows stored rows of earlier runs beat when they took part.
+    fn cancel_beaten(&mut self) {
+        for index in self.dedup.take_cancelled() {
+            self.pending[index].cancelled = true;
+            self.stats.duplicates += 1;
+        }
+    }
+
+    /// Everything was read: the stored rows no line of this run came after take part now.
+    pub fn finish(&mut self) {
+        self.dedup.finish();
+        self.cancel_beaten();
+    }
+
     /// The row key of a kept entry: its requestId; for a line without one, the message.id's
     /// session and time (what ccusage merges such lines by); for a line without message.id,
     /// its identity in its file (see [`Unkeyed`]).
-    fn key_of(&self, entry: &Entry, unkeyed: Option<Unkeyed>, from_start: bool) -> String {
+    fn key_of<'e>(
+        &self,
+        entry: &'e Entry,
+        unkeyed: Option<Unkeyed>,
+        from_start: bool,
+    ) -> std::borrow::Cow<'e, str> {
         if let Some(u) = unkeyed {
             let stored = if from_start {
                 0
@@ -224,11 +244,12 @@ impl Collector {
             return match stored + u.repeat {
                 0 => format!("~l:{:016x}", u.base),
                 n => format!("~l:{:016x}.{n}", u.base),
-            };
+            }
+            .into();
         }
         match &entry.request_id {
-            Some(r) => r.to_string(),
-            None => format!("~{}@{}", entry.session_id, entry.timestamp_ms),
+            Some(r) => (&**r).into(),
+            None => format!("~{}@{}", entry.session_id, entry.timestamp_ms).into(),
         }
     }
 
@@ -254,6 +275,18 @@ impl Collector {
     /// the stored rows they replace. `capacity`: rows the next batch is expected to hold.
     pub fn take_batch(&mut self, capacity: usize) -> Batch {
         let mut rows = std::mem::replace(&mut self.pending, Vec::with_capacity(capacity));
+        if self.dedup.has_deferred() {
+            for p in &rows {
+                if let Some(slot) = p.slot {
+                    self.dedup.before_settle(slot, p.request_id());
+                }
+            }
+            for index in self.dedup.take_cancelled() {
+                rows[index].cancelled = true;
+                self.stats.duplicates += 1;
+            }
+        }
+        rows.retain(|p| !p.cancelled);
         let mut buckets = self
             .every_bucket
             .as_mut()

@@ -31,6 +31,8 @@ pub struct Pending {
     pub(super) rev: u8,
     /// Its response's slot in the de-duplication (none for a line without message.id).
     pub(super) slot: Option<SlotRef>,
+    /// A stored row of an earlier run beat it after it was kept: not to be stored.
+    pub(super) cancelled: bool,
     /// Index into the run's file list.
     pub file: u32,
     pub line_no: u64,
@@ -68,6 +70,7 @@ impl Pending {
             unknown_model: false,
             rev: 0,
             slot: None,
+            cancelled: false,
             file: u32::try_from(file).expect("fewer than 2^32 files"),
             line_no: 0,
             cost_usd: 0.0,
@@ -173,17 +176,27 @@ impl Hidden {
 }
 
 /// A marker's row (see `dedup`): hidden from the start, version 0, dated at the epoch so that
-/// all markers share a partition.
-pub fn marker_row<'a>(seen: &'a Seen, machine_name: &'a str, ingested_at: i64) -> UsageRow<'a> {
-    hidden_row(
+/// all markers share a partition; it names the line that showed the session, where later runs
+/// let it take part.
+pub fn marker_row<'a>(
+    seen: &'a Seen,
+    files: &'a [TranscriptFile],
+    machine_name: &'a str,
+    ingested_at: i64,
+) -> UsageRow<'a> {
+    let mut row = hidden_row(
         machine_name,
         &seen.message_id,
         &seen.key,
         0,
         &seen.session_id,
-        0,
+        seen.version,
         ingested_at,
-    )
+    );
+    if let Some(file) = files.get(seen.pos.file as usize) {
+        (row.source_file, row.source_line) = (&file.source, seen.pos.line);
+    }
+    row
 }
 
 /// A row that only carries a key (and a session): `is_deleted`, no tokens, no cost.

@@ -1,4 +1,4 @@
-//! A kept response's slot (48 bytes: a backfill holds one per response) and what matching
+//! A kept response's slot (56 bytes: a backfill holds one per response) and what matching
 //! compares.
 
 use std::num::NonZeroU64;
@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use super::Rank;
+use super::{Pos, Rank};
 use crate::parse::Entry;
 
 pub(super) const SIDECHAIN: u8 = 1;
@@ -19,6 +19,9 @@ pub(super) const SEEDED: u8 = 8;
 /// One kept response (56 bytes: a backfill holds one per response).
 #[derive(Debug)]
 pub(super) struct Slot {
+    /// Where the response's first line is (read now, or recorded by an earlier run): markers
+    /// carry it, so a later run brings the stored row in from there.
+    pub(super) birth: Birth,
     /// The kept line's session (index in `Deduper::sessions`).
     pub(super) session: u32,
     /// The kept line's timestamp; while the slot is not pending, its stored row's too.
@@ -29,8 +32,10 @@ pub(super) struct Slot {
     pub(super) key: RequestKey,
     /// Token total of the kept line (with the flags, its rank).
     pub(super) total: u64,
-    /// The kept line's cost (ccusage compares it after the total).
-    pub(super) cost: f64,
+    /// The kept line's cost (ccusage compares it after the total), to 7 significant digits:
+    /// lines of one response that tie on tokens differ in cost by model or fast mode (10% and
+    /// more), or not at all. A double would make every slot 8 bytes larger.
+    pub(super) cost: f32,
     /// Index of the pending row, or NOT_PENDING.
     pub(super) pending: u32,
     pub(super) flags: u8,
@@ -51,7 +56,13 @@ pub(super) struct Probe {
 
 impl Slot {
     /// The slot of a row an earlier run stored.
-    pub(super) fn stored(probe: &Probe, rank: Rank, key: RequestKey, rev: u8) -> Self {
+    pub(super) fn stored(
+        probe: &Probe,
+        rank: Rank,
+        key: RequestKey,
+        rev: u8,
+        birth: Birth,
+    ) -> Self {
         let mut flags = STORED | SEEDED;
         if !rank.non_sidechain {
             flags |= SIDECHAIN;
@@ -60,12 +71,13 @@ impl Slot {
             flags |= HAS_SPEED;
         }
         Slot {
+            birth,
             session: probe.session,
             timestamp_ms: probe.timestamp_ms,
             line_request_id: probe.request_hash,
             key,
             total: rank.total,
-            cost: probe.cost,
+            cost: probe.cost as f32,
             pending: NOT_PENDING,
             flags,
             rev,
@@ -73,8 +85,15 @@ impl Slot {
     }
 
     /// The slot of a line read now, pending at `index`.
-    pub(super) fn pending(entry: &Entry, rank: Rank, probe: &Probe, index: usize) -> Self {
+    pub(super) fn pending(
+        entry: &Entry,
+        rank: Rank,
+        probe: &Probe,
+        index: usize,
+        birth: Birth,
+    ) -> Self {
         let mut slot = Slot {
+            birth,
             session: probe.session,
             timestamp_ms: 0,
             line_request_id: None,
@@ -105,7 +124,7 @@ impl Slot {
     /// `Deduper::keep_session`).
     pub(super) fn keep(&mut self, entry: &Entry, rank: Rank, probe: &Probe) {
         self.total = rank.total;
-        self.cost = probe.cost;
+        self.cost = probe.cost as f32;
         let request_hash = probe.request_hash;
         self.timestamp_ms = entry.timestamp_ms;
         self.line_request_id = request_hash;
@@ -115,6 +134,30 @@ impl Slot {
         }
         if rank.has_speed {
             self.flags |= HAS_SPEED;
+        }
+    }
+}
+
+/// A position in path order in 8 bytes (a line number above 2^32 reads as 2^32 - 1: it only
+/// ever makes a stored row take part earlier).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Birth {
+    file: u32,
+    line: u32,
+}
+
+impl Birth {
+    pub(super) fn of(pos: Pos) -> Self {
+        Birth {
+            file: pos.file,
+            line: u32::try_from(pos.line).unwrap_or(u32::MAX),
+        }
+    }
+
+    pub(super) fn pos(self) -> Pos {
+        Pos {
+            file: self.file,
+            line: u64::from(self.line),
         }
     }
 }

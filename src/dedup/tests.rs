@@ -370,12 +370,17 @@ fn a_tie_with_a_stored_row_goes_to_the_first_in_path_order() {
     d.seed("m1", &[stored("r1", &e, 0, Some(Pos { file: 9, line: 1 }))]);
     let now = Pos { file: 2, line: 7 };
     let slot = slot_of(d.offer(&e, cost(&e), now, 0));
+    // Storing the line replaces the stored row under its key: that row takes part first, loses
+    // the tie, and the line is stored above it and its tombstone.
+    d.before_settle(slot, "r1");
+    assert!(d.take_cancelled().is_empty());
+    let tombstone = d
+        .take_repairs()
+        .pop()
+        .expect("the stored row's tombstone")
+        .1;
     let s = d.settle(slot, "r1", 0);
-    assert_eq!(
-        s.version,
-        Rank::of(&e).version() + 1,
-        "newer than the stored row"
-    );
+    assert!(s.version > tombstone.version, "newer than the stored row");
     // Stored from an earlier file, or from a file that is gone: the stored row stays.
     for pos in [Some(Pos { file: 1, line: 1 }), None] {
         let mut d = Deduper::new();
@@ -429,6 +434,7 @@ fn stored_rows_one_run_would_have_merged_are_merged_when_seeded() {
             stored("r", &main, 0, Some(Pos { file: 1, line: 4 })),
         ],
     );
+    d.finish();
     assert_eq!(d.messages(), 1);
     let repairs = d.take_repairs();
     assert_eq!(repairs.len(), 1);
@@ -461,4 +467,100 @@ fn a_stored_line_read_again_at_another_time_is_stored_anew() {
     let mut d = Deduper::new();
     d.seed("m", &[stored("r", &line, 0, Some(at(7)))]);
     assert_eq!(offer(&mut d, &line, 7, 0), Decision::Drop);
+}
+
+#[test]
+fn a_stored_row_later_in_path_order_that_ranks_higher_cancels_the_line_read_first() {
+    let mut d = Deduper::new();
+    let stored_line = entry(Some("m"), Some("r"), false, 900);
+    d.seed(
+        "m",
+        &[stored("r", &stored_line, 0, Some(Pos { file: 9, line: 1 }))],
+    );
+    // A partial copy of the response in a file that sorts first: kept until the stored row's
+    // place, as in one run over all the files.
+    let partial = entry(Some("m"), Some("r"), false, 100);
+    let slot = slot_of(d.offer(&partial, cost(&partial), Pos { file: 2, line: 1 }, 0));
+    d.before_settle(slot, "r");
+    assert_eq!(d.take_cancelled(), [0], "the stored row stays");
+    assert!(d.take_repairs().is_empty());
+}
+
+#[test]
+fn a_marker_records_where_the_response_began_and_the_rank_of_the_line_that_lost() {
+    let mut d = Deduper::new();
+    let first = in_session(entry(Some("m"), Some("r"), false, 60), "a");
+    let better = in_session(entry(Some("m"), Some("r"), false, 110), "b");
+    d.offer(&first, cost(&first), Pos { file: 1, line: 3 }, 0);
+    d.offer(&better, cost(&better), Pos { file: 4, line: 8 }, 1);
+    let seen = d.take_seen();
+    assert_eq!(seen.len(), 1);
+    assert_eq!(
+        (&*seen[0].key, seen[0].pos),
+        ("~seen:a", Pos { file: 1, line: 3 })
+    );
+    assert_eq!(seen[0].version, Rank::of(&first).version());
+}
+
+/// The stored row of a response whose first line was in another session (a marker says
+/// where) takes part from there: a sidechain copy in that session read later merges into it.
+#[test]
+fn a_stored_row_takes_part_from_where_its_markers_say_the_response_began() {
+    let mut d = Deduper::new();
+    let kept = in_session(entry(Some("m"), Some("r"), false, 110), "b");
+    let marker = StoredRow {
+        request_id: "~seen:a",
+        version: Rank::of(&entry(Some("m"), Some("r"), false, 60)).version(),
+        is_deleted: true,
+        timestamp_ms: 0,
+        session_id: "a",
+        cost_usd: 0.0,
+        pos: Some(Pos { file: 1, line: 3 }),
+    };
+    let mut row = stored("r", &kept, 0, Some(Pos { file: 4, line: 8 }));
+    row.session_id = "b";
+    d.seed("m", &[row, marker]);
+    let copy = in_session(entry(Some("m"), Some("r_side"), true, 55), "a");
+    assert_eq!(
+        d.offer(&copy, cost(&copy), Pos { file: 1, line: 4 }, 0),
+        Decision::Drop
+    );
+}
+
+/// A line of the marker's session that came before the response began: in one run the line
+/// the marker stands for matched it and beat it, then lost to the stored row.
+#[test]
+fn a_stored_row_joins_an_earlier_line_its_marker_line_beat() {
+    let mut d = Deduper::new();
+    let kept = in_session(entry(Some("m"), Some("r"), false, 110), "b");
+    let ghost = entry(Some("m"), Some("r"), true, 60);
+    let marker = |version| StoredRow {
+        request_id: "~seen:a",
+        version,
+        is_deleted: true,
+        timestamp_ms: 0,
+        session_id: "a",
+        cost_usd: 0.0,
+        pos: Some(Pos { file: 1, line: 3 }),
+    };
+    let mut row = stored("r", &kept, 0, Some(Pos { file: 4, line: 8 }));
+    row.session_id = "b";
+    let progress = in_session(entry(Some("m"), None, true, 20), "a");
+    let rows = [row.clone(), marker(Rank::of(&ghost).version())];
+    d.seed("m", &rows);
+    d.offer(&progress, cost(&progress), Pos { file: 0, line: 1 }, 0);
+    d.finish();
+    assert_eq!(
+        d.take_cancelled(),
+        [0],
+        "joined and beaten by the stored row"
+    );
+
+    // A marker line that would have lost to the earlier line leaves it on its own.
+    let mut d = Deduper::new();
+    let weak = entry(Some("m"), Some("r"), true, 10);
+    d.seed("m", &[row, marker(Rank::of(&weak).version())]);
+    d.offer(&progress, cost(&progress), Pos { file: 0, line: 1 }, 0);
+    d.finish();
+    assert!(d.take_cancelled().is_empty());
 }

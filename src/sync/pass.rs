@@ -106,6 +106,7 @@ impl Pass<'_> {
             }
         }
         self.absorb(&mut reading).await?;
+        self.collector.finish();
         self.commit(&mut writer, &mut reading.done).await?;
         if let Some(covered) = writer.end().await? {
             self.acknowledged(covered)?;

@@ -64,11 +64,11 @@ impl RowShape {
         } else {
             (&[][..], &[][..])
         };
-        let machine = &*self.machine;
+        let (machine, files) = (&*self.machine, &self.files[..]);
         let tombstones = tombstones.iter().map(move |h| h.row(machine, ingested_at));
         let markers = markers
             .iter()
-            .map(move |s| crate::collect::marker_row(s, machine, ingested_at));
+            .map(move |s| crate::collect::marker_row(s, files, machine, ingested_at));
         self.responses(batch, range, ingested_at)
             .chain(tombstones)
             .chain(markers)
