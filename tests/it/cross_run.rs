@@ -756,3 +756,34 @@ async fn a_session_that_saw_a_response_before_another_won_still_merges_it_in_a_l
     );
     assert_equals_fresh_run(&env, EVENTS_ROLLUP_QUERY).await;
 }
+
+/// Found by the convergence property: a response whose first line is in session `a` is kept by
+/// a better line of session `b` (same key); in a later run a sidechain copy of it in `a`, which
+/// sorts between the two, must meet the stored row (as it met the first line in one run), not
+/// count on its own: the stored row takes part from where the response began.
+#[tokio::test]
+async fn a_stored_row_takes_part_from_where_its_response_began() {
+    let env = Env::new("cr_birth");
+    let tokens = |l: Line, out| l.tokens(3, out, 1000, 0, 4000);
+    env.write(
+        "-p/a.jsonl",
+        &lines(&[tokens(line("m0", "2026-01-05T10:00:00.000Z"), 60).session("a")]),
+    );
+    env.write(
+        "-p/b.jsonl",
+        &lines(&[tokens(line("m0", "2026-01-05T10:00:00.000Z"), 110).session("b")]),
+    );
+    sync(&env).await;
+    let copy = tokens(line("m0", "2026-01-05T10:00:00.100Z"), 55)
+        .session("a")
+        .sidechain()
+        .req(Some("req_side"));
+    env.append("-p/a.jsonl", &lines(&[copy]));
+    sync(&env).await;
+    assert_days_are_ccusages(
+        &event_days(&env.client(), PER_PARTITION).await,
+        &ccusage_days(&[&env.claude_dir()]),
+        "usage_events FINAL after the sidechain copy's run",
+    );
+    assert_equals_fresh_run(&env, EVENTS_ROLLUP_QUERY).await;
+}
