@@ -192,17 +192,11 @@ fn every_new_session_a_response_is_seen_in_becomes_one_marker() {
 fn markers_keep_the_sidechain_rule_across_runs() {
     let mut d = Deduper::new();
     let main = entry(Some("m"), Some("r"), false, 100);
-    let marker = StoredRow {
-        request_id: "~seen:b",
-        version: 0,
-        is_deleted: true,
-        timestamp_ms: 0,
-        session_id: "b",
-        cost_usd: 0.0,
-        pos: None,
-    };
     // Markers may come before the row they describe.
-    d.seed("m", &[marker, stored("r", &main, 0, Some(at(1)))]);
+    d.seed(
+        "m",
+        &[marker("b", 0, None), stored("r", &main, 0, Some(at(1)))],
+    );
     let replay = in_session(entry(Some("m"), Some("r_btw"), true, 900), "b");
     assert_eq!(offer(&mut d, &replay, 9, 0), Decision::Drop);
     assert!(d.take_seen().is_empty(), "already stored");
@@ -335,6 +329,20 @@ fn a_key_written_again_after_its_tombstone_gets_a_newer_revision() {
     offer(&mut d, &d_line, 4, 0);
     let s = d.settle(slot, "r_a", 0);
     assert!(s.version > tomb.version);
+}
+
+/// A marker row: the response was seen in `session`, first by a line of rank `version`.
+fn marker(session: &'static str, version: u64, pos: Option<Pos>) -> StoredRow<'static> {
+    let key: &'static str = Box::leak(format!("{SEEN_KEY_PREFIX}{session}").into_boxed_str());
+    StoredRow {
+        request_id: key,
+        version,
+        is_deleted: true,
+        timestamp_ms: 0,
+        session_id: session,
+        cost_usd: 0.0,
+        pos,
+    }
 }
 
 fn stored<'a>(key: &'a str, e: &Entry, rev: u64, pos: Option<Pos>) -> StoredRow<'a> {
@@ -508,15 +516,12 @@ fn a_marker_records_where_the_response_began_and_the_rank_of_the_line_that_lost(
 fn a_stored_row_takes_part_from_where_its_markers_say_the_response_began() {
     let mut d = Deduper::new();
     let kept = in_session(entry(Some("m"), Some("r"), false, 110), "b");
-    let marker = StoredRow {
-        request_id: "~seen:a",
-        version: Rank::of(&entry(Some("m"), Some("r"), false, 60)).version(),
-        is_deleted: true,
-        timestamp_ms: 0,
-        session_id: "a",
-        cost_usd: 0.0,
-        pos: Some(Pos { file: 1, line: 3 }),
-    };
+    let lost = entry(Some("m"), Some("r"), false, 60);
+    let marker = marker(
+        "a",
+        Rank::of(&lost).version(),
+        Some(Pos { file: 1, line: 3 }),
+    );
     let mut row = stored("r", &kept, 0, Some(Pos { file: 4, line: 8 }));
     row.session_id = "b";
     d.seed("m", &[row, marker]);
@@ -534,15 +539,7 @@ fn a_stored_row_joins_an_earlier_line_its_marker_line_beat() {
     let mut d = Deduper::new();
     let kept = in_session(entry(Some("m"), Some("r"), false, 110), "b");
     let ghost = entry(Some("m"), Some("r"), true, 60);
-    let marker = |version| StoredRow {
-        request_id: "~seen:a",
-        version,
-        is_deleted: true,
-        timestamp_ms: 0,
-        session_id: "a",
-        cost_usd: 0.0,
-        pos: Some(Pos { file: 1, line: 3 }),
-    };
+    let marker = |version| marker("a", version, Some(Pos { file: 1, line: 3 }));
     let mut row = stored("r", &kept, 0, Some(Pos { file: 4, line: 8 }));
     row.session_id = "b";
     let progress = in_session(entry(Some("m"), None, true, 20), "a");
