@@ -11,6 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh
+# A toolchain rustup installed just now is on PATH through this file.
+if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 echo "==> building ccsync (release)" >&2
 cargo build --release --locked --quiet
 BIN="$PWD/target/release/ccsync"

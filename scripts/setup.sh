@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what ccsync's tests and quickstart need on a fresh Debian/Ubuntu machine, idempotently:
-#   - a Rust toolchain (rustup's cargo; Debian's if rustup is unavailable),
+#   - Rust >= Cargo.toml's rust-version (rustup's stable; rustup itself if missing) and a C compiler,
 #   - the ClickHouse engine for tests/quickstart: chdb-core in ./.venv (+ lz4 for fast inserts),
 #   - ccusage 20.0.24 in ./.tools (the reference our totals must equal; tests only),
 #   - libfaketime (Debian package `faketime`; tests only: one runs the agent with its clock set back).
@@ -22,9 +22,36 @@ apt_install() {
   fi
 }
 
-if ! command -v cargo >/dev/null 2>&1; then
-  say "installing Rust (Debian packages)"
-  apt_install cargo rustc
+# Rust: the version Cargo.toml asks for, from rustup (Debian's rustc is too old to build ccsync).
+RUST_MIN=$(sed -n 's/^rust-version *= *"\(.*\)"/\1/p' Cargo.toml)
+[ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"
+rust_ok() {
+  local v
+  v=$(rustc --version 2>/dev/null | awk '{print $2}') && [ -n "$v" ] \
+    && printf '%s\n%s\n' "$RUST_MIN" "$v" | sort -V -C && cargo --version >/dev/null 2>&1
+}
+if ! rust_ok; then
+  found=$(rustc --version 2>/dev/null || echo "no usable rustc")
+  if ! command -v rustup >/dev/null 2>&1; then
+    say "installing rustup into ~/.cargo (found $found; ccsync needs Rust >= $RUST_MIN)"
+    init=$(mktemp)
+    curl --proto '=https' --tlsv1.2 -fsSL -o "$init" \
+      "https://static.rust-lang.org/rustup/dist/$(uname -m)-unknown-linux-gnu/rustup-init"
+    chmod +x "$init" && "$init" -y -q --no-modify-path --profile minimal --default-toolchain none
+    rm -f "$init"
+    . "$HOME/.cargo/env"
+  fi
+  say "installing Rust stable with rustup (found $found; ccsync needs Rust >= $RUST_MIN)"
+  rustup toolchain install stable --profile minimal -c rustfmt -c clippy
+  rustup default stable
+  if ! rust_ok; then
+    echo "error: still no Rust >= $RUST_MIN after rustup ($(rustc --version 2>&1)). Install it from https://rustup.rs, then run this again." >&2
+    exit 1
+  fi
+fi
+if ! command -v cc >/dev/null 2>&1; then
+  say "installing a C compiler (Debian package build-essential)"
+  apt_install build-essential
 fi
 if ! command -v python3 >/dev/null 2>&1; then
   say "installing Python 3"

@@ -9,6 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/setup.sh --with-ccusage
+# A toolchain rustup installed just now is on PATH through this file.
+if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
 
 echo "==> cargo fmt --check"
 cargo fmt --all -- --check
