@@ -14,7 +14,9 @@
 //! path, lines in order). The sessions a response was seen in besides its kept line's are
 //! stored as hidden marker rows (key `~seen:<session>`, `is_deleted`), so a later run applies
 //! the sidechain rule as one run would; markers only add, so two runs writing them at once
-//! cannot undo each other.
+//! cannot undo each other. A marker also records where the response began (its stored row
+//! takes part from there in a later run) and the rank of the line that showed the session
+//! (`through_ghost`).
 //!
 //! Storage: a kept line is stored under its own key (message.id, requestId or a synthetic key)
 //! at its own time, as a fresh run would store it. When a later line beats a row already
