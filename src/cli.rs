@@ -144,7 +144,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct StatusArgs {
     /// The expected sync interval: machines silent for more than twice this are flagged.
-    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "1h", value_parser = parse_interval)]
     pub interval: Duration,
     #[arg(long)]
     pub json: bool,
@@ -219,7 +219,7 @@ pub struct SyncArgs {
     pub wait: bool,
 
     /// Time between passes when running continuously.
-    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    #[arg(long, default_value = "1h", value_parser = parse_interval)]
     pub interval: Option<Duration>,
 
     /// Print the run summary as JSON.
@@ -314,6 +314,17 @@ impl GlobalArgs {
             LogFormat::Text => builder.without_time().init(),
         }
     }
+}
+
+/// An interval of at least one second (`0` would make the daemon spin and panics the timer).
+fn parse_interval(s: &str) -> Result<Duration, String> {
+    let interval = humantime::parse_duration(s).map_err(|e| e.to_string())?;
+    if interval < Duration::from_secs(1) {
+        return Err(format!(
+            "{s:?} is too short: give at least 1s (e.g. 30m, 1h)"
+        ));
+    }
+    Ok(interval)
 }
 
 pub fn main() -> ExitCode {

@@ -164,3 +164,19 @@ fn env_example_documents_every_variable() {
         );
     }
 }
+
+#[test]
+fn an_interval_under_a_second_is_a_usage_error_not_a_panic() {
+    let env = Env::new("interval0");
+    for args in [
+        &["sync", "--interval", "0"][..],
+        &["sync", "--interval", "500ms"],
+        &["status", "--interval", "0s"],
+    ] {
+        let out = env.command(args).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("give at least 1s"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}
