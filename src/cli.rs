@@ -328,6 +328,7 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 }
 
 pub fn main() -> ExitCode {
+    quiet_on_closed_stdout();
     if let Err(e) = load_env_files() {
         eprintln!("ccsync: {e}");
         return ExitCode::from(2);
@@ -367,11 +368,41 @@ pub fn main() -> ExitCode {
     runtime.shutdown_background();
     match result {
         Ok(code) => code,
+        Err(e) if reader_went_away(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ccsync: error: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// A reader that goes away (`ccsync … | head`) ends the command quietly with 0, as `head`
+/// expects. Rust's print macros panic on a closed stdout: for that one panic the hook exits
+/// instead (what was synced is checkpointed before anything is printed); any other panic is
+/// reported as usual.
+fn quiet_on_closed_stdout() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(0);
+        }
+        report(info);
+    }));
+}
+
+/// Whether a command failed only because its output's reader closed the pipe.
+fn reader_went_away(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitCode> {

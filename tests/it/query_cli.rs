@@ -237,3 +237,31 @@ async fn mistakes_are_explained_with_what_is_accepted() {
     assert_eq!(code, Some(1));
     assert!(stderr.contains("query overview"), "{stderr}");
 }
+
+/// `ccsync … | head`: the reader closes the pipe before the output is written; the command
+/// ends quietly with 0, as `head` expects (no panic, no "Broken pipe" error).
+#[tokio::test]
+async fn a_reader_that_goes_away_ends_the_command_quietly() {
+    let env = fixture("qcli_pipe").await;
+    for args in [
+        &["query", "daily_by_machine"][..],
+        &["query", "daily_by_machine", "--format", "json"],
+        &["query", "--list"],
+        &["scan"],
+        &["scan", "--json"],
+        &["status"],
+    ] {
+        let mut child = env
+            .command(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // closed before anything is written
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+}
