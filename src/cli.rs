@@ -35,6 +35,10 @@ pub struct Cli {
     #[arg(long)]
     pub wait: bool,
 
+    /// Print the run summary as JSON (as `ccsync sync --json`).
+    #[arg(long)]
+    pub json: bool,
+
     #[command(flatten)]
     pub global: GlobalArgs,
 }
@@ -308,12 +312,20 @@ impl GlobalArgs {
         let builder = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            .with_ansi(colour_on_stderr())
             .with_target(false);
         match self.log_format {
             LogFormat::Json => builder.json().init(),
             LogFormat::Text => builder.without_time().init(),
         }
     }
+}
+
+/// Colours only on a terminal (a journal or a log file gets plain text), and never with
+/// `NO_COLOR` set (no-color.org).
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 /// An interval of at least one second (`0` would make the daemon spin and panics the timer).
@@ -361,7 +373,7 @@ pub fn main() -> ExitCode {
         once: cli.once,
         wait: cli.wait,
         interval: Some(Duration::from_secs(3600)),
-        json: false,
+        json: cli.json,
     }));
     let result = runtime.block_on(run(command, cfg, cli.global.quiet));
     // Nothing is left to wait for (the lock is released, the output written).

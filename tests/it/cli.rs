@@ -180,3 +180,27 @@ fn an_interval_under_a_second_is_a_usage_error_not_a_panic() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+#[tokio::test]
+async fn once_json_works_without_the_sync_subcommand() {
+    let env = Env::new("once_json");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let (status, stdout, stderr) = env.ccsync(&["--once", "--json"]);
+    assert!(status.success(), "{stderr}");
+    let report = json(&stdout);
+    assert_eq!(report["status"], "ok", "{stdout}");
+    assert_eq!(report["rows_inserted"], 1, "{stdout}");
+}
+
+#[tokio::test]
+async fn logs_to_a_pipe_carry_no_colour_codes() {
+    let env = Env::new("no_ansi");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let (status, _, stderr) = env.ccsync(&["-v", "--once"]);
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("DEBUG"), "debug logs expected: {stderr}");
+    assert!(
+        !stderr.contains('\u{1b}'),
+        "escape codes in a pipe: {stderr:?}"
+    );
+}
