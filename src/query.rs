@@ -624,13 +624,23 @@ pub fn bind(query: &Query, given: &[String]) -> Result<Vec<(String, Option<Strin
                 accepted()
             )));
         };
-        let value = param.ty.check(raw).map_err(|e| {
-            UsageError(format!(
-                "parameter {name} of query {}: {e}. {}",
-                query.name,
-                accepted()
-            ))
-        })?;
+        let value = param
+            .ty
+            .check(raw)
+            .and_then(|v| {
+                if name == "tz" {
+                    check_time_zone(v)
+                } else {
+                    Ok(v)
+                }
+            })
+            .map_err(|e| {
+                UsageError(format!(
+                    "parameter {name} of query {}: {e}. {}",
+                    query.name,
+                    accepted()
+                ))
+            })?;
         if values.insert(param.name.as_str(), value).is_some() {
             return Err(UsageError(format!("parameter {name} is given twice")));
         }
@@ -649,6 +659,17 @@ pub fn bind(query: &Query, given: &[String]) -> Result<Vec<(String, Option<Strin
             (p.name.clone(), value)
         })
         .collect())
+}
+
+/// `tz` parameters name a time zone of the tz database (`UTC`, `Europe/Berlin`), checked here
+/// rather than by ClickHouse, whose error would read like a server problem.
+fn check_time_zone(value: Option<String>) -> Result<Option<String>, String> {
+    match &value {
+        Some(tz) if jiff::tz::TimeZone::get(tz).is_err() => Err(format!(
+            "{tz:?} is not a time zone of the tz database (e.g. UTC, Europe/Berlin, America/New_York)"
+        )),
+        _ => Ok(value),
+    }
 }
 
 /// `FINAL` per partition, in parallel, instead of merging across partitions: exact because a row

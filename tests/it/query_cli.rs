@@ -265,3 +265,28 @@ async fn a_reader_that_goes_away_ends_the_command_quietly() {
         assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn an_unknown_time_zone_is_a_usage_error_before_any_request() {
+    let env = Env::new("qcli_tz");
+    let out = env
+        .command(&["query", "daily_by_machine", "-p", "tz=Mars/Olympus"])
+        .env("CLICKHOUSE_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("\"Mars/Olympus\" is not a time zone"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("schema apply"), "{stderr}");
+    // A zone of the database passes the check (and only then meets the closed port).
+    let out = env
+        .command(&["query", "daily_by_machine", "-p", "tz=Asia/Kolkata"])
+        .env("CLICKHOUSE_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("is not a time zone"), "{stderr}");
+}
