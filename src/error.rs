@@ -28,6 +28,11 @@ pub enum Error {
 
     #[error("another ccsync ({holder}) is already syncing with state dir {}", state_dir.display())]
     Locked { state_dir: PathBuf, holder: String },
+
+    #[error(
+        "no Claude Code transcript folder found; tried: {tried}\n  hint: set CLAUDE_CONFIG_DIR to the directory holding Claude Code's projects/ folder (default ~/.claude and ~/.config/claude; several comma-separated)"
+    )]
+    NoTranscriptFolders { tried: String },
 }
 
 /// How a failure talking to ClickHouse should be handled.

@@ -115,7 +115,20 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     let found = walker
         .join()
         .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    // As ccusage: no configured folder holding projects/ is a mistake, not an empty run.
+    let no_folders = found
+        .projects_dirs
+        .is_empty()
+        .then(|| no_transcript_folders(cfg));
     let mut pass = new_pass(cfg, &sink, found, checkpoints, schema, warning);
+    if let Some(err) = no_folders {
+        // Recorded as a failed run (`status` flags it), once the tables are there.
+        let ready = pass.schema.ready().await;
+        if pass.schema.failed() {
+            return Err(ready.expect_err("the schema check failed"));
+        }
+        return finish(pass, ready.and(Err(err)), started, started_ms).await;
+    }
     let bar = (opts.progress && pass.files.len() >= PROGRESS_MIN_FILES)
         .then(|| progress_bar(pass.files.len()));
     // 2-3. Read and store.
@@ -147,6 +160,21 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     result = settle_checkpoints(&mut pass, result);
     // 5. Record the run.
     finish(pass, result, started, started_ms).await
+}
+
+fn no_transcript_folders(cfg: &Config) -> Error {
+    let tried: Vec<String> = cfg
+        .claude_dirs
+        .iter()
+        .map(|d| d.join("projects").display().to_string())
+        .collect();
+    Error::NoTranscriptFolders {
+        tried: if tried.is_empty() {
+            "(no folder configured)".into()
+        } else {
+            tried.join(", ")
+        },
+    }
 }
 
 fn walk_in_background(cfg: &Config) -> std::thread::JoinHandle<Discovery> {

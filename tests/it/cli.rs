@@ -204,3 +204,37 @@ async fn logs_to_a_pipe_carry_no_colour_codes() {
         "escape codes in a pipe: {stderr:?}"
     );
 }
+
+/// As ccusage: no configured folder holding `projects/` is a broken set-up, not an empty run.
+#[tokio::test]
+async fn no_transcript_folder_fails_the_run_and_status_shows_it() {
+    let env = Env::new("no_folders");
+    let missing = env.dir.path().join("nowhere");
+    let out = env
+        .command(&["--once"])
+        .env("CLAUDE_CONFIG_DIR", &missing)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let tried = missing.join("projects");
+    assert!(
+        stderr.contains(&format!("tried: {}", tried.display())),
+        "{stderr}"
+    );
+    assert!(stderr.contains("CLAUDE_CONFIG_DIR"), "{stderr}");
+    assert!(!stderr.contains("sync ok"), "{stderr}");
+
+    let (_, stdout, stderr) = env.ccsync(&["status", "--json"]);
+    let report = json(&stdout);
+    let machine = &report["machines"][0];
+    assert_eq!(machine["last_status"], "failed", "{stdout} {stderr}");
+    assert!(
+        machine["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("no Claude Code transcript folder"),
+        "{stdout}"
+    );
+    assert_eq!(machine["stale"], true, "{stdout}");
+}

@@ -705,7 +705,8 @@ async fn a_first_backfill_with_a_superseded_response_refreshes_in_the_engine() {
 #[tokio::test]
 async fn a_failed_rollup_refresh_is_retried_by_the_next_run() {
     let env = Env::new("rollup_retry");
-    // First run: the schema, nothing to read yet.
+    // First run: the schema, nothing to read yet (an empty projects/ folder).
+    std::fs::create_dir_all(env.projects()).unwrap();
     sync_once(&env.config()).await.unwrap();
     let client = env.client();
     let rename = |from: &str, to: &str| format!("RENAME TABLE {from} TO {to}");
@@ -780,6 +781,7 @@ async fn a_long_backfill_refreshes_the_rollup_in_slices() {
         .collect();
     // A run with nothing to read first: the backfill is then not the machine's first run (its
     // schema is known), so the engine refreshes the rollup, in slices.
+    std::fs::create_dir_all(env.projects()).unwrap();
     sync_once(&env.config()).await.unwrap();
     env.write("-p/s1.jsonl", &lines(&many));
     sync_once(&env.config()).await.unwrap();
