@@ -40,6 +40,9 @@ pub enum Error {
 pub enum ServerErrorKind {
     /// Network trouble, overload, timeouts: worth another attempt.
     Transient,
+    /// Nothing listens there (connection refused, unknown host): a quick retry or two covers a
+    /// restarting server, longer ones only delay the answer.
+    Unreachable,
     /// Bad credentials or permissions: retrying only locks the account.
     Auth,
     /// The server's TLS certificate is not trusted (or does not match the host).
@@ -53,6 +56,26 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+
+    /// Whether nothing answered at the address (see [`ServerErrorKind::Unreachable`]).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            Error::ClickHouse {
+                kind: ServerErrorKind::Unreachable,
+                ..
+            }
+        )
+    }
+
+    /// What went wrong, without the context, the server's address and the hint: for a retry's
+    /// warning (the rest comes once, with the final error).
+    pub fn brief(&self) -> String {
+        match self {
+            Error::ClickHouse { message, .. } => message.clone(),
+            other => other.to_string(),
         }
     }
 
@@ -80,6 +103,9 @@ impl Error {
             }
             ServerErrorKind::Transient => {
                 "\n  hint: is ClickHouse running and reachable at CLICKHOUSE_URL? Nothing unacknowledged was checkpointed; the next run catches up"
+            }
+            ServerErrorKind::Unreachable => {
+                "\n  hint: nothing answers at that address: start ClickHouse, or set CLICKHOUSE_URL to where it runs"
             }
             ServerErrorKind::Tls => {
                 "\n  hint: the server's certificate is not trusted: set CLICKHOUSE_CA_FILE to the PEM of the CA that signed it (and check the host name in CLICKHOUSE_URL)"
@@ -122,6 +148,7 @@ pub fn classify(err: &clickhouse::error::Error) -> ServerErrorKind {
     match err {
         // A certificate the client does not trust will not become trusted by retrying.
         E::Network(_) if is_tls_trust_error(&error_chain(err)) => ServerErrorKind::Tls,
+        E::Network(_) if is_unreachable(&error_chain(err)) => ServerErrorKind::Unreachable,
         E::Network(_) | E::TimedOut => ServerErrorKind::Transient,
         E::BadResponse(text) => classify_response(text),
         other => classify_response(&other.to_string()),
@@ -142,6 +169,18 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Connection refused or a name that does not resolve (hyper's and the OS's wording).
+fn is_unreachable(text: &str) -> bool {
+    let text = text.to_ascii_lowercase();
+    [
+        "connection refused",
+        "dns error",
+        "failed to lookup address",
+    ]
+    .iter()
+    .any(|needle| text.contains(needle))
 }
 
 fn is_tls_trust_error(text: &str) -> bool {
@@ -207,6 +246,22 @@ pub fn redact_urls(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_connections_and_unknown_hosts_are_unreachable() {
+        let network = |text: &str| {
+            classify(&clickhouse::error::Error::Network(Box::new(
+                std::io::Error::other(text.to_string()),
+            )))
+        };
+        let refused =
+            "client error (Connect): tcp connect error: Connection refused (os error 111)";
+        assert_eq!(network(refused), ServerErrorKind::Unreachable);
+        let dns = "dns error: failed to lookup address information: Name or service not known";
+        assert_eq!(network(dns), ServerErrorKind::Unreachable);
+        let reset = "connection closed before message completed";
+        assert_eq!(network(reset), ServerErrorKind::Transient);
+    }
 
     #[test]
     fn codes_are_classified() {

@@ -179,7 +179,7 @@ async fn applied_versions(sink: &crate::sink::Sink) -> Result<Vec<u32>> {
         Ok(applied) => Ok(applied),
         // Down or slow: retried above, so a failure now is final (and not a reason for DDL,
         // which a read-only agent could not run anyway).
-        Err(e) if e.is_retryable() => Err(e),
+        Err(e) if e.is_retryable() || e.is_unreachable() => Err(e),
         // No database or table yet (or not readable): create what is missing.
         Err(_) => Ok(Vec::new()),
     }

@@ -9,7 +9,7 @@ use clickhouse::Client;
 use serde::Serialize;
 
 use crate::config::ClickHouseConfig;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, ServerErrorKind};
 
 /// A `usage_events` row, borrowing from the pipeline's pending entries.
 #[derive(Debug, Clone, clickhouse::Row, Serialize)]
@@ -122,7 +122,14 @@ pub struct Sink {
     database: String,
     timeout: Duration,
     retries: usize,
+    /// For errors (config rejects URLs with credentials).
+    url: std::sync::Arc<str>,
 }
+
+/// While nothing answers at the address, another try is started only this long after the
+/// first: two quick retries (about 1–1.5 s in all) cover a restarting server, and a wrong URL
+/// or a stopped server fails fast.
+const UNREACHABLE_BUDGET: Duration = Duration::from_millis(600);
 
 /// The crate's default HTTP(S) client (public roots, keep-alive, 2 s idle pool), plus
 /// `TCP_NODELAY` and the CA certificates in `ca_file`, if any. Without NODELAY, a request
@@ -197,6 +204,7 @@ impl Sink {
             database: cfg.database.clone(),
             timeout: cfg.timeout,
             retries: cfg.retries,
+            url: crate::error::redact_urls(&cfg.url).into(),
         }
     }
 
@@ -230,27 +238,49 @@ impl Sink {
     ) -> Result<T> {
         match tokio::time::timeout(self.timeout, fut).await {
             Ok(Ok(v)) => Ok(v),
-            Ok(Err(e)) => Err(Error::clickhouse(context, &e)),
-            Err(_) => Err(Error::clickhouse(
+            Ok(Err(e)) => Err(self.located(Error::clickhouse(context, &e))),
+            Err(_) => Err(self.located(Error::clickhouse(
                 context,
                 &clickhouse::error::Error::TimedOut,
-            )),
+            ))),
         }
     }
 
-    /// Retries `op` on transient errors with jittered exponential backoff.
+    /// Retries `op` on transient errors with jittered exponential backoff; an address where
+    /// nothing answers only for [`UNREACHABLE_BUDGET`].
     pub async fn with_retry<T, F, Fut>(&self, context: &str, op: F) -> Result<T>
     where
         F: FnMut() -> Fut,
         Fut: Future<Output = Result<T>>,
     {
+        let started = std::time::Instant::now();
         op.retry(self.backoff())
             .sleep(tokio::time::sleep)
-            .when(Error::is_retryable)
+            .when(|e| {
+                e.is_retryable() || (e.is_unreachable() && started.elapsed() < UNREACHABLE_BUDGET)
+            })
             .notify(|err, delay| {
-                tracing::warn!("{context} failed, retrying in {delay:.1?}: {err}");
+                tracing::warn!("{context} failed, retrying in {delay:.1?}: {}", err.brief());
             })
             .await
+    }
+
+    /// Names the server in an error about reaching it (its URL never holds credentials).
+    fn located(&self, err: Error) -> Error {
+        match err {
+            Error::ClickHouse {
+                context,
+                message,
+                kind: kind @ (ServerErrorKind::Unreachable | ServerErrorKind::Transient),
+                hint,
+            } => Error::ClickHouse {
+                context: format!("{context} at {}", self.url),
+                message,
+                kind,
+                hint,
+            },
+            other => other,
+        }
     }
 
     pub async fn ping(&self) -> Result<String> {

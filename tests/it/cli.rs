@@ -238,3 +238,41 @@ async fn no_transcript_folder_fails_the_run_and_status_shows_it() {
     );
     assert_eq!(machine["stale"], true, "{stdout}");
 }
+
+/// A closed port: a quick retry or two, then one error that names the URL (never the
+/// password) with one hint; a read-only command says nothing about checkpoints.
+#[tokio::test]
+async fn a_refused_connection_fails_fast_naming_the_url_once() {
+    let env = Env::new("refused");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    for args in [&["--once"][..], &["status"], &["query", "daily_by_machine"]] {
+        let out = env
+            .command(args)
+            .env("CLICKHOUSE_URL", &url)
+            .env("CLICKHOUSE_PASSWORD", "s3cret-pw")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.matches(url.as_str()).count(),
+            1,
+            "{args:?}: {stderr}"
+        );
+        assert_eq!(stderr.matches("hint:").count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains("Connection refused"), "{args:?}: {stderr}");
+        assert!(
+            stderr.matches("retrying in").count() <= 2,
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("s3cret-pw"), "{args:?}: {stderr}");
+        if args[0] != "--once" {
+            assert!(!stderr.contains("checkpoint"), "{args:?}: {stderr}");
+        }
+    }
+}

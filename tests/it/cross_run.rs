@@ -671,9 +671,10 @@ async fn retry_delays_are_jittered_differently_in_each_process() {
             "ccsync --once against a closed port succeeded?\n{stderr}"
         );
         let delays = logged_retry_delays(&stderr);
+        // Nothing listens there: a quick retry or two (see the sink's budget), not more.
         assert!(
-            delays.len() >= 2,
-            "expected the retries to be logged as `retrying in …`, got:\n{stderr}"
+            (1..=2).contains(&delays.len()),
+            "expected one or two retries logged as `retrying in …`, got:\n{stderr}"
         );
         delays
     };
