@@ -428,12 +428,13 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
                 progress: std::io::IsTerminal::is_terminal(&std::io::stderr()) && !quiet,
             };
             let report = crate::sync::sync_once_with(&cfg, &opts).await?;
-            print_report(&report, args.json);
+            let summary = Summary::of(args.json, quiet, false);
+            print_report(&report, summary);
             Ok(ExitCode::SUCCESS)
         }
         Command::Sync(args) => {
             let interval = args.interval.unwrap_or(Duration::from_secs(3600));
-            daemon(&cfg, interval, args.json).await;
+            daemon(&cfg, interval, Summary::of(args.json, quiet, true)).await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema(SchemaCommand::Apply) => {
@@ -622,12 +623,18 @@ async fn acquire_lock(cfg: &Config, wait: bool) -> anyhow::Result<Option<crate::
 
 /// The daemon: the one-shot pass inside an interval loop. Missed ticks are skipped, a signal
 /// stops it; a pass cut short checkpoints only what ClickHouse acknowledged.
-async fn daemon(cfg: &Config, interval: Duration, json: bool) {
+async fn daemon(cfg: &Config, interval: Duration, summary: Summary) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
-    tracing::info!("syncing every {}", humantime::format_duration(interval));
+    if summary != Summary::None {
+        // Bare `ccsync` lands here: say what it does and how to do one pass instead.
+        eprintln!(
+            "ccsync: syncing every {} until stopped (Ctrl-C or SIGTERM); `ccsync --once` syncs once",
+            humantime::format_duration(interval)
+        );
+    }
     loop {
         tokio::select! {
             _ = &mut shutdown => break,
@@ -644,7 +651,7 @@ async fn daemon(cfg: &Config, interval: Duration, json: bool) {
         tokio::select! {
             _ = &mut shutdown => break,
             result = crate::sync::sync_once(cfg) => match result {
-                Ok(report) => print_report(&report, json),
+                Ok(report) => print_report(&report, summary),
                 Err(e) => eprintln!("ccsync: sync failed (retrying next interval): {e}"),
             },
         }
@@ -665,6 +672,14 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = ctrl_c.await;
+}
+
+/// A run that read and stored nothing and has nothing to say.
+fn nothing_new(report: &RunReport) -> bool {
+    report.status == "ok"
+        && report.stats.files_changed == 0
+        && report.rows_inserted == 0
+        && report.warnings.is_empty()
 }
 
 fn fmt_bytes(n: u64) -> String {
@@ -694,13 +709,47 @@ fn skipped_line(stats: &crate::collect::Stats) -> String {
     format!("{} lines ({})", stats.lines_skipped, reasons.join(", "))
 }
 
-fn print_report(report: &RunReport, json: bool) {
-    if json {
-        match serde_json::to_string_pretty(report) {
-            Ok(s) => println!("{s}"),
-            Err(e) => eprintln!("ccsync: cannot encode the report: {e}"),
+/// How a run's summary is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Summary {
+    /// The report as JSON (asked for: also with `-q`).
+    Json,
+    Full,
+    /// A daemon's tick: one line when nothing was new.
+    Tick,
+    /// `-q`: errors only.
+    None,
+}
+
+impl Summary {
+    fn of(json: bool, quiet: bool, daemon: bool) -> Self {
+        match (json, quiet, daemon) {
+            (true, _, _) => Summary::Json,
+            (false, true, _) => Summary::None,
+            (false, false, true) => Summary::Tick,
+            (false, false, false) => Summary::Full,
         }
-        return;
+    }
+}
+
+fn print_report(report: &RunReport, summary: Summary) {
+    match summary {
+        Summary::None => return,
+        Summary::Json => {
+            match serde_json::to_string_pretty(report) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("ccsync: cannot encode the report: {e}"),
+            }
+            return;
+        }
+        Summary::Tick if nothing_new(report) => {
+            println!(
+                "ccsync: nothing new for machine {:?} ({} files checked)",
+                report.machine_name, report.stats.files_scanned
+            );
+            return;
+        }
+        Summary::Tick | Summary::Full => {}
     }
     let s = &report.stats;
     println!(

@@ -276,3 +276,74 @@ async fn a_refused_connection_fails_fast_naming_the_url_once() {
         }
     }
 }
+
+/// Quiet means errors only: a successful `-q --once` prints nothing at all.
+#[tokio::test]
+async fn quiet_once_prints_nothing_on_success() {
+    let env = Env::new("quiet_once");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let (status, stdout, stderr) = env.ccsync(&["-q", "--once"]);
+    assert!(status.success(), "{stderr}");
+    assert_eq!((stdout.as_str(), stderr.as_str()), ("", ""));
+    assert_eq!(count_final(&env).await, 1, "and it did sync");
+}
+
+/// A daemon says what it does when it starts, prints the first pass's summary, and a tick with
+/// nothing new is one line.
+#[tokio::test]
+async fn a_daemon_tick_with_nothing_new_is_one_line() {
+    let env = Env::new("daemon_idle");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let child = env
+        .command(&["sync", "--interval", "1s"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let runs: Result<u64, _> = env
+            .client()
+            .query("SELECT count() FROM sync_runs")
+            .fetch_one()
+            .await;
+        if runs.is_ok_and(|n| n >= 3) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the daemon did not tick three times"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(
+        stderr.contains("syncing every 1s until stopped"),
+        "{stderr}"
+    );
+    let idle: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("ccsync: nothing new for machine"))
+        .collect();
+    assert!(idle.len() >= 2, "{stdout}");
+    // The first pass synced the line: one full summary, the rest one line each.
+    assert_eq!(stdout.matches("  inserted ").count(), 1, "{stdout}");
+    assert_eq!(
+        stdout.lines().count(),
+        stdout
+            .lines()
+            .take_while(|l| !l.starts_with("ccsync: nothing new"))
+            .count()
+            + idle.len(),
+        "{stdout}"
+    );
+}
