@@ -430,7 +430,11 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             let report = crate::sync::sync_once_with(&cfg, &opts).await?;
             let summary = Summary::of(args.json, quiet, false);
             print_report(&report, summary);
-            Ok(ExitCode::SUCCESS)
+            Ok(if report.status == "partial" {
+                ExitCode::from(EXIT_PARTIAL)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
         Command::Sync(args) => {
             let interval = args.interval.unwrap_or(Duration::from_secs(3600));
@@ -709,6 +713,10 @@ fn skipped_line(stats: &crate::collect::Stats) -> String {
     format!("{} lines ({})", stats.lines_skipped, reasons.join(", "))
 }
 
+/// `sync --once` read some files or folders but not all (the rest is synced): see the README's
+/// exit codes.
+const EXIT_PARTIAL: u8 = 4;
+
 /// How a run's summary is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Summary {
@@ -830,6 +838,8 @@ fn print_status(report: &crate::ops::StatusReport) {
             "⚠ stale".to_string()
         } else if s.last_status == "failed" {
             "⚠ last run failed".to_string()
+        } else if s.last_status == "partial" {
+            "⚠ last run partial".to_string()
         } else if s.rollup_pending > 0 {
             "⚠ reports behind".to_string()
         } else {
@@ -861,6 +871,16 @@ fn print_status(report: &crate::ops::StatusReport) {
         println!(
             "last error on {}: {}",
             m.status.machine_name, m.status.last_error
+        );
+    }
+    for m in report
+        .machines
+        .iter()
+        .filter(|m| m.status.last_status == "partial")
+    {
+        println!(
+            "last run on {} was partial: some transcripts or folders could not be read (its warnings name them; run `ccsync --once` or `ccsync doctor` there)",
+            m.status.machine_name
         );
     }
     for m in report

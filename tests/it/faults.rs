@@ -1088,15 +1088,30 @@ async fn unreadable_transcripts_are_reported_and_the_rest_is_synced() {
         "b.jsonl must be unreadable for the test to mean anything"
     );
 
-    let out = run_ok(without_dac_override(ccsync_cmd(
+    let out = without_dac_override(ccsync_cmd(
         &env,
         &url,
         "m",
         &tree,
         &["sync", "--once", "--json"],
-    )));
+    ))
+    .output()
+    .unwrap();
+    // A partial run has its own exit code (the README's table), not 0.
+    assert_eq!(out.status.code(), Some(4), "{out:?}");
+    let out = Out {
+        ok: false,
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    };
     let r = json_report(&out);
     assert_eq!(r["status"], "partial", "{r}");
+    let status = run(ccsync_cmd(&env, &url, "m", &tree, &["status"]));
+    assert!(
+        status.stdout.contains("⚠ last run partial") && status.stdout.contains("was partial"),
+        "status must flag the partial run:\n{}",
+        status.stdout
+    );
     let warnings = r["warnings"].to_string();
     assert!(
         warnings.contains("b.jsonl") && warnings.contains("Permission denied"),
