@@ -88,28 +88,29 @@ async fn invalid_configuration_is_reported_before_any_network() {
     );
 }
 
-#[tokio::test]
-async fn daemon_syncs_then_stops_cleanly_on_sigterm() {
-    let env = Env::new("daemon");
-    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+/// Runs `ccsync sync --interval <interval>` until `runs` runs are recorded, then stops it
+/// with SIGTERM; its output.
+async fn run_daemon(env: &Env, interval: &str, runs: u64) -> std::process::Output {
     let child = env
-        .command(&["sync", "--interval", "1h"])
+        .command(&["sync", "--interval", interval])
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // Wait for the first pass to land.
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let runs: Result<u64, _> = env
+        let recorded: Result<u64, _> = env
             .client()
             .query("SELECT count() FROM sync_runs")
             .fetch_one()
             .await;
-        if runs.is_ok_and(|n| n >= 1) {
+        if recorded.is_ok_and(|n| n >= runs) {
             break;
         }
-        assert!(Instant::now() < deadline, "the daemon never synced");
+        assert!(
+            Instant::now() < deadline,
+            "the daemon did not run {runs} times"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     let status = std::process::Command::new("kill")
@@ -117,7 +118,14 @@ async fn daemon_syncs_then_stops_cleanly_on_sigterm() {
         .status()
         .unwrap();
     assert!(status.success());
-    let out = child.wait_with_output().unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[tokio::test]
+async fn daemon_syncs_then_stops_cleanly_on_sigterm() {
+    let env = Env::new("daemon");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let out = run_daemon(&env, "1h", 1).await;
     assert!(out.status.success(), "exit after SIGTERM: {:?}", out.status);
     assert!(String::from_utf8_lossy(&out.stderr).contains("stopped"));
     assert_eq!(count_final(&env).await, 1);
@@ -294,34 +302,7 @@ async fn quiet_once_prints_nothing_on_success() {
 async fn a_daemon_tick_with_nothing_new_is_one_line() {
     let env = Env::new("daemon_idle");
     env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
-    let child = env
-        .command(&["sync", "--interval", "1s"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let runs: Result<u64, _> = env
-            .client()
-            .query("SELECT count() FROM sync_runs")
-            .fetch_one()
-            .await;
-        if runs.is_ok_and(|n| n >= 3) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the daemon did not tick three times"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let out = child.wait_with_output().unwrap();
+    let out = run_daemon(&env, "1s", 3).await;
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
