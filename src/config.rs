@@ -95,6 +95,9 @@ pub struct Config {
     /// Rows per INSERT; checkpoints advance once a batch is acknowledged.
     pub batch_rows: usize,
     pub privacy: crate::privacy::Privacy,
+    /// The passphrase `privacy` was derived from: `install` writes it to the env file, so the
+    /// timer stores what the shell that installed it would.
+    pub path_hash_key: Option<Secret>,
 }
 
 /// Raw, unvalidated values as they come from the layered sources.
@@ -202,6 +205,7 @@ impl RawConfig {
                 self.path_hash_key.as_ref().map(Secret::expose),
                 self.drop_git_branch.unwrap_or(false),
             ),
+            path_hash_key: self.path_hash_key,
         })
     }
 }

@@ -57,29 +57,67 @@ pub fn service_unit(bin: &Path, home: &Path) -> String {
     SERVICE.replace(TEMPLATE_BIN, &exec)
 }
 
-/// The environment file for a new install: the current non-default settings, the password only
-/// if one is configured now (the file is created 0600).
+/// The environment file for a new install: every setting in effect, the secrets (password,
+/// path hash key) only if configured now (the file is created 0600). Variables the file does
+/// not set fall back to their defaults, so writing them all keeps the timer's run equal to the
+/// shell's that installed it.
 pub fn env_file_contents(cfg: &Config) -> String {
     let mut out = String::from(
         "# ccsync configuration, read by `ccsync` itself and by ccsync.service. Mode 0600: it may\n\
          # hold a password. All settings: .env.example in the ccsync repository.\n",
     );
-    out += &format!("CLICKHOUSE_URL={}\n", cfg.clickhouse.url);
-    out += &format!("CLICKHOUSE_USER={}\n", cfg.clickhouse.user);
-    out += &format!("CLICKHOUSE_DATABASE={}\n", cfg.clickhouse.database);
-    if cfg.clickhouse.password.is_empty() {
-        out += "# CLICKHOUSE_PASSWORD=\n# CLICKHOUSE_PASSWORD_FILE=\n";
-    } else {
-        // Single quotes: no `$` expansion by dotenv parsers, literal for systemd too.
-        let pw = cfg.clickhouse.password.expose();
-        if pw.contains('\'') {
-            out += &format!("CLICKHOUSE_PASSWORD={pw}\n");
-        } else {
-            out += &format!("CLICKHOUSE_PASSWORD='{pw}'\n");
-        }
+    let ch = &cfg.clickhouse;
+    let mut set = |name: &str, value: &str| out += &format!("{name}={}\n", quoted(value));
+    set("CLICKHOUSE_URL", &ch.url);
+    set("CLICKHOUSE_USER", &ch.user);
+    set("CLICKHOUSE_DATABASE", &ch.database);
+    if !ch.password.is_empty() {
+        set("CLICKHOUSE_PASSWORD", ch.password.expose());
     }
-    out += &format!("MACHINE_NAME={}\n", cfg.machine_name);
+    if let Some(ca) = &ch.ca_file {
+        set("CLICKHOUSE_CA_FILE", &ca.to_string_lossy());
+    }
+    set(
+        "CLICKHOUSE_COMPRESSION",
+        if ch.lz4 { "lz4" } else { "none" },
+    );
+    set("CCSYNC_TIMEOUT", &ch.timeout.as_secs().to_string());
+    set("CCSYNC_RETRIES", &ch.retries.to_string());
+    set("MACHINE_NAME", &cfg.machine_name);
+    let dirs: Vec<String> = cfg
+        .claude_dirs
+        .iter()
+        .map(|d| d.to_string_lossy().into_owned())
+        .collect();
+    set("CLAUDE_CONFIG_DIR", &dirs.join(","));
+    set("CCSYNC_STATE_DIR", &cfg.state_dir.to_string_lossy());
+    set("CCSYNC_COST_MODE", cfg.cost_mode.as_str());
+    set("CCSYNC_BATCH_ROWS", &cfg.batch_rows.to_string());
+    if let Some(key) = cfg.path_hash_key.as_ref().filter(|k| !k.is_empty()) {
+        set("CCSYNC_PATH_HASH_KEY", key.expose());
+    }
+    let drop_branch = cfg.privacy.drop_git_branch;
+    set(
+        "CCSYNC_DROP_GIT_BRANCH",
+        if drop_branch { "true" } else { "false" },
+    );
+    if ch.password.is_empty() {
+        out += "# CLICKHOUSE_PASSWORD=\n# CLICKHOUSE_PASSWORD_FILE=\n";
+    }
     out
+}
+
+/// A value as both dotenv parsers and systemd's EnvironmentFile read it literally: single
+/// quotes (no `$` expansion) unless it holds one itself.
+fn quoted(value: &str) -> String {
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@+".contains(c));
+    if plain || value.contains('\'') {
+        value.to_string()
+    } else {
+        format!("'{value}'")
+    }
 }
 
 #[derive(Debug, Default)]

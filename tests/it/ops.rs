@@ -97,7 +97,10 @@ fn install_writes_valid_units_and_a_private_env_file_then_uninstall_removes_them
     let mode = std::fs::metadata(&env_file).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o600);
     let contents = std::fs::read_to_string(&env_file).unwrap();
-    assert!(contents.contains("CLICKHOUSE_PASSWORD='pw-in-env-file'"));
+    assert!(
+        contents.contains("CLICKHOUSE_PASSWORD=pw-in-env-file"),
+        "{contents}"
+    );
     assert!(contents.contains("MACHINE_NAME=machine-a"));
 
     // systemd's own verifier, when this machine has it (system mode: no user manager needed).
@@ -515,4 +518,70 @@ async fn https_works_with_a_custom_ca_and_untrusted_certificates_fail_fast() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no PEM certificate"));
     child.kill().unwrap();
     let _ = child.wait();
+}
+
+/// `install` writes every setting in effect: a key or a choice made in the shell that installed
+/// the timer holds for the timer too (the privacy key above all).
+#[test]
+fn install_writes_every_documented_setting_in_effect() {
+    let env = Env::new("install_all");
+    let home = env.dir.path();
+    let ca = env.dir.path().join("ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+    let claude = format!("{}/c1,{}/c2", home.display(), home.display());
+    let state = home.join("my state").display().to_string();
+    let ca = ca.display().to_string();
+    let given: Vec<(&str, &str)> = vec![
+        ("CLICKHOUSE_URL", "https://ch.example.com:8443"),
+        ("CLICKHOUSE_USER", "agent_x"),
+        ("CLICKHOUSE_PASSWORD", "p$w x!"),
+        ("CLICKHOUSE_DATABASE", "usage_db"),
+        ("CLICKHOUSE_CA_FILE", &ca),
+        ("CLICKHOUSE_COMPRESSION", "none"),
+        ("MACHINE_NAME", "laptop-7"),
+        ("CLAUDE_CONFIG_DIR", &claude),
+        ("CCSYNC_STATE_DIR", &state),
+        ("CCSYNC_COST_MODE", "calculate"),
+        ("CCSYNC_BATCH_ROWS", "1234"),
+        ("CCSYNC_TIMEOUT", "17"),
+        ("CCSYNC_RETRIES", "2"),
+        ("CCSYNC_PATH_HASH_KEY", "fleet secret"),
+        ("CCSYNC_DROP_GIT_BRANCH", "true"),
+    ];
+    // Every variable .env.example documents is set above (but the log level, and the
+    // password file: its password is what is written).
+    let example = std::fs::read_to_string(repo().join(".env.example")).unwrap();
+    for line in example.lines() {
+        let line = line.trim_start_matches('#').trim();
+        let Some((name, _)) = line.split_once('=') else {
+            continue;
+        };
+        if name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+            && !["RUST_LOG", "CLICKHOUSE_PASSWORD_FILE"].contains(&name)
+        {
+            assert!(given.iter().any(|(n, _)| *n == name), "test {name} too");
+        }
+    }
+    let mut cmd = env.command(&["install"]);
+    for (name, value) in &given {
+        cmd.env(name, value);
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let file = home.join(".config/ccsync/ccsync.env");
+    let written: std::collections::HashMap<String, String> = dotenvy::from_path_iter(&file)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    for (name, value) in &given {
+        assert_eq!(
+            written.get(*name).map(String::as_str),
+            Some(*value),
+            "{name}"
+        );
+    }
 }
