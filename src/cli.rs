@@ -509,6 +509,11 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             for cmd in &out.ran {
                 println!("ran      {cmd}");
             }
+            if let Some(why) = &out.systemd_unavailable {
+                println!(
+                    "skipped  systemctl: no systemd user manager here ({why}); nothing to stop"
+                );
+            }
             for f in &out.removed {
                 println!("removed  {}", f.display());
             }
@@ -577,10 +582,13 @@ fn install(cfg: &Config, args: &InstallArgs) -> anyhow::Result<ExitCode> {
             install::service_unit(&bin, &home)
         );
         println!("# ~/.config/systemd/user/ccsync.timer\n{}", install::TIMER);
-        println!(
-            "# macOS: ~/Library/LaunchAgents/com.github.ccsync.plist\n{}",
-            install::LAUNCHD_PLIST
-        );
+        // The launchd agent only where it applies.
+        if cfg!(target_os = "macos") {
+            println!(
+                "# ~/Library/LaunchAgents/com.github.ccsync.plist\n{}",
+                install::LAUNCHD_PLIST
+            );
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let paths = install::Paths::for_home(&home, host.xdg_config_home.as_deref());

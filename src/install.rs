@@ -126,6 +126,8 @@ pub struct Outcome {
     pub kept: Vec<PathBuf>,
     pub removed: Vec<PathBuf>,
     pub ran: Vec<String>,
+    /// Why systemd was left alone (no user manager here): said once.
+    pub systemd_unavailable: Option<String>,
 }
 
 fn write_file(path: &Path, contents: &str, mode: u32, replace: bool) -> Result<bool> {
@@ -195,7 +197,7 @@ pub fn uninstall(paths: &Paths, disable: bool, purge: bool) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     if disable {
         // Best effort: the timer may never have been enabled.
-        let _ = run_all(&DISABLE_COMMANDS[..1], &mut outcome);
+        stop_quietly(&DISABLE_COMMANDS[..1], &mut outcome);
     }
     let mut files = vec![paths.timer(), paths.service()];
     if purge {
@@ -208,10 +210,34 @@ pub fn uninstall(paths: &Paths, disable: bool, purge: bool) -> Result<Outcome> {
             Err(e) => return Err(Error::io(&f, e)),
         }
     }
-    if disable {
-        let _ = run_all(&DISABLE_COMMANDS[1..], &mut outcome);
+    if disable && outcome.systemd_unavailable.is_none() {
+        stop_quietly(&DISABLE_COMMANDS[1..], &mut outcome);
     }
     Ok(outcome)
+}
+
+/// Runs systemctl for a removal, its complaints captured: where no user manager runs (a
+/// container, ssh without a session bus) there is nothing to stop, which is said once.
+fn stop_quietly(commands: &[&[&str]], outcome: &mut Outcome) {
+    for cmd in commands {
+        let line = cmd.join(" ");
+        match std::process::Command::new(cmd[0]).args(&cmd[1..]).output() {
+            Ok(out) if out.status.success() => outcome.ran.push(line),
+            Ok(out) => {
+                let said = String::from_utf8_lossy(&out.stderr);
+                let first = said.lines().next().unwrap_or("").trim();
+                if first.contains("bus") || first.contains("systemd") {
+                    outcome.systemd_unavailable = Some(first.to_string());
+                    return;
+                }
+                // The timer was not enabled: nothing to stop.
+            }
+            Err(e) => {
+                outcome.systemd_unavailable = Some(format!("cannot run {}: {e}", cmd[0]));
+                return;
+            }
+        }
+    }
 }
 
 /// Key → value of a unit file (`Key=Value` lines of all sections), for checks without systemd.

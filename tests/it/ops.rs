@@ -585,3 +585,62 @@ fn install_writes_every_documented_setting_in_effect() {
         );
     }
 }
+
+/// Where no systemd user manager runs (a stand-in `systemctl` that answers as systemctl does
+/// then), `uninstall` still removes the units, says once that nothing was running, and shows
+/// none of systemctl's complaints.
+#[test]
+fn uninstall_without_a_user_manager_says_so_once() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = Env::new("uninstall_nobus");
+    let (status, _, stderr) = env.ccsync(&["install"]);
+    assert!(status.success(), "{stderr}");
+    let bin = env.dir.path().join("fake-bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let systemctl = bin.join("systemctl");
+    std::fs::write(
+        &systemctl,
+        "#!/bin/sh\necho \"$@\" >> \"$(dirname \"$0\")/calls\"\necho 'Failed to connect to bus: No medium found' >&2\nexit 1\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&systemctl, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    let out = env
+        .command(&["uninstall"])
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    assert!(out.status.success(), "{stdout}{stderr}");
+    assert_eq!(
+        stdout.matches("no systemd user manager here").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(!stderr.contains("Failed to connect"), "{stderr}");
+    assert!(stdout.contains("removed"), "{stdout}");
+    let calls = std::fs::read_to_string(bin.join("calls")).unwrap();
+    assert_eq!(calls.lines().count(), 1, "asked systemd once: {calls}");
+    assert!(
+        !env.dir
+            .path()
+            .join(".config/systemd/user/ccsync.timer")
+            .exists()
+    );
+}
+
+#[test]
+fn install_print_shows_the_units_of_this_system_only() {
+    let env = Env::new("install_print");
+    let (status, stdout, stderr) = env.ccsync(&["install", "--print"]);
+    assert!(status.success(), "{stderr}");
+    assert!(stdout.contains("[Timer]"), "{stdout}");
+    assert_eq!(
+        stdout.contains("<plist"),
+        cfg!(target_os = "macos"),
+        "{stdout}"
+    );
+}
