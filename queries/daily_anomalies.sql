@@ -1,10 +1,12 @@
 -- name: daily_anomalies
--- description: Days on which a machine spent far more than its trailing baseline (average daily cost over the previous baseline_days calendar days, idle days counting as zero).
+-- description: Days on which a machine spent far more than its trailing baseline (average daily cost over the previous baseline_days calendar days, idle days counting as zero), once a machine has a week of history.
 -- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 -- params: baseline_days UInt32 14, factor Float64 3 (flag days costing at least factor x the baseline), min_cost Float64 1 (ignore days cheaper than this, USD)
 --
--- A machine's first active day has no history and is never flagged. The baseline reads days
--- before `since`, so the first days of a range are judged on real history.
+-- No verdict without history: a day is judged only once the machine has been active for at
+-- least a week before it (or baseline_days, if shorter), so a new machine's first days are not
+-- all "anomalies". The baseline reads days before `since`, so the first days of a range are
+-- judged on real history.
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -41,7 +43,7 @@ FROM
     WINDOW w AS (PARTITION BY machine_name ORDER BY day RANGE BETWEEN {baseline_days:UInt32} PRECEDING AND 1 PRECEDING)
 )
 WHERE day BETWEEN {since:Date32} AND {until:Date32}
-  AND day > first_day
+  AND day >= first_day + least({baseline_days:UInt32}, 7)
   AND cost >= {min_cost:Float64}
   AND cost >= {factor:Float64} * baseline
 ORDER BY day, machine_name

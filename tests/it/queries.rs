@@ -1602,7 +1602,9 @@ async fn cost_queries_price_caching_context_anomalies_and_budgets() {
         &json!([[3], [0], [0]]),
     );
 
-    // Baselines over 14 days: beta 5.5/14 before the 7th, gamma 5/14 and 8/14, alpha 0.75/14.
+    // Baselines over 14 days: alpha 0.75/14 before the 20th. Beta's 7th (5.5/14) and gamma's
+    // 8th and 9th (5/14, 8/14) would pass the factor, but those machines began days before:
+    // no verdict without a week of history.
     let t = p.run("daily_anomalies", &[]).await;
     assert_same(
         &pick(
@@ -1616,12 +1618,23 @@ async fn cost_queries_price_caching_context_anomalies_and_budgets() {
                 "baseline_active_days",
             ],
         ),
-        &json!([
-            ["beta", "2026-01-07", 1.1958, 0.3929, 3.04, 1],
-            ["gamma", "2026-01-08", 3.0, 0.3571, 8.4, 1],
-            ["gamma", "2026-01-09", 2.0, 0.5714, 3.5, 2],
-            ["alpha", "2026-01-20", 10.0, 0.0536, 186.67, 1],
-        ]),
+        &json!([["alpha", "2026-01-20", 10.0, 0.0536, 186.67, 1]]),
+    );
+    // A shorter baseline asks for only as much history: over 1 day, beta's 7th is judged
+    // against its first day (5.5 on the 6th).
+    let t = p
+        .run(
+            "daily_anomalies",
+            &[
+                ("machine", "beta"),
+                ("baseline_days", "1"),
+                ("factor", "0.1"),
+            ],
+        )
+        .await;
+    assert_same(
+        &pick(&t, &["day", "baseline_usd", "times_baseline"]),
+        &json!([["2026-01-07", 5.5, 0.22]]),
     );
     // Over 7 days alpha's 20th has no baseline at all, and the 12th (0.75 vs 5/7) shows up.
     let t = p
