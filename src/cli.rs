@@ -871,25 +871,16 @@ fn print_status(report: &crate::ops::StatusReport) {
             humantime::format_duration(Duration::from_secs(report.interval_secs))
         );
     }
-    for m in report
-        .machines
-        .iter()
-        .filter(|m| m.status.last_status == "failed")
-    {
-        println!(
-            "last error on {}: {}",
-            m.status.machine_name, m.status.last_error
-        );
-    }
-    for m in report
-        .machines
-        .iter()
-        .filter(|m| m.status.last_status == "partial")
-    {
-        println!(
-            "last run on {} was partial: some transcripts or folders could not be read (its warnings name them; run `ccsync --once` or `ccsync doctor` there)",
-            m.status.machine_name
-        );
+    for m in &report.machines {
+        let s = &m.status;
+        match s.last_status.as_str() {
+            "failed" => println!("last error on {}: {}", s.machine_name, s.last_error),
+            "partial" => println!(
+                "last run on {} was partial: some transcripts or folders could not be read (its warnings name them; run `ccsync --once` or `ccsync doctor` there)",
+                s.machine_name
+            ),
+            _ => {}
+        }
     }
     for m in report
         .machines

@@ -384,7 +384,7 @@ impl Deduper {
             slot.rank(),
             f64::from(slot.cost),
         ) == std::cmp::Ordering::Greater;
-        let (birth, old_rank) = (slot.birth, slot.rank());
+        let birth = slot.birth;
         if !wins {
             self.hide(
                 message_id,
@@ -393,11 +393,7 @@ impl Deduper {
                 row.timestamp_ms,
                 row.version,
             );
-            if self.merge_session(at, probe.session) {
-                let ghost = (probe.session, rank);
-                self.seen
-                    .push((message_id.into(), ghost.0, birth.pos(), ghost.1.version()));
-            }
+            self.seen_in(message_id, at, probe.session, rank);
             return;
         }
         // The stored row takes the slot: what the slot held is not kept.
@@ -413,10 +409,7 @@ impl Deduper {
             let timestamp_ms = slot.timestamp_ms;
             self.hide(message_id, group, &key, timestamp_ms, version);
         }
-        if let Some(old) = self.keep_session(at, probe.session) {
-            self.seen
-                .push((message_id.into(), old, birth.pos(), old_rank.version()));
-        }
+        self.kept_in(message_id, at, probe.session);
         let key = RequestKey::store(&mut self.keys, &row.request_id);
         self.slots[group as usize][position as usize] = Slot {
             session: probe.session,
@@ -497,15 +490,7 @@ impl Deduper {
         let at = SlotRef::new(group, position);
         if !self.beats(at, entry, rank, &probe, pos) {
             // Merged all the same: the response was seen in this line's session.
-            if self.merge_session(at, probe.session) {
-                let birth = self.slots[group as usize][position as usize].birth;
-                self.seen.push((
-                    message_id.into(),
-                    probe.session,
-                    birth.pos(),
-                    rank.version(),
-                ));
-            }
+            self.seen_in(message_id, at, probe.session, rank);
             return Decision::Drop;
         }
         if !self.seeded_pos.is_empty() {
@@ -516,11 +501,7 @@ impl Deduper {
             timestamp_ms: slot.timestamp_ms,
             version: slot.rank().version() + u64::from(slot.rev),
         });
-        let (birth, old_rank) = (slot.birth, slot.rank());
-        if let Some(old) = self.keep_session(at, probe.session) {
-            self.seen
-                .push((message_id.into(), old, birth.pos(), old_rank.version()));
-        }
+        self.kept_in(message_id, at, probe.session);
         let slot = &mut self.slots[group as usize][position as usize];
         slot.flags &= !SEEDED;
         slot.keep(entry, rank, &probe);
@@ -617,6 +598,31 @@ impl Deduper {
         }
         merged.push(session);
         true
+    }
+
+    /// A line of `rank` in `session` merged into `at`: a marker when the session is new to the
+    /// response (with where the response began and the line's rank).
+    fn seen_in(&mut self, message_id: &str, at: SlotRef, session: u32, rank: Rank) {
+        if self.merge_session(at, session) {
+            let birth = self.slots[at.group() as usize][at.position as usize].birth;
+            let marker = (message_id.into(), session, birth.pos(), rank.version());
+            self.seen.push(marker);
+        }
+    }
+
+    /// `at` is about to keep a line of `session` (its kept line not yet replaced): the old kept
+    /// line's session becomes a marker when that is new, with that line's rank.
+    fn kept_in(&mut self, message_id: &str, at: SlotRef, session: u32) {
+        if let Some(old) = self.keep_session(at, session) {
+            let slot = &self.slots[at.group() as usize][at.position as usize];
+            let marker = (
+                message_id.into(),
+                old,
+                slot.birth.pos(),
+                slot.rank().version(),
+            );
+            self.seen.push(marker);
+        }
     }
 
     /// The kept line of `at` is now one of `session`; the old kept line's session stays one the

@@ -70,6 +70,15 @@ impl Error {
         )
     }
 
+    /// Whether the server said the table or the database does not exist (UNKNOWN_TABLE,
+    /// UNKNOWN_DATABASE): not created yet, or dropped.
+    pub fn is_missing_table(&self) -> bool {
+        matches!(
+            self,
+            Error::ClickHouse { message, .. } if matches!(exception_code(message), Some(60 | 81))
+        )
+    }
+
     /// What went wrong, without the context, the server's address and the hint: for a retry's
     /// warning (the rest comes once, with the final error).
     pub fn brief(&self) -> String {
@@ -146,12 +155,34 @@ const PERMANENT_CODES: &[u32] = &[
 pub fn classify(err: &clickhouse::error::Error) -> ServerErrorKind {
     use clickhouse::error::Error as E;
     match err {
-        // A certificate the client does not trust will not become trusted by retrying.
-        E::Network(_) if is_tls_trust_error(&error_chain(err)) => ServerErrorKind::Tls,
-        E::Network(_) if is_unreachable(&error_chain(err)) => ServerErrorKind::Unreachable,
-        E::Network(_) | E::TimedOut => ServerErrorKind::Transient,
+        E::Network(_) => classify_network(&error_chain(err)),
+        E::TimedOut => ServerErrorKind::Transient,
         E::BadResponse(text) => classify_response(text),
         other => classify_response(&other.to_string()),
+    }
+}
+
+/// A network failure, by the text of its causes.
+fn classify_network(chain: &str) -> ServerErrorKind {
+    let chain = chain.to_ascii_lowercase();
+    let mentions = |needles: &[&str]| needles.iter().any(|n| chain.contains(n));
+    // A certificate the client does not trust will not become trusted by retrying.
+    if mentions(&[
+        "invalid peer certificate",
+        "unknownissuer",
+        "certificate",
+        "notvalidforname",
+    ]) {
+        ServerErrorKind::Tls
+    // Connection refused or a name that does not resolve (hyper's and the OS's wording).
+    } else if mentions(&[
+        "connection refused",
+        "dns error",
+        "failed to lookup address",
+    ]) {
+        ServerErrorKind::Unreachable
+    } else {
+        ServerErrorKind::Transient
     }
 }
 
@@ -169,30 +200,6 @@ pub fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
-}
-
-/// Connection refused or a name that does not resolve (hyper's and the OS's wording).
-fn is_unreachable(text: &str) -> bool {
-    let text = text.to_ascii_lowercase();
-    [
-        "connection refused",
-        "dns error",
-        "failed to lookup address",
-    ]
-    .iter()
-    .any(|needle| text.contains(needle))
-}
-
-fn is_tls_trust_error(text: &str) -> bool {
-    let text = text.to_ascii_lowercase();
-    [
-        "invalid peer certificate",
-        "unknownissuer",
-        "certificate",
-        "notvalidforname",
-    ]
-    .iter()
-    .any(|needle| text.contains(needle))
 }
 
 /// Classifies the text of a server exception (`Code: N. DB::Exception: ...`).

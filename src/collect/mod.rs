@@ -274,18 +274,15 @@ impl Collector {
     /// Takes the pending rows to be stored: settles each one's version and the tombstones of
     /// the stored rows they replace. `capacity`: rows the next batch is expected to hold.
     pub fn take_batch(&mut self, capacity: usize) -> Batch {
-        let mut rows = std::mem::replace(&mut self.pending, Vec::with_capacity(capacity));
         if self.dedup.has_deferred() {
-            for p in &rows {
+            for p in &self.pending {
                 if let Some(slot) = p.slot {
                     self.dedup.before_settle(slot, p.request_id());
                 }
             }
-            for index in self.dedup.take_cancelled() {
-                rows[index].cancelled = true;
-                self.stats.duplicates += 1;
-            }
+            self.cancel_beaten();
         }
+        let mut rows = std::mem::replace(&mut self.pending, Vec::with_capacity(capacity));
         rows.retain(|p| !p.cancelled);
         let mut buckets = self
             .every_bucket

@@ -121,27 +121,13 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
         .is_empty()
         .then(|| no_transcript_folders(cfg));
     let mut pass = new_pass(cfg, &sink, found, checkpoints, schema, warning);
-    if let Some(err) = no_folders {
-        // Recorded as a failed run (`status` flags it), once the tables are there.
-        let ready = pass.schema.ready().await;
-        if pass.schema.failed() {
-            return Err(ready.expect_err("the schema check failed"));
-        }
-        return finish(pass, ready.and(Err(err)), started, started_ms).await;
-    }
-    let bar = (opts.progress && pass.files.len() >= PROGRESS_MIN_FILES)
-        .then(|| progress_bar(pass.files.len()));
     // 2-3. Read and store.
-    let shape = RowShape {
-        files: pass.files.clone(),
-        machine: Arc::from(cfg.machine_name.as_str()),
-        cost_mode: Arc::from(cfg.cost_mode.to_string().as_str()),
+    let mut result = match no_folders {
+        // Nothing to read: the run is recorded as failed (`status` flags it), once the tables
+        // are there.
+        Some(err) => pass.schema.ready().await.and(Err(err)),
+        None => read_all(&mut pass, &sink, opts).await,
     };
-    let writer = BatchWriter::new(&sink, shape, cfg.batch_rows);
-    let mut result = pass.read_and_store(writer, bar.as_ref()).await;
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
     // 4. Also when nothing was read: owed buckets and the run's record need the tables.
     if result.is_ok() {
         result = pass.schema.ready().await;
@@ -160,6 +146,23 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     result = settle_checkpoints(&mut pass, result);
     // 5. Record the run.
     finish(pass, result, started, started_ms).await
+}
+
+/// Reads every file with something new and stores it, with a progress bar on a long backfill.
+async fn read_all(pass: &mut Pass<'_>, sink: &Sink, opts: &SyncOptions) -> Result<()> {
+    let bar = (opts.progress && pass.files.len() >= PROGRESS_MIN_FILES)
+        .then(|| progress_bar(pass.files.len()));
+    let shape = RowShape {
+        files: pass.files.clone(),
+        machine: Arc::from(pass.cfg.machine_name.as_str()),
+        cost_mode: Arc::from(pass.cfg.cost_mode.to_string().as_str()),
+    };
+    let writer = BatchWriter::new(sink, shape, pass.cfg.batch_rows);
+    let result = pass.read_and_store(writer, bar.as_ref()).await;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    result
 }
 
 fn no_transcript_folders(cfg: &Config) -> Error {
@@ -240,9 +243,7 @@ fn new_pass<'a>(
 /// of an older format); after a missing table, forgets the schema so the next run checks it.
 fn settle_checkpoints(pass: &mut Pass<'_>, result: Result<()>) -> Result<()> {
     match &result {
-        Err(Error::ClickHouse { message, .. })
-            if matches!(crate::error::exception_code(message), Some(60 | 81)) =>
-        {
+        Err(e) if e.is_missing_table() => {
             pass.checkpoints.forget_schema();
             result
         }

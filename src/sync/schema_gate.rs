@@ -111,11 +111,7 @@ async fn machine_has_rows(sink: &Sink, table: &str, machine: &str) -> Option<boo
         .fetch_optional::<u8>();
     match sink.timed(&format!("read {table}"), query).await {
         Ok(row) => Some(row.is_some()),
-        Err(Error::ClickHouse { message, .. })
-            if matches!(crate::error::exception_code(&message), Some(60 | 81)) =>
-        {
-            Some(false)
-        }
+        Err(e) if e.is_missing_table() => Some(false),
         Err(_) => None,
     }
 }
