@@ -375,6 +375,7 @@ pub fn main() -> ExitCode {
         interval: Some(Duration::from_secs(3600)),
         json: cli.json,
     }));
+    let syncs = matches!(command, Command::Sync(_));
     let result = runtime.block_on(run(command, cfg, cli.global.quiet));
     // Nothing is left to wait for (the lock is released, the output written).
     runtime.shutdown_background();
@@ -383,9 +384,23 @@ pub fn main() -> ExitCode {
         Err(e) if reader_went_away(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("ccsync: error: {e:#}");
+            if syncs && failed_in_transit(&e) {
+                // Only a sync has checkpoints to worry about.
+                eprintln!("  nothing unacknowledged was checkpointed: the next run catches up");
+            }
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether a ClickHouse request failed on the way (timeout, overload, network), as opposed to
+/// a refusal: then a sync's user wants to know that nothing was lost.
+fn failed_in_transit(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<crate::error::Error>()
+            .is_some_and(|e| e.is_retryable() || e.is_unreachable())
+    })
 }
 
 /// A reader that goes away (`ccsync … | head`) ends the command quietly with 0, as `head`

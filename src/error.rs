@@ -105,13 +105,13 @@ impl Error {
         let hint = match kind {
             // A slow server needs a different fix than an absent one.
             ServerErrorKind::Transient if matches!(err, clickhouse::error::Error::TimedOut) => {
-                "\n  hint: ClickHouse did not answer within the timeout (CCSYNC_TIMEOUT / --timeout): is it overloaded or the network slow? Nothing unacknowledged was checkpointed; the next run catches up"
+                "\n  hint: ClickHouse did not answer within the timeout (CCSYNC_TIMEOUT / --timeout): is it overloaded or the network slow?"
             }
             ServerErrorKind::Auth => {
                 "\n  hint: check CLICKHOUSE_USER / CLICKHOUSE_PASSWORD (or CLICKHOUSE_PASSWORD_FILE) and the user's grants"
             }
             ServerErrorKind::Transient => {
-                "\n  hint: is ClickHouse running and reachable at CLICKHOUSE_URL? Nothing unacknowledged was checkpointed; the next run catches up"
+                "\n  hint: is ClickHouse running and reachable at CLICKHOUSE_URL?"
             }
             ServerErrorKind::Unreachable => {
                 "\n  hint: nothing answers at that address: start ClickHouse, or set CLICKHOUSE_URL to where it runs"

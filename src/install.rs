@@ -108,15 +108,27 @@ pub fn env_file_contents(cfg: &Config) -> String {
 }
 
 /// A value as both dotenv parsers and systemd's EnvironmentFile read it literally: single
-/// quotes (no `$` expansion) unless it holds one itself.
+/// quotes (nothing expanded), or, for a value holding one itself, double quotes with the three
+/// characters both parsers unescape there (`\\`, `"`, `$`) escaped.
 fn quoted(value: &str) -> String {
     let plain = value
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@+".contains(c));
-    if plain || value.contains('\'') {
+    if plain {
         value.to_string()
-    } else {
+    } else if !value.contains('\'') {
         format!("'{value}'")
+    } else {
+        let mut out = String::with_capacity(value.len() + 4);
+        out.push('"');
+        for c in value.chars() {
+            if matches!(c, '\\' | '"' | '$') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
     }
 }
 

@@ -285,6 +285,34 @@ async fn a_refused_connection_fails_fast_naming_the_url_once() {
     }
 }
 
+/// A server that never answers: after the timeout, a sync says that nothing unacknowledged
+/// was checkpointed; read-only commands have no checkpoints and do not mention them.
+#[tokio::test]
+async fn only_a_sync_talks_about_checkpoints_after_a_timeout() {
+    let env = Env::new("silent_server");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    // The kernel accepts connections into the backlog; nobody ever answers them.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    for args in [&["--once"][..], &["status"], &["query", "daily_by_machine"]] {
+        let out = env
+            .command(args)
+            .env("CLICKHOUSE_URL", &url)
+            .env("CCSYNC_TIMEOUT", "1")
+            .env("CCSYNC_RETRIES", "0")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stderr.contains("timeout"), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.contains("checkpointed"),
+            args[0] == "--once",
+            "{args:?}: {stderr}"
+        );
+    }
+}
+
 /// Quiet means errors only: a successful `-q --once` prints nothing at all.
 #[tokio::test]
 async fn quiet_once_prints_nothing_on_success() {

@@ -534,7 +534,8 @@ fn install_writes_every_documented_setting_in_effect() {
     let given: Vec<(&str, &str)> = vec![
         ("CLICKHOUSE_URL", "https://ch.example.com:8443"),
         ("CLICKHOUSE_USER", "agent_x"),
-        ("CLICKHOUSE_PASSWORD", "p$w x!"),
+        // Quotes, a dollar and a backslash: written so both dotenv and systemd read it as is.
+        ("CLICKHOUSE_PASSWORD", r#"it's p$w "x" \y!"#),
         ("CLICKHOUSE_DATABASE", "usage_db"),
         ("CLICKHOUSE_CA_FILE", &ca),
         ("CLICKHOUSE_COMPRESSION", "none"),
