@@ -197,7 +197,8 @@ pub struct GenerateArgs {
     pub malformed_every: usize,
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// First day of activity (YYYY-MM-DD, UTC); default: 13 days ago.
+    /// First day of activity (YYYY-MM-DD, UTC): the tree is then the same on every run. Default:
+    /// the last --days days up to now, with no event after the moment it runs.
     #[arg(long, value_name = "DATE")]
     pub start: Option<String>,
     /// Days of activity.
@@ -555,12 +556,17 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
                         let now = std::time::SystemTime::now()
                             .duration_since(std::time::UNIX_EPOCH)?
                             .as_secs() as i64;
-                        now.div_euclid(86_400) - 13
+                        now.div_euclid(86_400) - (args.days.max(1) - 1)
                     }
                 },
                 days: args.days.max(1),
                 target_bytes: args.target_bytes,
                 huge_line_mb: args.huge_line_mb,
+                // Without an explicit start, the demo's days end now, not hours ahead of it.
+                not_after_ms: args
+                    .start
+                    .is_none()
+                    .then(|| jiff::Timestamp::now().as_millisecond()),
             };
             let (files, bytes) = crate::generate::generate(&args.out, &opts)?;
             println!(

@@ -40,6 +40,10 @@ pub struct GenOptions {
     /// Also write one response line of this many MiB (a Write tool call with a huge file), in a
     /// session of its own; 0 = none.
     pub huge_line_mb: usize,
+    /// No event at or after this instant (ms since the epoch): sessions that would run past it
+    /// start earlier or end early, so a demo tree never holds the future. `None` keeps a tree
+    /// a pure function of the other options (benchmarks).
+    pub not_after_ms: Option<i64>,
 }
 
 impl Default for GenOptions {
@@ -54,6 +58,7 @@ impl Default for GenOptions {
             days: 14,
             target_bytes: None,
             huge_line_mb: 0,
+            not_after_ms: None,
         }
     }
 }
@@ -890,6 +895,9 @@ impl Gen<'_> {
             * 86_400_000
             + (7 + self.rng.below(14) as i64) * 3_600_000
             + self.rng.below(3_600_000) as i64;
+        if let Some(last) = self.last_start() {
+            t = t.min(last - self.rng.below(3 * 3_600_000) as i64);
+        }
         if resumed {
             let (prev, exchanges) = previous.as_ref().expect("checked");
             self.line = format!(
@@ -915,6 +923,9 @@ impl Gen<'_> {
             .round()
             .max(1.0) as usize;
         for _ in 0..n {
+            if self.last_start().is_some_and(|last| t > last) {
+                break;
+            }
             t += 2_000 + self.rng.below(90_000) as i64;
             let mut user_line = None;
             match pending_tool.take() {
@@ -962,6 +973,13 @@ impl Gen<'_> {
         w.flush()?;
         *previous = Some((th, exchanges));
         Ok(())
+    }
+
+    /// The latest time an exchange may begin when the tree must end before `not_after_ms`: one
+    /// exchange (a response, a tool call, a subagent's run) takes well under this margin.
+    fn last_start(&self) -> Option<i64> {
+        const MARGIN_MS: i64 = 15 * 60_000;
+        self.opts.not_after_ms.map(|end| end - MARGIN_MS)
     }
 
     /// A session whose one response writes a file of `mb` MiB: a single huge line with usage.

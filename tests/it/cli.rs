@@ -356,3 +356,64 @@ async fn a_daemon_tick_with_nothing_new_is_one_line() {
         "{stdout}"
     );
 }
+
+/// `generate` without `--start` writes the last days up to now and nothing after it, so every
+/// query's "now" agrees with the data; with `--start` the tree is the same on every run.
+#[test]
+fn generated_demo_data_ends_before_now() {
+    let env = Env::new("generate_now");
+    let out_dir = env.dir.path().join("demo");
+    let (status, _, stderr) = env.ccsync(&[
+        "generate",
+        "--out",
+        out_dir.to_str().unwrap(),
+        "--sessions",
+        "300",
+    ]);
+    assert!(status.success(), "{stderr}");
+    let now = jiff::Timestamp::now();
+    let mut stamps = Vec::new();
+    for entry in walk(&out_dir) {
+        let text = std::fs::read_to_string(&entry).unwrap();
+        for part in text.split("\"timestamp\":\"").skip(1) {
+            let stamp: jiff::Timestamp = part.split('"').next().unwrap().parse().unwrap();
+            stamps.push(stamp);
+        }
+    }
+    let latest = stamps.iter().max().expect("some events");
+    assert!(*latest < now, "latest event {latest} is after now {now}");
+    assert!(
+        now.duration_since(*latest) < jiff::SignedDuration::from_hours(24),
+        "the demo reaches today: latest {latest}, now {now}"
+    );
+    let again = |name: &str| {
+        let dir = env.dir.path().join(name);
+        let args = [
+            "generate",
+            "--out",
+            dir.to_str().unwrap(),
+            "--start",
+            "2026-01-01",
+        ];
+        assert!(env.ccsync(&args).0.success());
+        walk(&dir)
+            .iter()
+            .map(|f| std::fs::read(f).unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(again("a"), again("b"));
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    files
+}
