@@ -1,47 +1,74 @@
 #!/usr/bin/env bash
-# One command from a fresh checkout to usage in ClickHouse:
-#   1. installs what is missing (scripts/setup.sh) and builds ccsync,
+# One command from a fresh checkout to usage in ClickHouse, and on to daily use:
+#   1. installs the toolchain if needed (scripts/setup.sh) and builds ccsync,
 #   2. uses CLICKHOUSE_URL (environment or .env) if set, or a ClickHouse already answering on
-#      localhost:8123, and otherwise starts a local one (the ClickHouse engine from chdb-core,
-#      data in ~/.local/share/ccsync/clickhouse, listening on 127.0.0.1:8123 only),
-#   3. runs one real sync of this machine's Claude Code transcripts (or, on a machine without
-#      Claude Code, of generated demo transcripts, and says so),
-#   4. shows what landed, per machine and day.
+#      localhost:8123, and otherwise sets up a local one that survives a reboot
+#      (scripts/local-clickhouse.sh: 127.0.0.1 only, data under ~/.local/share/ccsync),
+#   3. installs the binary to ~/.local/bin and writes the connection it used to
+#      ~/.config/ccsync/ccsync.env (kept if it exists), so plain `ccsync …` continues from here,
+#   4. runs one real sync of this machine's Claude Code transcripts (or, on a machine without
+#      Claude Code, of generated demo transcripts under ~/.local/share/ccsync/demo, as machine
+#      demo-HOSTNAME; nothing about the demo becomes a default), and shows what landed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then
+  say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+else
+  say() { printf '==> %s\n' "$*" >&2; }
+fi
 
 scripts/setup.sh
 # A toolchain rustup installed just now is on PATH through this file.
 if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
-echo "==> building ccsync (release)" >&2
-cargo build --release --locked --quiet
-BIN="$PWD/target/release/ccsync"
+say "building ccsync (release; a few minutes on 2 cores the first time)"
+cargo build --release --locked
+
+BIN_DIR="$HOME/.local/bin"
+mkdir -p "$BIN_DIR"
+install -m 755 target/release/ccsync "$BIN_DIR/ccsync.new" && mv -f "$BIN_DIR/ccsync.new" "$BIN_DIR/ccsync"
+BIN="$BIN_DIR/ccsync"
+say "installed $BIN"
 
 if [ -f .env ]; then set -a; . ./.env; set +a; fi
+CONFIG="$HOME/.config/ccsync/ccsync.env"
+if [ -z "${CLICKHOUSE_URL:-}" ] && [ -f "$CONFIG" ]; then
+  # A previous quick start (or `ccsync install`) chose the database: continue with it.
+  CLICKHOUSE_URL=$(set -a; . "$CONFIG"; echo "${CLICKHOUSE_URL:-}")
+  [ -n "$CLICKHOUSE_URL" ] && say "using CLICKHOUSE_URL from $CONFIG: $CLICKHOUSE_URL"
+fi
+if [ -z "${CLICKHOUSE_URL:-}" ]; then
+  CLICKHOUSE_URL="http://localhost:${CCSYNC_LOCAL_CLICKHOUSE_PORT:-8123}"
+  if [ "$(curl -fsS "$CLICKHOUSE_URL/ping" 2>/dev/null)" = "Ok." ]; then
+    say "using the ClickHouse already answering at $CLICKHOUSE_URL"
+  else
+    say "no ClickHouse configured: setting up a local one (scripts/local-clickhouse.sh)"
+    scripts/local-clickhouse.sh install
+  fi
+fi
+export CLICKHOUSE_URL
 DATABASE="${CLICKHOUSE_DATABASE:-ccsync}"
 
-if [ -z "${CLICKHOUSE_URL:-}" ]; then
-  # The agent's own default: a later `ccsync --once` without settings continues these
-  # checkpoints (they are kept per URL) instead of reading every transcript again.
-  CLICKHOUSE_URL="http://localhost:8123"
-  if [ "$(curl -fsS "$CLICKHOUSE_URL/ping" 2>/dev/null)" = "Ok." ]; then
-    echo "==> using the ClickHouse already answering at $CLICKHOUSE_URL" >&2
-  else
-    DATA="${CCSYNC_LOCAL_CLICKHOUSE_DIR:-$HOME/.local/share/ccsync/clickhouse}"
-    mkdir -p "$DATA"
-    echo "==> no ClickHouse configured: starting a local one on $CLICKHOUSE_URL (data: $DATA)" >&2
-    nohup .venv/bin/python scripts/chdb_server.py --host 127.0.0.1 --port 8123 --data-dir "$DATA" \
-      >"$DATA/server.log" 2>&1 &
-    echo $! >"$DATA/server.pid"
-    for _ in $(seq 1 120); do
-      [ "$(curl -fsS "$CLICKHOUSE_URL/ping" 2>/dev/null)" = "Ok." ] && break
-      sleep 0.5
-    done
-    [ "$(curl -fsS "$CLICKHOUSE_URL/ping" 2>/dev/null)" = "Ok." ] || {
-      echo "the local ClickHouse did not start; see $DATA/server.log" >&2; exit 1; }
-    echo "    (stop it with: kill \$(cat $DATA/server.pid))" >&2
-  fi
-  export CLICKHOUSE_URL
+if [ ! -f "$CONFIG" ]; then
+  # Only the connection: every other setting keeps its default for real use. 0600: a
+  # password from .env may be in it.
+  mkdir -p "$(dirname "$CONFIG")"
+  (
+    umask 077
+    {
+      echo "# Written by scripts/quickstart.sh: the ClickHouse ccsync syncs into. All settings: .env.example."
+      echo "CLICKHOUSE_URL='$CLICKHOUSE_URL'"
+      echo "CLICKHOUSE_DATABASE='$DATABASE'"
+      [ -n "${CLICKHOUSE_USER:-}" ] && echo "CLICKHOUSE_USER='$CLICKHOUSE_USER'"
+      [ -n "${CLICKHOUSE_PASSWORD_FILE:-}" ] && echo "CLICKHOUSE_PASSWORD_FILE='$CLICKHOUSE_PASSWORD_FILE'"
+      case "${CLICKHOUSE_PASSWORD:-}" in
+        "") ;;
+        *"'"*) echo "# The password (in .env) holds a quote: set CLICKHOUSE_PASSWORD here yourself." ;;
+        *) echo "CLICKHOUSE_PASSWORD='$CLICKHOUSE_PASSWORD'" ;;
+      esac
+    } >"$CONFIG"
+  )
+  say "wrote the connection to $CONFIG"
 fi
 
 # Transcript dirs, as Claude Code and ccusage resolve them.
@@ -53,30 +80,44 @@ for d in "${DIRS[@]}"; do
     found=1
   fi
 done
+DEMO_ENV=()
 if [ -z "$found" ]; then
-  DEMO="${TMPDIR:-/tmp}/ccsync-demo/claude"
-  echo "==> no Claude Code transcripts on this machine (looked in ${DIRS[*]})." >&2
-  echo "    Demonstrating on generated ones in $DEMO, as machine 'demo-$(hostname)'." >&2
-  rm -rf "$DEMO"
-  "$BIN" generate --out "$DEMO" --sessions 30 >&2
-  export CLAUDE_CONFIG_DIR="$DEMO"
-  export MACHINE_NAME="${MACHINE_NAME:-demo-$(hostname)}"
-  export CCSYNC_STATE_DIR="${TMPDIR:-/tmp}/ccsync-demo/state"
+  DEMO="${XDG_DATA_HOME:-$HOME/.local/share}/ccsync/demo"
+  DEMO_MACHINE="demo-$(hostname)"
+  say "no Claude Code transcripts on this machine (looked in ${DIRS[*]})."
+  say "demonstrating on generated ones in $DEMO/claude, as machine '$DEMO_MACHINE'"
+  rm -rf "$DEMO/claude"
+  "$BIN" generate --out "$DEMO/claude" --sessions 30 >&2
+  # For these commands only: real use keeps the defaults (your transcripts, your hostname).
+  DEMO_ENV=(CLAUDE_CONFIG_DIR="$DEMO/claude" MACHINE_NAME="$DEMO_MACHINE" CCSYNC_STATE_DIR="$DEMO/state")
 fi
 
-echo "==> ccsync --once" >&2
-"$BIN" --once
+say "ccsync --once"
+env "${DEMO_ENV[@]}" "$BIN" --once
 
-echo "==> usage in ClickHouse ($CLICKHOUSE_URL, database $DATABASE), last 14 days with activity" >&2
-AUTH=(-H "X-ClickHouse-User: ${CLICKHOUSE_USER:-default}")
-[ -n "${CLICKHOUSE_PASSWORD:-}" ] && AUTH+=(-H "X-ClickHouse-Key: $CLICKHOUSE_PASSWORD")
-curl -fsS "${AUTH[@]}" "$CLICKHOUSE_URL/?database=$DATABASE" --data-binary @- <<'SQL'
-SELECT machine_name AS machine, toDate(timestamp) AS day, count() AS messages,
-       sum(input_tokens + output_tokens + cache_creation_input_tokens + cache_read_input_tokens) AS tokens,
-       round(sum(cost_usd), 2) AS cost_usd
-FROM usage_events FINAL
-GROUP BY machine, day
-ORDER BY day DESC, machine
-LIMIT 14
-FORMAT PrettyCompactMonoBlock
-SQL
+say "usage in ClickHouse ($CLICKHOUSE_URL, database $DATABASE), per machine and day"
+"$BIN" query daily_by_machine -p since="$(date -u -d '13 days ago' +%F)"
+
+cat >&2 <<EOF
+
+Done. ccsync is installed at $BIN and finds its database through $CONFIG.
+$(case ":$PATH:" in *":$BIN_DIR:"*) ;; *) echo "Add $BIN_DIR to PATH first (e.g. in ~/.profile: export PATH=\"\$HOME/.local/bin:\$PATH\")." ;; esac)
+Next steps:
+  ccsync status                  per machine: last sync, rows, lag
+  ccsync query --list            the query pack; e.g. ccsync query overview
+  ccsync install --enable        sync every hour (systemd user timer)
+  ccsync doctor                  check the whole set-up
+EOF
+if [ -n "$found" ]; then
+  echo "  ccsync --once                  sync what is new now (the timer does it hourly)" >&2
+else
+  cat >&2 <<EOF
+This machine has no Claude Code transcripts yet: once it has, \`ccsync --once\` syncs them under
+its own name. The demo's rows are machine '$DEMO_MACHINE'; \`status\` will call it stale after two
+hours, as it stopped syncing. To sync the demo tree again:
+  ${DEMO_ENV[*]} ccsync --once
+EOF
+fi
+if [ -x "${XDG_DATA_HOME:-$HOME/.local/share}/ccsync/engine/run-clickhouse" ]; then
+  echo "The local ClickHouse: scripts/local-clickhouse.sh status|stop|start|remove (see README)." >&2
+fi

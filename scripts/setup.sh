@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what ccsync's tests and quickstart need on a fresh Debian/Ubuntu machine, idempotently:
+# Installs what building ccsync (and, with --with-ccusage, testing and benchmarking it) needs on a
+# fresh Debian/Ubuntu machine, idempotently:
 #   - Rust >= Cargo.toml's rust-version (rustup's stable; rustup itself if missing) and a C compiler,
-#   - the ClickHouse engine for tests/quickstart: chdb-core in ./.venv (+ lz4 for fast inserts),
-#   - ccusage 20.0.24 in ./.tools (the reference our totals must equal; tests only),
-#   - libfaketime (Debian package `faketime`; tests only: one runs the agent with its clock set back).
-# Usage: scripts/setup.sh [--with-ccusage]   (--with-ccusage: also what only the tests need)
+#   - tests only: the ClickHouse engine, chdb-core in ./.venv (+ lz4 for fast inserts),
+#   - tests only: ccusage 20.0.24 in ./.tools (the reference our totals must equal),
+#   - tests only: libfaketime (Debian package `faketime`: one test runs the agent with its clock set back).
+# Usage: scripts/setup.sh [--with-ccusage]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -75,14 +76,16 @@ if [ "${1:-}" = "--with-ccusage" ] && ! command -v faketime >/dev/null 2>&1; the
   apt_install faketime
 fi
 
-if ! .venv/bin/python -c "import chdb, lz4; assert chdb.__version__ == '$CHDB_VERSION'" 2>/dev/null; then
-  say "installing the ClickHouse engine (chdb-core $CHDB_VERSION) into .venv"
+# The tests' and benchmarks' engine (the quick start's local one lives outside the clone: see
+# scripts/local-clickhouse.sh).
+if [ "${1:-}" = "--with-ccusage" ] \
+  && ! .venv/bin/python -c "import chdb, lz4; assert chdb.__version__ == '$CHDB_VERSION'" 2>/dev/null; then
+  say "installing the ClickHouse engine for the tests (chdb-core $CHDB_VERSION, ~150 MB) into .venv"
   if ! python3 -m venv .venv 2>/dev/null; then
     apt_install python3-venv
     python3 -m venv .venv
   fi
-  .venv/bin/python -m pip install -q --disable-pip-version-check --no-deps "chdb-core==$CHDB_VERSION"
-  .venv/bin/python -m pip install -q --disable-pip-version-check lz4
+  .venv/bin/python -m pip install --disable-pip-version-check --progress-bar off --no-deps "chdb-core==$CHDB_VERSION" lz4
 fi
 
 if [ "${1:-}" = "--with-ccusage" ] && [ ! -x .tools/node_modules/.bin/ccusage ]; then

@@ -137,7 +137,7 @@ pub enum Command {
     Doctor(DoctorArgs),
     /// Install the hourly systemd user timer (and a 0600 env file with the current settings).
     Install(InstallArgs),
-    /// Remove the systemd user units (checkpoints and ClickHouse data are kept).
+    /// Remove the systemd user units, the local ClickHouse's too (checkpoints and data are kept).
     Uninstall(UninstallArgs),
     /// Write synthetic Claude Code transcripts (for demos, tests and benchmarks).
     Generate(GenerateArgs),
@@ -532,6 +532,9 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             }
             for f in &out.removed {
                 println!("removed  {}", f.display());
+            }
+            if out.removed.contains(&paths.local_clickhouse()) {
+                println!("kept     the local ClickHouse's data (under ~/.local/share/ccsync)");
             }
             if out.removed.is_empty() {
                 println!("nothing to remove: ccsync units are not installed");

@@ -41,7 +41,14 @@ impl Paths {
     pub fn timer(&self) -> PathBuf {
         self.unit_dir.join("ccsync.timer")
     }
+    /// The local ClickHouse's service, when the quick start set one up
+    /// (scripts/local-clickhouse.sh).
+    pub fn local_clickhouse(&self) -> PathBuf {
+        self.unit_dir.join(LOCAL_CLICKHOUSE_UNIT)
+    }
 }
+
+pub const LOCAL_CLICKHOUSE_UNIT: &str = "ccsync-clickhouse.service";
 
 /// The service unit with `ExecStart` pointing at `bin` (`%h/...` when under the home dir).
 pub fn service_unit(bin: &Path, home: &Path) -> String {
@@ -203,15 +210,26 @@ pub fn install(
     Ok(outcome)
 }
 
-/// Stops and removes the units; the env file only with `purge`. Checkpoints and data in
-/// ClickHouse are left alone.
+/// Stops and removes the units (the local ClickHouse's too, if the quick start installed it);
+/// the env file only with `purge`. Checkpoints and data in ClickHouse are left alone.
 pub fn uninstall(paths: &Paths, disable: bool, purge: bool) -> Result<Outcome> {
     let mut outcome = Outcome::default();
+    let local_clickhouse = paths.local_clickhouse().exists();
     if disable {
         // Best effort: the timer may never have been enabled.
         stop_quietly(&DISABLE_COMMANDS[..1], &mut outcome);
+        if local_clickhouse && outcome.systemd_unavailable.is_none() {
+            let stop: &[&str] = &[
+                "systemctl",
+                "--user",
+                "disable",
+                "--now",
+                LOCAL_CLICKHOUSE_UNIT,
+            ];
+            stop_quietly(&[stop], &mut outcome);
+        }
     }
-    let mut files = vec![paths.timer(), paths.service()];
+    let mut files = vec![paths.timer(), paths.service(), paths.local_clickhouse()];
     if purge {
         files.push(paths.env_file.clone());
     }

@@ -13,4 +13,5 @@ mod parity;
 mod privileges;
 mod queries;
 mod query_cli;
+mod setup_scripts;
 mod sync;
