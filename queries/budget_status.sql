@@ -3,7 +3,10 @@
 -- params: machine String '' (empty = all machines), tz String 'UTC', as_of Nullable(DateTime64(3, 'UTC')) NULL (the moment the periods are taken at; NULL = now)
 -- params: daily_limit Float64 0 (USD; 0 = none), weekly_limit Float64 0 (USD; 0 = none), monthly_limit Float64 0 (USD; 0 = none)
 --
--- projected = spent / elapsed share of the period: the pace so far, kept to the period's end.
+-- limit_usd is NULL where no limit was given (0 or less), and so are remaining_usd and used_pct.
+-- elapsed_pct: how much of the period has gone by, from local midnight of its first day to local
+-- midnight after it (0-100). projected = spent / elapsed share of the period: the pace so far,
+-- kept to the period's end.
 -- status: over (spent above the limit), projected over (on pace to exceed it), ok, no limit.
 -- Days are Date32 and period starts are computed (toMonday() and toStartOfMonth() return a Date,
 -- 1970-2149, unless enable_extended_results_for_datetime_functions is set): any year.
@@ -11,18 +14,18 @@ WITH
     toDateTime64(ifNull({as_of:Nullable(DateTime64(3, 'UTC'))}, now64(3)), 3, 'UTC') AS at,
     toDate32(at, {tz:String}) AS today,
     subtractDays(today, toDayOfWeek(today) - 1) AS week_start,
-    subtractDays(today, toDayOfMonth(today) - 1) AS month_start
+    subtractDays(today, toDayOfMonth(today) - 1) AS month_start,
+    -- The elapsed share of the period (0-1), used below; not a column of the result.
+    dateDiff('millisecond', toDateTime64(p.2, 3, {tz:String}), at)
+        / dateDiff('millisecond', toDateTime64(p.2, 3, {tz:String}), toDateTime64(p.3, 3, {tz:String})) AS elapsed
 SELECT
     p.1 AS period,
     p.2 AS period_start,
     p.3 AS period_end,
-    p.4 AS limit_usd,
+    if(p.4 > 0, p.4, NULL) AS limit_usd,
     round(p.5, 4) AS spent_usd,
     if(p.4 > 0, round(p.4 - p.5, 4), NULL) AS remaining_usd,
     if(p.4 > 0, round(100 * p.5 / p.4, 2), NULL) AS used_pct,
-    -- Elapsed share of the period, from local midnight of its first day to local midnight after it.
-    dateDiff('millisecond', toDateTime64(p.2, 3, {tz:String}), at)
-        / dateDiff('millisecond', toDateTime64(p.2, 3, {tz:String}), toDateTime64(p.3, 3, {tz:String})) AS elapsed,
     round(100 * elapsed, 2) AS elapsed_pct,
     round(p.5 / greatest(elapsed, 1e-9), 4) AS projected_usd,
     multiIf(p.4 <= 0, 'no limit', p.5 > p.4, 'over', projected_usd > p.4, 'projected over', 'ok') AS status

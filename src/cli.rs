@@ -841,7 +841,8 @@ fn print_report(report: &RunReport, summary: Summary) {
 }
 
 fn print_status(report: &crate::ops::StatusReport) {
-    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+    use crate::table::Kind;
+    use serde_json::Value;
     if report.machines.is_empty() {
         println!("no machine has synced into this database yet (run `ccsync --once`)");
         return;
@@ -854,40 +855,44 @@ fn print_status(report: &crate::ops::StatusReport) {
             "never".into()
         }
     };
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
-        "Machine",
-        "Last successful sync",
-        "Last run",
-        "Last event",
-        "Rows",
-        "Cost 30d (USD)",
-        "",
-    ]);
+    let columns = [
+        ("Machine", Kind::Text),
+        ("Last successful sync", Kind::Text),
+        ("Last run", Kind::Text),
+        ("Last event", Kind::Text),
+        ("Rows", Kind::Integer),
+        ("Cost 30d", Kind::Money),
+        ("State", Kind::Text),
+    ]
+    .map(|(name, kind)| (name.to_string(), kind));
+    let mut rows = Vec::new();
     for m in &report.machines {
         let s = &m.status;
         let flag = if m.stale {
-            "⚠ stale".to_string()
+            "⚠ stale"
         } else if s.last_status == "failed" {
-            "⚠ last run failed".to_string()
+            "⚠ last run failed"
         } else if s.last_status == "partial" {
-            "⚠ last run partial".to_string()
+            "⚠ last run partial"
         } else if s.rollup_pending > 0 {
-            "⚠ reports behind".to_string()
+            "⚠ reports behind"
         } else {
-            "ok".to_string()
+            "ok"
         };
-        table.add_row(vec![
-            s.machine_name.clone(),
-            when(s.last_success_ms),
-            format!("{} ({})", when(s.last_run_ms), s.last_status),
-            when(s.last_event_ms),
-            s.rows.to_string(),
-            format!("{:.2}", s.cost_usd_30d),
-            flag,
+        rows.push(vec![
+            Value::from(s.machine_name.as_str()),
+            Value::from(when(s.last_success_ms)),
+            Value::from(format!("{} ({})", when(s.last_run_ms), s.last_status)),
+            Value::from(when(s.last_event_ms)),
+            Value::from(s.rows),
+            Value::from(s.cost_usd_30d),
+            Value::from(flag),
         ]);
     }
-    println!("{table}");
+    print!(
+        "{}",
+        crate::table::render(&columns, &rows, crate::table::output_width())
+    );
     for m in report.machines.iter().filter(|m| m.stale) {
         println!(
             "warning: {} has not synced successfully for more than 2 × {} (check `ccsync doctor` there)",
@@ -919,7 +924,8 @@ fn print_status(report: &crate::ops::StatusReport) {
 }
 
 fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {
-    use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
+    use crate::table::Kind;
+    use serde_json::Value;
     if report.files == 0 {
         println!(
             "no Claude Code transcripts found in {} (set CLAUDE_CONFIG_DIR)",
@@ -931,45 +937,46 @@ fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {
         );
         return;
     }
-    let mut table = Table::new();
-    table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
-        "Date (UTC)",
-        "Models",
-        "Input",
-        "Output",
-        "Cache create",
-        "Cache read",
-        "Total tokens",
-        "Cost (USD)",
-    ]);
-    let row = |label: String, models: String, t: &crate::scan::Totals| {
+    let columns = [
+        ("Date (UTC)", Kind::Text),
+        ("Models", Kind::Text),
+        ("Input", Kind::Integer),
+        ("Output", Kind::Integer),
+        ("Cache create", Kind::Integer),
+        ("Cache read", Kind::Integer),
+        ("Total tokens", Kind::Integer),
+        ("Cost", Kind::Money),
+    ]
+    .map(|(name, kind)| (name.to_string(), kind));
+    let row = |label: &str, models: String, t: &crate::scan::Totals| {
         vec![
-            label,
-            models,
-            t.input_tokens.to_string(),
-            t.output_tokens.to_string(),
-            t.cache_creation_tokens.to_string(),
-            t.cache_read_tokens.to_string(),
-            t.total_tokens.to_string(),
-            format!("{:.2}", t.total_cost),
+            Value::from(label),
+            Value::from(models),
+            Value::from(t.input_tokens),
+            Value::from(t.output_tokens),
+            Value::from(t.cache_creation_tokens),
+            Value::from(t.cache_read_tokens),
+            Value::from(t.total_tokens),
+            Value::from(t.total_cost),
         ]
     };
-    for day in &report.daily {
-        table.add_row(row(
-            day.date.clone(),
-            day.models_used.join("\n"),
-            &day.totals,
-        ));
-    }
-    table.add_row(row("Total".into(), String::new(), &report.totals));
-    println!("{table}");
+    let mut rows: Vec<Vec<Value>> = report
+        .daily
+        .iter()
+        .map(|day| row(&day.date, day.models_used.join("\n"), &day.totals))
+        .collect();
+    rows.push(row("Total", String::new(), &report.totals));
+    print!(
+        "{}",
+        crate::table::render(&columns, &rows, crate::table::output_width())
+    );
     let s = &report.stats;
     println!(
         "{} files, {} in {} lines, {} messages, skipped {}",
-        report.files,
+        crate::table::grouped(report.files as i128),
         fmt_bytes(s.bytes_read),
-        s.lines_read,
-        report.messages,
+        crate::table::grouped(i128::from(s.lines_read)),
+        crate::table::grouped(report.messages as i128),
         skipped_line(s)
     );
 }

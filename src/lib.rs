@@ -24,6 +24,7 @@ pub mod schema;
 pub mod sink;
 pub mod state;
 pub mod sync;
+mod table;
 
 pub use error::{Error, Result};
 

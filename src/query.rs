@@ -765,27 +765,20 @@ impl Table {
         out
     }
 
-    /// A terminal table: numbers right-aligned, arrays comma-separated.
-    pub fn to_text(&self) -> String {
-        use comfy_table::{CellAlignment, Table as Text, presets::UTF8_FULL_CONDENSED};
-        let mut t = Text::new();
-        t.load_style(UTF8_FULL_CONDENSED)
-            .set_header(self.columns.iter().map(|(n, _)| n.as_str()));
-        for row in &self.rows {
-            t.add_row(row.iter().map(cell_text));
-        }
-        for (i, (_, ty)) in self.columns.iter().enumerate() {
-            if is_numeric(ty)
-                && let Some(col) = t.column_mut(i)
-            {
-                col.set_cell_alignment(CellAlignment::Right);
-            }
-        }
-        format!("{t}\n")
+    /// A table for a terminal no wider than `width` (see `src/table.rs`): values formatted by
+    /// their column's type and name (`1,234`, `$1.20`, `57.48%`), numbers right-aligned.
+    pub fn to_text(&self, width: Option<usize>) -> String {
+        let columns: Vec<(String, crate::table::Kind)> = self
+            .columns
+            .iter()
+            .map(|(name, ty)| (name.clone(), crate::table::Kind::of(name, ty)))
+            .collect();
+        crate::table::render(&columns, &self.rows, width)
     }
 }
 
-fn base_type(ty: &str) -> &str {
+/// A column type without its `Nullable(...)` and `LowCardinality(...)` wrappers.
+pub(crate) fn base_type(ty: &str) -> &str {
     let mut t = ty.trim();
     for wrapper in ["Nullable(", "LowCardinality("] {
         if let Some(inner) = t.strip_prefix(wrapper).and_then(|r| r.strip_suffix(')')) {
@@ -799,13 +792,6 @@ fn base_type(ty: &str) -> &str {
         t = inner;
     }
     t
-}
-
-fn is_numeric(ty: &str) -> bool {
-    let t = base_type(ty);
-    ["UInt", "Int", "Float", "Decimal"]
-        .iter()
-        .any(|p| t.starts_with(p))
 }
 
 /// JSON formats quote 64-bit and wider integers by default; scripts want numbers.
@@ -856,20 +842,6 @@ fn split_top_level(s: &str) -> (&str, &str) {
         }
     }
     (s, "")
-}
-
-fn cell_text(v: &Value) -> String {
-    match v {
-        Value::Null => String::new(),
-        Value::String(s) => s.clone(),
-        Value::Array(items) => items.iter().map(cell_text).collect::<Vec<_>>().join(", "),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| format!("{k}: {}", cell_text(v)))
-            .collect::<Vec<_>>()
-            .join(", "),
-        other => other.to_string(),
-    }
 }
 
 /// Runs a query into a [`Table`].
@@ -961,7 +933,7 @@ pub async fn run(cfg: &Config, args: QueryArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("ccsync: {} returned no rows", query.name);
                 Vec::new()
             } else {
-                table.to_text().into_bytes()
+                table.to_text(crate::table::output_width()).into_bytes()
             }
         }
     };
@@ -1022,27 +994,17 @@ pub fn list(format: Format) -> String {
             out
         }
         Format::Table => {
-            use comfy_table::{
-                ColumnConstraint, ContentArrangement, Table as Text, Width,
-                presets::UTF8_FULL_CONDENSED,
-            };
-            let mut t = Text::new();
-            t.load_style(UTF8_FULL_CONDENSED)
-                .set_content_arrangement(ContentArrangement::Dynamic)
-                .set_header(vec!["query", "description", "parameters"]);
+            let rows = pack
+                .iter()
+                .map(|q| vec![q.name.clone(), q.description.clone(), param_names(q)])
+                .collect();
             // Piped output has no terminal width to wrap to; keep the listing readable anyway.
-            if t.width().is_none() {
-                t.set_width(120);
-            }
-            if let Some(col) = t.column_mut(2) {
-                col.set_constraint(ColumnConstraint::UpperBoundary(Width::Fixed(30)));
-            }
-            for q in pack {
-                t.add_row(vec![q.name.clone(), q.description.clone(), param_names(q)]);
-            }
+            let width = crate::table::output_width().unwrap_or(120);
+            let header = ["query", "description", "parameters"];
             format!(
-                "{t}\nRun one with `ccsync query NAME [--param NAME=VALUE ...] [--format table|json|csv|tsv]`;\n\
-                 parameter types and defaults: `ccsync query --list --format json`.\n"
+                "{}Run one with `ccsync query NAME [--param NAME=VALUE ...] [--format table|json|csv|tsv]`;\n\
+                 parameter types and defaults: `ccsync query --list --format json`.\n",
+                crate::table::wrapped(&header, rows, width, &[(2, 30)])
             )
         }
     }
@@ -1319,8 +1281,11 @@ mod tests {
             "[\n  {\"day\": \"2026-01-05\", \"n\": 18446744073709551615, \"cost\": 1.5, \
              \"models\": [\"a\",\"b\"], \"by\": {\"k\":2}, \"x\": null}\n]\n"
         );
-        let text = t.to_text();
+        let text = t.to_text(None);
         assert!(text.contains("a, b") && text.contains("k: 2"), "{text}");
+        // Formatted by the column's type: separators, decimals, NULL.
+        assert!(text.contains("18,446,744,073,709,551,615"), "{text}");
+        assert!(text.contains("1.5 ") && text.contains("—"), "{text}");
         let empty = Table {
             columns: vec![("a".into(), "UInt8".into())],
             rows: vec![],

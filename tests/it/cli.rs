@@ -150,6 +150,48 @@ fn scan_needs_no_server_and_prints_ccusage_shaped_json() {
     assert_eq!(v["daily"][0]["modelsUsed"][0], "claude-sonnet-4-5-20250929");
 }
 
+/// scan's human table: thousands separators, dollars with cents, numbers right-aligned; one
+/// block per row where `COLUMNS` is narrower than the table.
+#[test]
+fn scan_prints_a_table_with_separators_and_dollars() {
+    let env = Env::new("scan_table");
+    env.write(
+        "-p/s1.jsonl",
+        &lines(&[
+            line("m1", T1)
+                .tokens(1000, 234_567, 0, 0, 1_000_000)
+                .cost_usd(1234.5678),
+            line("m2", T1).tokens(5, 6, 0, 0, 7).cost_usd(0.004),
+        ]),
+    );
+    let scan = |columns: Option<&str>| {
+        let mut cmd = env.command(&["scan"]);
+        cmd.env("CLICKHOUSE_URL", "http://127.0.0.1:9");
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let table = scan(None);
+    assert!(
+        table.contains(
+            "│ 2026-01-05 ┆ claude-sonnet-4-5-20250929 ┆ 1,005 ┆ 234,573 ┆            0 ┆  1,000,007 ┆    1,235,585 ┆ $1,234.57 │"
+        ),
+        "{table}"
+    );
+    assert!(
+        table.contains("│ Total      ┆                            ┆ 1,005 ┆"),
+        "{table}"
+    );
+    assert!(table.contains("2 messages"), "{table}");
+    let narrow = scan(Some("60"));
+    assert!(narrow.starts_with("─[ row 1 of 2 ]"), "{narrow}");
+    assert!(narrow.contains(" Cost         ┆ $1,234.57\n"), "{narrow}");
+    assert!(narrow.lines().all(|l| l.chars().count() <= 60), "{narrow}");
+}
+
 #[test]
 fn env_example_documents_every_variable() {
     let example = std::fs::read_to_string(repo().join(".env.example")).unwrap();

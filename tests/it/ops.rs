@@ -206,6 +206,9 @@ async fn status_reports_freshness_and_flags_machines_that_stopped_syncing() {
         table.contains("last error on old-laptop: connection refused"),
         "{table}"
     );
+    // Through the program's one table renderer: dollars, numbers right-aligned.
+    assert!(table.contains("┆ Rows ┆ Cost 30d ┆"), "{table}");
+    assert!(table.contains("┆    0 ┆    $0.00 ┆"), "{table}");
     // With a 4h interval nobody is stale.
     let (status, _, _) = env.ccsync(&["status", "--interval", "4h"]);
     assert!(status.success());

@@ -1731,12 +1731,23 @@ async fn cost_queries_price_caching_context_anomalies_and_budgets() {
             ],
         )
         .await;
+    // No limit given: NULL, not 0 (and nothing remains or is used of it).
     assert_same(
-        &pick(&t, &["period", "spent_usd", "status"]),
+        &pick(
+            &t,
+            &[
+                "period",
+                "limit_usd",
+                "spent_usd",
+                "remaining_usd",
+                "used_pct",
+                "status",
+            ],
+        ),
         &json!([
-            ["day", 0.0, "no limit"],
-            ["week", 0.0, "no limit"],
-            ["month", 10.0, "ok"],
+            ["day", null, 0.0, null, null, "no limit"],
+            ["week", null, 0.0, null, null, "no limit"],
+            ["month", 100.0, 10.0, 90.0, 10.0, "ok"],
         ]),
     );
     p.done();

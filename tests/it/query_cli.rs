@@ -77,22 +77,20 @@ async fn a_query_runs_with_parameters_in_every_format() {
         assert_eq!(code, Some(0), "{format}: {stderr}");
         stdout
     };
-    let table = with("table");
-    let lines: Vec<&str> = table.lines().collect();
-    assert!(
-        lines[1].contains("day") && lines[1].contains("cost_usd"),
-        "{table}"
+    // Piped without COLUMNS: one table, never reflowed; thousands separators, dollars with
+    // cents, numbers (and their headers) right-aligned, text left-aligned.
+    assert_eq!(
+        with("table"),
+        "\
+┌────────────┬──────────────┬──────────┬──────────────┬───────────────┬───────────────────────┬───────────────────┬──────────┐
+│ day        ┆ machine_name ┆ messages ┆ input_tokens ┆ output_tokens ┆ cache_creation_tokens ┆ cache_read_tokens ┆ cost_usd │
+╞════════════╪══════════════╪══════════╪══════════════╪═══════════════╪═══════════════════════╪═══════════════════╪══════════╡
+│ 2026-01-07 ┆ beta         ┆        6 ┆        2,125 ┆         1,310 ┆                 2,000 ┆           260,000 ┆    $1.20 │
+└────────────┴──────────────┴──────────┴──────────────┴───────────────┴───────────────────────┴───────────────────┴──────────┘
+"
     );
-    assert!(
-        lines[3].contains("2026-01-07") && lines[3].contains("beta"),
-        "{table}"
-    );
-    assert!(
-        lines[3].contains("260000") && lines[3].contains("1.1958"),
-        "{table}"
-    );
-    assert_eq!(lines.len(), 5, "header, one row, borders: {table}");
 
+    // JSON, CSV and TSV keep raw values at full precision.
     let json: serde_json::Value = serde_json::from_str(&with("json")).unwrap();
     assert_eq!(
         json,
@@ -162,6 +160,122 @@ async fn a_query_runs_with_parameters_in_every_format() {
     );
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stdout, "[]\n");
+}
+
+/// A result wider than the width it must fit (the terminal's, or `COLUMNS`) is printed as one
+/// `column ┆ value` block per row instead of wrapping through its digits; piped without
+/// `COLUMNS` it is never reflowed.
+#[tokio::test]
+async fn wide_results_become_one_block_per_row_where_a_width_is_given() {
+    let env = fixture("qcli_wide").await;
+    let overview = |columns: Option<&str>| {
+        let mut cmd = env.command(&["query", "overview", "-p", "as_of=2026-01-20 10:00:00"]);
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let piped = overview(None);
+    assert!(piped.starts_with('┌'), "{piped}");
+    assert_eq!(piped.lines().count(), 5, "{piped}");
+    assert!(piped.lines().all(|l| l.chars().count() > 200), "{piped}");
+
+    // Numbers right-aligned with each other, text left-aligned.
+    let narrow = overview(Some("80"));
+    assert_eq!(
+        narrow,
+        "\
+─[ row 1 of 1 ]────────────────────────────────
+ today               ┆ 2026-01-20
+ cost_today_usd      ┆  $10.00
+ cost_this_week_usd  ┆  $10.00
+ cost_this_month_usd ┆  $27.45
+ cost_total_usd      ┆  $27.45
+ messages_today      ┆       1
+ messages_total      ┆      21
+ total_tokens        ┆ 272,635
+ machines            ┆       3
+ machines_active_7d  ┆       1
+ projects            ┆       5
+ sessions            ┆       7
+ first_event         ┆ 2026-01-05 09:10:00.000
+ last_event          ┆ 2026-01-20 08:00:00.000
+"
+    );
+    // A width wide enough keeps the table.
+    assert_eq!(overview(Some("1000")), piped);
+
+    // JSON is not formatted: full precision, raw numbers.
+    let (code, json, _) = run(
+        &env,
+        &[
+            "query",
+            "overview",
+            "-p",
+            "as_of=2026-01-20 10:00:00",
+            "-f",
+            "json",
+        ],
+    );
+    assert_eq!(code, Some(0));
+    assert!(json.contains("\"cost_total_usd\": 27.4458"), "{json}");
+}
+
+/// budget_status without a limit: no `0` limit and no bare fraction in the table; JSON has
+/// NULL limits and full precision.
+#[tokio::test]
+async fn budget_status_shows_periods_without_a_limit_as_having_none() {
+    let env = fixture("qcli_budget").await;
+    let args = [
+        "query",
+        "budget_status",
+        "-p",
+        "as_of=2026-01-07 12:00:00",
+        "-p",
+        "daily_limit=1",
+    ];
+    let (code, table, stderr) = run(&env, &args);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        table,
+        "\
+┌────────┬──────────────┬────────────┬───────────┬───────────┬───────────────┬──────────┬─────────────┬───────────────┬──────────┐
+│ period ┆ period_start ┆ period_end ┆ limit_usd ┆ spent_usd ┆ remaining_usd ┆ used_pct ┆ elapsed_pct ┆ projected_usd ┆ status   │
+╞════════╪══════════════╪════════════╪═══════════╪═══════════╪═══════════════╪══════════╪═════════════╪═══════════════╪══════════╡
+│ day    ┆ 2026-01-07   ┆ 2026-01-08 ┆     $1.00 ┆     $1.20 ┆        -$0.20 ┆  119.58% ┆      50.00% ┆         $2.39 ┆ over     │
+│ week   ┆ 2026-01-05   ┆ 2026-01-12 ┆         — ┆    $11.70 ┆             — ┆        — ┆      35.71% ┆        $32.75 ┆ no limit │
+│ month  ┆ 2026-01-01   ┆ 2026-02-01 ┆         — ┆    $11.70 ┆             — ┆        — ┆      20.97% ┆        $55.78 ┆ no limit │
+└────────┴──────────────┴────────────┴───────────┴───────────┴───────────────┴──────────┴─────────────┴───────────────┴──────────┘
+"
+    );
+    let mut json_args = args.to_vec();
+    json_args.extend(["--format", "json"]);
+    let (code, json, _) = run(&env, &json_args);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let limits: Vec<Option<f64>> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["limit_usd"].as_f64())
+        .collect();
+    assert_eq!(limits, [Some(1.0), None, None], "{json}");
+    assert!(v[1]["limit_usd"].is_null(), "{json}");
+    assert_eq!(v[1]["spent_usd"], serde_json::json!(11.6958), "{json}");
+    assert_eq!(v[1]["projected_usd"], serde_json::json!(32.7483), "{json}");
+    assert!(v[0].get("elapsed").is_none(), "{json}");
+    // CSV: NULL as ClickHouse writes it.
+    let mut csv_args = args.to_vec();
+    csv_args.extend(["--format", "csv"]);
+    let (_, csv, _) = run(&env, &csv_args);
+    assert!(
+        csv.contains(
+            "\"week\",\"2026-01-05\",\"2026-01-12\",\\N,11.6958,\\N,\\N,35.71,32.7483,\"no limit\""
+        ),
+        "{csv}"
+    );
 }
 
 #[tokio::test]
