@@ -153,7 +153,9 @@ fn scan_needs_no_server_and_prints_ccusage_shaped_json() {
 #[test]
 fn env_example_documents_every_variable() {
     let example = std::fs::read_to_string(repo().join(".env.example")).unwrap();
-    let cli = std::fs::read_to_string(repo().join("src/cli.rs")).unwrap();
+    let cli = ["src/cli.rs", "src/cli/args.rs", "src/cli/settings.rs"]
+        .map(|f| std::fs::read_to_string(repo().join(f)).unwrap())
+        .concat();
     let mut names: Vec<&str> = cli
         .split("env = \"")
         .skip(1)
