@@ -1,343 +1,31 @@
 //! Command line: clap definitions, configuration layering and human/JSON output.
-//! `main.rs` only calls [`main`].
+//! `main.rs` only calls [`main`]. The arguments are in `cli/args.rs`, the settings and their
+//! resolution in `cli/settings.rs`.
 
-use std::path::PathBuf;
+mod args;
+mod settings;
+
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::Args;
 
-use crate::config::{Config, Host, RawConfig, Secret};
-use crate::price::CostMode;
+pub use args::*;
+pub use settings::*;
+
+use crate::config::{Config, Host};
 use crate::sync::RunReport;
-
-#[derive(Debug, Parser)]
-#[command(
-    name = "ccsync",
-    version,
-    about = "Sync Claude Code usage from every workstation into one ClickHouse",
-    long_about = "Reads Claude Code transcripts (~/.claude/projects, ~/.config/claude/projects or \
-                  CLAUDE_CONFIG_DIR), de-duplicates and prices every API response like ccusage, \
-                  and inserts the usage (never message content) into ClickHouse, idempotently.\n\n\
-                  Configuration: flags > environment > .env > ~/.config/ccsync/ccsync.env > defaults.\n\
-                  The password is read only from CLICKHOUSE_PASSWORD or CLICKHOUSE_PASSWORD_FILE."
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Option<Command>,
-
-    /// Same as `ccsync sync --once`: one incremental pass, then exit.
-    #[arg(long)]
-    pub once: bool,
-
-    /// With --once: wait for a concurrent sync to finish instead of exiting.
-    #[arg(long)]
-    pub wait: bool,
-
-    /// Print the run summary as JSON (as `ccsync sync --json`).
-    #[arg(long)]
-    pub json: bool,
-
-    #[command(flatten)]
-    pub global: GlobalArgs,
-}
-
-#[derive(Debug, Args)]
-pub struct GlobalArgs {
-    /// Load environment variables from this file (instead of ./.env).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub env_file: Option<PathBuf>,
-
-    /// ClickHouse HTTP(S) endpoint.
-    #[arg(long, global = true, env = "CLICKHOUSE_URL", value_name = "URL")]
-    pub clickhouse_url: Option<String>,
-
-    #[arg(long, global = true, env = "CLICKHOUSE_USER", value_name = "USER")]
-    pub clickhouse_user: Option<String>,
-
-    /// PEM file with CA certificates to trust for https:// (besides the public roots).
-    #[arg(long, global = true, env = "CLICKHOUSE_CA_FILE", value_name = "PATH")]
-    pub clickhouse_ca_file: Option<PathBuf>,
-
-    /// LZ4 on the wire: auto (LZ4 unless the server is on this machine), lz4, none.
-    #[arg(
-        long,
-        global = true,
-        env = "CLICKHOUSE_COMPRESSION",
-        value_name = "MODE"
-    )]
-    pub clickhouse_compression: Option<crate::config::Compression>,
-
-    #[arg(long, global = true, env = "CLICKHOUSE_DATABASE", value_name = "NAME")]
-    pub clickhouse_database: Option<String>,
-
-    /// Name stored with every row (default: the hostname).
-    #[arg(long, global = true, env = "MACHINE_NAME", value_name = "NAME")]
-    pub machine_name: Option<String>,
-
-    /// Comma-separated Claude config dirs holding projects/ (default: ~/.config/claude,~/.claude).
-    #[arg(long, global = true, env = "CLAUDE_CONFIG_DIR", value_name = "DIRS")]
-    pub claude_config_dir: Option<String>,
-
-    /// Where checkpoints are kept (default: $XDG_STATE_HOME/ccsync or ~/.local/state/ccsync).
-    #[arg(long, global = true, env = "CCSYNC_STATE_DIR", value_name = "DIR")]
-    pub state_dir: Option<PathBuf>,
-
-    /// auto: costUSD from the transcript when present, else calculated; calculate; display.
-    #[arg(long, global = true, env = "CCSYNC_COST_MODE", value_name = "MODE")]
-    pub cost_mode: Option<CostMode>,
-
-    /// Rows per INSERT.
-    #[arg(long, global = true, env = "CCSYNC_BATCH_ROWS", value_name = "N")]
-    pub batch_rows: Option<usize>,
-
-    /// Seconds before a ClickHouse request is abandoned (and retried).
-    #[arg(long, global = true, env = "CCSYNC_TIMEOUT", value_name = "SECS")]
-    pub timeout: Option<u64>,
-
-    /// Store no git branch names.
-    #[arg(long, global = true, env = "CCSYNC_DROP_GIT_BRANCH", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
-    pub drop_git_branch: Option<bool>,
-
-    /// Retries of a transient ClickHouse failure before giving up.
-    #[arg(long, global = true, env = "CCSYNC_RETRIES", value_name = "N")]
-    pub retries: Option<usize>,
-
-    /// More log output (-v debug, -vv trace). RUST_LOG overrides.
-    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
-    pub verbose: u8,
-
-    /// Only errors.
-    #[arg(short, long, global = true)]
-    pub quiet: bool,
-
-    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
-    pub log_format: LogFormat,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum LogFormat {
-    Text,
-    Json,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Sync new usage to ClickHouse: one pass with --once, else every --interval until stopped.
-    Sync(SyncArgs),
-    /// Manage the database objects.
-    #[command(subcommand)]
-    Schema(SchemaCommand),
-    /// Parse local transcripts and print per-UTC-day totals (like `ccusage daily`); no server.
-    Scan(ScanArgs),
-    /// Per machine: last successful sync, last event, rows, lag; flags machines that stopped syncing.
-    Status(StatusArgs),
-    /// Check configuration, transcripts, state dir, server, credentials, schema, clock and timer.
-    Doctor(DoctorArgs),
-    /// Install the hourly systemd user timer (and a 0600 env file with the current settings).
-    Install(InstallArgs),
-    /// Remove the systemd user units, the local ClickHouse's too (checkpoints and data are kept).
-    Uninstall(UninstallArgs),
-    /// Write synthetic Claude Code transcripts (for demos, tests and benchmarks).
-    Generate(GenerateArgs),
-    /// Run a query of the pack (queries/) against ClickHouse; --list shows them.
-    Query(crate::query::QueryArgs),
-}
-
-#[derive(Debug, Args)]
-pub struct StatusArgs {
-    /// The expected sync interval: machines silent for more than twice this are flagged.
-    #[arg(long, default_value = "1h", value_parser = parse_interval)]
-    pub interval: Duration,
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct DoctorArgs {
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct InstallArgs {
-    /// Print the units (and the macOS launchd plist) instead of writing anything.
-    #[arg(long)]
-    pub print: bool,
-    /// Also run `systemctl --user daemon-reload` and `enable --now ccsync.timer`.
-    #[arg(long)]
-    pub enable: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct UninstallArgs {
-    /// Also delete ~/.config/ccsync/ccsync.env.
-    #[arg(long)]
-    pub purge: bool,
-    /// Do not call systemctl (just remove the files).
-    #[arg(long)]
-    pub no_systemctl: bool,
-}
-
-#[derive(Debug, Args)]
-pub struct GenerateArgs {
-    /// Directory to create; transcripts go to DIR/projects/. Use it as CLAUDE_CONFIG_DIR.
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    #[arg(long, default_value_t = 20)]
-    pub sessions: usize,
-    #[arg(long, default_value_t = 40)]
-    pub responses: usize,
-    /// Average tool-result size in bytes (most of a real transcript's bytes).
-    #[arg(long, default_value_t = 4000)]
-    pub tool_result_bytes: usize,
-    /// Insert a malformed line every N lines (0: none).
-    #[arg(long, default_value_t = 0)]
-    pub malformed_every: usize,
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// First day of activity (YYYY-MM-DD, UTC): the tree is then the same on every run. Default:
-    /// the last --days days up to now, with no event after the moment it runs.
-    #[arg(long, value_name = "DATE")]
-    pub start: Option<String>,
-    /// Days of activity.
-    #[arg(long, default_value_t = 14)]
-    pub days: i64,
-    /// Keep adding sessions until the tree has this size (e.g. 2G; K/M/G are powers of 1024);
-    /// --sessions is then ignored.
-    #[arg(long, value_name = "SIZE", value_parser = crate::generate::parse_size)]
-    pub target_bytes: Option<u64>,
-    /// Also write one response line of this many MiB (a huge Write tool call).
-    #[arg(long, value_name = "MIB", default_value_t = 0)]
-    pub huge_line_mb: usize,
-}
-
-#[derive(Debug, Args, Default)]
-pub struct SyncArgs {
-    /// One pass, then exit (what the hourly timer runs).
-    #[arg(long)]
-    pub once: bool,
-
-    /// If another sync holds the state dir, wait for it instead of exiting.
-    #[arg(long)]
-    pub wait: bool,
-
-    /// Time between passes when running continuously.
-    #[arg(long, default_value = "1h", value_parser = parse_interval)]
-    pub interval: Option<Duration>,
-
-    /// Print the run summary as JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum SchemaCommand {
-    /// Create or upgrade the database and tables (idempotent).
-    Apply,
-}
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
+    #[command(flatten)]
+    pub transcripts: TranscriptArgs,
+    #[command(flatten)]
+    pub pricing: PricingArgs,
     /// JSON in the shape of `ccusage daily --json`.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Loads `.env`-style files before clap reads the environment: `--env-file` (or ./.env), then
-/// ~/.config/ccsync/ccsync.env. Neither overrides variables already set.
-fn load_env_files() -> Result<(), String> {
-    let args: Vec<String> = std::env::args().collect();
-    let explicit = args.iter().enumerate().find_map(|(i, a)| {
-        a.strip_prefix("--env-file=").map(String::from).or_else(|| {
-            (a == "--env-file")
-                .then(|| args.get(i + 1).cloned())
-                .flatten()
-        })
-    });
-    match explicit {
-        Some(path) => {
-            dotenvy::from_path(&path).map_err(|e| format!("cannot load --env-file {path}: {e}"))?
-        }
-        None => match dotenvy::dotenv() {
-            Ok(_) => {}
-            Err(e) if e.not_found() => {}
-            Err(e) => return Err(format!("cannot load .env: {e}")),
-        },
-    }
-    if let Some(home) = std::env::var_os("HOME") {
-        let file = PathBuf::from(home).join(".config/ccsync/ccsync.env");
-        if file.is_file() {
-            dotenvy::from_path(&file)
-                .map_err(|e| format!("cannot load {}: {e}", file.display()))?;
-        }
-    }
-    Ok(())
-}
-
-impl GlobalArgs {
-    pub fn resolve(&self) -> crate::error::Result<Config> {
-        let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
-        RawConfig {
-            clickhouse_url: self.clickhouse_url.clone(),
-            clickhouse_user: self.clickhouse_user.clone(),
-            clickhouse_password: env("CLICKHOUSE_PASSWORD").map(Secret::new),
-            clickhouse_password_file: env("CLICKHOUSE_PASSWORD_FILE").map(PathBuf::from),
-            clickhouse_database: self.clickhouse_database.clone(),
-            machine_name: self.machine_name.clone(),
-            claude_config_dir: self.claude_config_dir.clone(),
-            state_dir: self.state_dir.clone(),
-            cost_mode: self.cost_mode,
-            batch_rows: self.batch_rows,
-            timeout_secs: self.timeout,
-            retries: self.retries,
-            path_hash_key: env("CCSYNC_PATH_HASH_KEY").map(Secret::new),
-            drop_git_branch: self.drop_git_branch,
-            ca_file: self.clickhouse_ca_file.clone(),
-            compression: self.clickhouse_compression,
-        }
-        .resolve(&Host::current())
-    }
-
-    fn init_logging(&self) {
-        use tracing_subscriber::EnvFilter;
-        let level = match (self.quiet, self.verbose) {
-            (true, _) => "error",
-            (false, 0) => "warn",
-            (false, 1) => "debug",
-            (false, _) => "trace",
-        };
-        let filter = EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| EnvFilter::new(format!("ccsync={level},warn")));
-        let builder = tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .with_ansi(colour_on_stderr())
-            .with_target(false);
-        match self.log_format {
-            LogFormat::Json => builder.json().init(),
-            LogFormat::Text => builder.without_time().init(),
-        }
-    }
-}
-
-/// Colours only on a terminal (a journal or a log file gets plain text), and never with
-/// `NO_COLOR` set (no-color.org).
-fn colour_on_stderr() -> bool {
-    use std::io::IsTerminal;
-    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
-/// An interval of at least one second (`0` would make the daemon spin and panics the timer).
-fn parse_interval(s: &str) -> Result<Duration, String> {
-    let interval = humantime::parse_duration(s).map_err(|e| e.to_string())?;
-    if interval < Duration::from_secs(1) {
-        return Err(format!(
-            "{s:?} is too short: give at least 1s (e.g. 30m, 1h)"
-        ));
-    }
-    Ok(interval)
 }
 
 pub fn main() -> ExitCode {
@@ -346,11 +34,17 @@ pub fn main() -> ExitCode {
         eprintln!("ccsync: {e}");
         return ExitCode::from(2);
     }
-    let cli = Cli::parse();
-    cli.global.init_logging();
-    let cfg = match cli.global.resolve() {
+    let Cli {
+        command,
+        sync,
+        global,
+    } = Cli::parse_checked();
+    global.init_logging();
+    let env = sync.settings.clone();
+    let command = command.unwrap_or(Command::Sync(sync));
+    let cfg = match command.settings(env).resolve() {
         Ok(cfg) => cfg,
-        Err(e) if matches!(cli.command, Some(Command::Doctor(_))) => {
+        Err(e) if matches!(command, Command::Doctor(_)) => {
             println!("✗ configuration valid: {e}\n    fix: see .env.example for every setting");
             return ExitCode::FAILURE;
         }
@@ -370,14 +64,8 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let command = cli.command.unwrap_or(Command::Sync(SyncArgs {
-        once: cli.once,
-        wait: cli.wait,
-        interval: Some(Duration::from_secs(3600)),
-        json: cli.json,
-    }));
     let syncs = matches!(command, Command::Sync(_));
-    let result = runtime.block_on(run(command, cfg, cli.global.quiet));
+    let result = runtime.block_on(run(command, cfg, global.quiet));
     // Nothing is left to wait for (the lock is released, the output written).
     runtime.shutdown_background();
     match result {
@@ -457,7 +145,7 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             daemon(&cfg, interval, Summary::of(args.json, quiet, true)).await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Schema(SchemaCommand::Apply) => {
+        Command::Schema(SchemaCommand::Apply(_)) => {
             let sink = crate::sink::Sink::new(&cfg.clickhouse)?;
             let version = sink.ping().await?;
             let report = crate::schema::apply(&sink).await?;
@@ -579,7 +267,7 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Query(args) => crate::query::run(&cfg, args).await,
+        Command::Query(args) => crate::query::run(&cfg, args.query).await,
         Command::Scan(args) => {
             let dirs = cfg.claude_dirs.clone();
             let mode = cfg.cost_mode;

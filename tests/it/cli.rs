@@ -195,7 +195,9 @@ fn scan_prints_a_table_with_separators_and_dollars() {
 #[test]
 fn env_example_documents_every_variable() {
     let example = std::fs::read_to_string(repo().join(".env.example")).unwrap();
-    let cli = std::fs::read_to_string(repo().join("src/cli.rs")).unwrap();
+    let cli = ["src/cli.rs", "src/cli/args.rs", "src/cli/settings.rs"]
+        .map(|f| std::fs::read_to_string(repo().join(f)).unwrap())
+        .concat();
     let mut names: Vec<&str> = cli
         .split("env = \"")
         .skip(1)

@@ -7,6 +7,7 @@ mod convergence;
 mod cross_run;
 mod faults;
 mod grafana;
+mod help;
 mod migration;
 mod ops;
 mod parity;
