@@ -129,7 +129,7 @@ pub enum Command {
     /// Manage the database objects.
     #[command(subcommand)]
     Schema(SchemaCommand),
-    /// Parse local transcripts and print per-UTC-day totals (like `ccusage daily`); no server.
+    /// Parse local transcripts and print per-day totals in a time zone (like `ccusage daily`); no server.
     Scan(ScanArgs),
     /// Per machine: last successful sync, last event, rows, lag; flags machines that stopped syncing.
     Status(StatusArgs),
@@ -239,9 +239,22 @@ pub enum SchemaCommand {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// JSON in the shape of `ccusage daily --json`.
+    /// JSON in the shape of `ccusage claude daily --json`.
     #[arg(long)]
     pub json: bool,
+
+    /// Count days in this time zone (an IANA name, or `local`); default: the system's (TZ,
+    /// else /etc/localtime), as ccusage.
+    #[arg(short = 'z', long, value_name = "TZ", value_parser = crate::report::Zone::parse)]
+    pub(crate) timezone: Option<crate::report::Zone>,
+
+    /// First day to report, in that zone (YYYYMMDD or YYYY-MM-DD).
+    #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
+    pub(crate) since: Option<jiff::civil::Date>,
+
+    /// Last day to report, inclusive (YYYYMMDD or YYYY-MM-DD).
+    #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
+    pub(crate) until: Option<jiff::civil::Date>,
 }
 
 /// Loads `.env`-style files before clap reads the environment: `--env-file` (or ./.env), then
@@ -557,14 +570,23 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
         }
         Command::Query(args) => crate::query::run(&cfg, args).await,
         Command::Scan(args) => {
-            let dirs = cfg.claude_dirs.clone();
-            let mode = cfg.cost_mode;
-            let report =
-                tokio::task::spawn_blocking(move || crate::scan::scan(&dirs, mode)).await?;
+            // Usage mistakes exit 2 (like clap's), before anything is read.
+            let range = match crate::report::DateRange::new(args.since, args.until) {
+                Ok(range) => range,
+                Err(e) => {
+                    eprintln!("ccsync: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let zone = args.timezone.unwrap_or_else(crate::report::Zone::system);
+            let daily = crate::report::Daily::new(zone, range);
+            let (dirs, mode) = (cfg.claude_dirs.clone(), cfg.cost_mode);
+            let scanned =
+                tokio::task::spawn_blocking(move || crate::scan::scan(&dirs, mode, daily)).await?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                println!("{}", crate::report::daily_json(&scanned.report));
             } else {
-                print_scan(&report, &cfg);
+                print_scan(&scanned, &cfg);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -908,8 +930,10 @@ fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {
         return;
     }
     let mut table = Table::new();
+    // The days are those of the zone: the header names it.
+    let date = format!("Date ({})", report.report.zone);
     table.load_style(UTF8_FULL_CONDENSED).set_header(vec![
-        "Date (UTC)",
+        date.as_str(),
         "Models",
         "Input",
         "Output",
@@ -918,7 +942,7 @@ fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {
         "Total tokens",
         "Cost (USD)",
     ]);
-    let row = |label: String, models: String, t: &crate::scan::Totals| {
+    let row = |label: String, models: String, t: &crate::report::Totals| {
         vec![
             label,
             models,
@@ -930,14 +954,14 @@ fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {
             format!("{:.2}", t.total_cost),
         ]
     };
-    for day in &report.daily {
+    for day in &report.report.daily {
         table.add_row(row(
             day.date.clone(),
             day.models_used.join("\n"),
             &day.totals,
         ));
     }
-    table.add_row(row("Total".into(), String::new(), &report.totals));
+    table.add_row(row("Total".into(), String::new(), &report.report.totals));
     println!("{table}");
     let s = &report.stats;
     println!(

@@ -139,7 +139,7 @@ fn scan_needs_no_server_and_prints_ccusage_shaped_json() {
         &lines(&[line("m1", T1), line("m1", T1), line("m2", T1)]),
     );
     let out = env
-        .command(&["scan", "--json"])
+        .command(&["scan", "--json", "-z", "UTC"])
         .env("CLICKHOUSE_URL", "http://127.0.0.1:9")
         .output()
         .unwrap();

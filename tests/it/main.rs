@@ -10,6 +10,7 @@ mod grafana;
 mod migration;
 mod ops;
 mod parity;
+mod parity_report;
 mod privileges;
 mod queries;
 mod query_cli;
