@@ -23,9 +23,22 @@ pub struct ScanArgs {
     pub transcripts: TranscriptArgs,
     #[command(flatten)]
     pub pricing: PricingArgs,
-    /// JSON in the shape of `ccusage daily --json`.
+    /// JSON in the shape of `ccusage claude daily --json`.
     #[arg(long)]
     pub json: bool,
+
+    /// Count days in this time zone (an IANA name, or `local`); default: the system's (TZ,
+    /// else /etc/localtime), as ccusage.
+    #[arg(short = 'z', long, value_name = "TZ", value_parser = crate::report::Zone::parse)]
+    pub(crate) timezone: Option<crate::report::Zone>,
+
+    /// First day to report, in that zone (YYYYMMDD or YYYY-MM-DD).
+    #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
+    pub(crate) since: Option<jiff::civil::Date>,
+
+    /// Last day to report, inclusive (YYYYMMDD or YYYY-MM-DD).
+    #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
+    pub(crate) until: Option<jiff::civil::Date>,
 }
 
 pub fn main() -> ExitCode {
@@ -269,14 +282,31 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
         }
         Command::Query(args) => crate::query::run(&cfg, args.query).await,
         Command::Scan(args) => {
-            let dirs = cfg.claude_dirs.clone();
-            let mode = cfg.cost_mode;
-            let report =
-                tokio::task::spawn_blocking(move || crate::scan::scan(&dirs, mode)).await?;
+            // Usage mistakes exit 2 (like clap's), before anything is read.
+            let range = match crate::report::DateRange::new(args.since, args.until) {
+                Ok(range) => range,
+                Err(e) => {
+                    eprintln!("ccsync: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            // As ccusage (and sync): no configured folder holding projects/ is a mistake.
+            if !cfg
+                .claude_dirs
+                .iter()
+                .any(|d| crate::discover::projects_dir(d).is_some())
+            {
+                return Err(crate::sync::no_transcript_folders(&cfg).into());
+            }
+            let zone = args.timezone.unwrap_or_else(crate::report::Zone::system);
+            let daily = crate::report::Daily::new(zone, range);
+            let (dirs, mode) = (cfg.claude_dirs.clone(), cfg.cost_mode);
+            let scanned =
+                tokio::task::spawn_blocking(move || crate::scan::scan(&dirs, mode, daily)).await?;
             if args.json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                println!("{}", crate::report::daily_json(&scanned.report));
             } else {
-                print_scan(&report, &cfg);
+                print_scan(&scanned);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -611,22 +641,18 @@ fn print_status(report: &crate::ops::StatusReport) {
     }
 }
 
-fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {
+fn print_scan(report: &crate::scan::ScanReport) {
     use crate::table::Kind;
     use serde_json::Value;
-    if report.files == 0 {
-        println!(
-            "no Claude Code transcripts found in {} (set CLAUDE_CONFIG_DIR)",
-            cfg.claude_dirs
-                .iter()
-                .map(|d| d.display().to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+    if report.report.daily.is_empty() {
+        // ccusage's words for a folder without usage (or none in the range).
+        println!("No usage data found.");
         return;
     }
+    // The days are those of the zone: the header names it.
+    let date = format!("Date ({})", report.report.zone);
     let columns = [
-        ("Date (UTC)", Kind::Text),
+        (date.as_str(), Kind::Text),
         ("Models", Kind::Text),
         ("Input", Kind::Integer),
         ("Output", Kind::Integer),
@@ -636,7 +662,7 @@ fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {
         ("Cost", Kind::Money),
     ]
     .map(|(name, kind)| (name.to_string(), kind));
-    let row = |label: &str, models: String, t: &crate::scan::Totals| {
+    let row = |label: &str, models: String, t: &crate::report::Totals| {
         vec![
             Value::from(label),
             Value::from(models),
@@ -649,11 +675,12 @@ fn print_scan(report: &crate::scan::ScanReport, cfg: &Config) {
         ]
     };
     let mut rows: Vec<Vec<Value>> = report
+        .report
         .daily
         .iter()
         .map(|day| row(&day.date, day.models_used.join("\n"), &day.totals))
         .collect();
-    rows.push(row("Total", String::new(), &report.totals));
+    rows.push(row("Total", String::new(), &report.report.totals));
     print!(
         "{}",
         crate::table::render(&columns, &rows, crate::table::output_width())

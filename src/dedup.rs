@@ -711,6 +711,15 @@ impl Deduper {
         Settled { version, tombstone }
     }
 
+    /// Where the response of `slot` began: its first line's place in path order (a stored
+    /// row's, when it came from an earlier run). ccusage lists a response there, whichever of
+    /// its lines is kept.
+    pub fn began_at(&self, slot: SlotRef) -> Pos {
+        self.slots[slot.group() as usize][slot.position as usize]
+            .birth
+            .pos()
+    }
+
     /// Responses kept so far (slots).
     pub fn messages(&self) -> usize {
         self.slots.iter().map(|s| s.len()).sum()

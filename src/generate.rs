@@ -1085,6 +1085,11 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
+    /// Every day, in UTC.
+    fn all_days() -> crate::report::Daily {
+        crate::report::Daily::new(crate::report::Zone::utc(), crate::report::DateRange::ALL)
+    }
+
     #[test]
     fn generated_tree_is_deterministic_and_parses() {
         let a = tempfile::tempdir().unwrap();
@@ -1096,14 +1101,18 @@ mod tests {
         };
         let (files, bytes) = generate(a.path(), &opts).unwrap();
         assert_eq!(generate(b.path(), &opts).unwrap(), (files, bytes));
-        let report = crate::scan::scan(&[a.path().to_path_buf()], crate::price::CostMode::Auto);
+        let report = crate::scan::scan(
+            &[a.path().to_path_buf()],
+            crate::price::CostMode::Auto,
+            all_days(),
+        );
         assert!(report.messages > 100, "{}", report.messages);
         assert!(report.stats.lines_skipped > 0);
         assert!(
             report.stats.duplicates > 0,
             "streamed lines and resumed copies"
         );
-        assert!(report.totals.total_cost > 0.0);
+        assert!(report.report.totals.total_cost > 0.0);
         assert!(report.stats.unknown_models.is_empty());
     }
 
@@ -1131,7 +1140,11 @@ mod tests {
                 .any(|p| p.to_string_lossy().contains("/subagents/agent-")),
             "subagent files"
         );
-        let report = crate::scan::scan(&[dir.path().to_path_buf()], crate::price::CostMode::Auto);
+        let report = crate::scan::scan(
+            &[dir.path().to_path_buf()],
+            crate::price::CostMode::Auto,
+            all_days(),
+        );
         assert_eq!(report.files, r.files);
         assert_eq!(report.messages as u64, r.messages, "one row per response");
         assert_eq!(report.stats.lines_read, r.lines);
@@ -1150,10 +1163,14 @@ mod tests {
         };
         let r = generate_tree(dir.path(), &opts).unwrap();
         assert!(r.bytes > 9 << 20);
-        let report = crate::scan::scan(&[dir.path().to_path_buf()], crate::price::CostMode::Auto);
+        let report = crate::scan::scan(
+            &[dir.path().to_path_buf()],
+            crate::price::CostMode::Auto,
+            all_days(),
+        );
         assert_eq!(report.messages as u64, r.messages);
         assert_eq!(report.stats.lines_skipped, 0);
-        assert!(report.totals.output_tokens >= 65_000);
+        assert!(report.report.totals.output_tokens >= 65_000);
     }
 
     #[test]

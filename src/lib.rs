@@ -1,7 +1,8 @@
 //! ccsync: Claude Code usage from every workstation into one ClickHouse.
 //!
 //! The pipeline, one module per stage: [`discover`] → [`read`] (incremental) → [`parse`] →
-//! [`dedup`] → [`price`] → [`sink`], driven by [`sync`] (and by [`scan`] without a server).
+//! [`dedup`] → [`price`] → [`sink`], driven by [`sync`] (and by [`scan`] without a server, whose
+//! days `report` computes as ccusage does).
 
 pub mod cli;
 pub mod collect;
@@ -18,6 +19,7 @@ pub mod price;
 pub mod privacy;
 pub mod query;
 pub mod read;
+pub(crate) mod report;
 pub mod rollup;
 pub mod scan;
 pub mod schema;

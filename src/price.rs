@@ -289,10 +289,12 @@ pub fn lookup(model: &str) -> Option<&'static ModelPrice> {
 }
 
 /// Cost in USD of one response calculated from its tokens; `None` for an
-/// unknown model, `Some(0.0)` for `<synthetic>`.
+/// unknown model, `Some(0.0)` for `<synthetic>` and for a line without a model
+/// (ccusage prices neither, nor calls them unpriced; an empty name would
+/// otherwise "contain" every key of the table).
 #[must_use]
 pub fn calculate_cost(model: &str, tokens: &TokenCounts, fast: bool) -> Option<f64> {
-    if model == SYNTHETIC_MODEL {
+    if model == SYNTHETIC_MODEL || model.is_empty() {
         return Some(0.0);
     }
     lookup(model).map(|price| price.cost(tokens, fast))
@@ -343,7 +345,7 @@ pub fn display_model(model: &str, fast: bool) -> String {
 }
 
 fn resolve(model: &str) -> Option<&'static ModelPrice> {
-    if model == SYNTHETIC_MODEL {
+    if model == SYNTHETIC_MODEL || model.is_empty() {
         return None;
     }
     // The primary table may not fuzzy-match a name that is a spelling of an
@@ -1152,6 +1154,15 @@ mod tests {
         let synthetic = message_cost(CostMode::Auto, None, SYNTHETIC_MODEL, &t, false);
         assert_eq!(
             synthetic,
+            Cost {
+                usd: 0.0,
+                unknown_model: false
+            }
+        );
+        // A line without a model: tokens, no cost, no unknown model (as ccusage).
+        assert!(lookup("").is_none());
+        assert_eq!(
+            message_cost(CostMode::Calculate, None, "", &t, false),
             Cost {
                 usd: 0.0,
                 unknown_model: false

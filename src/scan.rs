@@ -1,78 +1,22 @@
-//! `ccsync scan`: the whole local pipeline without a server, aggregated per UTC day the way
-//! `ccusage daily --json` reports, so the two can be compared line by line.
-
-use std::collections::BTreeMap;
-
-use serde::Serialize;
+//! `ccsync scan`: the whole local pipeline without a server. Every response is de-duplicated
+//! and priced as a sync would store it, then reported by [`crate::report`] (days in a time
+//! zone, `ccusage claude daily`'s numbers and JSON), so the two can be compared line by line.
 
 use crate::collect::{Collector, Job, MAX_LINE_BYTES, ParallelScan, Stats, scan_threads, symbols};
 use crate::discover;
-use crate::price::{self, CostMode};
+use crate::price::CostMode;
+use crate::report::{Daily, DailyReport, Tokens, UsageRow, listed_model};
 
-#[derive(Debug, Default, Clone, Serialize, PartialEq)]
-#[serde(rename_all = "camelCase")]
-pub struct Totals {
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cache_creation_tokens: u64,
-    pub cache_read_tokens: u64,
-    pub total_tokens: u64,
-    pub total_cost: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ModelBreakdown {
-    pub model_name: String,
-    pub input_tokens: u64,
-    pub output_tokens: u64,
-    pub cache_creation_tokens: u64,
-    pub cache_read_tokens: u64,
-    pub cost: f64,
-}
-
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Day {
-    pub date: String,
-    #[serde(flatten)]
-    pub totals: Totals,
-    pub models_used: Vec<String>,
-    pub model_breakdowns: Vec<ModelBreakdown>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ScanReport {
-    pub daily: Vec<Day>,
-    pub totals: Totals,
-    #[serde(skip)]
+pub(crate) struct ScanReport {
+    pub report: DailyReport,
     pub stats: Stats,
-    #[serde(skip)]
     pub files: usize,
-    #[serde(skip)]
+    /// Responses kept, on every day (not only the reported ones).
     pub messages: usize,
 }
 
-impl Totals {
-    fn add(&mut self, e: &crate::parse::Usage, cost: f64) {
-        // Saturating, as ccusage sums: hostile lines may carry counts near u64::MAX.
-        self.input_tokens = self.input_tokens.saturating_add(e.input);
-        self.output_tokens = self.output_tokens.saturating_add(e.output);
-        self.cache_creation_tokens = self.cache_creation_tokens.saturating_add(e.cache_creation);
-        self.cache_read_tokens = self.cache_read_tokens.saturating_add(e.cache_read);
-        self.total_tokens = self.total_tokens.saturating_add(e.total());
-        self.total_cost += cost;
-    }
-}
-
-/// `YYYY-MM-DD` of a Unix millisecond timestamp, in UTC.
-pub fn utc_date(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let (y, m, d) = civil_from_days(days);
-    format!("{y:04}-{m:02}-{d:02}")
-}
-
-/// Inverse of `parse::days_from_civil` (Howard Hinnant's algorithm).
+/// Inverse of `parse::days_from_civil` (Howard Hinnant's algorithm). Reports use `jiff`; this
+/// serves the generator and tests that build UTC dates.
 pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);
@@ -93,25 +37,27 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     )
 }
 
-/// One kept response, reduced to what the daily report needs.
+/// One kept response, reduced to what a report needs.
 struct Kept {
-    day: i32,
-    /// Index in `KeptRows::models`; [`HIDDEN`] for a row a tombstone hides.
+    timestamp_ms: i64,
+    /// Where the response began in path order (file index above the line): ccusage lists it
+    /// there, whichever of its lines is kept.
+    began: u64,
+    /// Index in `KeptRows::models`; [`UNLISTED`] or [`HIDDEN`].
     model: u32,
-    /// input, output, cache creation, cache read.
-    tokens: [u64; 4],
+    unpriced: bool,
+    tokens: Tokens,
     cost: f64,
     version: u64,
 }
 
-/// The model of a row hidden by a tombstone (a flag of its own would make every row 8 bytes
-/// larger).
+/// The model of a row hidden by a tombstone (a flag of its own would make every row larger).
 const HIDDEN: u32 = u32::MAX;
+/// The model of a row ccusage lists under no model (`<synthetic>`, none).
+const UNLISTED: u32 = u32::MAX - 1;
 
-impl Kept {
-    fn hidden(&self) -> bool {
-        self.model == HIDDEN
-    }
+fn began(pos: crate::dedup::Pos) -> u64 {
+    (u64::from(pos.file) << 32) | pos.line.min(u64::from(u32::MAX))
 }
 
 /// Responses moved out of the collector, keyed like `usage_events` (message.id, request key)
@@ -122,6 +68,7 @@ struct KeptRows {
     /// Key hash → index in `rows`: a table of small entries, cheap to grow.
     index: rustc_hash::FxHashMap<u64, u32>,
     rows: Vec<Kept>,
+    /// Listed model names (`<model>-fast` in fast mode).
     models: Vec<String>,
     model_index: rustc_hash::FxHashMap<String, u32>,
     /// Model as written → its index for [standard, fast]: no string built per row.
@@ -129,17 +76,19 @@ struct KeptRows {
 }
 
 impl KeptRows {
-    /// Two spellings can share a display name (`x` in fast mode and `x-fast`): one index.
+    /// Two spellings can share a listed name (`x` in fast mode and `x-fast`): one index.
     fn model_for(&mut self, raw: &str, fast: usize) -> u32 {
-        let name = price::display_model(raw, fast == 1);
-        let i = match self.model_index.get(&name) {
-            Some(&i) => i,
-            None => {
-                let i = self.models.len() as u32;
-                self.models.push(name.clone());
-                self.model_index.insert(name, i);
-                i
-            }
+        let i = match listed_model(raw, fast == 1) {
+            None => UNLISTED,
+            Some(name) => match self.model_index.get(&name) {
+                Some(&i) => i,
+                None => {
+                    let i = self.models.len() as u32;
+                    self.models.push(name.clone());
+                    self.model_index.insert(name, i);
+                    i
+                }
+            },
         };
         self.by_raw_model.entry(raw.into()).or_default()[fast] = Some(i);
         i
@@ -158,9 +107,16 @@ impl KeptRows {
             self.keep(
                 key_of(p.message_id(), p.request_id()),
                 Kept {
-                    day: p.timestamp_ms.div_euclid(86_400_000) as i32,
+                    timestamp_ms: p.timestamp_ms,
+                    began: began(collector.began_at(p)),
                     model,
-                    tokens: [u.input, u.output, u.cache_creation, u.cache_read],
+                    unpriced: p.unknown_model,
+                    tokens: Tokens {
+                        input: u.input,
+                        output: u.output,
+                        cache_creation: u.cache_creation,
+                        cache_read: u.cache_read,
+                    },
                     cost: p.cost_usd,
                     version: p.version(),
                 },
@@ -172,9 +128,11 @@ impl KeptRows {
             self.keep(
                 key_of(&h.message_id, &t.request_id),
                 Kept {
-                    day: 0,
+                    timestamp_ms: 0,
+                    began: u64::MAX,
                     model: HIDDEN,
-                    tokens: [0; 4],
+                    unpriced: false,
+                    tokens: Tokens::default(),
                     cost: 0.0,
                     version: t.version,
                 },
@@ -182,15 +140,35 @@ impl KeptRows {
         }
     }
 
-    /// `kept` under `key`, if its version is not older than the row there.
-    fn keep(&mut self, key: u64, kept: Kept) {
+    /// `kept` under `key`, if its version is not older than the row there; the response keeps
+    /// the earliest place it began at.
+    fn keep(&mut self, key: u64, mut kept: Kept) {
         let next = self.rows.len() as u32;
         let at = *self.index.entry(key).or_insert(next) as usize;
         if at == self.rows.len() {
             self.rows.push(kept);
         } else if kept.version >= self.rows[at].version {
+            kept.began = kept.began.min(self.rows[at].began);
             self.rows[at] = kept;
         }
+    }
+
+    /// The visible rows, in the order ccusage lists responses, into `daily`.
+    fn report(&self, mut daily: Daily) -> DailyReport {
+        let ids: Vec<_> = self.models.iter().map(|m| daily.model(m)).collect();
+        let mut visible: Vec<&Kept> = self.rows.iter().filter(|k| k.model != HIDDEN).collect();
+        // Stable: an advisor entry stays after its line's own.
+        visible.sort_by_key(|k| k.began);
+        for k in visible {
+            daily.add(&UsageRow {
+                timestamp_ms: k.timestamp_ms,
+                model: (k.model != UNLISTED).then(|| ids[k.model as usize]),
+                tokens: k.tokens,
+                cost_usd: k.cost,
+                unpriced: k.unpriced,
+            });
+        }
+        daily.finish()
     }
 }
 
@@ -204,7 +182,12 @@ fn key_of(message_id: &str, request_id: &str) -> u64 {
 /// Rows pending in the collector before they are moved into the compact form.
 const SCAN_BATCH: usize = 5_000;
 
-pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanReport {
+/// Every transcript under `claude_dirs`, reported by `daily` (its zone and range).
+pub(crate) fn scan(
+    claude_dirs: &[std::path::PathBuf],
+    cost_mode: CostMode,
+    daily: Daily,
+) -> ScanReport {
     let found = discover::discover(claude_dirs);
     let mut collector = Collector::new(cost_mode, Default::default());
     collector.stats_mut().files_scanned = found.files.len() as u64;
@@ -228,51 +211,9 @@ pub fn scan(claude_dirs: &[std::path::PathBuf], cost_mode: CostMode) -> ScanRepo
         }
     }
     kept.take(&mut collector);
-    let mut days: BTreeMap<i32, (Totals, BTreeMap<u32, ModelBreakdown>)> = BTreeMap::new();
-    let mut totals = Totals::default();
-    for k in kept.rows.iter().filter(|k| !k.hidden()) {
-        let [input, output, cache_creation, cache_read] = k.tokens;
-        let usage = crate::parse::Usage {
-            input,
-            output,
-            cache_creation,
-            cache_read,
-            ..Default::default()
-        };
-        let (day, models) = days.entry(k.day).or_default();
-        day.add(&usage, k.cost);
-        totals.add(&usage, k.cost);
-        let m = models.entry(k.model).or_insert_with(|| ModelBreakdown {
-            model_name: kept.models[k.model as usize].clone(),
-            input_tokens: 0,
-            output_tokens: 0,
-            cache_creation_tokens: 0,
-            cache_read_tokens: 0,
-            cost: 0.0,
-        });
-        m.input_tokens = m.input_tokens.saturating_add(input);
-        m.output_tokens = m.output_tokens.saturating_add(output);
-        m.cache_creation_tokens = m.cache_creation_tokens.saturating_add(cache_creation);
-        m.cache_read_tokens = m.cache_read_tokens.saturating_add(cache_read);
-        m.cost += k.cost;
-    }
-    let daily = days
-        .into_iter()
-        .map(|(day, (totals, models))| {
-            let mut breakdowns: Vec<ModelBreakdown> = models.into_values().collect();
-            breakdowns.sort_by(|a, b| a.model_name.cmp(&b.model_name));
-            Day {
-                date: utc_date(i64::from(day) * 86_400_000),
-                totals,
-                models_used: breakdowns.iter().map(|m| m.model_name.clone()).collect(),
-                model_breakdowns: breakdowns,
-            }
-        })
-        .collect();
     ScanReport {
-        daily,
-        totals,
-        messages: kept.rows.iter().filter(|k| !k.hidden()).count(),
+        report: kept.report(daily),
+        messages: kept.rows.iter().filter(|k| k.model != HIDDEN).count(),
         stats: collector.into_stats(),
         files: files.len(),
     }
@@ -283,11 +224,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dates_round_trip_with_civil_days() {
-        assert_eq!(utc_date(0), "1970-01-01");
-        assert_eq!(utc_date(1_709_251_199_999), "2024-02-29");
-        assert_eq!(utc_date(1_709_251_200_000), "2024-03-01");
-        assert_eq!(utc_date(-1), "1969-12-31");
+    fn civil_days_round_trip() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
         for days in [-800_000, -1, 0, 59, 10_956, 20_000, 2_000_000] {
             let (y, m, d) = civil_from_days(days);
             assert_eq!(crate::parse::days_from_civil(y, m, d), days);

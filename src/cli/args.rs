@@ -70,7 +70,7 @@ pub enum Command {
     /// Manage the database objects.
     #[command(subcommand)]
     Schema(SchemaCommand),
-    /// Parse local transcripts and print per-UTC-day totals (like `ccusage daily`); no server.
+    /// Per-day totals of local transcripts, as `ccusage claude daily` (in -z TZ, default the system zone); no server.
     Scan(ScanArgs),
     /// Per machine: last successful sync, last event, rows, lag; flags machines that stopped syncing.
     Status(StatusArgs),

@@ -271,6 +271,18 @@ impl Collector {
         )
     }
 
+    /// Where the response of `row` (a row of a batch this collector gave) began in path order:
+    /// the place ccusage's reports list it at (a line without message.id is its own response).
+    pub fn began_at(&self, row: &Pending) -> Pos {
+        match row.slot {
+            Some(slot) => self.dedup.began_at(slot),
+            None => Pos {
+                file: row.file,
+                line: row.line_no,
+            },
+        }
+    }
+
     /// Takes the pending rows to be stored: settles each one's version and the tombstones of
     /// the stored rows they replace. `capacity`: rows the next batch is expected to hold.
     pub fn take_batch(&mut self, capacity: usize) -> Batch {

@@ -165,7 +165,8 @@ async fn read_all(pass: &mut Pass<'_>, sink: &Sink, opts: &SyncOptions) -> Resul
     result
 }
 
-fn no_transcript_folders(cfg: &Config) -> Error {
+/// The error for configured folders none of which holds `projects/` (shared with `scan`).
+pub(crate) fn no_transcript_folders(cfg: &Config) -> Error {
     let tried: Vec<String> = cfg
         .claude_dirs
         .iter()

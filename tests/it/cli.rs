@@ -139,7 +139,7 @@ fn scan_needs_no_server_and_prints_ccusage_shaped_json() {
         &lines(&[line("m1", T1), line("m1", T1), line("m2", T1)]),
     );
     let out = env
-        .command(&["scan", "--json"])
+        .command(&["scan", "--json", "-z", "UTC"])
         .env("CLICKHOUSE_URL", "http://127.0.0.1:9")
         .output()
         .unwrap();
@@ -460,4 +460,26 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     files.sort();
     files
+}
+
+/// As ccusage: `scan` without any transcript folder fails naming the folders tried (exit 1);
+/// a folder without usage is "No usage data found." (exit 0).
+#[test]
+fn scan_without_a_transcript_folder_fails_and_an_empty_one_says_so() {
+    let env = Env::new("scan_folders");
+    let out = env
+        .command(&["scan", "-z", "UTC"])
+        .env("CLAUDE_CONFIG_DIR", env.dir.path().join("nowhere"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("nowhere/projects"), "{stderr}");
+    std::fs::create_dir_all(env.projects()).unwrap();
+    let out = env.command(&["scan", "-z", "UTC"]).output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "No usage data found.\n"
+    );
 }

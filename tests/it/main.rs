@@ -11,6 +11,7 @@ mod help;
 mod migration;
 mod ops;
 mod parity;
+mod parity_report;
 mod privileges;
 mod queries;
 mod query_cli;

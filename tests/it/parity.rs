@@ -1,5 +1,6 @@
 //! Totals must equal ccusage's (`ccusage claude daily --json --offline --timezone UTC`) on the same
-//! tree: tokens to the token, cost within 0.01%. Checked for `scan` and for the database.
+//! tree: tokens to the token, cost within 0.01%. Checked for `scan` and for the database (whose
+//! days are UTC days); `parity_report` compares `scan`'s whole JSON in other zones too.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,7 @@ use ccsync::sync::sync_once;
 use crate::common::*;
 
 /// The ccusage binary the parity checks compare with (also used by the fault suite).
-fn ccusage() -> PathBuf {
+pub(crate) fn ccusage() -> PathBuf {
     if let Ok(p) = std::env::var("CCSYNC_CCUSAGE") {
         return p.into();
     }
@@ -58,7 +59,11 @@ pub(crate) fn ccusage_daily(dirs: &[&Path], mode: &str) -> Vec<Day> {
         "ccusage failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("ccusage JSON");
+    days_of_json(&serde_json::from_slice(&out.stdout).expect("ccusage JSON"))
+}
+
+/// The days of a report in `ccusage claude daily --json`'s shape.
+fn days_of_json(v: &serde_json::Value) -> Vec<Day> {
     v["daily"]
         .as_array()
         .unwrap()
@@ -100,19 +105,21 @@ fn assert_same(ours: &[Day], theirs: &[Day], what: &str) {
     }
 }
 
+/// `ccsync scan --json -z UTC` over `dirs`, as days.
 fn scan_daily(dirs: &[PathBuf], mode: CostMode) -> Vec<Day> {
-    ccsync::scan::scan(dirs, mode)
-        .daily
-        .into_iter()
-        .map(|d| Day {
-            date: d.date,
-            input: d.totals.input_tokens,
-            output: d.totals.output_tokens,
-            cache_creation: d.totals.cache_creation_tokens,
-            cache_read: d.totals.cache_read_tokens,
-            cost: d.totals.total_cost,
-        })
-        .collect()
+    let joined: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    let home = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ccsync"))
+        .args(["scan", "--json", "-z", "UTC", "--cost-mode", mode.as_str()])
+        .env_clear()
+        .env("HOME", home.path())
+        .env("CLAUDE_CONFIG_DIR", joined.join(","))
+        .current_dir(home.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    days_of_json(&serde_json::from_slice(&out.stdout).expect("scan JSON"))
 }
 
 async fn db_daily(env: &Env, machine: &str) -> Vec<Day> {
@@ -136,7 +143,7 @@ fn write(path: &Path, content: &[u8]) {
 }
 
 /// A hand-made tree with every case ccusage has a rule for.
-fn edge_case_tree(root: &Path) -> (PathBuf, PathBuf) {
+pub(crate) fn edge_case_tree(root: &Path) -> (PathBuf, PathBuf) {
     let a = root.join("claude-a");
     let b = root.join("claude-b");
     let p = a.join("projects/-home-me-app");
@@ -283,7 +290,7 @@ fn edge_case_tree(root: &Path) -> (PathBuf, PathBuf) {
 }
 
 /// A seeded tree of many sessions with streamed lines, resumed copies and sidechains.
-fn generated_tree(root: &Path, seed: u64) -> PathBuf {
+pub(crate) fn generated_tree(root: &Path, seed: u64) -> PathBuf {
     let dir = root.join("claude-gen");
     let models = [
         "claude-opus-4-6",
