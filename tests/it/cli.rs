@@ -165,7 +165,7 @@ fn scan_prints_a_table_with_separators_and_dollars() {
         ]),
     );
     let scan = |columns: Option<&str>| {
-        let mut cmd = env.command(&["scan"]);
+        let mut cmd = env.command(&["scan", "-z", "UTC"]);
         cmd.env("CLICKHOUSE_URL", "http://127.0.0.1:9");
         if let Some(c) = columns {
             cmd.env("COLUMNS", c);

@@ -74,6 +74,7 @@ fn each_commands_help_lists_the_settings_it_uses_and_no_others() {
 #[test]
 fn a_setting_is_a_usage_error_where_it_means_nothing() {
     let env = Env::new("help_refused");
+    std::fs::create_dir_all(env.projects()).unwrap();
     let out = env.dir.path().join("gen").display().to_string();
     let after: &[&[&str]] = &[
         &["query", "daily_by_machine", "--batch-rows", "5"],

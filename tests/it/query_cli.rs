@@ -357,6 +357,8 @@ async fn mistakes_are_explained_with_what_is_accepted() {
 #[tokio::test]
 async fn a_reader_that_goes_away_ends_the_command_quietly() {
     let env = fixture("qcli_pipe").await;
+    // For scan: a transcript folder (without usage) where the env's config points.
+    std::fs::create_dir_all(env.projects()).unwrap();
     for args in [
         &["query", "daily_by_machine"][..],
         &["query", "daily_by_machine", "--format", "json"],
