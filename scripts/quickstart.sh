@@ -9,6 +9,8 @@
 #   4. runs one real sync of this machine's Claude Code transcripts (or, on a machine without
 #      Claude Code, of generated demo transcripts under ~/.local/share/ccsync/demo, as machine
 #      demo-HOSTNAME; nothing about the demo becomes a default), and shows what landed.
+# CCSYNC_QUICKSTART_BIN=PATH uses that ccsync binary instead of setting up and building one (the
+# tests use it; so can a packager).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,15 +20,19 @@ else
   say() { printf '==> %s\n' "$*" >&2; }
 fi
 
-scripts/setup.sh
-# A toolchain rustup installed just now is on PATH through this file.
-if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
-say "building ccsync (release; a few minutes on 2 cores the first time)"
-cargo build --release --locked
+BUILT="${CCSYNC_QUICKSTART_BIN:-}"
+if [ -z "$BUILT" ]; then
+  scripts/setup.sh
+  # A toolchain rustup installed just now is on PATH through this file.
+  if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
+  say "building ccsync (release; a few minutes on 2 cores the first time)"
+  cargo build --release --locked
+  BUILT=target/release/ccsync
+fi
 
 BIN_DIR="$HOME/.local/bin"
 mkdir -p "$BIN_DIR"
-install -m 755 target/release/ccsync "$BIN_DIR/ccsync.new" && mv -f "$BIN_DIR/ccsync.new" "$BIN_DIR/ccsync"
+install -m 755 "$BUILT" "$BIN_DIR/ccsync.new" && mv -f "$BIN_DIR/ccsync.new" "$BIN_DIR/ccsync"
 BIN="$BIN_DIR/ccsync"
 say "installed $BIN"
 

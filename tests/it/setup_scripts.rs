@@ -330,3 +330,83 @@ fn without_systemd_the_chdb_engine_starts_in_the_background_and_restarts() {
     assert_eq!(code, Some(0), "{said}");
     assert!(!answers(port));
 }
+
+/// The quick start leaves ccsync ready to go on with: the binary in ~/.local/bin, the
+/// connection in ~/.config/ccsync/ccsync.env (0600), the demo under the user's data dir and
+/// its settings used for the demo run only. (The build is skipped: CCSYNC_QUICKSTART_BIN.)
+#[test]
+fn the_quick_start_leaves_ccsync_ready_to_continue() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let env = Env::new("quickstart");
+    let home = env.dir.path();
+    let s = crate::common::server();
+    let out = Command::new("bash")
+        .arg(repo().join("scripts/quickstart.sh"))
+        .env_clear()
+        .env("HOME", home)
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("NO_COLOR", "1")
+        .env("CCSYNC_QUICKSTART_BIN", env!("CARGO_BIN_EXE_ccsync"))
+        .env("CLICKHOUSE_URL", &s.url)
+        .env("CLICKHOUSE_USER", &s.user)
+        .env("CLICKHOUSE_PASSWORD", &s.password)
+        .env("CLICKHOUSE_DATABASE", &env.database)
+        .output()
+        .unwrap();
+    let said = text(&out);
+    assert!(out.status.success(), "{said}");
+    let bin = home.join(".local/bin/ccsync");
+    assert!(bin.is_file(), "{said}");
+    let config = home.join(".config/ccsync/ccsync.env");
+    let mode = std::fs::metadata(&config).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    let written: std::collections::HashMap<String, String> = dotenvy::from_path_iter(&config)
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(written.get("CLICKHOUSE_URL"), Some(&s.url));
+    assert_eq!(written.get("CLICKHOUSE_DATABASE"), Some(&env.database));
+    assert!(
+        !written.contains_key("MACHINE_NAME"),
+        "the demo's name is no default"
+    );
+    assert!(
+        !written.contains_key("CLAUDE_CONFIG_DIR"),
+        "nor its transcripts"
+    );
+    let demo = home.join(".local/share/ccsync/demo");
+    assert!(demo.join("claude/projects").is_dir(), "{said}");
+    assert!(
+        demo.join("state").is_dir(),
+        "the demo keeps its own checkpoints"
+    );
+    assert!(said.contains("ccsync status"), "says how to go on: {said}");
+
+    // Later, anywhere, with nothing but HOME: the same database, the demo machine in it.
+    let later = |args: &[&str]| {
+        Command::new(&bin)
+            .args(args)
+            .current_dir(home)
+            .env_clear()
+            .env("HOME", home)
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .output()
+            .unwrap()
+    };
+    let status = later(&["status", "--json"]);
+    let status_text = text(&status);
+    let report: serde_json::Value = serde_json::from_slice(&status.stdout).expect(&status_text);
+    let machines = report["machines"].as_array().unwrap();
+    assert_eq!(machines.len(), 1, "{status_text}");
+    assert!(
+        machines[0]["machine_name"]
+            .as_str()
+            .unwrap()
+            .starts_with("demo-")
+    );
+    assert!(machines[0]["rows"].as_u64().unwrap() > 0, "{status_text}");
+    // Real use: this HOME has no Claude Code, which is said, not synced as the demo.
+    let once = later(&["--once"]);
+    assert_eq!(once.status.code(), Some(1), "{}", text(&once));
+    assert!(text(&once).contains(&format!("{}/.claude/projects", home.display())));
+}
