@@ -9,8 +9,8 @@
 use std::hint::black_box;
 
 use ccsync::generate::{GenOptions, generate_tree};
-use ccsync::parse::{LineParser, Parsed};
 use ccsync::read::LineReader;
+use ccsync::source::claude::parse::{LineParser, Parsed};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const HEAD: &str = r#""parentUuid":"6f1c2a9e-5b7d-4c1e-9a0f-2d3b4c5d6e7f","isSidechain":false,"userType":"external","cwd":"/home/dev/api","sessionId":"0b6e1f2a-3c4d-4e5f-8a9b-0c1d2e3f4a5b","version":"2.1.31","gitBranch":"main""#;

@@ -810,7 +810,7 @@ def runner_settings():
     """The settings `ccsync query` runs the pack with (src/query.rs `FINAL_SETTING`), so the
     timings are those a user gets."""
     try:
-        src = open(os.path.join(REPO, "src/query.rs")).read()
+        src = open(os.path.join(REPO, "src/store/query.rs")).read()
     except OSError:
         return {}
     m = re.search(r'FINAL_SETTING:\s*\(&str,\s*&str\)\s*=\s*\("(\w+)",\s*"([^"]*)"\)', src)

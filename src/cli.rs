@@ -159,9 +159,9 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             Ok(ExitCode::SUCCESS)
         }
         Command::Schema(SchemaCommand::Apply(_)) => {
-            let sink = crate::sink::Sink::new(&cfg.clickhouse)?;
+            let sink = crate::store::client::Sink::new(&cfg.clickhouse)?;
             let version = sink.ping().await?;
-            let report = crate::schema::apply(&sink).await?;
+            let report = crate::store::schema::apply(&sink).await?;
             println!(
                 "schema of database {} on ClickHouse {version}: version {}{}",
                 cfg.clickhouse.database,
@@ -253,7 +253,7 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
                 malformed_every: args.malformed_every,
                 seed: args.seed,
                 start_day: match &args.start {
-                    Some(date) => crate::parse::parse_timestamp_ms(&format!("{date}T00:00:00Z"))
+                    Some(date) => crate::time::parse_timestamp_ms(&format!("{date}T00:00:00Z"))
                         .ok_or_else(|| anyhow::anyhow!("--start must be YYYY-MM-DD, got {date:?}"))?
                         .div_euclid(86_400_000),
                     None => {
@@ -280,7 +280,7 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Query(args) => crate::query::run(&cfg, args.query).await,
+        Command::Query(args) => crate::store::query::run(&cfg, args.query).await,
         Command::Scan(args) => {
             // Usage mistakes exit 2 (like clap's), before anything is read.
             let range = match crate::report::DateRange::new(args.since, args.until) {
@@ -294,15 +294,17 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             if !cfg
                 .claude_dirs
                 .iter()
-                .any(|d| crate::discover::projects_dir(d).is_some())
+                .any(|d| crate::source::claude::discover::projects_dir(d).is_some())
             {
                 return Err(crate::sync::no_transcript_folders(&cfg).into());
             }
             let zone = args.timezone.unwrap_or_else(crate::report::Zone::system);
             let daily = crate::report::Daily::new(zone, range);
             let (dirs, mode) = (cfg.claude_dirs.clone(), cfg.cost_mode);
-            let scanned =
-                tokio::task::spawn_blocking(move || crate::scan::scan(&dirs, mode, daily)).await?;
+            let scanned = tokio::task::spawn_blocking(move || {
+                crate::source::claude::scan::scan(&dirs, mode, daily)
+            })
+            .await?;
             if args.json {
                 println!("{}", crate::report::daily_json(&scanned.report));
             } else {
@@ -451,7 +453,7 @@ fn fmt_bytes(n: u64) -> String {
     }
 }
 
-fn skipped_line(stats: &crate::collect::Stats) -> String {
+fn skipped_line(stats: &crate::source::claude::collect::Stats) -> String {
     if stats.lines_skipped == 0 {
         return "0 lines".into();
     }
@@ -641,7 +643,7 @@ fn print_status(report: &crate::ops::StatusReport) {
     }
 }
 
-fn print_scan(report: &crate::scan::ScanReport) {
+fn print_scan(report: &crate::source::claude::scan::ScanReport) {
     use crate::table::Kind;
     use serde_json::Value;
     if report.report.daily.is_empty() {

@@ -220,16 +220,7 @@ const TOOLS: [&str; 14] = [
 ];
 
 fn timestamp(ms: i64) -> String {
-    let days = ms.div_euclid(86_400_000);
-    let rem = ms.rem_euclid(86_400_000);
-    let (y, m, d) = crate::scan::civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rem / 3_600_000,
-        rem / 60_000 % 60,
-        rem / 1000 % 60,
-        rem % 1000
-    )
+    crate::time::format_timestamp_ms(ms)
 }
 
 fn encode_project(cwd: &str) -> String {
@@ -1101,7 +1092,7 @@ mod tests {
         };
         let (files, bytes) = generate(a.path(), &opts).unwrap();
         assert_eq!(generate(b.path(), &opts).unwrap(), (files, bytes));
-        let report = crate::scan::scan(
+        let report = crate::source::claude::scan::scan(
             &[a.path().to_path_buf()],
             crate::price::CostMode::Auto,
             all_days(),
@@ -1140,7 +1131,7 @@ mod tests {
                 .any(|p| p.to_string_lossy().contains("/subagents/agent-")),
             "subagent files"
         );
-        let report = crate::scan::scan(
+        let report = crate::source::claude::scan::scan(
             &[dir.path().to_path_buf()],
             crate::price::CostMode::Auto,
             all_days(),
@@ -1163,7 +1154,7 @@ mod tests {
         };
         let r = generate_tree(dir.path(), &opts).unwrap();
         assert!(r.bytes > 9 << 20);
-        let report = crate::scan::scan(
+        let report = crate::source::claude::scan::scan(
             &[dir.path().to_path_buf()],
             crate::price::CostMode::Auto,
             all_days(),

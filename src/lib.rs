@@ -1,32 +1,28 @@
-//! ccsync: Claude Code usage from every workstation into one ClickHouse.
+//! ccsync: coding agents' usage from every workstation into one ClickHouse.
 //!
-//! The pipeline, one module per stage: [`discover`] → [`read`] (incremental) → [`parse`] →
-//! [`dedup`] → [`price`] → [`sink`], driven by [`sync`] (and by [`scan`] without a server, whose
-//! days `report` computes as ccusage does).
+//! The pipeline: [`source`] (one module per agent: its files, its lines, ccusage's rules for it)
+//! → [`read`] (incremental, shared) → [`price`] → [`store`] (everything that talks to
+//! ClickHouse), driven by [`sync`]; [`report`] computes ccusage's reports from neutral rows
+//! (today for `scan`, without a server). Shared helpers: [`sealed`] files, [`time`], tables.
 
 pub mod cli;
-pub mod collect;
 pub mod config;
-pub mod dedup;
-pub mod discover;
 pub mod error;
 pub mod generate;
 pub mod install;
 pub mod lock;
 pub mod ops;
-pub mod parse;
 pub mod price;
 pub mod privacy;
-pub mod query;
 pub mod read;
 pub(crate) mod report;
-pub mod rollup;
-pub mod scan;
-pub mod schema;
-pub mod sink;
+pub mod sealed;
+pub mod source;
 pub mod state;
+pub mod store;
 pub mod sync;
 mod table;
+pub mod time;
 
 pub use error::{Error, Result};
 

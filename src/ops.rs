@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::sink::Sink;
+use crate::store::client::Sink;
 
 fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -158,7 +158,7 @@ fn state_dir_check(dir: &Path) -> Check {
 }
 
 fn transcripts_check(cfg: &Config) -> Check {
-    let found = crate::discover::discover(&cfg.claude_dirs);
+    let found = crate::source::claude::discover::discover(&cfg.claude_dirs);
     let bytes: u64 = found.files.iter().map(|f| f.size).sum();
     let dirs: Vec<String> = found
         .projects_dirs
@@ -323,7 +323,7 @@ pub async fn doctor(cfg: &Config) -> Vec<Check> {
 }
 
 async fn schema_check(sink: &Sink) -> Check {
-    let latest = crate::schema::latest_version();
+    let latest = crate::store::schema::latest_version();
     let version = sink
         .timed(
             "read schema version",

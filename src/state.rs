@@ -1,13 +1,14 @@
 //! Per-file checkpoints, written atomically and only after ClickHouse acknowledged the rows.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::discover::TranscriptFile;
 use crate::error::{Error, Result};
+use crate::sealed::{Decode, seal, unseal, write_atomically};
+use crate::source::claude::discover::TranscriptFile;
 
 /// Binary checkpoints (`MAGIC`, format, postcard payload, xxh3 of all before it). Format 1 was
 /// JSON: an hourly run spent ~12 ms parsing 1.9 MB of it for 3,500 files; this is ~1 MB and
@@ -19,8 +20,6 @@ const FORMAT: u32 = 3;
 const FORMAT_2: u32 = 2;
 const LEGACY_JSON_FORMAT: u32 = 1;
 const MAGIC: &[u8; 8] = b"ccsync\0c";
-const HEADER_BYTES: usize = MAGIC.len() + 4;
-const CHECKSUM_BYTES: usize = 8;
 /// Bytes at the head of a file that identify it (a replaced file differs here).
 pub const FINGERPRINT_BYTES: u64 = 4096;
 
@@ -267,14 +266,6 @@ pub fn load(path: &Path, target: &str) -> (State, Option<String>) {
     }
 }
 
-/// Why checkpoint bytes were not usable.
-#[derive(Debug)]
-pub enum Decode {
-    /// Written by another version of the format.
-    Format(u32),
-    Corrupt(String),
-}
-
 /// Checkpoints from the bytes of a state file: this format, format 2, or the JSON of format 1.
 pub fn decode(bytes: &[u8]) -> std::result::Result<State, Decode> {
     if bytes.first() == Some(&b'{') {
@@ -286,60 +277,6 @@ pub fn decode(bytes: &[u8]) -> std::result::Result<State, Decode> {
         }
         decoded => decoded,
     }
-}
-
-/// `magic`, `format`, the postcard encoding of `value`, then an xxh3 of all that.
-pub(crate) fn seal<T: Serialize>(magic: &[u8; 8], format: u32, value: &T) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(64 * 1024);
-    bytes.extend_from_slice(magic);
-    bytes.extend_from_slice(&format.to_le_bytes());
-    let mut bytes = postcard::to_extend(value, bytes).expect("a Vec grows as needed");
-    let checksum = xxhash_rust::xxh3::xxh3_64(&bytes);
-    bytes.extend_from_slice(&checksum.to_le_bytes());
-    bytes
-}
-
-/// The value `seal` wrote, if the bytes are whole and of this format.
-pub(crate) fn unseal<T: serde::de::DeserializeOwned>(
-    magic: &[u8; 8],
-    format: u32,
-    bytes: &[u8],
-) -> std::result::Result<T, Decode> {
-    if bytes.len() < HEADER_BYTES + CHECKSUM_BYTES || !bytes.starts_with(magic) {
-        return Err(Decode::Corrupt("not a checkpoint file".into()));
-    }
-    let (covered, checksum) = bytes.split_at(bytes.len() - CHECKSUM_BYTES);
-    let found = u32::from_le_bytes(covered[magic.len()..HEADER_BYTES].try_into().expect("4"));
-    if found != format {
-        return Err(Decode::Format(found));
-    }
-    if xxhash_rust::xxh3::xxh3_64(covered).to_le_bytes() != checksum {
-        return Err(Decode::Corrupt("checksum mismatch".into()));
-    }
-    postcard::from_bytes(&covered[HEADER_BYTES..]).map_err(|e| Decode::Corrupt(e.to_string()))
-}
-
-/// Replaces `path` with `bytes` atomically (temp file, rename); `durable` also fsyncs the file
-/// and its folder, so the new content survives a power loss.
-pub(crate) fn write_atomically(path: &Path, bytes: &[u8], durable: bool) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        if durable {
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)?;
-        if durable {
-            std::fs::File::open(dir)?.sync_all()?;
-        }
-        Ok(())
-    };
-    write().inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
 }
 
 fn decode_legacy_json(bytes: &[u8]) -> std::result::Result<State, Decode> {
@@ -525,7 +462,7 @@ mod tests {
         let middle = flipped.len() / 2;
         flipped[middle] ^= 0x04;
         let mut future = good.clone();
-        future[MAGIC.len()..HEADER_BYTES].copy_from_slice(&4u32.to_le_bytes());
+        future[MAGIC.len()..crate::sealed::HEADER_BYTES].copy_from_slice(&4u32.to_le_bytes());
         let cases: [(&str, &[u8], &str); 6] = [
             ("bit flip", &flipped, "checksum"),
             ("cut in half", &good[..good.len() / 2], "checksum"),

@@ -46,7 +46,7 @@ pub(crate) enum Kind {
 impl Kind {
     /// A query result's column, by its ClickHouse type and the pack's naming conventions.
     pub(crate) fn of(name: &str, clickhouse_type: &str) -> Kind {
-        let t = crate::query::base_type(clickhouse_type);
+        let t = crate::store::query::base_type(clickhouse_type);
         if t.starts_with("UInt") || t.starts_with("Int") {
             Kind::Integer
         } else if t.starts_with("Float") || t.starts_with("Decimal") {

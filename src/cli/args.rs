@@ -238,7 +238,7 @@ pub struct SchemaApplyArgs {
 #[derive(Debug, Args)]
 pub struct QueryCommand {
     #[command(flatten)]
-    pub query: crate::query::QueryArgs,
+    pub query: crate::store::query::QueryArgs,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

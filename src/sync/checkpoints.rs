@@ -5,9 +5,9 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
-use crate::collect::{FileRead, Job};
-use crate::discover::TranscriptFile;
 use crate::error::{Error, Result};
+use crate::source::claude::collect::{FileRead, Job};
+use crate::source::claude::discover::TranscriptFile;
 use crate::state::{self, FileState, Plan, Reread, State};
 
 /// A file's read, to be checkpointed once its rows are acknowledged.

@@ -7,11 +7,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use crate::collect::Collector;
-use crate::dedup::{Pos, StoredRow};
-use crate::discover::TranscriptFile;
 use crate::error::Result;
-use crate::sink::Sink;
+use crate::source::claude::collect::Collector;
+use crate::source::claude::dedup::{Pos, StoredRow};
+use crate::source::claude::discover::TranscriptFile;
+use crate::store::client::Sink;
 
 /// Ids per request: their text in the URL stays under ~48 KB.
 const LOOKUP_BYTES: usize = 48 * 1024;
@@ -63,7 +63,7 @@ impl Lookup {
         message_ids.dedup();
         for chunk in chunks(&message_ids) {
             let what = "look up stored responses";
-            let sql = crate::schema::EVENTS_LOOKUP;
+            let sql = crate::store::schema::EVENTS_LOOKUP;
             let stored: Vec<Stored> = fetch(sink, what, sql, machine, "message_ids", chunk).await?;
             self.seed_messages(collector, chunk, &stored);
         }
@@ -74,7 +74,7 @@ impl Lookup {
             .map(|l| format!("~l:{l:016x}").into())
             .collect();
         for chunk in chunks(&prefixes) {
-            let (what, sql) = ("look up stored lines", crate::schema::EVENTS_REPEATS);
+            let (what, sql) = ("look up stored lines", crate::store::schema::EVENTS_REPEATS);
             let found: Vec<Repeats> = fetch(sink, what, sql, machine, "lines", chunk).await?;
             for prefix in chunk {
                 let base = u64::from_str_radix(&prefix[3..], 16).expect("hex we wrote");

@@ -4,7 +4,7 @@
 //!    background ([`schema_gate`]);
 //! 2. read what is new, on all cores, and absorb it in path order ([`pass`]): rows earlier runs
 //!    stored for the same responses are looked up first ([`lookup`]), so the one
-//!    de-duplication rule (`crate::dedup`) decides across runs as within one;
+//!    de-duplication rule (`crate::source::claude::dedup`) decides across runs as within one;
 //! 3. store it in batches ([`writer`]), checkpointing each batch's files once acknowledged;
 //! 4. bring the rollup up to date ([`rollup`]);
 //! 5. record the run ([`report`]).
@@ -30,12 +30,12 @@ use pass::Pass;
 use schema_gate::SchemaGate;
 use writer::{BatchWriter, RowShape};
 
-use crate::collect::Collector;
 use crate::config::Config;
-use crate::discover::{self, Discovery};
 use crate::error::{Error, Result};
-use crate::schema;
-use crate::sink::Sink;
+use crate::source::claude::collect::Collector;
+use crate::source::claude::discover::{self, Discovery};
+use crate::store::client::Sink;
+use crate::store::schema;
 
 /// Identifies the checkpoint set: the same files synced to another server or database, or under
 /// another machine name, are new data there.

@@ -10,11 +10,13 @@ use super::lookup::Lookup;
 use super::rollup::RollupMaintenance;
 use super::schema_gate::SchemaGate;
 use super::writer::{BatchWriter, Covered};
-use crate::collect::{Collector, FileScan, Job, MAX_LINE_BYTES, ParallelScan, scan_threads};
 use crate::config::Config;
-use crate::discover::TranscriptFile;
 use crate::error::{Error, Result};
-use crate::sink::Sink;
+use crate::source::claude::collect::{
+    Collector, FileScan, Job, MAX_LINE_BYTES, ParallelScan, scan_threads,
+};
+use crate::source::claude::discover::TranscriptFile;
+use crate::store::client::Sink;
 
 /// Entries absorbed together after one lookup: an hourly run's new lines take one request.
 const LOOKUP_ENTRIES: usize = 20_000;

@@ -2,10 +2,10 @@
 
 use serde::Serialize;
 
-use crate::collect::Stats;
 use crate::config::Config;
 use crate::error::Result;
-use crate::sink::SyncRunRow;
+use crate::source::claude::collect::Stats;
+use crate::store::runs::SyncRunRow;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct RunReport {

@@ -6,16 +6,16 @@
 //! late, never wrong.
 //!
 //! A machine's first backfill (no row of it in either table) builds the groups in the agent
-//! from the rows it sends instead (`crate::rollup`), which spares the engine re-reading them
+//! from the rows it sends instead (`crate::store::rollup`), which spares the engine re-reading them
 //! all; it is used only if every row of the machine in `usage_events` is one this run sent
 //! (counted in the same query that gives the version) and no response was sent twice.
 
 use super::checkpoints::Checkpoints;
 use super::writer::RowShape;
-use crate::collect::Batch;
 use crate::error::Result;
-use crate::rollup::RollupBuilder;
-use crate::sink::Sink;
+use crate::source::claude::collect::Batch;
+use crate::store::client::Sink;
+use crate::store::rollup::RollupBuilder;
 
 /// Rollup groups a first backfill builds in the agent at most (~300 bytes each with their
 /// contexts; a 2 GB tree has ~13,000): beyond, the engine refreshes them, so the builder never

@@ -5,8 +5,8 @@
 //! upgrade), so an hourly run with nothing new costs no request for it.
 
 use crate::error::{Error, Result};
-use crate::schema::{self, ApplyReport};
-use crate::sink::Sink;
+use crate::store::client::Sink;
+use crate::store::schema::{self, ApplyReport};
 
 /// Whether the machine has rows: what a run without checkpoints must know before it decides
 /// about its first line (look rows up? build the rollup here?). None: unknown.

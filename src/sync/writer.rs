@@ -11,10 +11,11 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use super::checkpoints::Done;
-use crate::collect::Batch;
-use crate::discover::TranscriptFile;
 use crate::error::Result;
-use crate::sink::{Sink, UsageRow};
+use crate::source::claude::collect::Batch;
+use crate::source::claude::discover::TranscriptFile;
+use crate::store::client::Sink;
+use crate::store::rows::UsageRow;
 
 /// What an acknowledged batch covered: its files' reads, its rollup buckets, its row count.
 pub(super) struct Covered {
@@ -66,9 +67,9 @@ impl RowShape {
         };
         let (machine, files) = (&*self.machine, &self.files[..]);
         let tombstones = tombstones.iter().map(move |h| h.row(machine, ingested_at));
-        let markers = markers
-            .iter()
-            .map(move |s| crate::collect::marker_row(s, files, machine, ingested_at));
+        let markers = markers.iter().map(move |s| {
+            crate::source::claude::collect::marker_row(s, files, machine, ingested_at)
+        });
         self.responses(batch, range, ingested_at)
             .chain(tombstones)
             .chain(markers)

@@ -687,7 +687,7 @@ pub fn lines(ls: &[Line]) -> Vec<u8> {
 // Comparing databases: one synced run by run with one synced once (a "fresh run": a new database
 // and a new state dir over the same tree), and both with ccusage.
 
-use ccsync::query::Table;
+use ccsync::store::query::Table;
 use serde_json::Value;
 
 /// `usage_events FINAL`, every column but those that differ between runs by design.
@@ -737,10 +737,10 @@ pub async fn fetch_sql(client: &clickhouse::Client, sql: &str, settings: &[(&str
 /// A query of the pack with `params` (NAME, VALUE), the others at their defaults, bound and run
 /// as `ccsync query` does.
 pub async fn pack_query(client: &clickhouse::Client, name: &str, params: &[(&str, &str)]) -> Table {
-    let q = ccsync::query::find(name).unwrap();
+    let q = ccsync::store::query::find(name).unwrap();
     let given: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let values = ccsync::query::bind(q, &given).unwrap();
-    ccsync::query::fetch_table(client, q, &values)
+    let values = ccsync::store::query::bind(q, &given).unwrap();
+    ccsync::store::query::fetch_table(client, q, &values)
         .await
         .unwrap_or_else(|e| panic!("query {name}: {e:#}"))
 }

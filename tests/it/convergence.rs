@@ -20,7 +20,7 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use ccsync::query::Table;
+use ccsync::store::query::Table;
 use proptest::prelude::*;
 use proptest::test_runner::{
     Config as ProptestConfig, RngSeed, TestCaseError, TestError, TestRunner,
@@ -34,8 +34,7 @@ use crate::common::*;
 const MINUTE: i64 = 60_000;
 const DAY: i64 = 86_400_000;
 
-use ccsync::parse::days_from_civil;
-use ccsync::scan::civil_from_days;
+use ccsync::time::{days_from_civil, format_timestamp_ms};
 
 fn ms(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, milli: i64) -> i64 {
     days_from_civil(y, mo, d) * DAY + ((h * 60 + mi) * 60 + s) * 1000 + milli
@@ -43,15 +42,7 @@ fn ms(y: i64, mo: i64, d: i64, h: i64, mi: i64, s: i64, milli: i64) -> i64 {
 
 /// As Claude Code writes it: `2026-01-05T10:00:00.000Z`.
 fn rfc3339(t: i64) -> String {
-    let (y, mo, d) = civil_from_days(t.div_euclid(DAY));
-    let r = t.rem_euclid(DAY);
-    format!(
-        "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-        r / 3_600_000,
-        r / 60_000 % 60,
-        r / 1000 % 60,
-        r % 1000
-    )
+    format_timestamp_ms(t)
 }
 
 /// The times responses start at: ordinary ones, the last milliseconds of a 15-minute bucket,
@@ -83,9 +74,13 @@ fn next_day(t: i64) -> i64 {
 }
 
 fn next_month(t: i64) -> i64 {
-    let (y, m, _) = civil_from_days(t.div_euclid(DAY));
-    let (y, m) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
-    days_from_civil(y, m, 1) * DAY
+    let instant = jiff::Timestamp::from_millisecond(t).unwrap();
+    let day = jiff::tz::TimeZone::UTC.to_datetime(instant).date();
+    let first = day
+        .first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap();
+    days_from_civil(i64::from(first.year()), i64::from(first.month()), 1) * DAY
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -815,7 +810,7 @@ async fn table_differences(inc: &clickhouse::Client, fresh: &clickhouse::Client)
 /// Every query's parameter sets: defaults (as_of fixed), and Asia/Kolkata where it has a tz.
 fn pack_runs() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
     let mut runs = Vec::new();
-    for q in ccsync::query::pack() {
+    for q in ccsync::store::query::pack() {
         if RUN_HISTORY.contains(&q.name.as_str()) {
             continue;
         }
@@ -1022,4 +1017,54 @@ fn times_are_written_as_claude_code_writes_them() {
         rfc3339(next_month(ms(2026, 12, 31, 1, 0, 0, 0))),
         "2027-01-01T00:00:00.000Z"
     );
+}
+
+/// Cases the property found, kept as regressions: each runs its steps once.
+fn replay(steps: Vec<Step>) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let mut case = Case::new();
+        let result = case.run(&steps).await;
+        case.clean_up().await;
+        if let Err(reason) = result {
+            panic!("{reason}");
+        }
+    });
+}
+
+/// A sidechain copy whose file comes first in path order, of a response whose tie was settled
+/// in an earlier run (seed 1796567552878373616). Fails today: a known limit (README, "Known
+/// limits"): a stored response takes part from its first line on in every session it was ever
+/// seen in, so this copy, which one run keeps because the response's first line is in another
+/// session, is merged into it by the sidechain rule.
+#[test]
+#[ignore = "known limit: markers do not record which session a response began in (README)"]
+fn a_sidechain_copy_before_a_stored_response_counts_on_its_own() {
+    replay(vec![
+        Step::Append {
+            session: 0,
+            responses: 1,
+            lines: 1,
+            time: 0,
+            speed: 0,
+            cut: None,
+        },
+        Step::Tie {
+            response: 0,
+            session: 0,
+            speed: false,
+        },
+        Step::CopyFile { file: 161 },
+        Step::Sync,
+        Step::SidechainCopy {
+            response: 0,
+            subagent_file: true,
+            larger: false,
+        },
+        Step::CopyFile { file: 233 },
+    ]);
 }

@@ -62,15 +62,15 @@ async fn assert_equals_fresh_run(env: &Env, compared: Compared) {
     fresh.drop_database().await;
 }
 
-pub(crate) async fn events(client: &clickhouse::Client) -> ccsync::query::Table {
+pub(crate) async fn events(client: &clickhouse::Client) -> ccsync::store::query::Table {
     fetch_sql(client, EVENTS_SQL, PER_PARTITION).await
 }
 
-pub(crate) async fn rollup(client: &clickhouse::Client) -> ccsync::query::Table {
+pub(crate) async fn rollup(client: &clickhouse::Client) -> ccsync::store::query::Table {
     fetch_sql(client, ROLLUP_SQL, PER_PARTITION).await
 }
 
-async fn daily_by_machine(client: &clickhouse::Client) -> ccsync::query::Table {
+async fn daily_by_machine(client: &clickhouse::Client) -> ccsync::store::query::Table {
     pack_query(client, "daily_by_machine", &[]).await
 }
 

@@ -284,9 +284,9 @@ async fn assert_checkpoints_covered(
             path.display(),
             bytes.len()
         );
-        let mut parser = ccsync::parse::LineParser::new();
+        let mut parser = ccsync::source::claude::parse::LineParser::new();
         for line in bytes[..offset as usize].split(|b| *b == b'\n') {
-            let ccsync::parse::Parsed::Entries(entries) = parser.parse(line) else {
+            let ccsync::source::claude::parse::Parsed::Entries(entries) = parser.parse(line) else {
                 continue;
             };
             for e in entries {

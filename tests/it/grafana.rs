@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use ccsync::query::Table;
+use ccsync::store::query::Table;
 use serde_json::Value;
 
 use crate::common::*;
@@ -320,7 +320,7 @@ fn dashboards_are_provisionable_and_use_the_datasource_and_machine_variables() {
     let ds = datasource();
     assert_eq!(ds["type"].as_str(), Some("grafana-clickhouse-datasource"));
     // Panels read FINAL as `ccsync query` runs the pack.
-    let (name, value) = ccsync::query::FINAL_SETTING;
+    let (name, value) = ccsync::store::query::FINAL_SETTING;
     assert!(
         datasource_settings().contains(&(name.into(), value.into())),
         "{:?}",
@@ -370,7 +370,7 @@ fn dashboards_are_provisionable_and_use_the_datasource_and_machine_variables() {
                     "{file}: {title}"
                 );
                 assert_eq!(
-                    ccsync::query::avoided_time_constructs(sql),
+                    ccsync::store::query::avoided_time_constructs(sql),
                     vec![],
                     "{file}: {title}"
                 );

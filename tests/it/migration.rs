@@ -39,8 +39,8 @@ async fn database_at_schema_3(env: &Env) {
         .await
         .unwrap();
     let client = env.client();
-    let migrations =
-        std::iter::once(&ccsync::schema::BOOTSTRAP).chain(&ccsync::schema::MIGRATIONS[..3]);
+    let migrations = std::iter::once(&ccsync::store::schema::BOOTSTRAP)
+        .chain(&ccsync::store::schema::MIGRATIONS[..3]);
     for m in migrations {
         for stmt in m.statements() {
             assert!(stmt.only_if.is_none(), "schema 1-3 has no guarded steps");
@@ -151,7 +151,7 @@ async fn a_database_of_the_previous_release_is_upgraded_in_place_and_repaired_by
         old_versions.iter().zip(&new_versions)
     {
         assert_eq!((m, r), (m2, r2));
-        let rank = ccsync::dedup::Rank {
+        let rank = ccsync::source::claude::dedup::Rank {
             non_sidechain: !sidechain,
             total: old & ((1 << 56) - 1),
             has_speed: !speed.is_empty(),
@@ -210,7 +210,7 @@ async fn an_interrupted_upgrade_resumes_where_it_stopped() {
     let before = fetch_sql(&client, OLD_ROWS_SQL, ACROSS_PARTITIONS).await;
     // The first steps of migration 4 ran (the new table made, part of the copy done), then the
     // runner died.
-    let steps = ccsync::schema::MIGRATIONS[3].statements();
+    let steps = ccsync::store::schema::MIGRATIONS[3].statements();
     client.query(&steps[0].sql).execute().await.unwrap();
     client
         .query_raw(&format!("{} LIMIT 10", steps[1].sql))
@@ -235,7 +235,7 @@ async fn an_interrupted_upgrade_resumes_where_it_stopped() {
 }
 
 /// What the tables are: columns (name, position, type, default) and engine (keys, partition).
-async fn shape(env: &Env) -> (ccsync::query::Table, ccsync::query::Table) {
+async fn shape(env: &Env) -> (ccsync::store::query::Table, ccsync::store::query::Table) {
     let client = env.client();
     let columns = fetch_sql(
         &client,

@@ -144,12 +144,12 @@ async fn status_reports_freshness_and_flags_machines_that_stopped_syncing() {
     assert!(status.success(), "{stderr}");
     // A machine whose last successful run was 3 hours ago, and which has failed since.
     let cfg = env.config();
-    let sink = ccsync::sink::Sink::new(&cfg.clickhouse).unwrap();
+    let sink = ccsync::store::client::Sink::new(&cfg.clickhouse).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .as_millis() as i64;
-    let run = |at: i64, status: &str, error: &str| ccsync::sink::SyncRunRow {
+    let run = |at: i64, status: &str, error: &str| ccsync::store::runs::SyncRunRow {
         run_id: format!("r{at}"),
         machine_name: "old-laptop".into(),
         started_at: at,

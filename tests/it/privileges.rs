@@ -33,7 +33,7 @@ fn parse_grants(statements: &[String]) -> Grants {
 
 fn roles_sql_grants(role: &str) -> Grants {
     let sql = std::fs::read_to_string(repo().join("deploy/clickhouse/roles.sql")).unwrap();
-    let statements: Vec<String> = ccsync::schema::split_statements(&sql)
+    let statements: Vec<String> = ccsync::store::schema::split_statements(&sql)
         .into_iter()
         .filter(|s| s.ends_with(&format!(" TO {role}")))
         .collect();
@@ -92,7 +92,13 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
         );
     }
     // What the sink runs: typed inserts, and the SQL of schema/maintenance/.
-    let mut sink = std::fs::read_to_string(repo().join("src/sink.rs")).unwrap();
+    // (All of src/store/ but the migrations, which an administrator applies.)
+    let mut sink: String = std::fs::read_dir(repo().join("src/store"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|path| !path.ends_with("schema.rs"))
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect();
     for entry in std::fs::read_dir(repo().join("schema/maintenance")).unwrap() {
         let sql = std::fs::read_to_string(entry.unwrap().path()).unwrap();
         // Statements only: comments may quote SQL that is not run.
@@ -139,7 +145,7 @@ async fn agent_role_can_sync_but_not_drop_alter_or_read_elsewhere() {
     }
     // Schema as the administrator; then the roles for this test's database.
     let admin_cfg = env.config();
-    ccsync::schema::apply(&ccsync::sink::Sink::new(&admin_cfg.clickhouse).unwrap())
+    ccsync::store::schema::apply(&ccsync::store::client::Sink::new(&admin_cfg.clickhouse).unwrap())
         .await
         .unwrap();
     let suffix = &env.database;
@@ -148,7 +154,7 @@ async fn agent_role_can_sync_but_not_drop_alter_or_read_elsewhere() {
         .replace("ccsync.", &format!("{suffix}."))
         .replace("ccsync_agent", &format!("{suffix}_agent"))
         .replace("ccsync_reader", &format!("{suffix}_reader"));
-    for stmt in ccsync::schema::split_statements(&roles) {
+    for stmt in ccsync::store::schema::split_statements(&roles) {
         admin.query(&stmt).execute().await.unwrap();
     }
     let user = format!("{suffix}_u");

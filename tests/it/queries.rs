@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use ccsync::query::{self, Table};
+use ccsync::store::query::{self, Table};
 use ccsync::sync::sync_once;
 use serde_json::{Value, json};
 
@@ -1939,7 +1939,7 @@ pub async fn edge_fixture(test: &str) -> Env {
     let env = Env::new(test);
     let (a, g) = (env.dir.path().join("a"), env.dir.path().join("g"));
     let alpha = env.config_for("alpha", &a);
-    ccsync::schema::apply(&ccsync::sink::Sink::new(&alpha.clickhouse).unwrap())
+    ccsync::store::schema::apply(&ccsync::store::client::Sink::new(&alpha.clickhouse).unwrap())
         .await
         .unwrap();
     let client = env.client();

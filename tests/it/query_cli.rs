@@ -28,7 +28,7 @@ async fn list_describes_every_query_without_a_server() {
         )
     };
     assert_eq!(code, Some(0), "{stderr}");
-    for q in ccsync::query::pack() {
+    for q in ccsync::store::query::pack() {
         assert!(stdout.contains(&q.name), "{}", q.name);
     }
     assert!(stdout.contains("Tokens by kind, cost"), "{stdout}");

@@ -38,9 +38,12 @@ async fn folders_kept_from_an_earlier_walk_still_show_new_and_appended_transcrip
     // Older than the time a folder must stay unchanged before its listing is kept.
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     assert_eq!(sync_once(&env.config()).await.unwrap().messages_new, 2);
-    let cache_path =
-        ccsync::discover::listing_cache_path(&env.state_dir(), &env.config().claude_dirs);
-    let cache = ccsync::discover::load_listing_cache(&cache_path).expect("a listing cache");
+    let cache_path = ccsync::source::claude::discover::listing_cache_path(
+        &env.state_dir(),
+        &env.config().claude_dirs,
+    );
+    let cache =
+        ccsync::source::claude::discover::load_listing_cache(&cache_path).expect("a listing cache");
     let subagents = env.projects().join("-p/s1/subagents");
     assert_eq!(
         cache.dirs[subagents.to_str().unwrap()].files,
@@ -269,8 +272,8 @@ async fn retried_batch_with_same_token_is_applied_once() {
     env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
     let cfg = env.config();
     sync_once(&cfg).await.unwrap();
-    let sink = ccsync::sink::Sink::new(&cfg.clickhouse).unwrap();
-    let mut row: ccsync::sink::UsageRow = sample_row();
+    let sink = ccsync::store::client::Sink::new(&cfg.clickhouse).unwrap();
+    let mut row: ccsync::store::rows::UsageRow = sample_row();
     row.machine_name = "m";
     // The same batch twice (a retry after a lost acknowledgement) and once more with new content.
     sink.insert_usage(&[row.clone()]).await.unwrap();
@@ -287,8 +290,8 @@ async fn retried_batch_with_same_token_is_applied_once() {
     assert_eq!(raw, 2, "the repeated batch must be dropped by its token");
 }
 
-fn sample_row() -> ccsync::sink::UsageRow<'static> {
-    ccsync::sink::UsageRow {
+fn sample_row() -> ccsync::store::rows::UsageRow<'static> {
+    ccsync::store::rows::UsageRow {
         machine_name: "x",
         source: "claude",
         message_id: "msg",
@@ -653,7 +656,7 @@ async fn the_rollup_built_by_the_agent_equals_the_engines_refresh() {
         .fetch_all()
         .await
         .unwrap();
-    let sink = ccsync::sink::Sink::new(&cfg.clickhouse).unwrap();
+    let sink = ccsync::store::client::Sink::new(&cfg.clickhouse).unwrap();
     let (later, _) = sink.rollup_version(&cfg.machine_name, false).await.unwrap();
     sink.refresh_rollup(&cfg.machine_name, &buckets, later)
         .await
@@ -769,13 +772,7 @@ async fn a_long_backfill_refreshes_the_rollup_in_slices() {
     let many: Vec<Line> = (0..7000)
         .map(|i| {
             let ms = start + i * 900_000 + 60_000;
-            let (y, mo, d) = ccsync::scan::civil_from_days(ms.div_euclid(86_400_000));
-            let t = ms.rem_euclid(86_400_000);
-            let ts = format!(
-                "{y:04}-{mo:02}-{d:02}T{:02}:{:02}:00.000Z",
-                t / 3_600_000,
-                t / 60_000 % 60
-            );
+            let ts = ccsync::time::format_timestamp_ms(ms);
             line(&format!("m{i}"), &ts)
         })
         .collect();

@@ -2,10 +2,12 @@
 //! and priced as a sync would store it, then reported by [`crate::report`] (days in a time
 //! zone, `ccusage claude daily`'s numbers and JSON), so the two can be compared line by line.
 
-use crate::collect::{Collector, Job, MAX_LINE_BYTES, ParallelScan, Stats, scan_threads, symbols};
-use crate::discover;
 use crate::price::CostMode;
 use crate::report::{Daily, DailyReport, Tokens, UsageRow, listed_model};
+use crate::source::claude::collect::{
+    Collector, Job, MAX_LINE_BYTES, ParallelScan, Stats, scan_threads, symbols,
+};
+use crate::source::claude::discover;
 
 pub(crate) struct ScanReport {
     pub report: DailyReport,
@@ -13,28 +15,6 @@ pub(crate) struct ScanReport {
     pub files: usize,
     /// Responses kept, on every day (not only the reported ones).
     pub messages: usize,
-}
-
-/// Inverse of `parse::days_from_civil` (Howard Hinnant's algorithm). Reports use `jiff`; this
-/// serves the generator and tests that build UTC dates.
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
 }
 
 /// One kept response, reduced to what a report needs.
@@ -56,7 +36,7 @@ const HIDDEN: u32 = u32::MAX;
 /// The model of a row ccusage lists under no model (`<synthetic>`, none).
 const UNLISTED: u32 = u32::MAX - 1;
 
-fn began(pos: crate::dedup::Pos) -> u64 {
+fn began(pos: crate::source::claude::dedup::Pos) -> u64 {
     (u64::from(pos.file) << 32) | pos.line.min(u64::from(u32::MAX))
 }
 
@@ -216,21 +196,5 @@ pub(crate) fn scan(
         messages: kept.rows.iter().filter(|k| k.model != HIDDEN).count(),
         stats: collector.into_stats(),
         files: files.len(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn civil_days_round_trip() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(-1), (1969, 12, 31));
-        for days in [-800_000, -1, 0, 59, 10_956, 20_000, 2_000_000] {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(crate::parse::days_from_civil(y, m, d), days);
-        }
     }
 }

@@ -11,7 +11,9 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use crate::sink::UsageRow;
+use crate::error::Result;
+use crate::store::client::Sink;
+use crate::store::rows::UsageRow;
 
 /// Length of a rollup bucket: every time zone offset in use is a multiple of it.
 pub const BUCKET_MS: i64 = 900_000;
@@ -303,6 +305,90 @@ impl RollupBuilder {
                 is_deleted: 0,
             }
         })
+    }
+}
+
+impl Sink {
+    /// Inserts rollup groups built by the agent (a first backfill), retrying transient
+    /// failures: a retried insert that had landed writes the same rows under the same version.
+    pub async fn insert_rollup<'r, I>(&self, rows: impl Fn() -> I) -> Result<()>
+    where
+        I: Iterator<Item = RollupRow<'r>>,
+    {
+        if rows().next().is_none() {
+            return Ok(());
+        }
+        // One row per group key: nothing to replace within the insert.
+        self.insert_rows(
+            "insert into usage_rollup",
+            || self.client().insert::<RollupRow<'_>>("usage_rollup"),
+            &[("optimize_on_insert", "0")],
+            rows,
+        )
+        .await
+    }
+
+    /// The version of `machine`'s next rollup refresh, from the server (never this machine's
+    /// clock), and with `count_rows` how many `usage_events` rows the machine has, of any
+    /// version, read in the same query (`schema/maintenance/rollup_version.sql`).
+    pub async fn rollup_version(&self, machine: &str, count_rows: bool) -> Result<(u64, u64)> {
+        #[derive(clickhouse::Row, serde::Deserialize)]
+        struct Answer {
+            version: u64,
+            rows: u64,
+        }
+        let answer = self
+            .with_retry("read the rollup version", || {
+                self.timed(
+                    "read the rollup version",
+                    self.client()
+                        .query(crate::store::schema::ROLLUP_VERSION)
+                        .param("machine", machine)
+                        .param("source", crate::CLAUDE_SOURCE)
+                        .param("count_rows", count_rows)
+                        .fetch_one::<Answer>(),
+                )
+            })
+            .await?;
+        Ok((answer.version, answer.rows))
+    }
+
+    /// Recomputes this machine's `usage_rollup` rows for the 15-minute `buckets` (Unix ms) from
+    /// `usage_events FINAL` under `version`, then marks the groups of those buckets that no
+    /// longer exist as deleted. Idempotent, so a retry or a re-run is harmless.
+    pub async fn refresh_rollup(&self, machine: &str, buckets: &[i64], version: u64) -> Result<()> {
+        if buckets.is_empty() {
+            return Ok(());
+        }
+        // Both read with FINAL per partition: exact, since a response's superseded row is
+        // deleted in its own partition, and a rollup group's bucket is in its key.
+        let (name, value) = crate::store::query::FINAL_SETTING;
+        let statements = [
+            ("refresh usage_rollup", crate::store::schema::ROLLUP_REFRESH),
+            (
+                "mark deleted usage_rollup groups",
+                crate::store::schema::ROLLUP_TOMBSTONES,
+            ),
+        ];
+        for (what, sql) in statements {
+            self.with_retry(what, || {
+                self.timed(
+                    what,
+                    self.client()
+                        .query(sql)
+                        .with_setting(name, value)
+                        // One row per group key (GROUP BY): nothing to replace within the insert.
+                        .with_setting("optimize_on_insert", "0")
+                        .param("machine", machine)
+                        .param("source", crate::CLAUDE_SOURCE)
+                        .param("buckets", buckets)
+                        .param("version", version)
+                        .execute(),
+                )
+            })
+            .await?;
+        }
+        Ok(())
     }
 }
 

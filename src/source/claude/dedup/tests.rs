@@ -1,5 +1,5 @@
 use super::*;
-use crate::parse::Usage;
+use crate::source::claude::parse::Usage;
 
 fn entry(msg: Option<&str>, req: Option<&str>, sidechain: bool, output: u64) -> Entry {
     Entry {

@@ -618,7 +618,7 @@ impl LineParser {
         let Some(timestamp) = timestamp else {
             return Parsed::Skipped(SkipReason::MissingTimestamp);
         };
-        let Some(timestamp_ms) = parse_timestamp_ms(&timestamp) else {
+        let Some(timestamp_ms) = crate::time::parse_timestamp_ms(&timestamp) else {
             return Parsed::Skipped(SkipReason::InvalidTimestamp);
         };
         let empty = |v: &Option<Cow<str>>| v.as_deref() == Some("");
@@ -766,73 +766,10 @@ fn pick(text: &str) -> Result<Picked<'_>, Option<SkipReason>> {
     }
 }
 
-/// Parses the timestamps Claude Code writes to Unix milliseconds, as strictly as ccusage:
-/// `YYYY-MM-DDTHH:MM:SS`, an optional 3-digit fraction, then `Z` or `±HH:MM`.
-pub fn parse_timestamp_ms(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.len() < 20
-        || b[4] != b'-'
-        || b[7] != b'-'
-        || b[10] != b'T'
-        || b[13] != b':'
-        || b[16] != b':'
-    {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        b.get(r)?.iter().try_fold(0i64, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + i64::from(c - b'0'))
-        })
-    };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    let (ms, zone) = match b[19] {
-        b'.' => (num(20..23)?, 23),
-        _ => (0, 19),
-    };
-    let offset_min = match &b[zone..] {
-        b"Z" => 0,
-        [sign @ (b'+' | b'-'), _, _, b':', _, _] => {
-            let (oh, om) = (num(zone + 1..zone + 3)?, num(zone + 4..zone + 6)?);
-            if oh > 23 || om > 59 {
-                return None;
-            }
-            let m = oh * 60 + om;
-            if *sign == b'+' { m } else { -m }
-        }
-        _ => return None,
-    };
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59
-    {
-        return None;
-    }
-    let days = days_from_civil(y, mo, d);
-    Some(((days * 24 + h) * 60 + mi - offset_min) * 60_000 + sec * 1000 + ms)
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's algorithm).
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::parse_timestamp_ms;
 
     const ASSISTANT: &str = r#"{"parentUuid":"p","isSidechain":false,"userType":"external","cwd":"/home/me/app","sessionId":"s-1","version":"2.1.20","gitBranch":"main","type":"assistant","uuid":"u","timestamp":"2026-01-05T10:00:00.123Z","requestId":"req_1","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-opus-4-6","content":[{"type":"text","text":"secret words \"usage\""}],"usage":{"input_tokens":6,"cache_creation_input_tokens":11352,"cache_read_input_tokens":22076,"output_tokens":384,"cache_creation":{"ephemeral_5m_input_tokens":0,"ephemeral_1h_input_tokens":11352},"server_tool_use":{"web_search_requests":2},"service_tier":"standard","speed":"fast"}}}"#;
 
@@ -1041,15 +978,7 @@ mod tests {
         }
 
         fn rfc3339(ms: i64) -> String {
-            let (y, m, d) = crate::scan::civil_from_days(ms.div_euclid(86_400_000));
-            let t = ms.rem_euclid(86_400_000);
-            format!(
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{:03}Z",
-                t / 3_600_000,
-                t / 60_000 % 60,
-                t / 1000 % 60,
-                t % 1000
-            )
+            crate::time::format_timestamp_ms(ms)
         }
 
         const VALID: &str = r#"{"type":"assistant","timestamp":"2026-01-05T10:00:00.000Z","sessionId":"s","requestId":"r","message":{"id":"m","model":"claude-sonnet-4-6","content":[{"type":"text","text":"x"}],"usage":{"input_tokens":1,"output_tokens":2,"iterations":[{"type":"advisor_message","model":"claude-opus-4-6","input_tokens":3,"output_tokens":4}]}}}"#;

@@ -5,10 +5,10 @@
 use std::sync::Arc;
 
 use super::symbols::{self, STRING_FIELDS, Sym, Symbols};
-use crate::dedup::{Rank, Seen, SlotRef, Tombstone};
-use crate::discover::TranscriptFile;
-use crate::parse::Entry;
-use crate::sink::UsageRow;
+use crate::source::claude::dedup::{Rank, Seen, SlotRef, Tombstone};
+use crate::source::claude::discover::TranscriptFile;
+use crate::source::claude::parse::Entry;
+use crate::store::rows::UsageRow;
 
 /// One de-duplicated, priced response waiting to be stored. Compact (a batch holds tens of
 /// thousands): shared strings as [`Sym`]s, both ids in one allocation.
@@ -20,7 +20,7 @@ pub struct Pending {
     message_id_len: u32,
     /// model, session_id, cwd, claude_version, git_branch, agent_id, service_tier, speed.
     strings: [Sym; STRING_FIELDS],
-    pub usage: crate::parse::Usage,
+    pub usage: crate::source::claude::parse::Usage,
     pub reported_cost_usd: Option<f64>,
     pub is_sidechain: bool,
     pub is_api_error: bool,

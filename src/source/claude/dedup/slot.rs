@@ -7,7 +7,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::{Pos, Rank};
-use crate::parse::Entry;
+use crate::source::claude::parse::Entry;
 
 pub(super) const SIDECHAIN: u8 = 1;
 pub(super) const HAS_SPEED: u8 = 2;

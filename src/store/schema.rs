@@ -13,7 +13,7 @@ macro_rules! migration {
         Migration {
             version: $version,
             name: $file,
-            sql: include_str!(concat!("../schema/", $file)),
+            sql: include_str!(concat!("../../schema/", $file)),
         }
     };
 }
@@ -30,21 +30,21 @@ pub const MIGRATIONS: &[Migration] = &[
 ];
 
 /// The latest schema in one step, for a database without tables (see the file).
-pub const BASELINE: &str = include_str!("../schema/baseline.sql");
+pub const BASELINE: &str = include_str!("../../schema/baseline.sql");
 
 /// Recomputes `usage_rollup` for one machine's 15-minute buckets, once per run.
 /// Params: `machine`, `source`, `buckets` (Array(Int64), bucket starts in Unix ms), `version`.
-pub const ROLLUP_REFRESH: &str = include_str!("../schema/maintenance/rollup_refresh.sql");
+pub const ROLLUP_REFRESH: &str = include_str!("../../schema/maintenance/rollup_refresh.sql");
 /// Run right after [`ROLLUP_REFRESH`], same params: deletes the groups it did not rewrite.
-pub const ROLLUP_TOMBSTONES: &str = include_str!("../schema/maintenance/rollup_tombstones.sql");
+pub const ROLLUP_TOMBSTONES: &str = include_str!("../../schema/maintenance/rollup_tombstones.sql");
 /// The version of a machine's next rollup refresh, from the server (never the agent's clock).
-pub const ROLLUP_VERSION: &str = include_str!("../schema/maintenance/rollup_version.sql");
+pub const ROLLUP_VERSION: &str = include_str!("../../schema/maintenance/rollup_version.sql");
 /// The stored rows of some responses of a machine, for the cross-run de-duplication.
-pub const EVENTS_LOOKUP: &str = include_str!("../schema/maintenance/events_lookup.sql");
+pub const EVENTS_LOOKUP: &str = include_str!("../../schema/maintenance/events_lookup.sql");
 /// One run's row in `sync_runs`.
-pub const RECORD_RUN: &str = include_str!("../schema/maintenance/record_run.sql");
+pub const RECORD_RUN: &str = include_str!("../../schema/maintenance/record_run.sql");
 /// How many repeats of some lines without message.id a machine stored.
-pub const EVENTS_REPEATS: &str = include_str!("../schema/maintenance/events_repeats.sql");
+pub const EVENTS_REPEATS: &str = include_str!("../../schema/maintenance/events_repeats.sql");
 
 pub fn latest_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)
@@ -137,7 +137,7 @@ struct MigrationRow<'a> {
 /// Creates the database if needed and applies pending migrations. Safe to run concurrently from
 /// several machines: every statement is idempotent. When the schema is already current it issues
 /// one read and no DDL, so an agent with only INSERT/SELECT grants (deploy/clickhouse/) works.
-pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
+pub async fn apply(sink: &crate::store::client::Sink) -> Result<ApplyReport> {
     let applied = applied_versions(sink).await?;
     let newest = check_not_newer(&applied)?;
     if newest == latest_version() {
@@ -164,7 +164,7 @@ pub async fn apply(sink: &crate::sink::Sink) -> Result<ApplyReport> {
 
 /// The versions recorded in `schema_migrations`; none when it does not exist (or cannot be
 /// read), an error only when the server cannot be reached.
-async fn applied_versions(sink: &crate::sink::Sink) -> Result<Vec<u32>> {
+async fn applied_versions(sink: &crate::store::client::Sink) -> Result<Vec<u32>> {
     let read = sink
         .with_retry("read schema_migrations", || {
             sink.timed(
@@ -198,7 +198,7 @@ fn check_not_newer(applied: &[u32]) -> Result<u32> {
 }
 
 /// Applies what is missing, under the lock: another runner may have applied it meanwhile.
-async fn apply_locked(sink: &crate::sink::Sink) -> Result<ApplyReport> {
+async fn apply_locked(sink: &crate::store::client::Sink) -> Result<ApplyReport> {
     let applied = applied_versions(sink).await?;
     let newest = check_not_newer(&applied)?;
     let mut report = ApplyReport {
@@ -243,7 +243,7 @@ async fn apply_locked(sink: &crate::sink::Sink) -> Result<ApplyReport> {
 const LOCK_TABLE: &str = "schema_migrations_lock";
 const LOCK_STALE_SECS: u64 = 30 * 60;
 
-async fn lock(sink: &crate::sink::Sink) -> Result<()> {
+async fn lock(sink: &crate::store::client::Sink) -> Result<()> {
     let create = "CREATE TABLE {t:Identifier} (holder String) ENGINE = Null";
     loop {
         let made = sink
@@ -280,7 +280,7 @@ async fn lock(sink: &crate::sink::Sink) -> Result<()> {
 }
 
 /// Best effort: a lock left behind is taken over once stale.
-async fn unlock(sink: &crate::sink::Sink) {
+async fn unlock(sink: &crate::store::client::Sink) {
     let dropped = sink
         .timed(
             "unlock schema migrations",
@@ -296,7 +296,7 @@ async fn unlock(sink: &crate::sink::Sink) {
 }
 
 /// Records `done` in `schema_migrations`.
-async fn record(sink: &crate::sink::Sink, done: &[&Migration]) -> Result<()> {
+async fn record(sink: &crate::store::client::Sink, done: &[&Migration]) -> Result<()> {
     sink.timed("record migration", async {
         let mut insert = sink
             .client()
@@ -318,7 +318,7 @@ async fn record(sink: &crate::sink::Sink, done: &[&Migration]) -> Result<()> {
 
 /// Whether the database holds any of ccsync's tables (a database without any gets the
 /// baseline).
-async fn has_tables(sink: &crate::sink::Sink) -> Result<bool> {
+async fn has_tables(sink: &crate::store::client::Sink) -> Result<bool> {
     let sql = "SELECT count() FROM system.tables WHERE database = currentDatabase() \
                AND name IN ('usage_events', 'usage_rollup', 'sync_runs')";
     let found = sink
@@ -335,7 +335,7 @@ async fn has_tables(sink: &crate::sink::Sink) -> Result<bool> {
 /// step (build, copy, swap), which holds the migration lock, so the answer stands until the
 /// step's last statement, and a migration interrupted half-way asks again when it resumes.
 async fn run_statement(
-    sink: &crate::sink::Sink,
+    sink: &crate::store::client::Sink,
     m: &Migration,
     stmt: &Statement,
     conditions: &mut std::collections::HashMap<String, bool>,

@@ -39,7 +39,7 @@ use slot::{
     request_hash,
 };
 
-use crate::parse::Entry;
+use crate::source::claude::parse::Entry;
 
 /// Where a line is in ccusage's order: its file's index in the run's path-ordered list, then
 /// its line number. Lines read in one run come in this order; rows stored by earlier runs carry

@@ -1,6 +1,6 @@
 //! How two lines of one response compare, and how that is stored as `usage_events.version`.
 
-use crate::parse::Entry;
+use crate::source::claude::parse::Entry;
 
 /// What orders two lines of one response apart from their cost (see [`Rank::order`]), and what
 /// `usage_events.version` encodes.

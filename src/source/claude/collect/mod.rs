@@ -3,7 +3,7 @@
 //!
 //! - [`scan`]: the parallel half: files read and parsed on several threads, in order.
 //! - [`Collector`]: the sequential half: each file's entries in path order, de-duplicated by
-//!   [`crate::dedup`] (seeded with the rows earlier runs stored), priced, and held as compact
+//!   [`crate::source::claude::dedup`] (seeded with the rows earlier runs stored), priced, and held as compact
 //!   pending rows until a [`Batch`] is taken to be stored.
 
 mod rows;
@@ -16,11 +16,11 @@ use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
-use crate::dedup::{Decision, Deduper, Pos, Seen, StoredRow};
-use crate::discover::TranscriptFile;
-use crate::parse::Entry;
 use crate::price::{self, CostMode};
-use crate::rollup::bucket_of;
+use crate::source::claude::dedup::{Decision, Deduper, Pos, Seen, StoredRow};
+use crate::source::claude::discover::TranscriptFile;
+use crate::source::claude::parse::Entry;
+use crate::store::rollup::bucket_of;
 
 pub use rows::{Hidden, Pending, marker_row};
 pub use scan::{FileRead, FileScan, Job, ParallelScan, Scanned, Unkeyed, scan_file, scan_threads};

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::discover::TranscriptFile;
-use crate::parse::SkipReason;
+use crate::source::claude::discover::TranscriptFile;
+use crate::source::claude::parse::SkipReason;
 
 /// How many skipped lines are named (file:line) in the summary.
 const SKIP_EXAMPLES: usize = 5;

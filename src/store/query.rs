@@ -22,7 +22,7 @@ macro_rules! pack_files {
     ($($name:literal),* $(,)?) => {
         &[$(PackFile {
             file: concat!($name, ".sql"),
-            sql: include_str!(concat!("../queries/", $name, ".sql")),
+            sql: include_str!(concat!("../../queries/", $name, ".sql")),
         }),*]
     };
 }
@@ -909,7 +909,7 @@ pub async fn run(cfg: &Config, args: QueryArgs) -> anyhow::Result<ExitCode> {
         print!("{}", query.sql);
         return Ok(ExitCode::SUCCESS);
     }
-    let sink = crate::sink::Sink::new(&cfg.clickhouse)?;
+    let sink = crate::store::client::Sink::new(&cfg.clickhouse)?;
     let context = format!("query {}", query.name);
     let client = sink.client();
     let out = match args.format {
@@ -1016,7 +1016,7 @@ mod tests {
 
     #[test]
     fn every_query_file_is_embedded() {
-        let files = crate::schema::sql_files_in("queries");
+        let files = crate::store::schema::sql_files_in("queries");
         let embedded: Vec<&str> = FILES.iter().map(|f| f.file).collect();
         assert_eq!(files, embedded);
     }

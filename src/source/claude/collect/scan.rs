@@ -6,10 +6,10 @@ use std::io::{Seek, SeekFrom};
 use std::sync::Arc;
 
 use super::Stats;
-use crate::discover::TranscriptFile;
 use crate::error::{Error, Result};
-use crate::parse::{Entry, LineParser, Parsed, SkipReason};
 use crate::read::LineReader;
+use crate::source::claude::discover::TranscriptFile;
+use crate::source::claude::parse::{Entry, LineParser, Parsed, SkipReason};
 
 /// A usage entry as found in a file, before de-duplication.
 #[derive(Debug)]

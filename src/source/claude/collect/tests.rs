@@ -1,6 +1,6 @@
 use super::*;
-use crate::dedup::Rank;
-use crate::parse::Usage;
+use crate::source::claude::dedup::Rank;
+use crate::source::claude::parse::Usage;
 
 fn entry_with(model: &str, session: &str, message_id: Option<&str>) -> Entry {
     Entry {

@@ -179,7 +179,7 @@ pub fn listing_cache_path(state_dir: &Path, claude_dirs: &[PathBuf]) -> PathBuf 
 /// The cache at `path`; a missing or damaged one is no cache (every folder is listed).
 pub fn load_listing_cache(path: &Path) -> Option<ListingCache> {
     let bytes = std::fs::read(path).ok()?;
-    crate::state::unseal(LISTING_MAGIC, LISTING_FORMAT, &bytes)
+    crate::sealed::unseal(LISTING_MAGIC, LISTING_FORMAT, &bytes)
         .inspect_err(|e| tracing::debug!(?e, "listing cache {} not used", path.display()))
         .ok()
 }
@@ -187,8 +187,8 @@ pub fn load_listing_cache(path: &Path) -> Option<ListingCache> {
 /// Saved without fsync: a cache lost or left behind by a crash is only a slower walk, since
 /// every entry is checked against its folder's times.
 pub fn save_listing_cache(path: &Path, cache: &ListingCache) -> io::Result<()> {
-    let bytes = crate::state::seal(LISTING_MAGIC, LISTING_FORMAT, cache);
-    crate::state::write_atomically(path, &bytes, false)
+    let bytes = crate::sealed::seal(LISTING_MAGIC, LISTING_FORMAT, cache);
+    crate::sealed::write_atomically(path, &bytes, false)
 }
 
 /// The walk's shared, read-only setup.

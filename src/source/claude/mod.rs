@@ -1,0 +1,12 @@
+//! Claude Code: transcripts under `projects/` of each Claude config dir, read as ccusage reads
+//! them. The path of a line: [`discover`] (which files, under which config dirs) → the shared
+//! incremental [`crate::read`] → [`parse`] (the fast, allocation-free line parser) → [`dedup`]
+//! (ccusage's rules: one row per API response across files and runs) → [`collect`] (priced,
+//! privacy-filtered pending rows and their checkpoints, for `sync`); [`scan`] feeds the same
+//! parse and de-duplication to the report core without a server.
+
+pub mod collect;
+pub mod dedup;
+pub mod discover;
+pub mod parse;
+pub mod scan;

@@ -1,0 +1,7 @@
+//! Where usage comes from: one module per coding agent, each knowing where its agent's files
+//! are, how to read them incrementally and how their records become neutral usage rows under
+//! ccusage's rules for that agent.
+//!
+//! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects`, `CLAUDE_CONFIG_DIR`).
+
+pub mod claude;

@@ -1,0 +1,17 @@
+//! The database side: ClickHouse 24.8+ over HTTP(S).
+//!
+//! - [`client`]: the connection, timeouts and the one retry policy (jittered backoff for
+//!   transient failures, none for permanent ones), and the inserts of usage rows;
+//! - [`rows`]: the `usage_events` row and the deterministic token of a batch;
+//! - [`runs`]: the `sync_runs` row and its insert;
+//! - [`schema`]: the versioned migrations in `schema/` (applied by `ccsync schema apply`) and the
+//!   maintenance SQL the sync runs;
+//! - [`rollup`]: `usage_rollup` rows and their refresh;
+//! - [`query`]: the query pack in `queries/`: parameters checked and bound server-side.
+
+pub mod client;
+pub mod query;
+pub mod rollup;
+pub mod rows;
+pub mod runs;
+pub mod schema;

@@ -1,0 +1,72 @@
+//! `sync_runs`: one row per run of a machine, what `status` and the run-history queries read.
+
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::store::client::Sink;
+
+/// A `sync_runs` row.
+#[derive(Debug, Clone, clickhouse::Row, Serialize)]
+pub struct SyncRunRow {
+    pub run_id: String,
+    pub machine_name: String,
+    pub started_at: i64,
+    pub finished_at: i64,
+    pub status: String,
+    pub error: String,
+    pub agent_version: String,
+    pub files_scanned: u32,
+    pub files_changed: u32,
+    pub bytes_read: u64,
+    pub lines_read: u64,
+    pub messages_new: u64,
+    pub rows_inserted: u64,
+    pub lines_skipped: u64,
+    pub skipped_by_reason: Vec<(String, u64)>,
+    pub unknown_models: Vec<String>,
+    pub duration_ms: u64,
+    /// Rollup buckets the run left to the next one.
+    pub rollup_pending: u32,
+}
+
+impl Sink {
+    /// One request (no schema round trip): the hourly run with nothing new stays cheap. Every
+    /// value is a server-side parameter.
+    pub async fn record_run(&self, run: &SyncRunRow) -> Result<()> {
+        let (reasons, counts): (Vec<&str>, Vec<u64>) = run
+            .skipped_by_reason
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .unzip();
+        self.with_retry("insert into sync_runs", || {
+            self.timed(
+                "insert into sync_runs",
+                self.client()
+                    .query(crate::store::schema::RECORD_RUN)
+                    .param("run_id", &run.run_id)
+                    .param("machine_name", &run.machine_name)
+                    .param("source", crate::CLAUDE_SOURCE)
+                    .param("started_at", run.started_at)
+                    .param("finished_at", run.finished_at)
+                    .param("status", &run.status)
+                    .param("error", &run.error)
+                    .param("agent_version", &run.agent_version)
+                    .param("files_scanned", run.files_scanned)
+                    .param("files_changed", run.files_changed)
+                    .param("bytes_read", run.bytes_read)
+                    .param("lines_read", run.lines_read)
+                    .param("messages_new", run.messages_new)
+                    .param("rows_inserted", run.rows_inserted)
+                    .param("lines_skipped", run.lines_skipped)
+                    .param("reasons", &reasons)
+                    .param("counts", &counts)
+                    .param("unknown_models", &run.unknown_models)
+                    .param("duration_ms", run.duration_ms)
+                    .param("rollup_pending", run.rollup_pending)
+                    .with_setting("insert_deduplication_token", run.run_id.as_str())
+                    .execute(),
+            )
+        })
+        .await
+    }
+}
