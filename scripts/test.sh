@@ -17,7 +17,7 @@ cargo fmt --all -- --check
 echo "==> cargo clippy"
 cargo clippy --all-targets --locked -- -D warnings
 echo "==> cargo test"
-# The convergence property draws its cases from this seed: fixed, so a run is reproducible (one
-# counterexample is known and listed in the README's known limits); set it to explore others.
+# The property tests draw their cases from this seed: fixed, so a CI run is reproducible; set
+# PROPTEST_RNG_SEED (and PROPTEST_CASES) to explore other cases.
 export PROPTEST_RNG_SEED="${PROPTEST_RNG_SEED:-20261206}"
 cargo test --all-targets --locked

@@ -1037,12 +1037,9 @@ fn replay(steps: Vec<Step>) {
 }
 
 /// A sidechain copy whose file comes first in path order, of a response whose tie was settled
-/// in an earlier run (seed 1796567552878373616). Fails today: a known limit (README, "Known
-/// limits"): a stored response takes part from its first line on in every session it was ever
-/// seen in, so this copy, which one run keeps because the response's first line is in another
-/// session, is merged into it by the sidechain rule.
+/// in an earlier run (seed 1796567552878373616): one run keeps the copy, because the response
+/// began in another session; the stored response must take part in that session first.
 #[test]
-#[ignore = "known limit: markers do not record which session a response began in (README)"]
 fn a_sidechain_copy_before_a_stored_response_counts_on_its_own() {
     replay(vec![
         Step::Append {

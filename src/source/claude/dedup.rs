@@ -110,7 +110,9 @@ pub struct Seen {
     pub session_id: Arc<str>,
     /// The marker row's key: [`SEEN_KEY_PREFIX`] and the session.
     pub key: Box<str>,
-    /// Where the response's first line is: a later run brings the stored row in from there.
+    /// Where the session joined the response (the first line in it; for the session the
+    /// response began in, its first line): a later run brings the stored row in from the
+    /// first of them, in the session it began in, and each other session where it joined.
     pub pos: Pos,
     /// The rank of the first line seen in the session (its version): a later run lets it
     /// link the stored row with an earlier line of that session, as that line did in one run.
@@ -121,7 +123,14 @@ pub struct Seen {
 #[derive(Debug)]
 enum Seed {
     Row(StoredSeed),
-    Seen { session: u32 },
+    Seen {
+        session: u32,
+    },
+    /// The stored row's own session joins its slot here, at its kept line: the response began
+    /// earlier, in another session (the one marker at its first line).
+    Join {
+        session: u32,
+    },
 }
 
 /// A group's message id and its seeds waiting to take part, the first in path order last.
@@ -140,6 +149,9 @@ struct StoredSeed {
     cost: f64,
     /// Its own line's place in path order (ties), not where it takes part.
     pos: Pos,
+    /// The session it takes part in until its own line's place, if the response began in
+    /// another one.
+    began_in: Option<u32>,
 }
 
 /// What storing a pending row means: its version, and the tombstone its predecessor needs.
@@ -200,6 +212,8 @@ pub struct Deduper {
     marked: FxHashMap<u32, SmallVec<[u32; 2]>>,
     /// Every marker of a group, read with its stored rows (see `through_ghost`).
     ghosts: FxHashMap<u32, SmallVec<[Ghost; 2]>>,
+    /// The slot a stored row that began in another session took part in (see `Seed::Join`).
+    joining: FxHashMap<u32, SlotRef>,
     /// Pending rows a stored row beat (see `take_cancelled`).
     cancelled: Vec<usize>,
     /// Tombstones of stored rows merged into others when seeded, for the next batch.
@@ -243,12 +257,14 @@ impl Deduper {
         let group = self.group(message_id);
         let mut deferred = Vec::with_capacity(rows.len());
         let mut first_marker: Option<Pos> = None;
+        let mut markers: Vec<(Pos, u32)> = Vec::new();
         for row in rows {
             let session = intern(&mut self.sessions, &mut self.session_index, row.session_id);
             // A row whose file is gone comes first: nothing read now comes before it.
             let pos = row.pos.unwrap_or(Pos { file: 0, line: 0 });
             let seed = if row.request_id.starts_with(SEEN_KEY_PREFIX) {
                 first_marker = Some(first_marker.map_or(pos, |m| m.min(pos)));
+                markers.push((pos, session));
                 let ghost = (session, Rank::of_version(row.version));
                 self.ghosts.entry(group).or_default().push(ghost);
                 Seed::Seen { session }
@@ -267,9 +283,15 @@ impl Deduper {
                     session,
                     cost: row.cost_usd,
                     pos,
+                    began_in: None,
                 })
             };
             deferred.push((pos, seed));
+        }
+        if let Some(first) = first_marker
+            && let Some(join) = Self::began_elsewhere(&mut deferred, &markers, first)
+        {
+            deferred.push(join);
         }
         // The response existed in one run from its first line on, which its markers record
         // (a marker only exists where it was seen in two sessions): its row takes part from
@@ -281,11 +303,47 @@ impl Deduper {
                 }
             }
         }
-        deferred.sort_by_key(|(pos, seed)| (*pos, matches!(seed, Seed::Seen { .. })));
+        deferred.sort_by_key(|(pos, seed)| (*pos, !matches!(seed, Seed::Row(_))));
         deferred.reverse(); // popped from the back, first in path order first
         if !deferred.is_empty() {
             self.deferred.insert(group, (message_id.into(), deferred));
         }
+    }
+
+    /// A response's markers record where each session joined it, the first at its first line.
+    /// When its one stored row's line came later and exactly one session was there at the
+    /// start, the row takes part in that session from the first line on, as the response did
+    /// in one run, and its own session joins at its own line.
+    fn began_elsewhere(
+        deferred: &mut [(Pos, Seed)],
+        markers: &[(Pos, u32)],
+        first: Pos,
+    ) -> Option<(Pos, Seed)> {
+        let mut rows = deferred
+            .iter_mut()
+            .filter(|(_, s)| matches!(s, Seed::Row(_)));
+        let (Some((_, Seed::Row(row))), None) = (rows.next(), rows.next()) else {
+            return None;
+        };
+        let at_first: SmallVec<[u32; 2]> = markers
+            .iter()
+            .filter(|(pos, _)| *pos == first)
+            .map(|&(_, s)| s)
+            .collect();
+        if row.pos > first
+            && at_first.len() == 1
+            && at_first[0] != row.session
+            && !row.request_id.starts_with(SYNTHETIC_KEY_PREFIX)
+        {
+            row.began_in = Some(at_first[0]);
+            return Some((
+                row.pos,
+                Seed::Join {
+                    session: row.session,
+                },
+            ));
+        }
+        None
     }
 
     /// Brings in the seeds of `group` that come before `pos` in path order (or at it: a stored
@@ -306,6 +364,11 @@ impl Deduper {
             }
             match seed {
                 Seed::Row(row) => self.seed_row(group, &message_id, &row, at),
+                Seed::Join { session } => {
+                    if let Some(slot) = self.joining.remove(&group) {
+                        self.merge_session(slot, session);
+                    }
+                }
                 // The sessions a response was seen in, for every response of the id.
                 Seed::Seen { session } => {
                     self.marked.entry(group).or_default().push(session);
@@ -358,7 +421,7 @@ impl Deduper {
         let probe = Probe {
             request_hash: (!row.request_id.starts_with(SYNTHETIC_KEY_PREFIX))
                 .then(|| request_hash(&row.request_id)),
-            session: row.session,
+            session: row.began_in.unwrap_or(row.session),
             timestamp_ms: row.timestamp_ms,
             sidechain: !rank.non_sidechain,
             cost: row.cost,
@@ -366,6 +429,10 @@ impl Deduper {
         let rev = u8::try_from(row.version - rank.version()).unwrap_or(u8::MAX);
         let found = self
             .matching(group, &probe)
+            .filter(|&p| {
+                row.began_in
+                    .is_none_or(|began| self.began_line_joins(group, p, began, &probe))
+            })
             .or_else(|| self.through_ghost(group, &probe));
         let Some(position) = found else {
             let slot = SlotRef::new(group, self.slots[group as usize].len() as u32);
@@ -374,9 +441,15 @@ impl Deduper {
             self.slots[group as usize].push(Slot::stored(&probe, rank, key, rev, birth));
             self.seeded_pos.insert(slot, row.pos);
             self.inherit_marks(slot);
+            if row.began_in.is_some() {
+                self.joining.insert(group, slot);
+            }
             return;
         };
         let at = SlotRef::new(group, position);
+        if row.began_in.is_some() {
+            self.joining.insert(group, at);
+        }
         let slot = &self.slots[group as usize][position as usize];
         // Whatever the slot holds came before this row in path order (or is its own line).
         let wins = rank.order(
@@ -393,7 +466,7 @@ impl Deduper {
                 row.timestamp_ms,
                 row.version,
             );
-            self.seen_in(message_id, at, probe.session, rank);
+            self.seen_in(message_id, at, probe.session, rank, pos);
             return;
         }
         // The stored row takes the slot: what the slot held is not kept.
@@ -416,6 +489,22 @@ impl Deduper {
             ..Slot::stored(&probe, rank, key, rev, birth)
         };
         self.seeded_pos.insert(at, row.pos);
+    }
+
+    /// Whether a stored row taking part from its response's first line, in the session `began`
+    /// that line was in, joins the slot at `position`: by its key, or by the sidechain rule
+    /// when that first line (its marker's rank) would have beaten the slot's line, as in one
+    /// run (see `through_ghost`).
+    fn began_line_joins(&self, group: u32, position: u32, began: u32, probe: &Probe) -> bool {
+        let slot = &self.slots[group as usize][position as usize];
+        if slot.line_request_id.is_some() && slot.line_request_id == probe.request_hash {
+            return true;
+        }
+        self.ghosts.get(&group).is_some_and(|ghosts| {
+            ghosts.iter().any(|&(session, rank)| {
+                session == began && rank.order(0.0, slot.rank(), 0.0) == std::cmp::Ordering::Greater
+            })
+        })
     }
 
     /// The slot a stored row joins through a line an earlier run saw in another session (a
@@ -490,7 +579,7 @@ impl Deduper {
         let at = SlotRef::new(group, position);
         if !self.beats(at, entry, rank, &probe, pos) {
             // Merged all the same: the response was seen in this line's session.
-            self.seen_in(message_id, at, probe.session, rank);
+            self.seen_in(message_id, at, probe.session, rank, pos);
             return Decision::Drop;
         }
         if !self.seeded_pos.is_empty() {
@@ -602,11 +691,22 @@ impl Deduper {
 
     /// A line of `rank` in `session` merged into `at`: a marker when the session is new to the
     /// response (with where the response began and the line's rank).
-    fn seen_in(&mut self, message_id: &str, at: SlotRef, session: u32, rank: Rank) {
+    fn seen_in(&mut self, message_id: &str, at: SlotRef, session: u32, rank: Rank, pos: Pos) {
+        let first_other = self.merged.get(&at).is_none_or(|m| m.is_empty());
         if self.merge_session(at, session) {
-            let birth = self.slots[at.group() as usize][at.position as usize].birth;
-            let marker = (message_id.into(), session, birth.pos(), rank.version());
-            self.seen.push(marker);
+            let slot = &self.slots[at.group() as usize][at.position as usize];
+            if first_other {
+                // The kept line's session was the only one so far: the response began in it.
+                let began = (
+                    message_id.into(),
+                    slot.session,
+                    slot.birth.pos(),
+                    slot.rank().version(),
+                );
+                self.seen.push(began);
+            }
+            self.seen
+                .push((message_id.into(), session, pos, rank.version()));
         }
     }
 

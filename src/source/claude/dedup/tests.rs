@@ -135,7 +135,14 @@ fn the_sidechain_rule_holds_in_every_session_the_response_was_seen_in() {
         .into_iter()
         .map(|s| (s.message_id.to_string(), s.key.to_string()))
         .collect();
-    assert_eq!(seen, [("m".to_string(), "~seen:b".to_string())]);
+    // b, and a, where the response began (with its first line's place).
+    assert_eq!(
+        seen,
+        [
+            ("m".to_string(), "~seen:a".to_string()),
+            ("m".to_string(), "~seen:b".to_string())
+        ]
+    );
     let _ = slot;
 }
 
@@ -179,8 +186,11 @@ fn every_new_session_a_response_is_seen_in_becomes_one_marker() {
     assert_eq!(offer(&mut d, &copy, 2, 0), Decision::Drop);
     assert_eq!(offer(&mut d, &copy, 3, 0), Decision::Drop);
     let seen = d.take_seen();
-    assert_eq!(seen.len(), 1, "once per session");
-    assert_eq!((&*seen[0].session_id, &*seen[0].key), ("b", "~seen:b"));
+    assert_eq!(seen.len(), 2, "once per session: b, and a where it began");
+    assert_eq!((&*seen[0].session_id, &*seen[0].key), ("a", "~seen:a"));
+    assert_eq!(seen[0].pos, at(1), "its first line");
+    assert_eq!((&*seen[1].session_id, &*seen[1].key), ("b", "~seen:b"));
+    assert_eq!(seen[1].pos, at(2), "where b joined");
     // A better line from session c wins: a was seen too, now that c's line is kept.
     let better = in_session(entry(Some("m"), Some("r"), false, 300), "c");
     assert_eq!(offer(&mut d, &better, 4, 0), Decision::Supersede(slot));
