@@ -24,6 +24,7 @@ pub mod rollup;
 pub mod scan;
 pub mod schema;
 pub mod sink;
+pub mod source;
 pub mod state;
 pub mod sync;
 mod table;
