@@ -181,3 +181,23 @@ fn a_fork_waits_for_its_second_token_count_to_decide() {
     let inputs: Vec<_> = all.counted.iter().map(|c| c.event.usage.input).collect();
     assert_eq!(inputs, [3], "the replayed burst is skipped");
 }
+
+#[test]
+fn a_real_rollout_read_in_pieces_gives_the_rows_of_one_read() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
+        "tests/data/codex/real/sessions/2026/02/23/rollout-2026-02-23T12-54-34-019c8a59-e9dd-71f0-9ae3-4079fe9726a9.jsonl",
+    );
+    let text = std::fs::read_to_string(path).unwrap();
+    // Deterministic pseudo-random cut points (a 64-bit LCG), a few runs of a few reads.
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..4 {
+        let mut cuts: Vec<usize> = (0..5)
+            .map(|_| {
+                x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                (x >> 33) as usize % (text.len() + 1)
+            })
+            .collect();
+        cuts.sort_unstable();
+        pieces_equal_one_read(&text, &cuts);
+    }
+}

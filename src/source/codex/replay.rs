@@ -71,20 +71,15 @@ fn stamp_ms(v: &Value) -> Option<i64> {
 }
 
 /// Where a file is in its replayed history: part of its checkpoint.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) enum Replay {
     /// `index` requests matched the parent's so far.
     Matching { index: usize },
     /// Inside the leading burst; the last request skipped was at `previous_ms`.
     SkippingBurst { previous_ms: i64 },
     /// The session's own requests: all counted.
+    #[default]
     Done,
-}
-
-impl Default for Replay {
-    fn default() -> Self {
-        Replay::Done
-    }
 }
 
 /// What to do with a request.

@@ -1,8 +1,11 @@
 use super::super::line::parse;
 use super::*;
 
-/// The requests `lines` count, as (input, cached, output, reasoning, total, model, fallback).
-fn counted(lines: &[&str]) -> Vec<(u64, u64, u64, u64, u64, String, bool)> {
+/// (input, cached, output, reasoning, total, model, fallback) of one counted request.
+type Seen = (u64, u64, u64, u64, u64, String, bool);
+
+/// The requests `lines` count.
+fn counted(lines: &[&str]) -> Vec<Seen> {
     let mut c = Counters::default();
     lines
         .iter()
@@ -59,8 +62,7 @@ fn doubled_events_count_once_and_last_wins_over_the_total() {
         tc(9, Some([4100, 700, 101, 30]), Some([100, 0, 1, 0])),
     ];
     let got = counted(&lines.iter().map(String::as_str).collect::<Vec<_>>());
-    let sum =
-        |f: fn(&(u64, u64, u64, u64, u64, String, bool)) -> u64| got.iter().map(f).sum::<u64>();
+    let sum = |f: fn(&Seen) -> u64| got.iter().map(f).sum::<u64>();
     assert_eq!(got.len(), 5);
     assert_eq!(
         (sum(|e| e.0), sum(|e| e.1), sum(|e| e.2), sum(|e| e.3)),
