@@ -153,7 +153,11 @@ fn day(date: Date, models: BTreeMap<String, Acc>) -> Day {
         out.sums.add(&acc.sums);
         let s = &acc.sums;
         // ccusage: unpriced when it has tokens (its total, or input + output if larger).
-        let tokens = (s.total).max(s.input + s.cached + s.cache_write + s.output);
+        let logged_input = s
+            .input
+            .saturating_add(s.cached)
+            .saturating_add(s.cache_write);
+        let tokens = (s.total).max(logged_input.saturating_add(s.output));
         out.models.push(ModelDay {
             missing_pricing: price.is_none() && tokens > 0,
             name,

@@ -30,7 +30,8 @@ pub(crate) struct Checkpoint {
     /// From the first line, once it is complete.
     pub meta: Option<SessionMeta>,
     pub replay: Replay,
-    /// Bad lines met so far (all reads).
+    /// Unparseable lines met so far (all reads). Requests with a rejected timestamp are counted
+    /// where rows are made ([`super::scan::rows`]).
     pub bad_lines: u64,
 }
 
@@ -38,7 +39,8 @@ pub(crate) struct Checkpoint {
 pub(crate) enum Mode {
     /// The file may still grow: hold back what its next bytes could change.
     Resumable,
-    /// Read the file as it is now, to its last byte.
+    /// Read the file as it is now, to its last byte (a report). Its checkpoint may end inside an
+    /// unfinished line: resume only from resumable reads.
     Final,
 }
 
