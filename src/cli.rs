@@ -23,9 +23,14 @@ pub struct ScanArgs {
     pub transcripts: TranscriptArgs,
     #[command(flatten)]
     pub pricing: PricingArgs,
-    /// JSON in the shape of `ccusage claude daily --json`.
+    /// JSON in the shape of `ccusage NAME daily --json`.
     #[arg(long)]
     pub json: bool,
+
+    /// Whose logs to report, in ccusage's words: claude (Claude Code, the default) or codex
+    /// (Codex CLI: $CODEX_HOME, comma-separated, else ~/.codex).
+    #[arg(long, value_enum, default_value_t = Agent::Claude, value_name = "NAME")]
+    pub agent: Agent,
 
     /// Count days in this time zone (an IANA name, or `local`); default: the system's (TZ,
     /// else /etc/localtime), as ccusage.
@@ -39,6 +44,13 @@ pub struct ScanArgs {
     /// Last day to report, inclusive (YYYYMMDD or YYYY-MM-DD).
     #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
     pub(crate) until: Option<jiff::civil::Date>,
+}
+
+/// The coding agents `scan` reports on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Agent {
+    Claude,
+    Codex,
 }
 
 pub fn main() -> ExitCode {
@@ -290,6 +302,12 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
                     return Ok(ExitCode::from(2));
                 }
             };
+            if args.agent == Agent::Codex {
+                let zone = args.timezone.unwrap_or_else(crate::report::Zone::system);
+                let (json, run) = (args.json, crate::source::codex::run_scan);
+                tokio::task::spawn_blocking(move || run(json, zone, range)).await?;
+                return Ok(ExitCode::SUCCESS);
+            }
             // As ccusage (and sync): no configured folder holding projects/ is a mistake.
             if !cfg
                 .claude_dirs

@@ -3,5 +3,8 @@
 //! ccusage's rules for that agent.
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects`, `CLAUDE_CONFIG_DIR`).
+//! - [`codex`]: OpenAI Codex CLI's rollouts (`~/.codex/sessions`, `archived_sessions`,
+//!   `CODEX_HOME`); read by `scan --agent codex` today, not yet synced.
 
 pub mod claude;
+pub mod codex;

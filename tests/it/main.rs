@@ -11,6 +11,7 @@ mod help;
 mod migration;
 mod ops;
 mod parity;
+mod parity_codex;
 mod parity_report;
 mod privileges;
 mod queries;

@@ -1,0 +1,192 @@
+//! `ccsync scan --agent codex --json` prints what `ccusage codex daily --json --offline`
+//! (20.0.24) prints on the same rollouts: keys in the same order, days in the same zone, the
+//! same `--since`/`--until` days, tokens exact, costs within 0.01%. On real logs and on crafted
+//! trees (tests/data/codex), and for every price of ccsync's OpenAI table.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+use crate::common::repo;
+use crate::parity::ccusage;
+
+/// `program args` with `CODEX_HOME` = `homes`, in a clean environment whose `HOME` is empty.
+fn run(program: &Path, args: &[&str], homes: &[PathBuf]) -> Output {
+    let home = tempfile::tempdir().unwrap();
+    let joined: Vec<String> = homes.iter().map(|d| d.display().to_string()).collect();
+    Command::new(program)
+        .args(args)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .env("CODEX_HOME", joined.join(","))
+        .current_dir(home.path())
+        .output()
+        .unwrap()
+}
+
+fn stdout_of(out: Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn ccusage_json(homes: &[PathBuf], args: &[&str]) -> String {
+    let base = ["codex", "daily", "--json", "--offline"];
+    stdout_of(
+        run(&ccusage(), &[&base[..], args].concat(), homes),
+        "ccusage",
+    )
+}
+
+fn scan_json(homes: &[PathBuf], args: &[&str]) -> String {
+    let base = ["scan", "--agent", "codex", "--json"];
+    let bin = Path::new(env!("CARGO_BIN_EXE_ccsync"));
+    stdout_of(run(bin, &[&base[..], args].concat(), homes), "ccsync scan")
+}
+
+/// The keys of a pretty-printed JSON text, in the order they are written.
+fn keys(text: &str) -> Vec<&str> {
+    (text.lines())
+        .filter_map(|l| l.trim_start().strip_prefix('"')?.split_once("\": "))
+        .map(|(key, _)| key)
+        .collect()
+}
+
+/// Where `ours` differs from `theirs`: costs (`costUSD`) within 0.01%, all else exactly.
+fn difference(ours: &Value, theirs: &Value, at: &str) -> Option<String> {
+    match (ours, theirs) {
+        (Value::Object(a), Value::Object(b)) if a.len() == b.len() => {
+            (a.iter()).find_map(|(k, v)| match b.get(k) {
+                Some(w) => difference(v, w, &format!("{at}.{k}")),
+                None => Some(format!("{at}.{k}: ccusage has no such key")),
+            })
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => (a.iter().zip(b).enumerate())
+            .find_map(|(i, (v, w))| difference(v, w, &format!("{at}[{i}]"))),
+        (Value::Number(a), Value::Number(b)) if at.ends_with("costUSD") => {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            ((a - b).abs() > b.abs() * 1e-4 + 1e-12).then(|| format!("{at}: {a} vs ccusage's {b}"))
+        }
+        _ => (ours != theirs).then(|| format!("{at}: {ours} vs ccusage's {theirs}")),
+    }
+}
+
+fn assert_same(homes: &[PathBuf], args: &[&str]) {
+    let (ours, theirs) = (scan_json(homes, args), ccusage_json(homes, args));
+    let what = format!("CODEX_HOME={homes:?} {args:?}");
+    assert_eq!(
+        keys(&ours),
+        keys(&theirs),
+        "{what}: keys or their order differ"
+    );
+    let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap();
+    if let Some(d) = difference(&parse(&ours), &parse(&theirs), "") {
+        panic!("{what}: {d}\n--- ours:\n{ours}\n--- ccusage:\n{theirs}");
+    }
+}
+
+fn data(name: &str) -> PathBuf {
+    repo().join("tests/data/codex").join(name)
+}
+
+const ZONES: [&str; 3] = ["UTC", "America/Los_Angeles", "Asia/Kathmandu"];
+
+fn check(homes: &[PathBuf], ranges: &[&[&str]]) {
+    for zone in ZONES {
+        for range in ranges {
+            assert_same(homes, &[&["-z", zone][..], range].concat());
+        }
+    }
+}
+
+#[test]
+fn real_rollouts_give_ccusages_days() {
+    check(
+        &[data("real")],
+        &[&[], &["--since", "20260224"], &["--until", "2026-02-23"]],
+    );
+}
+
+#[test]
+fn crafted_rollouts_follow_every_rule_like_ccusage() {
+    let homes = [data("crafted/a"), data("crafted/b")];
+    check(
+        &homes,
+        &[
+            &[],
+            &["--since", "20260105", "--until", "20260105"],
+            &["--since", "2026-01-06"],
+        ],
+    );
+    // The zone matters here: midnight falls between requests.
+    let days = |zone| {
+        let v: Value = serde_json::from_str(&scan_json(&homes, &["-z", zone])).unwrap();
+        v["daily"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["date"].clone())
+            .collect::<Vec<_>>()
+    };
+    assert_ne!(days("UTC"), days("Asia/Kathmandu"));
+    check(&[data("crafted/fast")], &[&[]]);
+}
+
+#[test]
+fn no_codex_home_is_an_empty_report_as_in_ccusage() {
+    let dir = tempfile::tempdir().unwrap();
+    assert_same(&[dir.path().join("missing")], &["-z", "UTC"]);
+}
+
+/// One day per model of the table: normal, long-context, cached, written-to-cache and fast
+/// requests, so each of its rates meets ccusage's.
+#[test]
+fn every_table_price_is_ccusages() {
+    let dir = tempfile::tempdir().unwrap();
+    let sessions = dir.path().join("sessions");
+    std::fs::create_dir_all(&sessions).unwrap();
+    let usage = |i: u64, c: u64, w: u64, o: u64| {
+        format!(
+            r#"{{"input_tokens":{i},"cached_input_tokens":{c},"cache_write_input_tokens":{w},"output_tokens":{o},"reasoning_output_tokens":0,"total_tokens":{}}}"#,
+            i + o
+        )
+    };
+    for (n, model) in ccsync::source::codex::priced_models()
+        .into_iter()
+        .enumerate()
+    {
+        let day = jiff::civil::date(2026, 1, 1) + jiff::Span::new().days(n as i64);
+        let at = |t: &str| format!("{day}T{t}.000Z");
+        let event = |t: &str, u: String| {
+            format!(
+                r#"{{"timestamp":"{}","type":"event_msg","payload":{{"type":"token_count","info":{{"last_token_usage":{u}}}}}}}"#,
+                at(t)
+            )
+        };
+        let lines = [
+            format!(
+                r#"{{"timestamp":"{}","type":"turn_context","payload":{{"model":"{model}"}}}}"#,
+                at("00:00:00")
+            ),
+            event("01:00:00", usage(120_003, 40_001, 10_007, 3_001)),
+            event("02:00:00", usage(900_017, 300_007, 100_003, 20_011)),
+            format!(
+                r#"{{"timestamp":"{}","type":"event_msg","payload":{{"type":"thread_settings_applied","thread_settings":{{"service_tier":"fast"}}}}}}"#,
+                at("03:00:00")
+            ),
+            event("04:00:00", usage(50_021, 20_003, 0, 7_013)),
+            event("05:00:00", usage(400_009, 100_001, 0, 9_001)),
+        ];
+        std::fs::write(
+            sessions.join(format!("{n:02}.jsonl")),
+            lines.join("\n") + "\n",
+        )
+        .unwrap();
+    }
+    assert_same(&[dir.path().to_path_buf()], &["-z", "UTC"]);
+}
