@@ -29,8 +29,8 @@ pub struct ScanArgs {
 
     /// Whose logs to report, in ccusage's words: claude (Claude Code, the default) or codex
     /// (Codex CLI: $CODEX_HOME, comma-separated, else ~/.codex).
-    #[arg(long, value_enum, default_value_t = Agent::Claude, value_name = "NAME")]
-    pub agent: Agent,
+    #[arg(long, value_enum, default_value_t = crate::source::Agent::Claude, value_name = "NAME")]
+    pub agent: crate::source::Agent,
 
     /// Count days in this time zone (an IANA name, or `local`); default: the system's (TZ,
     /// else /etc/localtime), as ccusage.
@@ -44,13 +44,6 @@ pub struct ScanArgs {
     /// Last day to report, inclusive (YYYYMMDD or YYYY-MM-DD).
     #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
     pub(crate) until: Option<jiff::civil::Date>,
-}
-
-/// The coding agents `scan` reports on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Agent {
-    Claude,
-    Codex,
 }
 
 pub fn main() -> ExitCode {
@@ -287,7 +280,7 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             let (files, bytes) = crate::generate::generate(&args.out, &opts)?;
             println!(
                 "wrote {files} transcript files ({}) under {}",
-                fmt_bytes(bytes),
+                crate::table::bytes(bytes),
                 args.out.join("projects").display()
             );
             Ok(ExitCode::SUCCESS)
@@ -302,31 +295,13 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
                     return Ok(ExitCode::from(2));
                 }
             };
-            if args.agent == Agent::Codex {
-                let zone = args.timezone.unwrap_or_else(crate::report::Zone::system);
-                let (json, run) = (args.json, crate::source::codex::run_scan);
-                tokio::task::spawn_blocking(move || run(json, zone, range)).await?;
-                return Ok(ExitCode::SUCCESS);
-            }
-            // As ccusage (and sync): no configured folder holding projects/ is a mistake.
-            if !cfg
-                .claude_dirs
-                .iter()
-                .any(|d| crate::source::claude::discover::projects_dir(d).is_some())
-            {
-                return Err(crate::sync::no_transcript_folders(&cfg).into());
-            }
             let zone = args.timezone.unwrap_or_else(crate::report::Zone::system);
-            let daily = crate::report::Daily::new(zone, range);
-            let (dirs, mode) = (cfg.claude_dirs.clone(), cfg.cost_mode);
-            let scanned = tokio::task::spawn_blocking(move || {
-                crate::source::claude::scan::scan(&dirs, mode, daily)
-            })
-            .await?;
+            let source = crate::source::for_agent(args.agent, &cfg);
+            let report = tokio::task::spawn_blocking(move || source.daily(zone, range)).await??;
             if args.json {
-                println!("{}", crate::report::daily_json(&scanned.report));
+                println!("{}", report.json());
             } else {
-                print_scan(&scanned);
+                report.print_table();
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -456,33 +431,6 @@ fn nothing_new(report: &RunReport) -> bool {
         && report.warnings.is_empty()
 }
 
-fn fmt_bytes(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
-    let mut v = n as f64;
-    let mut unit = 0;
-    while v >= 1024.0 && unit < UNITS.len() - 1 {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
-
-fn skipped_line(stats: &crate::source::claude::collect::Stats) -> String {
-    if stats.lines_skipped == 0 {
-        return "0 lines".into();
-    }
-    let reasons: Vec<String> = stats
-        .skipped_by_reason
-        .iter()
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect();
-    format!("{} lines ({})", stats.lines_skipped, reasons.join(", "))
-}
-
 /// `sync --once` read some files or folders but not all (the rest is synced): see the README's
 /// exit codes.
 const EXIT_PARTIAL: u8 = 4;
@@ -546,7 +494,7 @@ fn print_report(report: &RunReport, summary: Summary) {
     );
     println!(
         "  read      {} in {} lines",
-        fmt_bytes(s.bytes_read),
+        crate::table::bytes(s.bytes_read),
         s.lines_read
     );
     println!(
@@ -554,7 +502,7 @@ fn print_report(report: &RunReport, summary: Summary) {
         report.messages_new, s.entries, s.duplicates
     );
     println!("  inserted  {} rows", report.rows_inserted);
-    println!("  skipped   {}", skipped_line(s));
+    println!("  skipped   {}", s.skipped_summary());
     for example in &s.skipped_examples {
         println!("            {example}");
     }
@@ -659,59 +607,4 @@ fn print_status(report: &crate::ops::StatusReport) {
             m.status.machine_name, m.status.rollup_pending
         );
     }
-}
-
-fn print_scan(report: &crate::source::claude::scan::ScanReport) {
-    use crate::table::Kind;
-    use serde_json::Value;
-    if report.report.daily.is_empty() {
-        // ccusage's words for a folder without usage (or none in the range).
-        println!("No usage data found.");
-        return;
-    }
-    // The days are those of the zone: the header names it.
-    let date = format!("Date ({})", report.report.zone);
-    let columns = [
-        (date.as_str(), Kind::Text),
-        ("Models", Kind::Text),
-        ("Input", Kind::Integer),
-        ("Output", Kind::Integer),
-        ("Cache create", Kind::Integer),
-        ("Cache read", Kind::Integer),
-        ("Total tokens", Kind::Integer),
-        ("Cost", Kind::Money),
-    ]
-    .map(|(name, kind)| (name.to_string(), kind));
-    let row = |label: &str, models: String, t: &crate::report::Totals| {
-        vec![
-            Value::from(label),
-            Value::from(models),
-            Value::from(t.input_tokens),
-            Value::from(t.output_tokens),
-            Value::from(t.cache_creation_tokens),
-            Value::from(t.cache_read_tokens),
-            Value::from(t.total_tokens),
-            Value::from(t.total_cost),
-        ]
-    };
-    let mut rows: Vec<Vec<Value>> = report
-        .report
-        .daily
-        .iter()
-        .map(|day| row(&day.date, day.models_used.join("\n"), &day.totals))
-        .collect();
-    rows.push(row("Total", String::new(), &report.report.totals));
-    print!(
-        "{}",
-        crate::table::render(&columns, &rows, crate::table::output_width())
-    );
-    let s = &report.stats;
-    println!(
-        "{} files, {} in {} lines, {} messages, skipped {}",
-        crate::table::grouped(report.files as i128),
-        fmt_bytes(s.bytes_read),
-        crate::table::grouped(i128::from(s.lines_read)),
-        crate::table::grouped(report.messages as i128),
-        skipped_line(s)
-    );
 }

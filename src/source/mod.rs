@@ -5,6 +5,56 @@
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects`, `CLAUDE_CONFIG_DIR`).
 //! - [`codex`]: OpenAI Codex CLI's rollouts (`~/.codex/sessions`, `archived_sessions`,
 //!   `CODEX_HOME`); read by `scan --agent codex` today, not yet synced.
+//!
+//! Every agent answers [`Source`]: its name (ccusage's) and its daily report read from its files
+//! alone. The reports' shapes differ per agent (ccusage prints other keys for Codex), so a
+//! report prints itself ([`DailyReport`]). Syncing goes through `sync` for Claude Code today;
+//! the incremental read and the neutral rows join this trait when a second agent is synced.
 
 pub mod claude;
 pub mod codex;
+
+use crate::config::Config;
+use crate::report::{DateRange, Zone};
+
+/// The coding agents ccsync reads, by ccusage's names (`--agent`, the `source` column).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Agent {
+    Claude,
+    Codex,
+}
+
+impl Agent {
+    pub fn name(self) -> &'static str {
+        match self {
+            Agent::Claude => crate::CLAUDE_SOURCE,
+            Agent::Codex => "codex",
+        }
+    }
+}
+
+/// One agent's local logs.
+pub(crate) trait Source: Send {
+    /// Its usage per day in `zone` within `range`, from all its files (no server): what
+    /// `ccusage NAME daily` reports.
+    fn daily(&self, zone: Zone, range: DateRange) -> crate::Result<Box<dyn DailyReport>>;
+}
+
+/// A daily report, as the agent's ccusage command prints it.
+pub(crate) trait DailyReport: Send {
+    /// `ccusage NAME daily --json --offline`, key for key.
+    fn json(&self) -> String;
+    /// The table for people (days in the report's zone, then what was read), on stdout.
+    fn print_table(&self);
+}
+
+/// The source for `agent`, configured as this run is.
+pub(crate) fn for_agent(agent: Agent, cfg: &Config) -> Box<dyn Source> {
+    match agent {
+        Agent::Claude => Box::new(claude::scan::Claude {
+            dirs: cfg.claude_dirs.clone(),
+            cost_mode: cfg.cost_mode,
+        }),
+        Agent::Codex => Box::new(codex::Codex::from_env()),
+    }
+}

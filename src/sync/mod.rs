@@ -31,7 +31,7 @@ use schema_gate::SchemaGate;
 use writer::{BatchWriter, RowShape};
 
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::source::claude::collect::Collector;
 use crate::source::claude::discover::{self, Discovery};
 use crate::store::client::Sink;
@@ -119,7 +119,7 @@ pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunRepor
     let no_folders = found
         .projects_dirs
         .is_empty()
-        .then(|| no_transcript_folders(cfg));
+        .then(|| discover::no_transcript_folders(&cfg.claude_dirs));
     let mut pass = new_pass(cfg, &sink, found, checkpoints, schema, warning);
     // 2-3. Read and store.
     let mut result = match no_folders {
@@ -163,22 +163,6 @@ async fn read_all(pass: &mut Pass<'_>, sink: &Sink, opts: &SyncOptions) -> Resul
         bar.finish_and_clear();
     }
     result
-}
-
-/// The error for configured folders none of which holds `projects/` (shared with `scan`).
-pub(crate) fn no_transcript_folders(cfg: &Config) -> Error {
-    let tried: Vec<String> = cfg
-        .claude_dirs
-        .iter()
-        .map(|d| d.join("projects").display().to_string())
-        .collect();
-    Error::NoTranscriptFolders {
-        tried: if tried.is_empty() {
-            "(no folder configured)".into()
-        } else {
-            tried.join(", ")
-        },
-    }
 }
 
 fn walk_in_background(cfg: &Config) -> std::thread::JoinHandle<Discovery> {

@@ -613,6 +613,22 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// The error for configured Claude config dirs none of which holds `projects/`: `sync` and
+/// `scan` refuse then, as ccusage does.
+pub fn no_transcript_folders(dirs: &[PathBuf]) -> crate::Error {
+    let tried: Vec<String> = dirs
+        .iter()
+        .map(|d| d.join("projects").display().to_string())
+        .collect();
+    crate::Error::NoTranscriptFolders {
+        tried: if tried.is_empty() {
+            "(no folder configured)".into()
+        } else {
+            tried.join(", ")
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

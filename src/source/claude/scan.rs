@@ -198,3 +198,90 @@ pub(crate) fn scan(
         files: files.len(),
     }
 }
+
+/// Claude Code's transcripts under the configured Claude config dirs.
+pub(crate) struct Claude {
+    pub dirs: Vec<std::path::PathBuf>,
+    pub cost_mode: CostMode,
+}
+
+impl crate::source::Source for Claude {
+    fn daily(
+        &self,
+        zone: crate::report::Zone,
+        range: crate::report::DateRange,
+    ) -> crate::Result<Box<dyn crate::source::DailyReport>> {
+        // As ccusage (and sync): no configured folder holding projects/ is a mistake.
+        if !self
+            .dirs
+            .iter()
+            .any(|d| crate::source::claude::discover::projects_dir(d).is_some())
+        {
+            return Err(discover::no_transcript_folders(&self.dirs));
+        }
+        let daily = crate::report::Daily::new(zone, range);
+        Ok(Box::new(scan(&self.dirs, self.cost_mode, daily)))
+    }
+}
+
+impl crate::source::DailyReport for ScanReport {
+    fn json(&self) -> String {
+        crate::report::daily_json(&self.report)
+    }
+
+    fn print_table(&self) {
+        let report = self;
+        use crate::table::Kind;
+        use serde_json::Value;
+        if report.report.daily.is_empty() {
+            // ccusage's words for a folder without usage (or none in the range).
+            println!("No usage data found.");
+            return;
+        }
+        // The days are those of the zone: the header names it.
+        let date = format!("Date ({})", report.report.zone);
+        let columns = [
+            (date.as_str(), Kind::Text),
+            ("Models", Kind::Text),
+            ("Input", Kind::Integer),
+            ("Output", Kind::Integer),
+            ("Cache create", Kind::Integer),
+            ("Cache read", Kind::Integer),
+            ("Total tokens", Kind::Integer),
+            ("Cost", Kind::Money),
+        ]
+        .map(|(name, kind)| (name.to_string(), kind));
+        let row = |label: &str, models: String, t: &crate::report::Totals| {
+            vec![
+                Value::from(label),
+                Value::from(models),
+                Value::from(t.input_tokens),
+                Value::from(t.output_tokens),
+                Value::from(t.cache_creation_tokens),
+                Value::from(t.cache_read_tokens),
+                Value::from(t.total_tokens),
+                Value::from(t.total_cost),
+            ]
+        };
+        let mut rows: Vec<Vec<Value>> = report
+            .report
+            .daily
+            .iter()
+            .map(|day| row(&day.date, day.models_used.join("\n"), &day.totals))
+            .collect();
+        rows.push(row("Total", String::new(), &report.report.totals));
+        print!(
+            "{}",
+            crate::table::render(&columns, &rows, crate::table::output_width())
+        );
+        let s = &report.stats;
+        println!(
+            "{} files, {} in {} lines, {} messages, skipped {}",
+            crate::table::grouped(report.files as i128),
+            crate::table::bytes(s.bytes_read),
+            crate::table::grouped(i128::from(s.lines_read)),
+            crate::table::grouped(report.messages as i128),
+            s.skipped_summary()
+        );
+    }
+}

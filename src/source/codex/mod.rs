@@ -34,18 +34,42 @@ use std::path::PathBuf;
 
 use crate::report::{DateRange, Zone};
 
-/// `ccsync scan --agent codex`: the rollouts of `CODEX_HOME` (else `~/.codex`) by day in
-/// `zone`, as ccusage's JSON (`json`) or a table. Problems go to stderr.
-pub(crate) fn run_scan(json: bool, zone: Zone, range: DateRange) {
-    let codex_home = std::env::var("CODEX_HOME").ok();
-    let home_dir = std::env::var_os("HOME").map(PathBuf::from);
-    let homes = discover::homes(codex_home.as_deref(), home_dir.as_deref());
-    let out = scan::scan(&homes, daily::Daily::new(zone, range));
-    table::warn(&out);
-    if json {
-        println!("{}", json::daily(&out.report));
-    } else {
-        table::print(&out);
+/// Codex CLI's rollouts under `CODEX_HOME` (comma-separated), else `~/.codex`, as ccusage
+/// finds them (a missing home is an empty report, as in ccusage).
+pub(crate) struct Codex {
+    homes: Vec<PathBuf>,
+}
+
+impl Codex {
+    pub(crate) fn from_env() -> Self {
+        let codex_home = std::env::var("CODEX_HOME").ok();
+        let home_dir = std::env::var_os("HOME").map(PathBuf::from);
+        Codex {
+            homes: discover::homes(codex_home.as_deref(), home_dir.as_deref()),
+        }
+    }
+}
+
+impl crate::source::Source for Codex {
+    fn daily(
+        &self,
+        zone: Zone,
+        range: DateRange,
+    ) -> crate::Result<Box<dyn crate::source::DailyReport>> {
+        let out = scan::scan(&self.homes, daily::Daily::new(zone, range));
+        // Files and lines that could not be read are named on stderr, as the report is made.
+        table::warn(&out);
+        Ok(Box::new(out))
+    }
+}
+
+impl crate::source::DailyReport for scan::ScanOutput {
+    fn json(&self) -> String {
+        json::daily(&self.report)
+    }
+
+    fn print_table(&self) {
+        table::print(self);
     }
 }
 

@@ -31,6 +31,19 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// The skipped lines for a summary: `0 lines`, or the count and its reasons.
+    pub fn skipped_summary(&self) -> String {
+        if self.lines_skipped == 0 {
+            return "0 lines".into();
+        }
+        let reasons: Vec<String> = self
+            .skipped_by_reason
+            .iter()
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        format!("{} lines ({})", self.lines_skipped, reasons.join(", "))
+    }
+
     /// Adds a file's counters (from a scanner thread) to the run's.
     pub fn merge(&mut self, other: Stats) {
         self.files_scanned += other.files_scanned;
