@@ -8,8 +8,9 @@ use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
-use super::ScanArgs;
-use super::settings::{ConnectionArgs, GlobalArgs, MachineArgs, Settings, TranscriptArgs};
+use super::settings::{
+    ConnectionArgs, GlobalArgs, MachineArgs, PricingArgs, Settings, TranscriptArgs,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -252,4 +253,33 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
         ));
     }
     Ok(interval)
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    #[command(flatten)]
+    pub transcripts: TranscriptArgs,
+    #[command(flatten)]
+    pub pricing: PricingArgs,
+    /// JSON in the shape of `ccusage NAME daily --json`.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Whose logs to report, in ccusage's words: claude (Claude Code, the default) or codex
+    /// (Codex CLI: $CODEX_HOME, comma-separated, else ~/.codex).
+    #[arg(long, value_enum, default_value_t = crate::source::Agent::Claude, value_name = "NAME")]
+    pub agent: crate::source::Agent,
+
+    /// Count days in this time zone (an IANA name, or `local`); default: the system's (TZ,
+    /// else /etc/localtime), as ccusage.
+    #[arg(short = 'z', long, value_name = "TZ", value_parser = crate::report::Zone::parse)]
+    pub(crate) timezone: Option<crate::report::Zone>,
+
+    /// First day to report, in that zone (YYYYMMDD or YYYY-MM-DD).
+    #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
+    pub(crate) since: Option<jiff::civil::Date>,
+
+    /// Last day to report, inclusive (YYYYMMDD or YYYY-MM-DD).
+    #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
+    pub(crate) until: Option<jiff::civil::Date>,
 }

@@ -195,9 +195,10 @@ fn scan_prints_a_table_with_separators_and_dollars() {
 #[test]
 fn env_example_documents_every_variable() {
     let example = std::fs::read_to_string(repo().join(".env.example")).unwrap();
-    let cli = ["src/cli.rs", "src/cli/args.rs", "src/cli/settings.rs"]
-        .map(|f| std::fs::read_to_string(repo().join(f)).unwrap())
-        .concat();
+    let cli: String = std::fs::read_dir(repo().join("src/cli"))
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
     let mut names: Vec<&str> = cli
         .split("env = \"")
         .skip(1)
