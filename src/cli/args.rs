@@ -239,7 +239,7 @@ pub struct SchemaApplyArgs {
 #[derive(Debug, Args)]
 pub struct QueryCommand {
     #[command(flatten)]
-    pub query: crate::store::query::QueryArgs,
+    pub query: super::query::QueryArgs,
     #[command(flatten)]
     pub connection: ConnectionArgs,
 }

@@ -4,13 +4,13 @@
 //!
 //! - `args.rs`: what each command takes; `settings.rs`: the settings and their resolution;
 //! - `sync.rs` (`sync`, bare `ccsync`), `status.rs`, `doctor.rs`, `install.rs` (`install`,
-//!   `uninstall`), `schema.rs` (`schema apply`), `scan.rs`, `generate.rs`; `query` runs in
-//!   `crate::store::query`.
+//!   `uninstall`), `schema.rs` (`schema apply`), `scan.rs`, `generate.rs`, `query.rs`.
 
 mod args;
 mod doctor;
 mod generate;
 mod install;
+mod query;
 mod scan;
 mod schema;
 mod settings;
@@ -127,7 +127,7 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
         Command::Doctor(args) => doctor::run(&cfg, &args).await,
         Command::Uninstall(args) => install::uninstall(&args),
         Command::Generate(args) => generate::run(&args),
-        Command::Query(args) => crate::store::query::run(&cfg, args.query).await,
+        Command::Query(args) => query::run(&cfg, args.query).await,
         Command::Scan(args) => scan::run(&cfg, args).await,
     }
 }
