@@ -1,6 +1,6 @@
 -- name: api_errors
 -- description: Failed calls per day and machine: <synthetic> responses (Claude Code's stand-in for a failed API call, cost 0) and lines flagged isApiErrorMessage, against all messages.
--- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -14,6 +14,7 @@ SELECT
     round(100 * failed_messages / messages, 2) AS failed_pct
 FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
+  AND ({source:String} = '' OR source = {source:String})
   AND day BETWEEN {since:Date32} AND {until:Date32}
 GROUP BY day, machine_name
 HAVING failed_messages > 0

@@ -1,6 +1,6 @@
 -- name: billing_blocks
--- description: Claude's 5-hour billing windows computed like ccusage blocks, per machine or across all machines: start, end, activity, tokens, cost, burn rate, and for the active block the projected tokens and cost at its end.
--- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC' (for since/until and the times shown)
+-- description: 5-hour billing windows computed like ccusage blocks (Claude's; each source gets its own, as each agent's provider has its own windows), per machine or across all machines: start, end, activity, tokens, cost, burn rate, and for the active block the projected tokens and cost at its end.
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC' (for since/until and the times shown)
 -- params: all_machines Bool false (true: one sequence of blocks over every machine, each response counted once, as the 5-hour limit applies to the account), as_of Nullable(DateTime64(3, 'UTC')) NULL (evaluate at this moment: later messages are ignored, the block active then is projected to its end; NULL = now)
 --
 -- ccusage's rule: a block starts at its first message's time floored to the UTC hour and lasts
@@ -16,6 +16,8 @@
 -- last block whose first message is not after it (ASOF JOIN). Blocks are computed from the day
 -- before `since`: a chain of activity without a 5-hour gap reaching further back may start
 -- its first block at a different hour than over the full history.
+-- Blocks are per source (agent): one provider's usage window never opens or extends another's,
+-- so a source's blocks are the same whether the other sources are selected or not.
 --
 -- Rollup version: a 15-minute bucket lies in one UTC hour, and block boundaries are whole hours
 -- where only a message exactly on the hour can sit on the old side, so a rollup group without
@@ -38,6 +40,7 @@ WITH
             FROM usage_events
             WHERE {all_machines:Bool} AND message_id != ''
               AND ({machine:String} = '' OR machine_name = {machine:String})
+              AND ({source:String} = '' OR source = {source:String})
             GROUP BY h
         )
         WHERE lo != hi
@@ -48,6 +51,7 @@ WITH
         FROM usage_events
         WHERE notEmpty(dirty_messages) AND {all_machines:Bool} AND message_id != ''
           AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND ({source:String} = '' OR source = {source:String})
           AND cityHash64(message_id) IN (SELECT arrayJoin(dirty_messages))
     ) AS dirty,
     -- (machine, bucket)s read row by row (before the as_of bucket; that one is read anyway).
@@ -56,10 +60,11 @@ WITH
         FROM usage_rollup FINAL
         WHERE min_ts = toStartOfInterval(min_ts, INTERVAL 3600000 MILLISECOND)
           AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND ({source:String} = '' OR source = {source:String})
     ) AS split,
     rows AS
     (
-        SELECT machine_name, timestamp, input_tokens, output_tokens, cache_creation_input_tokens,
+        SELECT machine_name, source, timestamp, input_tokens, output_tokens, cache_creation_input_tokens,
                cache_read_input_tokens, cost_usd, model, speed, version, message_id, request_id
         FROM usage_events FINAL
         WHERE machine_name IN (SELECT arrayJoin(split).1)
@@ -68,14 +73,16 @@ WITH
           AND timestamp < arrayMax(arrayMap(x -> x.2, split)) + INTERVAL 15 MINUTE
           AND (toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)) IN (SELECT arrayJoin(split))
           AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND ({source:String} = '' OR source = {source:String})
           AND addDays(toDate32(timestamp, {tz:String}), 1) >= {since:Date32}
           AND toDate32(timestamp, {tz:String}) <= {until:Date32}
         UNION ALL
-        SELECT machine_name, timestamp, input_tokens, output_tokens, cache_creation_input_tokens,
+        SELECT machine_name, source, timestamp, input_tokens, output_tokens, cache_creation_input_tokens,
                cache_read_input_tokens, cost_usd, model, speed, version, message_id, request_id
         FROM usage_events FINAL
         WHERE timestamp >= at_bucket AND timestamp <= at
           AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND ({source:String} = '' OR source = {source:String})
           AND addDays(toDate32(timestamp, {tz:String}), 1) >= {since:Date32}
           AND toDate32(timestamp, {tz:String}) <= {until:Date32}
     ),
@@ -84,6 +91,7 @@ WITH
         -- Rollup groups of the other buckets before the as_of bucket: all in one block.
         SELECT
             if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope,
+            source,
             min_ts AS ts,
             min_ts AS first_ts,
             max_ts AS last_ts,
@@ -99,11 +107,13 @@ WITH
         WHERE bucket < at_bucket
           AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(split))
           AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND ({source:String} = '' OR source = {source:String})
           AND addDays(toDate32(bucket, {tz:String}), 1) >= {since:Date32}
           AND toDate32(bucket, {tz:String}) <= {until:Date32}
         UNION ALL
         SELECT
             toString(machine_name) AS scope,
+            source,
             timestamp AS ts,
             ts AS first_ts,
             ts AS last_ts,
@@ -121,6 +131,7 @@ WITH
         -- One row per response across machines, the best-ranked copy (see global_daily.sql).
         SELECT
             '(all machines)' AS scope,
+            source,
             argMax(timestamp, rank) AS ts,
             ts AS first_ts,
             ts AS last_ts,
@@ -138,7 +149,7 @@ WITH
             FROM rows
             WHERE {all_machines:Bool}
         )
-        GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
+        GROUP BY source, cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
     ),
     -- Block starts: the first message of each (hour, exactly on the hour or not), all copies.
     -- A point more than 5 hours after the previous one always opens a block (the current block
@@ -146,11 +157,12 @@ WITH
     -- without such a gap: same result, much shorter arrays for arrayFold.
     starts AS
     (
-        SELECT scope, arrayJoin(firsts) AS first_ts
+        SELECT scope, source, arrayJoin(firsts) AS first_ts
         FROM
         (
             SELECT
                 scope,
+                source,
                 -- acc = (current block's start, first points of the blocks so far); the chain's
                 -- first point opens a block whatever its year.
                 arrayFold(
@@ -162,41 +174,44 @@ WITH
                 ).2 AS firsts
             FROM
             (
-                SELECT scope, first,
-                       sum(gap) OVER (PARTITION BY scope ORDER BY first ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS chain
+                SELECT scope, source, first,
+                       sum(gap) OVER (PARTITION BY scope, source ORDER BY first ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS chain
                 FROM
                 (
                 -- (The first point's gap, against the default, only numbers its chain.)
-                SELECT scope, first,
+                SELECT scope, source, first,
                        first > (lagInFrame(first, 1, toDateTime64(0, 3, 'UTC'))
-                                    OVER (PARTITION BY scope ORDER BY first ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) + block AS gap
+                                    OVER (PARTITION BY scope, source ORDER BY first ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) + block AS gap
                 FROM
                 (
-                    SELECT scope, min(t) AS first
+                    SELECT scope, source, min(t) AS first
                     FROM
                     (
                         SELECT
                             if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope,
+                            source,
                             min_ts AS t
                         FROM usage_rollup FINAL
                         WHERE bucket < at_bucket
                           AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(split))
                           AND ({machine:String} = '' OR machine_name = {machine:String})
+                          AND ({source:String} = '' OR source = {source:String})
                           AND addDays(toDate32(bucket, {tz:String}), 1) >= {since:Date32}
                           AND toDate32(bucket, {tz:String}) <= {until:Date32}
                         UNION ALL
-                        SELECT if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope, timestamp AS t
+                        SELECT if({all_machines:Bool}, '(all machines)', toString(machine_name)) AS scope, source, timestamp AS t
                         FROM rows
                     )
-                    GROUP BY scope, toStartOfInterval(t, INTERVAL 3600000 MILLISECOND) AS hour, t = hour
+                    GROUP BY scope, source, toStartOfInterval(t, INTERVAL 3600000 MILLISECOND) AS hour, t = hour
                 )
                 )
             )
-            GROUP BY scope, chain
+            GROUP BY scope, source, chain
         )
     )
 SELECT
     scope AS machine_name,
+    source,
     toTimeZone(start, {tz:String}) AS block_start,
     toTimeZone(start + block, {tz:String}) AS block_end,
     toTimeZone(first_activity, {tz:String}) AS first_activity,
@@ -221,6 +236,7 @@ FROM
 (
     SELECT
         e.scope AS scope,
+        e.source AS source,
         toStartOfInterval(s.first_ts, INTERVAL 3600000 MILLISECOND) AS start,
         min(e.first_ts) AS first_activity,
         max(e.last_ts) AS last_activity,
@@ -234,8 +250,8 @@ FROM
         input_tokens + output_tokens + cache_creation_tokens + cache_read_tokens AS total_tokens,
         sum(e.cost) AS cost
     FROM events AS e
-    ASOF INNER JOIN starts AS s ON e.scope = s.scope AND e.ts >= s.first_ts
-    GROUP BY scope, start
+    ASOF INNER JOIN starts AS s ON e.scope = s.scope AND e.source = s.source AND e.ts >= s.first_ts
+    GROUP BY scope, source, start
 )
 WHERE toDate32(start, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
-ORDER BY machine_name, block_start
+ORDER BY machine_name, block_start, source

@@ -1,6 +1,6 @@
 -- name: budget_status
 -- description: Spend today, this week (from Monday) and this month against limits given as parameters, with a linear projection to the end of each period; responses synced from two machines count once.
--- params: machine String '' (empty = all machines), tz String 'UTC', as_of Nullable(DateTime64(3, 'UTC')) NULL (the moment the periods are taken at; NULL = now)
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), tz String 'UTC', as_of Nullable(DateTime64(3, 'UTC')) NULL (the moment the periods are taken at; NULL = now)
 -- params: daily_limit Float64 0 (USD; 0 = none), weekly_limit Float64 0 (USD; 0 = none), monthly_limit Float64 0 (USD; 0 = none)
 --
 -- limit_usd is NULL where no limit was given (0 or less), and so are remaining_usd and used_pct.
@@ -46,10 +46,11 @@ FROM
             SELECT *, toUInt128(version) * 4294967296 + cityHash64(machine_name) % 4294967296 AS rank
             FROM usage_events FINAL
             WHERE ({machine:String} = '' OR machine_name = {machine:String})
+              AND ({source:String} = '' OR source = {source:String})
               AND toDate32(timestamp, {tz:String}) BETWEEN least(week_start, month_start) AND today
               AND timestamp <= at
         )
-        GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
+        GROUP BY source, cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
     )
 )
 ARRAY JOIN [

@@ -1,6 +1,6 @@
 -- name: cache_efficiency
 -- description: Prompt caching per machine and model: cache hit rate, tokens written and read, cost, what the same work would have cost without caching, and the savings in dollars.
--- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Without caching, every cache write and cache read would have been plain input. Anthropic's
 -- prices keep fixed ratios to a model's input price (output 5x, 5-minute write 1.25x, 1-hour
@@ -37,6 +37,7 @@ FROM
         sum(r.cost_without_cache_usd) AS cost_without_cache
     FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND ({source:String} = '' OR source = {source:String})
   AND toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
       AND model NOT IN ('', '<synthetic>')
     GROUP BY machine_name, model_name

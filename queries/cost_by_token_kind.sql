@@ -1,6 +1,6 @@
 -- name: cost_by_token_kind
 -- description: Where the money goes per machine: cost split into input, output, cache writes and cache reads (dollars and shares).
--- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Each response's cost is split with Anthropic's fixed price ratios to the input price
 -- (output 5x, 5-minute write 1.25x, 1-hour write 2x, read 0.1x); see cache_efficiency.sql.
@@ -30,6 +30,7 @@ FROM
         sum(r.cost_usd) AS cost
     FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND ({source:String} = '' OR source = {source:String})
   AND toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
     GROUP BY machine_name
 )

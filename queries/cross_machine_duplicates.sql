@@ -1,8 +1,9 @@
 -- name: cross_machine_duplicates
 -- description: Responses stored under two or more machines (the same transcripts synced from several machines), per set of machines: responses, extra copies, the cost per-machine totals count twice, projects and days.
--- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
--- Same identity as global_daily: message_id + request_id (lines without message.id never match).
+-- Same identity as global_daily: message_id + request_id, within a source (lines without
+-- message.id never match).
 -- A response stored under two machines has every copy in a "dirty" (machine, 15-minute bucket):
 -- only those are read from usage_events FINAL (nothing when no message_id is on two machines).
 -- Tombstones and bounds as in global_daily.sql.
@@ -14,6 +15,7 @@ WITH
             SELECT cityHash64(message_id) AS h, min(cityHash64(machine_name)) AS lo, max(cityHash64(machine_name)) AS hi
             FROM usage_events
             WHERE message_id != ''
+              AND ({source:String} = '' OR source = {source:String})
             GROUP BY h
         )
         WHERE lo != hi
@@ -23,6 +25,7 @@ WITH
         SELECT groupUniqArray((toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)))
         FROM usage_events
         WHERE notEmpty(dirty_messages) AND message_id != ''
+          AND ({source:String} = '' OR source = {source:String})
           AND cityHash64(message_id) IN (SELECT arrayJoin(dirty_messages))
     ) AS dirty
 SELECT
@@ -49,7 +52,8 @@ FROM
       AND (toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)) IN (SELECT arrayJoin(dirty))
       AND message_id != ''
       AND toDate32(timestamp, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
-    GROUP BY cityHash64(message_id, request_id)
+      AND ({source:String} = '' OR source = {source:String})
+    GROUP BY source, cityHash64(message_id, request_id)
     HAVING length(on_machines) > 1
 )
 GROUP BY on_machines

@@ -1,13 +1,16 @@
 -- name: freshness
--- description: Per machine: last successful sync, last run and its error, last event, hours since each, skipped lines, and a status (ok, partial, failing, stale, never synced) that shows machines that stopped syncing.
--- params: machine String '' (empty = all machines), stale_hours Float64 24 (no successful sync for longer than this: stale), as_of Nullable(DateTime64(3, 'UTC')) NULL (NULL = now)
+-- description: Per machine and source: last successful sync, last run and its error, last event, hours since each, skipped lines, and a status (ok, partial, failing, stale, never synced) that shows machines that stopped syncing.
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), stale_hours Float64 24 (no successful sync for longer than this: stale), as_of Nullable(DateTime64(3, 'UTC')) NULL (NULL = now)
 --
 -- status: never synced (no successful run), stale (last success older than stale_hours),
 -- failing (the last run failed), partial (the last run skipped unreadable files), else ok.
 -- A partial run still synced what it could, so it counts as a success for the lag.
+-- One row per machine and source: each run reads one source (agent), so a source that stopped
+-- syncing shows even when another one on the same machine still does.
 WITH toDateTime64(ifNull({as_of:Nullable(DateTime64(3, 'UTC'))}, now64(3)), 3, 'UTC') AS at
 SELECT
     machine_name,
+    source,
     multiIf(
         last_sync IS NULL, 'never synced',
         dateDiff('second', last_sync, at) > {stale_hours:Float64} * 3600, 'stale',
@@ -33,6 +36,7 @@ FROM
 (
     SELECT
         machine_name,
+        source,
         maxIf(finished_at, status != 'failed') AS last_sync_at,
         if(countIf(status != 'failed') > 0, last_sync_at, NULL) AS last_sync,
         max(started_at) AS last_run,
@@ -45,30 +49,33 @@ FROM
         countIf(status = 'failed') AS failed_runs
     FROM sync_runs FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND ({source:String} = '' OR source = {source:String})
       AND started_at <= at
-    GROUP BY machine_name
+    GROUP BY machine_name, source
 ) AS r
 FULL OUTER JOIN
 (
     -- The last event at or before `at`: every rollup group of an earlier 15-minute bucket ends
     -- before `at`, so usage_rollup answers for them; only the bucket holding `at` may have groups
     -- with events on both sides of it, and its events are read from usage_events (one partition).
-    SELECT machine_name, max(ts) AS last_event, toUInt8(1) AS has_events
+    SELECT machine_name, source, max(ts) AS last_event, toUInt8(1) AS has_events
     FROM
     (
-        SELECT machine_name, max(max_ts) AS ts
+        SELECT machine_name, source, max(max_ts) AS ts
         FROM usage_rollup FINAL
         WHERE ({machine:String} = '' OR machine_name = {machine:String})
+          AND ({source:String} = '' OR source = {source:String})
           AND max_ts <= at
-        GROUP BY machine_name
+        GROUP BY machine_name, source
         UNION ALL
-        SELECT machine_name, max(timestamp) AS ts
+        SELECT machine_name, source, max(timestamp) AS ts
         FROM usage_events FINAL
         WHERE ({machine:String} = '' OR machine_name = {machine:String})
+          AND ({source:String} = '' OR source = {source:String})
           AND timestamp >= toStartOfInterval(at, INTERVAL 900000 MILLISECOND)
           AND timestamp <= at
-        GROUP BY machine_name
+        GROUP BY machine_name, source
     )
-    GROUP BY machine_name
-) AS e USING (machine_name)
-ORDER BY machine_name
+    GROUP BY machine_name, source
+) AS e USING (machine_name, source)
+ORDER BY machine_name, source

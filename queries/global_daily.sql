@@ -1,6 +1,6 @@
 -- name: global_daily
 -- description: Daily totals across all machines, counting each API response once even when the same transcripts were synced from two machines.
--- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Identity of a response: message.id + requestId, the key ccusage de-duplicates on. A transcript
 -- directory synced from two machines (shared home, copied ~/.claude, a synced dotfiles folder)
@@ -27,6 +27,7 @@ WITH
             SELECT cityHash64(message_id) AS h, min(cityHash64(machine_name)) AS lo, max(cityHash64(machine_name)) AS hi
             FROM usage_events
             WHERE message_id != ''
+              AND ({source:String} = '' OR source = {source:String})
             GROUP BY h
         )
         WHERE lo != hi
@@ -36,6 +37,7 @@ WITH
         SELECT groupUniqArray((toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)))
         FROM usage_events
         WHERE notEmpty(dirty_messages) AND message_id != ''
+          AND ({source:String} = '' OR source = {source:String})
           AND cityHash64(message_id) IN (SELECT arrayJoin(dirty_messages))
     ) AS dirty
 SELECT
@@ -64,6 +66,7 @@ FROM
         [machine_name] AS seen_on
     FROM usage_rollup FINAL
     WHERE toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
+      AND ({source:String} = '' OR source = {source:String})
       AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(dirty))
     UNION ALL
     SELECT
@@ -89,9 +92,11 @@ FROM
           AND timestamp < arrayMax(arrayMap(x -> x.2, dirty)) + INTERVAL 15 MINUTE
           AND (toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)) IN (SELECT arrayJoin(dirty))
           AND toDate32(timestamp, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
+          AND ({source:String} = '' OR source = {source:String})
     )
     -- A 64-bit hash keeps the grouping key small; collisions are negligible (~1e-7 at 10M rows).
-    GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
+    -- Responses of two sources (agents) are never one, as in the tables' key.
+    GROUP BY source, cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
 )
 GROUP BY day
 ORDER BY day

@@ -1,6 +1,6 @@
 -- name: machine_comparison
 -- description: Machines side by side: activity per active day, tokens per message, cache hit rate, subagent and fast-mode shares, web searches, sessions, top model and top project by cost.
--- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -38,6 +38,7 @@ FROM
         sumMap(map(project, r.cost_usd)) AS project_costs
     FROM usage_rollup AS r FINAL
     WHERE toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
+      AND ({source:String} = '' OR source = {source:String})
     GROUP BY machine_name
 )
 ORDER BY cost DESC, machine_name

@@ -1,6 +1,6 @@
 -- name: machine_ranking
 -- description: Machines ranked by cost: tokens, tokens per dollar, active days, average cost per active day and share of the total.
--- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -28,6 +28,7 @@ FROM
         max(toDate32(bucket, {tz:String})) AS last_day
     FROM usage_rollup AS r FINAL
     WHERE toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
+      AND ({source:String} = '' OR source = {source:String})
     GROUP BY machine_name
 )
 ORDER BY rank

@@ -1,6 +1,6 @@
 -- name: model_by_machine
 -- description: Per machine and model (fast mode as <model>-fast): messages, tokens by kind, cost and the model's share of the machine's cost; <synthetic> failed calls left out.
--- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -27,6 +27,7 @@ FROM
         sum(r.cost_usd) AS cost
     FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND ({source:String} = '' OR source = {source:String})
   AND toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
       AND model NOT IN ('', '<synthetic>')
     GROUP BY machine_name, model_name

@@ -1,6 +1,6 @@
 -- name: overview
 -- description: One row for a glance: cost today, this week (from Monday), this month and in total, messages, machines, projects and sessions; responses synced from two machines count once.
--- params: machine String '' (empty = all machines), tz String 'UTC', as_of Nullable(DateTime64(3, 'UTC')) NULL (the moment "today" is taken from; NULL = now)
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), tz String 'UTC', as_of Nullable(DateTime64(3, 'UTC')) NULL (the moment "today" is taken from; NULL = now)
 --
 -- Only the 15-minute buckets (per machine) holding a copy of a response also stored under another
 -- machine ("dirty" buckets) need the per-response de-duplication of global_daily.sql; they are read
@@ -20,6 +20,7 @@ WITH
             FROM usage_events
             WHERE message_id != ''
               AND ({machine:String} = '' OR machine_name = {machine:String})
+              AND ({source:String} = '' OR source = {source:String})
             GROUP BY h
         )
         WHERE lo != hi
@@ -30,6 +31,7 @@ WITH
         FROM usage_events
         WHERE notEmpty(dirty_messages) AND message_id != ''
           AND ({machine:String} = '' OR machine_name = {machine:String})
+          AND ({source:String} = '' OR source = {source:String})
           AND cityHash64(message_id) IN (SELECT arrayJoin(dirty_messages))
     ) AS dirty
 SELECT
@@ -62,6 +64,7 @@ FROM
         max_ts AS last_ts
     FROM usage_rollup FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND ({source:String} = '' OR source = {source:String})
       AND toDate32(bucket, {tz:String}) <= today
       AND (toString(machine_name), bucket) NOT IN (SELECT arrayJoin(dirty))
     UNION ALL
@@ -88,8 +91,9 @@ FROM
               AND timestamp < arrayMax(arrayMap(x -> x.2, dirty)) + INTERVAL 15 MINUTE
               AND (toString(machine_name), toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)) IN (SELECT arrayJoin(dirty))
               AND ({machine:String} = '' OR machine_name = {machine:String})
+              AND ({source:String} = '' OR source = {source:String})
               AND toDate32(timestamp, {tz:String}) <= today
         )
-        GROUP BY cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
+        GROUP BY source, cityHash64(message_id, request_id, if(message_id = '', machine_name, ''))
     )
 )

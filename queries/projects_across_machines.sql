@@ -1,6 +1,6 @@
 -- name: projects_across_machines
 -- description: Projects worked on from two or more machines, one row per project and machine: messages, sessions, tokens, cost, first/last day and the machine's share of the project's cost.
--- params: since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 -- params: by_name Bool false (true: match projects by folder name, so ~/src/app on one machine and /Users/me/app on another are one project)
 --
 -- A project is Claude Code's encoded launch directory (`project`, e.g. -home-me-app); its
@@ -53,6 +53,7 @@ FROM
                 max(toDate32(bucket, {tz:String})) AS last_day
             FROM usage_rollup AS r FINAL
             WHERE toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
+              AND ({source:String} = '' OR source = {source:String})
             GROUP BY project, machine_name
         )
         GROUP BY project_key, machine_name

@@ -1,12 +1,13 @@
 -- name: sessions
--- description: Per session (latest first): machine, project, first and last activity (in tz), duration, models, messages, subagent messages, tokens and cost.
--- params: machine String '' (empty = all machines), project String '' (empty = all projects), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', limit UInt32 100
+-- description: Per session (latest first): machine, source, project, first and last activity (in tz), duration, models, messages, subagent messages, tokens and cost.
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', limit UInt32 100
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     session_id,
     machine_name,
+    source,
     proj AS project,
     toTimeZone(first_ts, {tz:String}) AS first_activity,
     toTimeZone(last_ts, {tz:String}) AS last_activity,
@@ -25,6 +26,7 @@ FROM
     SELECT
         session_id,
         machine_name,
+        source,
         -- Where the session began (a session can span projects: a copy, a resumed session).
         argMin(project, (r.min_ts, project)) AS proj,
         min(r.min_ts) AS first_ts,
@@ -39,9 +41,10 @@ FROM
         sum(r.cost_usd) AS cost
     FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})
+      AND ({source:String} = '' OR source = {source:String})
       AND ({project:String} = '' OR project = {project:String})
       AND toDate32(bucket, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
-    GROUP BY machine_name, session_id
+    GROUP BY machine_name, source, session_id
 )
-ORDER BY last_ts DESC, machine_name, session_id
+ORDER BY last_ts DESC, machine_name, source, session_id
 LIMIT {limit:UInt32}

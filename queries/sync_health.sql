@@ -1,8 +1,9 @@
 -- name: sync_health
--- description: Sync reliability per machine over a date range: runs, failures, failure rate, duration, data read and inserted, skipped lines by reason and unknown models.
--- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- description: Sync reliability per machine and source over a date range: runs, failures, failure rate, duration, data read and inserted, skipped lines by reason and unknown models.
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 SELECT
     machine_name,
+    source,
     count() AS runs,
     countIf(status = 'ok') AS ok_runs,
     countIf(status = 'partial') AS partial_runs,
@@ -17,6 +18,7 @@ SELECT
     arraySort(groupUniqArrayArray(unknown_models)) AS unknown_models
 FROM sync_runs FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
+  AND ({source:String} = '' OR source = {source:String})
   AND toDate32(started_at, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
-GROUP BY machine_name
-ORDER BY machine_name
+GROUP BY machine_name, source
+ORDER BY machine_name, source

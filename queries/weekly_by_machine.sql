@@ -1,6 +1,6 @@
 -- name: weekly_by_machine
 -- description: Tokens by kind, cost and messages per week (Monday to Sunday in tz) and machine.
--- params: machine String '' (empty = all machines), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
@@ -21,6 +21,7 @@ SELECT
     round(sum(r.cost_usd), 4) AS cost_usd
 FROM usage_rollup AS r FINAL
 WHERE ({machine:String} = '' OR machine_name = {machine:String})
+  AND ({source:String} = '' OR source = {source:String})
   AND day BETWEEN {since:Date32} AND {until:Date32}
 GROUP BY week, machine_name
 ORDER BY week, machine_name

@@ -38,6 +38,7 @@ pub const FILES: &[PackFile] = pack_files![
     "daily_anomalies",
     "daily_by_machine",
     "daily_by_model",
+    "daily_by_source",
     "fast_mode_usage",
     "freshness",
     "git_branches",
@@ -948,6 +949,7 @@ mod tests {
             for p in &q.params {
                 let expect = match p.name.as_str() {
                     "machine" => Some(("String", Some(""))),
+                    "source" => Some(("String", Some(""))),
                     // Every day a DateTime64 can hold; `as_of` to the millisecond, any year.
                     "since" => Some(("Date32", Some("0000-01-01"))),
                     "until" => Some(("Date32", Some("9999-12-31"))),
@@ -965,6 +967,47 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// Every query that reads the usage or run tables takes `source` (the agent, as ccusage names
+    /// it) and applies it at each read, subqueries included, so totals stay consistent.
+    #[test]
+    fn every_read_of_a_table_filters_by_source() {
+        const FILTER: &str = "({source:String} = '' OR source = {source:String})";
+        for q in pack() {
+            let code: String = q
+                .sql
+                .lines()
+                .map(|l| l.split("--").next().unwrap_or(""))
+                .collect::<Vec<_>>()
+                .join("\n");
+            let words: Vec<&str> = code.split_whitespace().collect();
+            let reads = words
+                .windows(2)
+                .filter(|w| {
+                    w[0] == "FROM"
+                        && ["usage_events", "usage_rollup", "sync_runs"]
+                            .iter()
+                            .any(|t| {
+                                w[1].strip_prefix(t).is_some_and(|rest| {
+                                    !rest.starts_with(|c: char| c.is_alphanumeric() || c == '_')
+                                })
+                            })
+                })
+                .count();
+            assert!(reads > 0, "{}: reads no table", q.name);
+            assert!(
+                q.params.iter().any(|p| p.name == "source"),
+                "{}: no source parameter",
+                q.name
+            );
+            assert!(
+                code.matches(FILTER).count() >= reads,
+                "{}: {reads} reads, {} source filters",
+                q.name,
+                code.matches(FILTER).count()
+            );
         }
     }
 
@@ -1081,6 +1124,7 @@ mod tests {
             bound,
             vec![
                 ("machine".into(), Some("".into())),
+                ("source".into(), Some("".into())),
                 ("since".into(), Some("0000-01-01".into())),
                 ("until".into(), Some("9999-12-31".into())),
                 ("tz".into(), Some("Europe/Paris".into())),

@@ -291,7 +291,7 @@ fn expander_matches_the_plugin_on_examples() {
 }
 
 #[test]
-fn dashboards_are_provisionable_and_use_the_datasource_and_machine_variables() {
+fn dashboards_are_provisionable_and_use_the_datasource_machine_and_source_variables() {
     let boards = dashboards();
     let titles: Vec<&str> = boards
         .iter()
@@ -346,6 +346,17 @@ fn dashboards_are_provisionable_and_use_the_datasource_and_machine_variables() {
         assert_eq!(machine["multi"], true, "{file}");
         assert_eq!(machine["includeAll"], true, "{file}");
         assert_eq!(machine["datasource"]["uid"], "${datasource}", "{file}");
+        // The agent (ccusage's source name), as the machine: several or All.
+        let source = var("source");
+        assert_eq!(source["type"], "query", "{file}");
+        assert_eq!(
+            source["query"], "SELECT DISTINCT source FROM usage_rollup ORDER BY source",
+            "{file}"
+        );
+        assert_eq!(source["multi"], true, "{file}");
+        assert_eq!(source["includeAll"], true, "{file}");
+        assert_eq!(source["current"]["value"][0], "$__all", "{file}");
+        assert_eq!(source["datasource"]["uid"], "${datasource}", "{file}");
         let panels = b["panels"].as_array().unwrap();
         assert!(panels.len() >= 4, "{file}");
         for p in panels {
@@ -362,6 +373,18 @@ fn dashboards_are_provisionable_and_use_the_datasource_and_machine_variables() {
                 assert!(
                     sql.contains("$__conditionalAll(machine_name IN (${machine}), $machine)"),
                     "{file}: {title} filters by $machine"
+                );
+                // Every read of a table filters by $source, subqueries included.
+                let reads = ["usage_events", "usage_rollup", "sync_runs"]
+                    .iter()
+                    .map(|t| sql.matches(&format!("FROM {t} ")).count())
+                    .sum::<usize>();
+                let filters = sql
+                    .matches("$__conditionalAll(source IN (${source}), $source)")
+                    .count();
+                assert!(
+                    reads > 0 && filters >= reads,
+                    "{file}: {title}: {reads} reads, {filters} $source filters"
                 );
                 // Time-range panels use the plugin's millisecond macros (DateTime64 bounds, any
                 // year); the calendar ones are taken at now64(3).
@@ -405,6 +428,11 @@ async fn every_panel_query_runs_against_the_fixture_and_returns_rows() {
             .map(|r| r[0].as_str().unwrap().to_string())
             .collect();
         assert_eq!(all_machines, ["alpha", "beta", "delta", "gamma"], "{file}");
+        let source_query = vars.iter().find(|v| v["name"] == "source").unwrap()["query"]
+            .as_str()
+            .unwrap();
+        let sources = run_sql(&env, source_query).await.unwrap();
+        assert_eq!(sources.rows, [[Value::from("claude")]], "{file}");
         let text_vars: Vec<(String, Var)> = vars
             .iter()
             .filter(|v| v["type"] == "textbox")
@@ -415,18 +443,31 @@ async fn every_panel_query_runs_against_the_fixture_and_returns_rows() {
                 )
             })
             .collect();
-        for selection in [
-            Var::Multi {
-                values: all_machines.clone(),
-                all: true,
-            },
-            Var::Multi {
-                values: vec!["alpha".into(), "beta".into()],
-                all: false,
-            },
+        for (selection, source) in [
+            (
+                Var::Multi {
+                    values: all_machines.clone(),
+                    all: true,
+                },
+                Var::Multi {
+                    values: vec!["claude".into()],
+                    all: true,
+                },
+            ),
+            (
+                Var::Multi {
+                    values: vec!["alpha".into(), "beta".into()],
+                    all: false,
+                },
+                Var::Multi {
+                    values: vec!["claude".into()],
+                    all: false,
+                },
+            ),
         ] {
             let mut ctx_vars = text_vars.clone();
             ctx_vars.push(("machine".into(), selection.clone()));
+            ctx_vars.push(("source".into(), source));
             ctx_vars.push(("datasource".into(), Var::Text("ccsync-clickhouse".into())));
             let ctx = Context {
                 vars: ctx_vars,
@@ -486,6 +527,13 @@ async fn freshness_panel_marks_machines_that_stopped_syncing_red() {
         vars: vec![
             (
                 "machine".into(),
+                Var::Multi {
+                    values: vec![],
+                    all: true,
+                },
+            ),
+            (
+                "source".into(),
                 Var::Multi {
                     values: vec![],
                     all: true,
@@ -577,6 +625,13 @@ fn picker(from_ms: i64, to_ms: i64, tz: &str, text_vars: &[(String, Var)]) -> Co
         "machine".into(),
         Var::Multi {
             values: vec!["alpha".into(), "gamma".into()],
+            all: true,
+        },
+    ));
+    vars.push((
+        "source".into(),
+        Var::Multi {
+            values: vec!["claude".into()],
             all: true,
         },
     ));
@@ -735,6 +790,7 @@ async fn panels_put_rows_outside_1970_2106_on_their_days() {
         serde_json::json!([
             [
                 "alpha",
+                "claude",
                 "1969-07-20 20:00:00.000",
                 2,
                 600,
@@ -745,6 +801,7 @@ async fn panels_put_rows_outside_1970_2106_on_their_days() {
             ],
             [
                 "alpha",
+                "claude",
                 "0001-01-01 00:00:00.000",
                 1,
                 300,
@@ -755,4 +812,81 @@ async fn panels_put_rows_outside_1970_2106_on_their_days() {
             ],
         ]),
     );
+}
+
+/// The `source` variable over the two-source fixture (see `queries::two_sources`): with a
+/// source selected, every panel answers what that source's rows alone answer (All, in a
+/// database holding only them): the other source changes nothing, subqueries included.
+#[tokio::test]
+async fn panels_show_only_the_selected_source() {
+    let db = crate::queries::two_sources("grafana_sources").await;
+    let settings = datasource_settings();
+    let (_, board) = &dashboards()[0];
+    let source_query = board["templating"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["name"] == "source")
+        .unwrap()["query"]
+        .as_str()
+        .unwrap();
+    let sources = run_sql(&db.both, source_query).await.unwrap();
+    assert_eq!(
+        sources.rows,
+        [[Value::from("claude")], [Value::from("codex")]]
+    );
+    let context = |source: &str, all: bool, text_vars: &[(String, Var)]| {
+        let mut vars = text_vars.to_vec();
+        vars.push((
+            "machine".into(),
+            Var::Multi {
+                values: vec!["alpha".into(), "beta".into(), "gamma".into()],
+                all: true,
+            },
+        ));
+        vars.push((
+            "source".into(),
+            Var::Multi {
+                values: vec![source.into()],
+                all,
+            },
+        ));
+        // January 2026, the fixture's month.
+        Context {
+            from_ms: 1_767_225_600_000,
+            to_ms: 1_769_904_000_000,
+            interval_ms: 3_600_000,
+            vars,
+        }
+    };
+    let mut compared = 0;
+    let mut differ = 0;
+    for Target {
+        file,
+        title,
+        sql,
+        text_vars,
+    } in panel_targets()
+    {
+        let every = expand(&sql, &context("claude", true, &text_vars));
+        let every = run_sql_with(&db.both, &every, &settings).await.unwrap();
+        for (source, alone) in [("claude", &db.claude), ("codex", &db.codex)] {
+            let selected = expand(&sql, &context(source, false, &text_vars));
+            let selected = run_sql_with(&db.both, &selected, &settings)
+                .await
+                .unwrap_or_else(|e| panic!("{file}: {title}: {e}\n{selected}"));
+            let reference = expand(&sql, &context(source, true, &text_vars));
+            let reference = run_sql_with(alone, &reference, &settings).await.unwrap();
+            if let Some(d) = table_diff(&selected, "selected", &reference, "alone") {
+                panic!("{file}: {title}: source {source}:\n{d}");
+            }
+            if table_diff(&selected, "selected", &every, "every").is_some() {
+                differ += 1;
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared >= 2 * 25, "{compared}");
+    // Most panels see both sources: selecting one changes their answer.
+    assert!(differ >= 25, "{differ} of {compared}");
 }

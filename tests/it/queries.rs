@@ -40,6 +40,7 @@ async fn daily_by_machine_splits_days_and_machines() {
             client
                 .query(&sql)
                 .param("machine", machine)
+                .param("source", "")
                 .param("since", "2026-01-01")
                 .param("until", "2026-12-31")
                 .param("tz", tz)
@@ -267,6 +268,139 @@ pub async fn fixture(test: &str) -> Env {
     env
 }
 
+// ---------------------------------------------------------------------------------------------
+// Two sources. `fixture` is all `claude` (the only source the agent syncs today); the same rows
+// plus Codex's (`source = 'codex'`: transcripts synced through the real pipeline into a staging
+// database, then copied with their source relabelled):
+// - alpha, -home-me-app (session cA1): x1 2026-01-05T12:00Z (cost 0.5), x2 2026-01-12T10:05Z
+//   (1.5, in the bucket of claude's a5, which is exactly on the hour: billing_blocks reads that
+//   bucket row by row);
+// - beta, -home-me-api (cB1): x3 2026-01-06T08:00Z (0.25: it would open a 5-hour block before
+//   claude's first one of that day if blocks mixed sources), x4 2026-01-07T09:05Z (2.0, in the
+//   bucket of claude's b7);
+// - gamma, -home-me-web (cG1): a1 2026-01-05T09:10Z (0.75): the message and request id of
+//   claude's a1 (stored on alpha and gamma), a different response as it is another source's;
+// - sync runs: alpha ok at 2026-01-20 08:30, beta failed at 2026-01-19 10:00, gamma ok at
+//   2026-01-18 12:00.
+// All gpt-5-codex, 100 input and 200 output tokens each, cost given as costUSD.
+// ---------------------------------------------------------------------------------------------
+
+pub const CODEX_MODEL: &str = "gpt-5-codex";
+
+/// The three databases of the two-source tests: the same rows, by source.
+pub struct TwoSources {
+    /// `fixture`: every row `claude`.
+    pub claude: Env,
+    /// Codex's rows alone.
+    pub codex: Env,
+    /// Both: `claude`'s rows and `codex`'s, copied verbatim.
+    pub both: Env,
+}
+
+/// A database with the schema and nothing else.
+async fn empty_database(test: &str) -> Env {
+    let env = Env::new(test);
+    let cfg = env.config();
+    ccsync::store::schema::apply(&ccsync::store::client::Sink::new(&cfg.clickhouse).unwrap())
+        .await
+        .unwrap();
+    env
+}
+
+/// Copies every row of the usage and run tables of `from` into `to` (no FINAL: superseded rows
+/// and tombstones too, so `FINAL` reads the same), with `source` set to `source` if given.
+async fn copy_rows(from: &Env, to: &Env, source: Option<&str>) {
+    for table in ["usage_events", "usage_rollup", "sync_runs"] {
+        let select = match source {
+            Some(s) => format!("SELECT * REPLACE ('{s}' AS source)"),
+            None => "SELECT *".to_string(),
+        };
+        to.client()
+            .query(&format!(
+                "INSERT INTO {table} {select} FROM `{}`.{table}",
+                from.database
+            ))
+            .execute()
+            .await
+            .unwrap();
+    }
+}
+
+pub async fn two_sources(test: &str) -> TwoSources {
+    let claude = fixture(&format!("{test}_claude")).await;
+    // Codex's transcripts, synced as the pipeline syncs them (rows labelled `claude`).
+    let staging = Env::new(&format!("{test}_staging"));
+    let x = |msg: &str, ts: &str, cost: f64| ev(msg, ts, cost).model(CODEX_MODEL);
+    for (machine, project, session, cwd, ls) in [
+        (
+            "alpha",
+            "-home-me-app",
+            "cA1",
+            "/home/me/app",
+            vec![
+                x("x1", "2026-01-05T12:00:00.000Z", 0.5),
+                x("x2", "2026-01-12T10:05:00.000Z", 1.5),
+            ],
+        ),
+        (
+            "beta",
+            "-home-me-api",
+            "cB1",
+            "/home/me/api",
+            vec![
+                x("x3", "2026-01-06T08:00:00.000Z", 0.25),
+                x("x4", "2026-01-07T09:05:00.000Z", 2.0),
+            ],
+        ),
+        (
+            "gamma",
+            "-home-me-web",
+            "cG1",
+            "/home/me/web",
+            vec![x("a1", "2026-01-05T09:10:00.000Z", 0.75)],
+        ),
+    ] {
+        let dir = staging.dir.path().join(machine);
+        transcript(&dir, project, session, cwd, "main", "0.40.0", ls);
+        let report = sync_once(&staging.config_for(machine, &dir)).await.unwrap();
+        assert_eq!(report.stats.lines_skipped, 0, "{machine}");
+    }
+    staging
+        .client()
+        .query("TRUNCATE TABLE sync_runs")
+        .execute()
+        .await
+        .unwrap();
+    staging
+        .client()
+        .query(
+            "INSERT INTO sync_runs (run_id, machine_name, started_at, finished_at, status, error, \
+             rows_inserted, lines_skipped, skipped_by_reason, unknown_models, duration_ms) VALUES \
+             ('x1', 'alpha', '2026-01-20 08:30:00', '2026-01-20 08:30:01', 'ok', '', 2, 0, {}, [], 1000), \
+             ('x2', 'beta', '2026-01-19 10:00:00', '2026-01-19 10:00:02', 'failed', 'sessions unreadable', 0, 0, {}, [], 2000), \
+             ('x3', 'gamma', '2026-01-18 12:00:00', '2026-01-18 12:00:04', 'ok', '', 1, 3, {'invalid_json': 3}, [], 4000)",
+        )
+        .execute()
+        .await
+        .unwrap();
+    let codex = empty_database(&format!("{test}_codex")).await;
+    copy_rows(&staging, &codex, Some("codex")).await;
+    let both = empty_database(&format!("{test}_both")).await;
+    copy_rows(&claude, &both, None).await;
+    copy_rows(&codex, &both, None).await;
+    staging
+        .client()
+        .query(&format!("DROP DATABASE `{}`", staging.database))
+        .execute()
+        .await
+        .unwrap();
+    TwoSources {
+        claude,
+        codex,
+        both,
+    }
+}
+
 /// Runs queries of the pack through the runner's own binding and execution, and records which
 /// ran so each group proves it covered its list.
 pub struct Pack<'a> {
@@ -343,6 +477,7 @@ pub const SONNET: &str = "claude-sonnet-4-5-20250929";
 
 const TIME_SERIES: &[&str] = &[
     "daily_by_machine",
+    "daily_by_source",
     "weekly_by_machine",
     "monthly_by_machine",
     "global_daily",
@@ -450,6 +585,31 @@ async fn time_series_queries_split_days_weeks_months_and_count_duplicates_once_g
             ["2026-01-06", "beta"],
             ["2026-01-07", "beta"],
             ["2026-01-08", "gamma"],
+        ]),
+    );
+
+    // One source here: each day's machines added up (gamma's copy of sA1 counted on gamma too).
+    let t = p.run("daily_by_source", &[("tz", "Europe/Athens")]).await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "day",
+                "source",
+                "machines",
+                "messages",
+                "cache_read_tokens",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            ["2026-01-05", "claude", 2, 6, 0, 8.0],
+            ["2026-01-06", "claude", 3, 8, 0, 7.5],
+            ["2026-01-07", "claude", 1, 6, 260000, 1.1958],
+            ["2026-01-08", "claude", 1, 1, 0, 3.0],
+            ["2026-01-09", "claude", 1, 1, 0, 2.0],
+            ["2026-01-12", "claude", 1, 2, 0, 0.75],
+            ["2026-01-20", "claude", 1, 1, 0, 10.0],
         ]),
     );
 
@@ -1913,6 +2073,285 @@ async fn sync_queries_show_freshness_history_and_health() {
         &json!([["alpha", 2, 1], ["delta", 1, 1], ["gamma", 1, 1]]),
     );
     p.done();
+}
+
+/// Each query's parameter sets in the two-source tests: the defaults with `as_of` fixed after
+/// the fixture's last row, and the variants that change what is grouped.
+fn source_runs() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
+    let mut runs = Vec::new();
+    for q in query::pack() {
+        let mut base = Vec::new();
+        if q.params.iter().any(|p| p.name == "as_of") {
+            base.push(("as_of", "2026-01-20 10:00:00"));
+        }
+        runs.push((q.name.as_str(), base.clone()));
+        for (name, extra) in [
+            ("billing_blocks", ("all_machines", "true")),
+            ("billing_blocks", ("machine", "beta")),
+            ("projects_across_machines", ("by_name", "true")),
+            ("daily_by_machine", ("tz", "Pacific/Kiritimati")),
+        ] {
+            if q.name == name {
+                let mut params = base.clone();
+                params.push(extra);
+                runs.push((name, params));
+            }
+        }
+    }
+    runs
+}
+
+/// Columns whose sum over a query's rows is the sum of the sources' sums (each row of each
+/// source counted once, whatever rows the sources share).
+const ADDITIVE: &[&str] = &[
+    "messages",
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_tokens",
+    "cache_read_tokens",
+    "total_tokens",
+    "cost_usd",
+    "messages_total",
+    "total_tokens",
+    "cost_total_usd",
+    "spent_usd",
+    "responses",
+    "extra_copies",
+    "double_counted_cost_usd",
+    "runs",
+    "failed_runs",
+    "rows_inserted",
+    "lines_skipped",
+];
+
+/// Queries that keep rows by a condition on their totals (a machine-day against its baseline, a
+/// project on two or more machines, a day with a failed call): with both sources a row may
+/// carry the other source's messages or appear only then, so their sums are not the sources'.
+const KEEPS_ROWS_BY_THE_MIX: &[&str] =
+    &["daily_anomalies", "projects_across_machines", "api_errors"];
+
+fn column_sum(t: &Table, col: &str) -> f64 {
+    (0..t.rows.len())
+        .map(|r| t.get(r, col).as_f64().unwrap_or(0.0))
+        .sum()
+}
+
+/// Issue: "The query pack and the dashboards can filter and group by source." Every query of
+/// the pack, over claude's and codex's rows together: `source=claude` answers exactly what the
+/// claude rows alone answer, `source=codex` what codex's alone answer, and the default (every
+/// source) adds them up: the same sums, and where a query has a `source` column, exactly the
+/// rows of the two.
+#[tokio::test]
+async fn every_query_filters_by_source_and_without_one_adds_the_sources_up() {
+    let db = two_sources("q_sources").await;
+    let (claude, codex, both) = (db.claude.client(), db.codex.client(), db.both.client());
+    let mut checked_sums = 0;
+    for (name, params) in source_runs() {
+        let with = |source: &'static str| {
+            let mut p = params.clone();
+            p.push(("source", source));
+            p
+        };
+        let (claude_params, codex_params) = (with("claude"), with("codex"));
+        let (only_claude, only_codex, claude_of_both, codex_of_both, all_of_both) = tokio::join!(
+            pack_query(&claude, name, &params),
+            pack_query(&codex, name, &params),
+            pack_query(&both, name, &claude_params),
+            pack_query(&both, name, &codex_params),
+            pack_query(&both, name, &params),
+        );
+        let what = format!("{name} {params:?}");
+        assert_same_rows(
+            &format!("{what}, source=claude"),
+            &claude_of_both,
+            &only_claude,
+        );
+        assert_same_rows(
+            &format!("{what}, source=codex"),
+            &codex_of_both,
+            &only_codex,
+        );
+        assert!(
+            !only_claude.rows.is_empty() || name == "cross_machine_duplicates",
+            "{what}: no claude rows"
+        );
+        // An explicit empty source is the default.
+        assert_same_rows(
+            &format!("{what}, source=''"),
+            &pack_query(&both, name, &with("")).await,
+            &all_of_both,
+        );
+        if all_of_both.column("source").is_some() {
+            // Grouped by source: the rows of each, side by side.
+            let union = Table {
+                columns: only_claude.columns.clone(),
+                rows: [only_claude.rows.clone(), only_codex.rows.clone()].concat(),
+            };
+            assert_same_rows(&format!("{what}: every source"), &all_of_both, &union);
+        }
+        if KEEPS_ROWS_BY_THE_MIX.contains(&name) {
+            continue;
+        }
+        for col in ADDITIVE {
+            if all_of_both.column(col).is_none() {
+                continue;
+            }
+            let (all, parts) = (
+                column_sum(&all_of_both, col),
+                column_sum(&only_claude, col) + column_sum(&only_codex, col),
+            );
+            // Values rounded per row (to 4 decimals) may round the other way once summed.
+            let slack = 1e-4 * (all_of_both.rows.len() + only_claude.rows.len()) as f64;
+            assert!(
+                (all - parts).abs() <= slack + 1e-9 * all.abs(),
+                "{what}: {col} over every source {all}, claude + codex {parts}"
+            );
+            checked_sums += 1;
+        }
+    }
+    assert!(checked_sums >= 60, "{checked_sums}");
+    // The sources really differ (or the checks above prove nothing).
+    let t = pack_query(&both, "overview", &[("as_of", "2026-01-20 10:00:00")]).await;
+    // 27.4458 (claude, gamma's copy of alpha's sA1 counted once) + 5.0 (codex: its a1 on gamma
+    // is its own response, not one of claude's copies).
+    assert_same(
+        &pick(&t, &["cost_total_usd", "messages_total", "machines"]),
+        &json!([[32.4458, 26, 3]]),
+    );
+    let t = pack_query(&both, "cross_machine_duplicates", &[]).await;
+    assert_same(
+        &pick(&t, &["machines", "responses", "extra_copies"]),
+        &json!([["alpha, gamma", 4, 4]]),
+    );
+}
+
+/// `daily_by_source`: days (in tz) by source, over the selected machines.
+#[tokio::test]
+async fn daily_by_source_splits_each_day_by_source() {
+    let db = two_sources("q_by_source").await;
+    let both = db.both.client();
+    let cols = [
+        "day",
+        "source",
+        "machines",
+        "messages",
+        "input_tokens",
+        "output_tokens",
+        "cache_creation_tokens",
+        "cache_read_tokens",
+        "cost_usd",
+    ];
+    let t = pack_query(&both, "daily_by_source", &[]).await;
+    assert_same(
+        &pick(&t, &cols),
+        &json!([
+            // alpha and gamma's copy of sA1; codex's x1 (alpha) and a1 (gamma).
+            ["2026-01-05", "claude", 2, 8, 800, 1600, 0, 0, 10.0],
+            ["2026-01-05", "codex", 2, 2, 200, 400, 0, 0, 1.25],
+            ["2026-01-06", "claude", 1, 6, 600, 1200, 0, 0, 5.5],
+            ["2026-01-06", "codex", 1, 1, 100, 200, 0, 0, 0.25],
+            [
+                "2026-01-07",
+                "claude",
+                1,
+                6,
+                2125,
+                1310,
+                2000,
+                260000,
+                1.1958
+            ],
+            ["2026-01-07", "codex", 1, 1, 100, 200, 0, 0, 2.0],
+            ["2026-01-08", "claude", 1, 1, 100, 200, 0, 0, 3.0],
+            ["2026-01-09", "claude", 1, 1, 100, 200, 0, 0, 2.0],
+            ["2026-01-12", "claude", 1, 2, 200, 400, 0, 0, 0.75],
+            ["2026-01-12", "codex", 1, 1, 100, 200, 0, 0, 1.5],
+            ["2026-01-20", "claude", 1, 1, 1000, 2000, 0, 0, 10.0],
+        ]),
+    );
+    // UTC+14: x1 (12:00 UTC) is on the 6th there, x2 (10:05 UTC) on the 13th.
+    let t = pack_query(
+        &both,
+        "daily_by_source",
+        &[
+            ("machine", "alpha"),
+            ("source", "codex"),
+            ("tz", "Pacific/Kiritimati"),
+        ],
+    )
+    .await;
+    assert_same(
+        &pick(&t, &["day", "source", "messages", "cost_usd"]),
+        &json!([
+            ["2026-01-06", "codex", 1, 0.5],
+            ["2026-01-13", "codex", 1, 1.5]
+        ]),
+    );
+    let t = pack_query(
+        &both,
+        "daily_by_source",
+        &[("since", "2026-01-07"), ("until", "2026-01-08")],
+    )
+    .await;
+    assert_same(
+        &pick(&t, &["day", "source", "messages", "cost_usd"]),
+        &json!([
+            ["2026-01-07", "claude", 6, 1.1958],
+            ["2026-01-07", "codex", 1, 2.0],
+            ["2026-01-08", "claude", 1, 3.0],
+        ]),
+    );
+    // The same days as daily_by_machine, split the other way.
+    let by_machine = pack_query(&both, "daily_by_machine", &[]).await;
+    let by_source = pack_query(&both, "daily_by_source", &[]).await;
+    for col in ["messages", "cost_usd"] {
+        let (a, b) = (column_sum(&by_machine, col), column_sum(&by_source, col));
+        assert!((a - b).abs() < 1e-3, "{col}: {a} by machine, {b} by source");
+    }
+    // Per source, blocks never mix: codex's x3 at 08:00 on the 6th is a block of its own and
+    // claude's beta blocks start at 10:00 as without it.
+    let t = pack_query(
+        &both,
+        "billing_blocks",
+        &[
+            ("machine", "beta"),
+            ("as_of", "2026-01-06 21:00:00"),
+            ("until", "2026-01-06"),
+        ],
+    )
+    .await;
+    assert_same(
+        &pick(
+            &t,
+            &[
+                "machine_name",
+                "source",
+                "block_start",
+                "messages",
+                "cost_usd",
+            ],
+        ),
+        &json!([
+            ["beta", "codex", "2026-01-06 08:00:00.000", 1, 0.25],
+            ["beta", "claude", "2026-01-06 10:00:00.000", 2, 2.0],
+            ["beta", "claude", "2026-01-06 15:00:00.000", 2, 2.0],
+            ["beta", "claude", "2026-01-06 20:00:00.000", 2, 1.5],
+        ]),
+    );
+    // freshness per machine and source: codex on beta only failed.
+    let t = pack_query(&both, "freshness", &[("as_of", "2026-01-20 10:00:00")]).await;
+    assert_same(
+        &pick(&t, &["machine_name", "source", "status", "last_event_at"]),
+        &json!([
+            ["alpha", "claude", "ok", "2026-01-20 08:00:00.000"],
+            ["alpha", "codex", "ok", "2026-01-12 10:05:00.000"],
+            ["beta", "claude", "stale", "2026-01-07 09:50:00.000"],
+            ["beta", "codex", "never synced", "2026-01-07 09:05:00.000"],
+            ["delta", "claude", "never synced", null],
+            ["gamma", "claude", "failing", "2026-01-09 12:00:00.000"],
+            ["gamma", "codex", "stale", "2026-01-05 09:10:00.000"],
+        ]),
+    );
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -43,13 +43,23 @@ async fn list_describes_every_query_without_a_server() {
         .iter()
         .find(|q| q["name"] == "daily_by_machine")
         .unwrap();
+    let param = |name: &str| {
+        daily["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap_or_else(|| panic!("no parameter {name}: {daily}"))
+            .clone()
+    };
     // Every day ClickHouse can store (issue 15, case 7).
-    assert_eq!(daily["params"][1]["name"], "since");
-    assert_eq!(daily["params"][1]["type"], "Date32");
-    assert_eq!(daily["params"][1]["default"], "0000-01-01");
-    assert_eq!(daily["params"][2]["name"], "until");
-    assert_eq!(daily["params"][2]["type"], "Date32");
-    assert_eq!(daily["params"][2]["default"], "9999-12-31");
+    assert_eq!(param("since")["type"], "Date32");
+    assert_eq!(param("since")["default"], "0000-01-01");
+    assert_eq!(param("until")["type"], "Date32");
+    assert_eq!(param("until")["default"], "9999-12-31");
+    // Every source (agent) unless one is named.
+    assert_eq!(param("source")["type"], "String");
+    assert_eq!(param("source")["default"], "");
     // --sql prints the file for clickhouse-client.
     let (code, stdout, _) = run(&env, &["query", "global_daily", "--sql"]);
     assert_eq!(code, Some(0));
@@ -124,6 +134,15 @@ async fn a_query_runs_with_parameters_in_every_format() {
     );
     assert_eq!(code, Some(0), "{stderr}");
     assert_eq!(stdout, "[]\n");
+    // The fixture is all claude: another source has nothing, claude has everything.
+    for (source, rows) in [("codex", 0), ("claude", 7), ("", 7)] {
+        let p = format!("source={source}");
+        let (code, stdout, stderr) =
+            run(&env, &["query", "daily_by_source", "-p", &p, "-f", "json"]);
+        assert_eq!(code, Some(0), "{stderr}");
+        let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert_eq!(v.as_array().unwrap().len(), rows, "{source}: {stdout}");
+    }
     // Nullable parameters: empty means NULL (now).
     let (code, stdout, _) = run(&env, &["query", "overview", "-p", "as_of=", "-f", "json"]);
     assert_eq!(code, Some(0));
