@@ -960,3 +960,38 @@ pub fn days_diff(ours: &[Day], ccusage: &[Day]) -> Option<String> {
     }
     Some(out)
 }
+
+/// The keys of a pretty-printed JSON text, in the order they are written (ccusage's reports
+/// sort them; ours must write them in the same order).
+pub fn json_keys(text: &str) -> Vec<&str> {
+    (text.lines())
+        .filter_map(|l| l.trim_start().strip_prefix('"')?.split_once("\": "))
+        .map(|(key, _)| key)
+        .collect()
+}
+
+/// Where our JSON report differs from ccusage's: numbers `approx(path, ours, theirs)` accepts
+/// (costs) within 0.01%, everything else exactly, arrays in order.
+pub fn json_difference(
+    ours: &serde_json::Value,
+    theirs: &serde_json::Value,
+    at: &str,
+    approx: fn(&str, &serde_json::Number, &serde_json::Number) -> bool,
+) -> Option<String> {
+    use serde_json::Value;
+    match (ours, theirs) {
+        (Value::Object(a), Value::Object(b)) if a.len() == b.len() => {
+            (a.iter()).find_map(|(k, v)| match b.get(k) {
+                Some(w) => json_difference(v, w, &format!("{at}.{k}"), approx),
+                None => Some(format!("{at}.{k}: ccusage has no such key")),
+            })
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => (a.iter().zip(b).enumerate())
+            .find_map(|(i, (v, w))| json_difference(v, w, &format!("{at}[{i}]"), approx)),
+        (Value::Number(a), Value::Number(b)) if approx(at, a, b) => {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            ((a - b).abs() > b.abs() * 1e-4 + 1e-12).then(|| format!("{at}: {a} vs ccusage's {b}"))
+        }
+        _ => (ours != theirs).then(|| format!("{at}: {ours} vs ccusage's {theirs}")),
+    }
+}

@@ -49,43 +49,20 @@ fn scan_json(homes: &[PathBuf], args: &[&str]) -> String {
     stdout_of(run(bin, &[&base[..], args].concat(), homes), "ccsync scan")
 }
 
-/// The keys of a pretty-printed JSON text, in the order they are written.
-fn keys(text: &str) -> Vec<&str> {
-    (text.lines())
-        .filter_map(|l| l.trim_start().strip_prefix('"')?.split_once("\": "))
-        .map(|(key, _)| key)
-        .collect()
-}
-
-/// Where `ours` differs from `theirs`: costs (`costUSD`) within 0.01%, all else exactly.
-fn difference(ours: &Value, theirs: &Value, at: &str) -> Option<String> {
-    match (ours, theirs) {
-        (Value::Object(a), Value::Object(b)) if a.len() == b.len() => {
-            (a.iter()).find_map(|(k, v)| match b.get(k) {
-                Some(w) => difference(v, w, &format!("{at}.{k}")),
-                None => Some(format!("{at}.{k}: ccusage has no such key")),
-            })
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => (a.iter().zip(b).enumerate())
-            .find_map(|(i, (v, w))| difference(v, w, &format!("{at}[{i}]"))),
-        (Value::Number(a), Value::Number(b)) if at.ends_with("costUSD") => {
-            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
-            ((a - b).abs() > b.abs() * 1e-4 + 1e-12).then(|| format!("{at}: {a} vs ccusage's {b}"))
-        }
-        _ => (ours != theirs).then(|| format!("{at}: {ours} vs ccusage's {theirs}")),
-    }
-}
-
 fn assert_same(homes: &[PathBuf], args: &[&str]) {
     let (ours, theirs) = (scan_json(homes, args), ccusage_json(homes, args));
     let what = format!("CODEX_HOME={homes:?} {args:?}");
     assert_eq!(
-        keys(&ours),
-        keys(&theirs),
+        crate::common::json_keys(&ours),
+        crate::common::json_keys(&theirs),
         "{what}: keys or their order differ"
     );
     let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap();
-    if let Some(d) = difference(&parse(&ours), &parse(&theirs), "") {
+    if let Some(d) =
+        crate::common::json_difference(&parse(&ours), &parse(&theirs), "", |at, _, _| {
+            at.ends_with("costUSD")
+        })
+    {
         panic!("{what}: {d}\n--- ours:\n{ours}\n--- ccusage:\n{theirs}");
     }
 }

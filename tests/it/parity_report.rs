@@ -52,42 +52,16 @@ fn scan_json(dirs: &[&Path], mode: &str, args: &[&str], tz: Option<&str>) -> Str
     stdout_of(run(bin, &[&base[..], args].concat(), dirs, tz), "scan")
 }
 
-/// The keys of a pretty-printed JSON text, in the order they are written.
-fn keys(text: &str) -> Vec<&str> {
-    (text.lines())
-        .filter_map(|l| l.trim_start().strip_prefix('"')?.split_once("\": "))
-        .map(|(key, _)| key)
-        .collect()
-}
-
-/// Where `ours` differs from `theirs`: numbers written as floats (costs) within 0.01%,
-/// everything else exactly, arrays in order.
-fn difference(ours: &Value, theirs: &Value, at: &str) -> Option<String> {
-    match (ours, theirs) {
-        (Value::Object(a), Value::Object(b)) if a.len() == b.len() => {
-            (a.iter()).find_map(|(k, v)| match b.get(k) {
-                Some(w) => difference(v, w, &format!("{at}.{k}")),
-                None => Some(format!("{at}.{k}: ccusage has no such key")),
-            })
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => (a.iter().zip(b).enumerate())
-            .find_map(|(i, (v, w))| difference(v, w, &format!("{at}[{i}]"))),
-        (Value::Number(a), Value::Number(b)) if a.is_f64() || b.is_f64() => {
-            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
-            ((a - b).abs() > b.abs() * 1e-4 + 1e-9).then(|| format!("{at}: {a} vs ccusage's {b}"))
-        }
-        _ => (ours != theirs).then(|| format!("{at}: {ours} vs ccusage's {theirs}")),
-    }
-}
-
 fn assert_same_report(ours: &str, theirs: &str, what: &str) {
     assert_eq!(
-        keys(ours),
-        keys(theirs),
+        crate::common::json_keys(ours),
+        crate::common::json_keys(theirs),
         "{what}: keys or their order differ"
     );
     let parse = |s: &str| serde_json::from_str::<Value>(s).unwrap();
-    if let Some(d) = difference(&parse(ours), &parse(theirs), "") {
+    if let Some(d) = crate::common::json_difference(&parse(ours), &parse(theirs), "", |_, a, b| {
+        a.is_f64() || b.is_f64()
+    }) {
         panic!("{what}: {d}\n--- ours:\n{ours}\n--- ccusage:\n{theirs}");
     }
 }
