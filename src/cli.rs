@@ -66,6 +66,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(file) = &cfg.pricing_file {
+        // Nothing has been priced yet: the table is built with the file on first use.
+        crate::price::use_pricing_file(file);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -281,6 +285,7 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
             Ok(ExitCode::SUCCESS)
         }
         Command::Query(args) => crate::query::run(&cfg, args.query).await,
+        Command::Prices(args) => crate::cli_prices::run(&args),
         Command::Scan(args) => {
             // Usage mistakes exit 2 (like clap's), before anything is read.
             let range = match crate::report::DateRange::new(args.since, args.until) {

@@ -5,6 +5,7 @@
 //! days `report` computes as ccusage does).
 
 pub mod cli;
+pub mod cli_prices;
 pub mod collect;
 pub mod config;
 pub mod dedup;
