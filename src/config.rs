@@ -98,6 +98,9 @@ pub struct Config {
     /// The passphrase `privacy` was derived from: `install` writes it to the env file, so the
     /// timer stores what the shell that installed it would.
     pub path_hash_key: Option<Secret>,
+    /// `CCSYNC_PRICING_FILE`, read and checked (its path made absolute, for the env file).
+    /// Prices are process-wide: `cli::main` puts it in use before anything is priced.
+    pub pricing_file: Option<crate::price::PricingFile>,
 }
 
 /// Raw, unvalidated values as they come from the layered sources.
@@ -120,6 +123,7 @@ pub struct RawConfig {
     pub drop_git_branch: Option<bool>,
     pub ca_file: Option<PathBuf>,
     pub compression: Option<Compression>,
+    pub pricing_file: Option<PathBuf>,
 }
 
 /// The environment a config is resolved against (home, XDG dirs, hostname), injectable for tests.
@@ -206,6 +210,10 @@ impl RawConfig {
                 self.drop_git_branch.unwrap_or(false),
             ),
             path_hash_key: self.path_hash_key,
+            pricing_file: self
+                .pricing_file
+                .map(|file| read_pricing_file(&file, host))
+                .transpose()?,
         })
     }
 }
@@ -247,6 +255,13 @@ fn validate_identifier(what: &str, name: &str) -> Result<()> {
             "{what} must be letters, digits and underscores, not starting with a digit (got {name:?})"
         )))
     }
+}
+
+fn read_pricing_file(path: &Path, host: &Host) -> Result<crate::price::PricingFile> {
+    let path = expand_tilde(path, host);
+    // Absolute, so that the env file `install` writes names it from any directory.
+    let path = std::path::absolute(&path).unwrap_or(path);
+    crate::price::PricingFile::read(&path).map_err(|e| Error::Config(e.to_string()))
 }
 
 fn read_password_file(path: &Path) -> Result<Secret> {

@@ -99,6 +99,9 @@ pub fn env_file_contents(cfg: &Config) -> String {
     set("CLAUDE_CONFIG_DIR", &dirs.join(","));
     set("CCSYNC_STATE_DIR", &cfg.state_dir.to_string_lossy());
     set("CCSYNC_COST_MODE", cfg.cost_mode.as_str());
+    if let Some(file) = &cfg.pricing_file {
+        set("CCSYNC_PRICING_FILE", &file.path().to_string_lossy());
+    }
     set("CCSYNC_BATCH_ROWS", &cfg.batch_rows.to_string());
     if let Some(key) = cfg.path_hash_key.as_ref().filter(|k| !k.is_empty()) {
         set("CCSYNC_PATH_HASH_KEY", key.expose());

@@ -85,6 +85,8 @@ pub enum Command {
     Generate(GenerateArgs),
     /// Run a query of the pack (queries/) against ClickHouse; --list shows them.
     Query(QueryCommand),
+    /// The model prices in use; with MODEL, which entry prices it and why.
+    Prices(super::prices::PricesArgs),
 }
 
 impl Command {
@@ -111,6 +113,7 @@ impl Command {
             | Command::Schema(SchemaCommand::Apply(SchemaApplyArgs { connection })) => {
                 s.connection = connection.clone();
             }
+            Command::Prices(a) => s.pricing.file = a.file.clone(),
             Command::Uninstall(_) | Command::Generate(_) => {}
         }
         s

@@ -4,12 +4,13 @@
 //!
 //! - `args.rs`: what each command takes; `settings.rs`: the settings and their resolution;
 //! - `sync.rs` (`sync`, bare `ccsync`), `status.rs`, `doctor.rs`, `install.rs` (`install`,
-//!   `uninstall`), `schema.rs` (`schema apply`), `scan.rs`, `generate.rs`, `query.rs`.
+//!   `uninstall`), `schema.rs` (`schema apply`), `scan.rs`, `generate.rs`, `query.rs`, `prices.rs`.
 
 mod args;
 mod doctor;
 mod generate;
 mod install;
+mod prices;
 mod query;
 mod scan;
 mod schema;
@@ -49,6 +50,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(file) = &cfg.pricing_file {
+        // Nothing has been priced yet: the table is built with the file on first use.
+        crate::price::use_pricing_file(file);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -128,6 +133,7 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
         Command::Uninstall(args) => install::uninstall(&args),
         Command::Generate(args) => generate::run(&args),
         Command::Query(args) => query::run(&cfg, args.query).await,
+        Command::Prices(args) => prices::run(&args),
         Command::Scan(args) => scan::run(&cfg, args).await,
     }
 }

@@ -158,6 +158,24 @@ pub struct PricingArgs {
         value_name = "MODE"
     )]
     pub cost_mode: Option<CostMode>,
+
+    #[command(flatten)]
+    pub file: PricingFileArgs,
+}
+
+/// Extra or corrected model prices: every command that prices, and `prices`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct PricingFileArgs {
+    /// JSON file of model prices in LiteLLM's model_prices_and_context_window.json shape (USD
+    /// per token): its models are added to, or replace, the built-in ones [default: none].
+    #[arg(
+        long,
+        help_heading = TRANSCRIPTS,
+        env = "CCSYNC_PRICING_FILE",
+        hide_env_values = true,
+        value_name = "PATH"
+    )]
+    pub pricing_file: Option<PathBuf>,
 }
 
 /// This machine: the name its rows carry and where its checkpoints are.
@@ -248,6 +266,7 @@ impl Settings {
             claude_config_dir: transcripts.claude_config_dir.clone(),
             state_dir: machine.state_dir.clone(),
             cost_mode: pricing.cost_mode,
+            pricing_file: pricing.file.pricing_file.clone(),
             batch_rows: store.batch_rows,
             timeout_secs: ch.timeout,
             retries: ch.retries,

@@ -17,6 +17,7 @@ const CONNECTION: Group = &[
 ];
 const TRANSCRIPTS: Group = &[("--claude-config-dir", "CLAUDE_CONFIG_DIR")];
 const PRICING: Group = &[("--cost-mode", "CCSYNC_COST_MODE")];
+const PRICING_FILE: Group = &[("--pricing-file", "CCSYNC_PRICING_FILE")];
 const MACHINE: Group = &[
     ("--machine-name", "MACHINE_NAME"),
     ("--state-dir", "CCSYNC_STATE_DIR"),
@@ -25,7 +26,14 @@ const STORE: Group = &[
     ("--batch-rows", "CCSYNC_BATCH_ROWS"),
     ("--drop-git-branch", "CCSYNC_DROP_GIT_BRANCH"),
 ];
-const ALL: &[Group] = &[CONNECTION, TRANSCRIPTS, PRICING, MACHINE, STORE];
+const ALL: &[Group] = &[
+    CONNECTION,
+    TRANSCRIPTS,
+    PRICING,
+    PRICING_FILE,
+    MACHINE,
+    STORE,
+];
 
 fn run(env: &Env, args: &[&str]) -> (Option<i32>, String, String) {
     let out = env.command(args).output().unwrap();
@@ -47,7 +55,8 @@ fn each_commands_help_lists_the_settings_it_uses_and_no_others() {
         (&["status"], &[CONNECTION]),
         (&["query"], &[CONNECTION]),
         (&["schema", "apply"], &[CONNECTION]),
-        (&["scan"], &[TRANSCRIPTS, PRICING]),
+        (&["scan"], &[TRANSCRIPTS, PRICING, PRICING_FILE]),
+        (&["prices"], &[PRICING_FILE]),
         (&["schema"], &[]),
         (&["uninstall"], &[]),
         (&["generate"], &[]),
@@ -83,6 +92,8 @@ fn a_setting_is_a_usage_error_where_it_means_nothing() {
         &["scan", "--machine-name", "m"],
         &["scan", "--clickhouse-url", "http://h:1"],
         &["status", "--cost-mode", "calculate"],
+        &["status", "--pricing-file", "p.json"],
+        &["prices", "--cost-mode", "calculate"],
         &["schema", "apply", "--state-dir", "/tmp/x"],
         &["doctor", "--batch-rows", "5"],
         &["uninstall", "--clickhouse-database", "x"],

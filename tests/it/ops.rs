@@ -534,6 +534,13 @@ fn install_writes_every_documented_setting_in_effect() {
     let claude = format!("{}/c1,{}/c2", home.display(), home.display());
     let state = home.join("my state").display().to_string();
     let ca = ca.display().to_string();
+    let prices = env.dir.path().join("prices.json");
+    std::fs::write(
+        &prices,
+        r#"{"m": {"input_cost_per_token": 1e-06, "output_cost_per_token": 2e-06}}"#,
+    )
+    .unwrap();
+    let prices = prices.display().to_string();
     let given: Vec<(&str, &str)> = vec![
         ("CLICKHOUSE_URL", "https://ch.example.com:8443"),
         ("CLICKHOUSE_USER", "agent_x"),
@@ -546,6 +553,7 @@ fn install_writes_every_documented_setting_in_effect() {
         ("CLAUDE_CONFIG_DIR", &claude),
         ("CCSYNC_STATE_DIR", &state),
         ("CCSYNC_COST_MODE", "calculate"),
+        ("CCSYNC_PRICING_FILE", &prices),
         ("CCSYNC_BATCH_ROWS", "1234"),
         ("CCSYNC_TIMEOUT", "17"),
         ("CCSYNC_RETRIES", "2"),
