@@ -1,83 +1,52 @@
-//! What requests cost, as ccusage 20.0.24 bills Codex: tokens summed per model (per day in a
-//! report) into two buckets, normal and long-context (requests whose input, cached included,
-//! is above 272,000 tokens: all their tokens at the long rates), then
-//! `non-cached input × input + cached × cache read + cache writes × cache write + output ×
-//! output` in each; fast-tier requests add `(multiplier − 1) ×` their own cost.
+//! What Codex requests cost, by the shared price table's Codex rules (`crate::price`, one
+//! place for every formula): tokens summed per model (per day in a report), each request's in
+//! the long-context part when its input, cached included, exceeds the model's threshold; then
+//! priced, fast-tier requests adding `(multiplier − 1) ×` their own cost.
 
 use super::line::RawUsage;
-use super::prices::{LONG_CONTEXT_TOKENS, OpenAiPrice, Rates};
+use crate::price::{CodexTokens, codex_cost, codex_long_context_threshold};
 
-/// Token sums of some requests, split by context length.
+/// Token sums of some requests of one model, split by context length.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Bucket {
-    pub normal: Part,
-    pub long: Part,
-}
-
-/// `input` includes `cached` and `cache_write`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(crate) struct Part {
-    pub input: u64,
-    pub cached: u64,
-    pub cache_write: u64,
-    pub output: u64,
-}
+pub(crate) struct Bucket(CodexTokens);
 
 impl Bucket {
-    /// Adds one request.
-    pub(crate) fn add(&mut self, u: &RawUsage) {
-        let part = if u.input > LONG_CONTEXT_TOKENS {
-            &mut self.long
-        } else {
-            &mut self.normal
-        };
-        part.input = part.input.saturating_add(u.input);
-        part.cached = part.cached.saturating_add(u.cached);
-        part.cache_write = part.cache_write.saturating_add(u.cache_write);
-        part.output = part.output.saturating_add(u.output);
-    }
-
-    /// USD at `price` (standard tier).
-    pub(crate) fn cost(&self, price: &OpenAiPrice) -> f64 {
-        self.normal.cost(&price.base) + self.long.cost(price.long.as_ref().unwrap_or(&price.base))
-    }
-}
-
-impl Part {
-    fn cost(&self, r: &Rates) -> f64 {
-        let non_cached = self
-            .input
-            .saturating_sub(self.cached)
-            .saturating_sub(self.cache_write);
-        // In this order the sums are ccusage's to the last bit on every crafted case and all but
-        // one day of the real fixture (1 ulp off there: its exact order is not known).
-        non_cached as f64 * r.input
-            + self.cached as f64 * r.cache_read()
-            + self.cache_write as f64 * r.cache_write
-            + self.output as f64 * r.output
+    /// Adds one request of `model`.
+    pub(crate) fn add(&mut self, model: &str, u: &RawUsage) {
+        let threshold = codex_long_context_threshold(model);
+        let r = CodexTokens::request(u.input, u.cached, u.cache_write, u.output, threshold);
+        let t = &mut self.0;
+        for (sum, part) in [
+            (&mut t.input, r.input),
+            (&mut t.cached, r.cached),
+            (&mut t.cache_write, r.cache_write),
+            (&mut t.output, r.output),
+            (&mut t.long_input, r.long_input),
+            (&mut t.long_cached, r.long_cached),
+            (&mut t.long_cache_write, r.long_cache_write),
+            (&mut t.long_output, r.long_output),
+        ] {
+            *sum = sum.saturating_add(part);
+        }
     }
 }
 
-/// The cost of `all` requests of a model of which `fast` were on the fast tier.
-pub(crate) fn cost(price: &OpenAiPrice, all: &Bucket, fast: &Bucket) -> f64 {
-    let standard = all.cost(price);
-    if price.fast_multiplier == 1.0 || *fast == Bucket::default() {
-        return standard;
-    }
-    standard + fast.cost(price) * (price.fast_multiplier - 1.0)
+/// The cost of `all` requests of `model` of which `fast` were on the fast tier; `None` when
+/// the model has no price.
+pub(crate) fn cost(model: &str, all: &Bucket, fast: &Bucket) -> Option<f64> {
+    codex_cost(model, &all.0, &fast.0)
 }
 
 /// One request's cost.
-pub(crate) fn of_request(price: &OpenAiPrice, usage: &RawUsage, fast: bool) -> f64 {
+pub(crate) fn of_request(model: &str, usage: &RawUsage, fast: bool) -> Option<f64> {
     let mut bucket = Bucket::default();
-    bucket.add(usage);
+    bucket.add(model, usage);
     let none = Bucket::default();
-    cost(price, &bucket, if fast { &bucket } else { &none })
+    cost(model, &bucket, if fast { &bucket } else { &none })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::prices::price_of;
     use super::*;
 
     fn usage(input: u64, cached: u64, cache_write: u64, output: u64) -> RawUsage {
@@ -93,23 +62,21 @@ mod tests {
 
     #[test]
     fn long_context_bills_the_whole_request_at_the_long_rates() {
-        let p = price_of("gpt-5.4").unwrap();
+        let c = |u| of_request("gpt-5.4", &u, false).unwrap();
         // ccusage: 272,000 input → 0.68 (normal); 272,001 → 1.360005 (long).
-        assert_eq!(of_request(&p, &usage(272_000, 0, 0, 0), false), 0.68);
-        assert!((of_request(&p, &usage(272_001, 0, 0, 0), false) - 1.360005).abs() < 1e-12);
+        assert_eq!(c(usage(272_000, 0, 0, 0)), 0.68);
+        assert!((c(usage(272_001, 0, 0, 0)) - 1.360005).abs() < 1e-12);
         // 300k input (200k cached) + 100k output → 2.85.
-        assert!((of_request(&p, &usage(300_000, 200_000, 0, 100_000), false) - 2.85).abs() < 1e-12);
+        assert!((c(usage(300_000, 200_000, 0, 100_000)) - 2.85).abs() < 1e-12);
     }
 
     #[test]
     fn cache_writes_leave_non_cached_input_and_fast_multiplies() {
-        let p = price_of("gpt-5").unwrap();
         // ccusage: input 100 = 20 cached + 30 written + 50 → 0.000211875.
-        let c = of_request(&p, &usage(100, 20, 30, 10), false);
+        let c = of_request("gpt-5", &usage(100, 20, 30, 10), false).unwrap();
         assert!((c - 0.000211875).abs() < 1e-15, "{c}");
-        let p = price_of("gpt-5.3-codex").unwrap();
-        assert_eq!(of_request(&p, &usage(1_000_000, 0, 0, 0), true), 3.5);
-        let p = price_of("gpt-5.2").unwrap();
-        assert_eq!(of_request(&p, &usage(1_000_000, 0, 0, 0), true), 1.75);
+        let fast = |model| of_request(model, &usage(1_000_000, 0, 0, 0), true).unwrap();
+        assert_eq!(fast("gpt-5.3-codex"), 3.5);
+        assert_eq!(fast("gpt-5.2"), 1.75);
     }
 }

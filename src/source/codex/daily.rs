@@ -8,7 +8,6 @@ use std::collections::{BTreeMap, BTreeSet};
 use jiff::civil::Date;
 
 use super::cost::{self, Bucket};
-use super::prices::price_of;
 use super::rows::CodexRow;
 use crate::report::{DateRange, Zone};
 
@@ -109,9 +108,9 @@ impl Daily {
         acc.sums.add(&Sums::of(row));
         acc.is_fallback |= row.is_fallback_model;
         let usage = row.usage();
-        acc.all.add(&usage);
+        acc.all.add(&row.model, &usage);
         if row.fast {
-            acc.fast.add(&usage);
+            acc.fast.add(&row.model, &usage);
         }
     }
 
@@ -148,8 +147,8 @@ fn day(date: Date, models: BTreeMap<String, Acc>) -> Day {
         models: Vec::with_capacity(models.len()),
     };
     for (name, acc) in models {
-        let price = price_of(&name);
-        out.cost_usd += price.map_or(0.0, |p| cost::cost(&p, &acc.all, &acc.fast));
+        let price = cost::cost(&name, &acc.all, &acc.fast);
+        out.cost_usd += price.unwrap_or(0.0);
         out.sums.add(&acc.sums);
         let s = &acc.sums;
         // ccusage: unpriced when it has tokens (its total, or input + output if larger).

@@ -11,7 +11,7 @@
 //! - [`replay`]: forked / sub-agent sessions replaying their parent's history.
 //! - [`rows`]: the neutral row of one counted request ([`rows::CodexRow`]).
 //! - [`dedup`]: the same request in several files counts once.
-//! - [`prices`] (a stop-gap OpenAI price table) and [`cost`] (how Codex requests are billed).
+//! - [`cost`]: what requests cost, by the shared price table's Codex rules (`crate::price`).
 //! - [`daily`] → [`json`] / [`table`]: the daily report, in ccusage's JSON or for a human.
 //! - [`scan`]: the whole report of the files as they are now.
 
@@ -22,7 +22,6 @@ mod discover;
 mod error;
 mod json;
 mod line;
-mod prices;
 mod reader;
 mod replay;
 mod rows;
@@ -71,9 +70,4 @@ impl crate::source::DailyReport for scan::ScanOutput {
     fn print_table(&self) {
         table::print(self);
     }
-}
-
-/// The models the stop-gap price table knows (for the parity test of its prices).
-pub fn priced_models() -> Vec<&'static str> {
-    prices::models().collect()
 }

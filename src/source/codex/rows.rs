@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use super::cost;
 use super::line::RawUsage;
-use super::prices::price_of;
 use super::usage::{Event, Tier};
 
 /// One request, as ccusage 20.0.24 counts and prices it.
@@ -52,7 +51,7 @@ impl CodexRow {
             Some(tier) => tier == Tier::Fast,
             None => default_fast,
         };
-        let price = price_of(&event.model);
+        let cost = cost::of_request(&event.model, u, fast);
         CodexRow {
             timestamp_ms,
             session_id: session_id.to_owned(),
@@ -65,8 +64,8 @@ impl CodexRow {
             reasoning: u.reasoning,
             total: u.total,
             fast,
-            cost_usd: price.map_or(0.0, |p| cost::of_request(&p, u, fast)),
-            unpriced: price.is_none(),
+            cost_usd: cost.unwrap_or(0.0),
+            unpriced: cost.is_none(),
             file,
             line,
         }
