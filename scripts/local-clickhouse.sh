@@ -16,15 +16,17 @@
 # data in $XDG_DATA_HOME/ccsync/clickhouse. Nothing refers back to this checkout, so moving or
 # deleting the clone keeps the service working.
 #
-# Settings: CCSYNC_LOCAL_CLICKHOUSE_PORT (default 8123), CCSYNC_LOCAL_CLICKHOUSE_DIR (chDB data).
+# Settings: CCSYNC_LOCAL_CLICKHOUSE_PORT (default 8123; install keeps it for the other commands),
+# CCSYNC_LOCAL_CLICKHOUSE_DIR (chDB data).
 set -euo pipefail
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 
 CLICKHOUSE_MIN=24.8
 CHDB_VERSION=26.9.0
-PORT=${CCSYNC_LOCAL_CLICKHOUSE_PORT:-8123}
 SHARE=${XDG_DATA_HOME:-$HOME/.local/share}/ccsync
 ENGINE=$SHARE/engine
+# The port chosen at install is kept, so start/stop/status find the engine without the variable.
+PORT=${CCSYNC_LOCAL_CLICKHOUSE_PORT:-$(cat "$ENGINE/port" 2>/dev/null || echo 8123)}
 LAUNCHER=$ENGINE/run-clickhouse
 SERVER_DIR=$SHARE/clickhouse-server
 CHDB_DATA=${CCSYNC_LOCAL_CLICKHOUSE_DIR:-$SHARE/clickhouse}
@@ -133,6 +135,7 @@ write_launcher() {
   local engine path
   read -r engine path _ <<<"$(detect)"
   mkdir -p "$ENGINE"
+  echo "$PORT" >"$ENGINE/port"
   if [ "$engine" = clickhouse ]; then
     write_server_config
     local run=(server); [ "$(basename "$path")" = clickhouse-server ] && run=()

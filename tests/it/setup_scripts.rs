@@ -305,6 +305,11 @@ fn without_systemd_the_chdb_engine_starts_in_the_background_and_restarts() {
         .unwrap();
     assert!(sync.status.success(), "{}", text(&sync));
 
+    // The port chosen at install is kept: no variable needed afterwards.
+    let status = script(home, &fake, "local-clickhouse.sh", &["status"])
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0), "{}", text(&status));
     assert_eq!(run(&["stop"]).0, Some(0));
     assert!(!answers(port));
     assert_eq!(
