@@ -1,5 +1,6 @@
 //! The hand-written table's tests, now tests of the data: the same expected numbers.
 
+use super::{assert_usd, tokens};
 use crate::price::resolve::contains_key;
 use crate::price::*;
 
@@ -7,26 +8,8 @@ use crate::price::*;
 // prices in `prices.md` and was checked against ccusage 20.0.24
 // (`claude daily|session --json --offline --mode calculate`).
 
-fn tokens(input: u64, output: u64, c5m: u64, c1h: u64, read: u64) -> TokenCounts {
-    TokenCounts {
-        input,
-        output,
-        cache_creation_5m: c5m,
-        cache_creation_1h: c1h,
-        cache_read: read,
-    }
-}
-
 fn cost(model: &str, t: TokenCounts, fast: bool) -> f64 {
     calculate_cost(model, &t, fast).unwrap_or_else(|| panic!("{model} should be priced"))
-}
-
-#[track_caller]
-fn assert_usd(actual: f64, expected: f64) {
-    assert!(
-        (actual - expected).abs() <= 1e-12 * expected.abs().max(1.0),
-        "got {actual}, expected {expected}"
-    );
 }
 
 #[test]

@@ -1,25 +1,8 @@
 //! `message_cost` in each cost mode, with the source of its cost (a logged cost must survive a
 //! re-pricing), `<synthetic>`, lines without a model and unknown models.
 
+use super::{assert_usd, tokens};
 use crate::price::*;
-
-fn tokens(input: u64, output: u64, c5m: u64, c1h: u64, read: u64) -> TokenCounts {
-    TokenCounts {
-        input,
-        output,
-        cache_creation_5m: c5m,
-        cache_creation_1h: c1h,
-        cache_read: read,
-    }
-}
-
-#[track_caller]
-fn assert_usd(actual: f64, expected: f64) {
-    assert!(
-        (actual - expected).abs() <= 1e-12 * expected.abs().max(1.0),
-        "got {actual}, expected {expected}"
-    );
-}
 
 #[test]
 fn cost_mode_names_round_trip() {

@@ -2,15 +2,8 @@
 //! is the `costUSD` that `ccusage codex daily --json --offline` (20.0.24) printed for one
 //! session of one request with these tokens (`--speed fast` for the fast ones).
 
+use super::assert_usd;
 use crate::price::*;
-
-#[track_caller]
-fn assert_usd(actual: f64, expected: f64) {
-    assert!(
-        (actual - expected).abs() <= 1e-12 * expected.abs().max(1.0),
-        "got {actual}, expected {expected}"
-    );
-}
 
 /// One request: `input` includes `cached`.
 fn request(model: &str, input: u64, cached: u64, output: u64) -> CodexTokens {
