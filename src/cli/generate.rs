@@ -5,6 +5,8 @@ use std::process::ExitCode;
 use super::GenerateArgs;
 
 pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
+    // One "now" for the days covered and the moment no event may pass.
+    let now_ms = jiff::Timestamp::now().as_millisecond();
     let opts = crate::generate::GenOptions {
         sessions: args.sessions,
         responses_per_session: args.responses,
@@ -15,21 +17,13 @@ pub(super) fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
             Some(date) => crate::time::parse_timestamp_ms(&format!("{date}T00:00:00Z"))
                 .ok_or_else(|| anyhow::anyhow!("--start must be YYYY-MM-DD, got {date:?}"))?
                 .div_euclid(86_400_000),
-            None => {
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)?
-                    .as_secs() as i64;
-                now.div_euclid(86_400) - (args.days.max(1) - 1)
-            }
+            None => now_ms.div_euclid(86_400_000) - (args.days.max(1) - 1),
         },
         days: args.days.max(1),
         target_bytes: args.target_bytes,
         huge_line_mb: args.huge_line_mb,
         // Without an explicit start, the demo's days end now, not hours ahead of it.
-        not_after_ms: args
-            .start
-            .is_none()
-            .then(|| jiff::Timestamp::now().as_millisecond()),
+        not_after_ms: args.start.is_none().then_some(now_ms),
     };
     let (files, bytes) = crate::generate::generate(&args.out, &opts)?;
     println!(

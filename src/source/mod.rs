@@ -24,15 +24,6 @@ pub enum Agent {
     Codex,
 }
 
-impl Agent {
-    pub fn name(self) -> &'static str {
-        match self {
-            Agent::Claude => crate::CLAUDE_SOURCE,
-            Agent::Codex => "codex",
-        }
-    }
-}
-
 /// One agent's local logs.
 pub(crate) trait Source: Send {
     /// Its usage per day in `zone` within `range`, from all its files (no server): what

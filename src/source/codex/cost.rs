@@ -11,20 +11,31 @@ use crate::price::{CodexTokens, codex_cost, codex_long_context_threshold};
 pub(crate) struct Bucket(CodexTokens);
 
 impl Bucket {
-    /// Adds one request of `model`.
-    pub(crate) fn add(&mut self, model: &str, u: &RawUsage) {
+    /// One request of `model`: in the long-context part when its input exceeds the model's
+    /// threshold.
+    pub(crate) fn request(model: &str, u: &RawUsage) -> Bucket {
         let threshold = codex_long_context_threshold(model);
-        let r = CodexTokens::request(u.input, u.cached, u.cache_write, u.output, threshold);
-        let t = &mut self.0;
+        Bucket(CodexTokens::request(
+            u.input,
+            u.cached,
+            u.cache_write,
+            u.output,
+            threshold,
+        ))
+    }
+
+    /// Adds the requests of `other` (of the same model).
+    pub(crate) fn add(&mut self, other: &Bucket) {
+        let (t, o) = (&mut self.0, &other.0);
         for (sum, part) in [
-            (&mut t.input, r.input),
-            (&mut t.cached, r.cached),
-            (&mut t.cache_write, r.cache_write),
-            (&mut t.output, r.output),
-            (&mut t.long_input, r.long_input),
-            (&mut t.long_cached, r.long_cached),
-            (&mut t.long_cache_write, r.long_cache_write),
-            (&mut t.long_output, r.long_output),
+            (&mut t.input, o.input),
+            (&mut t.cached, o.cached),
+            (&mut t.cache_write, o.cache_write),
+            (&mut t.output, o.output),
+            (&mut t.long_input, o.long_input),
+            (&mut t.long_cached, o.long_cached),
+            (&mut t.long_cache_write, o.long_cache_write),
+            (&mut t.long_output, o.long_output),
         ] {
             *sum = sum.saturating_add(part);
         }
@@ -39,10 +50,9 @@ pub(crate) fn cost(model: &str, all: &Bucket, fast: &Bucket) -> Option<f64> {
 
 /// One request's cost.
 pub(crate) fn of_request(model: &str, usage: &RawUsage, fast: bool) -> Option<f64> {
-    let mut bucket = Bucket::default();
-    bucket.add(model, usage);
+    let request = Bucket::request(model, usage);
     let none = Bucket::default();
-    cost(model, &bucket, if fast { &bucket } else { &none })
+    cost(model, &request, if fast { &request } else { &none })
 }
 
 #[cfg(test)]

@@ -108,9 +108,10 @@ impl Daily {
         acc.sums.add(&Sums::of(row));
         acc.is_fallback |= row.is_fallback_model;
         let usage = row.usage();
-        acc.all.add(&row.model, &usage);
+        let request = Bucket::request(&row.model, &usage);
+        acc.all.add(&request);
         if row.fast {
-            acc.fast.add(&row.model, &usage);
+            acc.fast.add(&request);
         }
     }
 
