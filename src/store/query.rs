@@ -856,6 +856,15 @@ pub async fn fetch_table(
 mod tests {
     use super::*;
 
+    /// The code of `sql` without its comments (no `--` occurs inside the pack's string
+    /// literals).
+    fn without_comments(sql: &str) -> String {
+        sql.lines()
+            .map(|l| l.split("--").next().unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
     #[test]
     fn every_query_file_is_embedded() {
         let files = crate::store::schema::sql_files_in("queries");
@@ -873,13 +882,7 @@ mod tests {
             // Every `{name:Type}` in the SQL is declared with that type, and every declared
             // parameter is used.
             let mut used = BTreeMap::new();
-            // The code without comments (no `--` occurs inside the pack's string literals).
-            let code: String = q
-                .sql
-                .lines()
-                .map(|l| l.split("--").next().unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join("\n");
+            let code = without_comments(q.sql);
             let mut rest = code.as_str();
             while let Some(start) = rest.find('{') {
                 let after = &rest[start + 1..];
@@ -976,12 +979,7 @@ mod tests {
     fn every_read_of_a_table_filters_by_source() {
         const FILTER: &str = "({source:String} = '' OR source = {source:String})";
         for q in pack() {
-            let code: String = q
-                .sql
-                .lines()
-                .map(|l| l.split("--").next().unwrap_or(""))
-                .collect::<Vec<_>>()
-                .join("\n");
+            let code = without_comments(q.sql);
             let words: Vec<&str> = code.split_whitespace().collect();
             let reads = words
                 .windows(2)

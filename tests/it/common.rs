@@ -995,3 +995,13 @@ pub fn json_difference(
         _ => (ours != theirs).then(|| format!("{at}: {ours} vs ccusage's {theirs}")),
     }
 }
+
+/// The stdout of a command that must have succeeded (`what` names it if not).
+pub fn stdout_of(out: std::process::Output, what: &str) -> String {
+    assert!(
+        out.status.success(),
+        "{what}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}

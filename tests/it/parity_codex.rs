@@ -26,18 +26,9 @@ fn run(program: &Path, args: &[&str], homes: &[PathBuf]) -> Output {
         .unwrap()
 }
 
-fn stdout_of(out: Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 fn ccusage_json(homes: &[PathBuf], args: &[&str]) -> String {
     let base = ["codex", "daily", "--json", "--offline"];
-    stdout_of(
+    crate::common::stdout_of(
         run(&ccusage(), &[&base[..], args].concat(), homes),
         "ccusage",
     )
@@ -46,7 +37,7 @@ fn ccusage_json(homes: &[PathBuf], args: &[&str]) -> String {
 fn scan_json(homes: &[PathBuf], args: &[&str]) -> String {
     let base = ["scan", "--agent", "codex", "--json"];
     let bin = Path::new(env!("CARGO_BIN_EXE_ccsync"));
-    stdout_of(run(bin, &[&base[..], args].concat(), homes), "ccsync scan")
+    crate::common::stdout_of(run(bin, &[&base[..], args].concat(), homes), "ccsync scan")
 }
 
 fn assert_same(homes: &[PathBuf], args: &[&str]) {

@@ -29,27 +29,18 @@ fn run(program: &Path, args: &[&str], dirs: &[&Path], tz: Option<&str>) -> Outpu
     cmd.output().unwrap()
 }
 
-fn stdout_of(out: Output, what: &str) -> String {
-    assert!(
-        out.status.success(),
-        "{what}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// `ccusage claude daily --json --offline ARGS` (`--mode` as `mode`).
 fn ccusage_json(dirs: &[&Path], mode: &str, args: &[&str], tz: Option<&str>) -> String {
     let base = ["claude", "daily", "--json", "--offline", "--mode", mode];
     let out = run(&ccusage(), &[&base[..], args].concat(), dirs, tz);
-    stdout_of(out, &format!("ccusage {args:?}"))
+    crate::common::stdout_of(out, &format!("ccusage {args:?}"))
 }
 
 /// `ccsync scan --json ARGS` (`--cost-mode` as `mode`).
 fn scan_json(dirs: &[&Path], mode: &str, args: &[&str], tz: Option<&str>) -> String {
     let base = ["scan", "--json", "--cost-mode", mode];
     let bin = Path::new(env!("CARGO_BIN_EXE_ccsync"));
-    stdout_of(run(bin, &[&base[..], args].concat(), dirs, tz), "scan")
+    crate::common::stdout_of(run(bin, &[&base[..], args].concat(), dirs, tz), "scan")
 }
 
 fn assert_same_report(ours: &str, theirs: &str, what: &str) {
@@ -254,7 +245,7 @@ fn without_a_zone_scan_counts_days_in_the_system_zone_as_ccusage() {
             &dirs,
             Some(tz),
         );
-        let table = stdout_of(table, "scan");
+        let table = crate::common::stdout_of(table, "scan");
         assert!(table.contains(&format!("Date ({tz})")), "{table}");
     }
 }
