@@ -36,11 +36,7 @@ PIDFILE=$ENGINE/clickhouse.pid
 LOG=$ENGINE/clickhouse.log
 URL=http://127.0.0.1:$PORT
 
-if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then
-  say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-else
-  say() { printf '==> %s\n' "$*" >&2; }
-fi
+. "$REPO/scripts/say.sh"
 die() { echo "error: $*" >&2; exit 1; }
 
 # "A.B[.C…]" >= "X.Y"?

@@ -14,11 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then
-  say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-else
-  say() { printf '==> %s\n' "$*" >&2; }
-fi
+. scripts/say.sh
 
 BUILT="${CCSYNC_QUICKSTART_BIN:-}"
 if [ -z "$BUILT" ]; then

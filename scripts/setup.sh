@@ -12,12 +12,7 @@ cd "$(dirname "$0")/.."
 CHDB_VERSION=26.9.0
 CCUSAGE_VERSION=20.0.24
 
-# Bold on a terminal only (no escape codes in a log or a pipe), and never with NO_COLOR set.
-if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then
-  say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
-else
-  say() { printf '==> %s\n' "$*" >&2; }
-fi
+. scripts/say.sh
 
 apt_install() {
   if command -v apt-get >/dev/null 2>&1; then
