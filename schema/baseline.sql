@@ -3,7 +3,7 @@
 -- tables 1 and 3 created). The runner then records every migration as applied. A test
 -- (`migration::the_baseline_builds_what_the_migrations_build`) holds the tables it makes equal
 -- to those the migrations make, column by column: a new migration changes this file too.
--- Comments on the columns: schema/001_usage_events.sql, 003_usage_rollup.sql, 004.
+-- Comments on the columns: schema/001_usage_events.sql, 003_usage_rollup.sql, 004, 005.
 
 CREATE TABLE IF NOT EXISTS usage_events
 (
@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS usage_events
     agent_id String,
     input_tokens UInt64,
     output_tokens UInt64,
+    reasoning_output_tokens UInt64 DEFAULT 0,
     cache_creation_input_tokens UInt64,
     cache_creation_5m_input_tokens UInt64,
     cache_creation_1h_input_tokens UInt64,
@@ -36,6 +37,10 @@ CREATE TABLE IF NOT EXISTS usage_events
     cost_usd Float64,
     reported_cost_usd Nullable(Float64),
     cost_mode LowCardinality(String),
+    cost_source LowCardinality(String)
+        DEFAULT multiIf(reported_cost_usd IS NOT NULL AND cost_mode IN ('auto', 'display'), 'logged',
+                        cost_mode = 'display', 'display',
+                        'calculated'),
     unknown_model Bool,
     source_file String,
     source_line UInt64,
@@ -102,6 +107,7 @@ CREATE TABLE IF NOT EXISTS usage_rollup
     api_error_messages UInt64,
     input_tokens UInt64,
     output_tokens UInt64,
+    reasoning_output_tokens UInt64 DEFAULT 0,
     cache_creation_input_tokens UInt64,
     cache_creation_5m_input_tokens UInt64,
     cache_creation_1h_input_tokens UInt64,

@@ -90,6 +90,8 @@ pub struct Config {
     pub machine_name: String,
     /// Directories that hold (or are) a Claude Code `projects/` folder.
     pub claude_dirs: Vec<PathBuf>,
+    /// Codex CLI homes (`CODEX_HOME`, else `~/.codex`), as ccusage finds them.
+    pub codex_homes: Vec<PathBuf>,
     pub state_dir: PathBuf,
     pub cost_mode: CostMode,
     /// Rows per INSERT; checkpoints advance once a batch is acknowledged.
@@ -113,6 +115,7 @@ pub struct RawConfig {
     pub clickhouse_database: Option<String>,
     pub machine_name: Option<String>,
     pub claude_config_dir: Option<String>,
+    pub codex_home: Option<String>,
     pub state_dir: Option<PathBuf>,
     pub cost_mode: Option<CostMode>,
     pub batch_rows: Option<usize>,
@@ -181,6 +184,8 @@ impl RawConfig {
             Some(list) if !list.trim().is_empty() => parse_dir_list(list, host),
             _ => default_claude_dirs(host),
         };
+        let codex_homes =
+            crate::source::codex::homes(self.codex_home.as_deref(), host.home.as_deref());
         let state_dir = match self.state_dir {
             Some(dir) => expand_tilde(&dir, host),
             None => default_state_dir(host)?,
@@ -202,6 +207,7 @@ impl RawConfig {
             },
             machine_name,
             claude_dirs,
+            codex_homes,
             state_dir,
             cost_mode: self.cost_mode.unwrap_or(CostMode::Auto),
             batch_rows,

@@ -97,6 +97,10 @@ pub fn env_file_contents(cfg: &Config) -> String {
         .map(|d| d.to_string_lossy().into_owned())
         .collect();
     set("CLAUDE_CONFIG_DIR", &dirs.join(","));
+    let homes: Vec<String> = (cfg.codex_homes.iter())
+        .map(|d| d.to_string_lossy().into_owned())
+        .collect();
+    set("CODEX_HOME", &homes.join(","));
     set("CCSYNC_STATE_DIR", &cfg.state_dir.to_string_lossy());
     set("CCSYNC_COST_MODE", cfg.cost_mode.as_str());
     if let Some(file) = &cfg.pricing_file {

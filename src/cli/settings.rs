@@ -143,6 +143,16 @@ pub struct TranscriptArgs {
         value_name = "DIRS"
     )]
     pub claude_config_dir: Option<String>,
+    /// Comma-separated Codex CLI homes holding sessions/ and archived_sessions/, as in Codex
+    /// and ccusage [default: ~/.codex].
+    #[arg(
+        long,
+        help_heading = TRANSCRIPTS,
+        env = "CODEX_HOME",
+        hide_env_values = true,
+        value_name = "DIRS"
+    )]
+    pub codex_home: Option<String>,
 }
 
 /// How responses are priced: every command that prices them.
@@ -264,6 +274,7 @@ impl Settings {
             clickhouse_database: ch.clickhouse_database.clone(),
             machine_name: machine.machine_name.clone(),
             claude_config_dir: transcripts.claude_config_dir.clone(),
+            codex_home: transcripts.codex_home.clone(),
             state_dir: machine.state_dir.clone(),
             cost_mode: pricing.cost_mode,
             pricing_file: pricing.file.pricing_file.clone(),

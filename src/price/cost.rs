@@ -34,6 +34,17 @@ impl CostSource {
             CostSource::Display => "display",
         }
     }
+
+    /// Where the cost of a message with `reported` (its `costUSD`) comes from in `mode`: the
+    /// rule [`message_cost`] applies, and schema 005's default for rows stored before it.
+    #[must_use]
+    pub const fn of(mode: CostMode, reported: Option<f64>) -> CostSource {
+        match (mode, reported) {
+            (CostMode::Display | CostMode::Auto, Some(_)) => CostSource::Logged,
+            (CostMode::Display, None) => CostSource::Display,
+            (CostMode::Auto | CostMode::Calculate, _) => CostSource::Calculated,
+        }
+    }
 }
 
 /// The cost of one message, whether its model could not be priced, and where it comes from.
@@ -92,23 +103,18 @@ pub fn message_cost(
     tokens: &TokenCounts,
     fast: bool,
 ) -> Cost {
-    let cost = |usd, unknown_model, source| Cost {
+    let source = CostSource::of(mode, reported_cost_usd);
+    let cost = |usd, unknown_model| Cost {
         usd,
         unknown_model,
         source,
     };
-    match (mode, reported_cost_usd) {
-        (CostMode::Display | CostMode::Auto, Some(reported)) => {
-            cost(reported, false, CostSource::Logged)
-        }
-        (CostMode::Display, None) => cost(0.0, false, CostSource::Display),
-        (CostMode::Auto | CostMode::Calculate, _) => match calculate_cost(model, tokens, fast) {
-            Some(usd) => cost(usd, false, CostSource::Calculated),
-            None => cost(
-                0.0,
-                *tokens != TokenCounts::default(),
-                CostSource::Calculated,
-            ),
+    match (source, reported_cost_usd) {
+        (CostSource::Logged, Some(reported)) => cost(reported, false),
+        (CostSource::Logged | CostSource::Display, _) => cost(0.0, false),
+        (CostSource::Calculated, _) => match calculate_cost(model, tokens, fast) {
+            Some(usd) => cost(usd, false),
+            None => cost(0.0, *tokens != TokenCounts::default()),
         },
     }
 }

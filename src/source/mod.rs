@@ -46,6 +46,6 @@ pub(crate) fn for_agent(agent: Agent, cfg: &Config) -> Box<dyn Source> {
             dirs: cfg.claude_dirs.clone(),
             cost_mode: cfg.cost_mode,
         }),
-        Agent::Codex => Box::new(codex::Codex::from_env()),
+        Agent::Codex => Box::new(codex::Codex::new(cfg.codex_homes.clone())),
     }
 }

@@ -71,6 +71,7 @@ struct Group {
     api_error_messages: u64,
     input_tokens: u64,
     output_tokens: u64,
+    reasoning_output_tokens: u64,
     cache_creation_input_tokens: u64,
     cache_creation_5m_input_tokens: u64,
     cache_creation_1h_input_tokens: u64,
@@ -109,6 +110,7 @@ pub struct RollupRow<'a> {
     pub api_error_messages: u64,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    pub reasoning_output_tokens: u64,
     pub cache_creation_input_tokens: u64,
     pub cache_creation_5m_input_tokens: u64,
     pub cache_creation_1h_input_tokens: u64,
@@ -215,6 +217,9 @@ impl RollupBuilder {
         g.messages += 1;
         g.input_tokens = g.input_tokens.wrapping_add(t_in);
         g.output_tokens = g.output_tokens.wrapping_add(t_out);
+        g.reasoning_output_tokens = g
+            .reasoning_output_tokens
+            .wrapping_add(row.reasoning_output_tokens);
         g.cache_creation_input_tokens = g.cache_creation_input_tokens.wrapping_add(t_cc);
         g.cache_creation_5m_input_tokens = g.cache_creation_5m_input_tokens.wrapping_add(t_5m);
         g.cache_creation_1h_input_tokens = g.cache_creation_1h_input_tokens.wrapping_add(t_1h);
@@ -286,6 +291,7 @@ impl RollupBuilder {
                 api_error_messages: g.api_error_messages,
                 input_tokens: g.input_tokens,
                 output_tokens: g.output_tokens,
+                reasoning_output_tokens: g.reasoning_output_tokens,
                 cache_creation_input_tokens: g.cache_creation_input_tokens,
                 cache_creation_5m_input_tokens: g.cache_creation_5m_input_tokens,
                 cache_creation_1h_input_tokens: g.cache_creation_1h_input_tokens,
@@ -328,10 +334,15 @@ impl Sink {
         .await
     }
 
-    /// The version of `machine`'s next rollup refresh, from the server (never this machine's
+    /// The version of `machine`'s (and `source`'s) next rollup refresh, from the server (never this machine's
     /// clock), and with `count_rows` how many `usage_events` rows the machine has, of any
     /// version, read in the same query (`schema/maintenance/rollup_version.sql`).
-    pub async fn rollup_version(&self, machine: &str, count_rows: bool) -> Result<(u64, u64)> {
+    pub async fn rollup_version(
+        &self,
+        machine: &str,
+        source: &str,
+        count_rows: bool,
+    ) -> Result<(u64, u64)> {
         #[derive(clickhouse::Row, serde::Deserialize)]
         struct Answer {
             version: u64,
@@ -344,7 +355,7 @@ impl Sink {
                     self.client()
                         .query(crate::store::schema::ROLLUP_VERSION)
                         .param("machine", machine)
-                        .param("source", crate::CLAUDE_SOURCE)
+                        .param("source", source)
                         .param("count_rows", count_rows)
                         .fetch_one::<Answer>(),
                 )
@@ -353,10 +364,16 @@ impl Sink {
         Ok((answer.version, answer.rows))
     }
 
-    /// Recomputes this machine's `usage_rollup` rows for the 15-minute `buckets` (Unix ms) from
+    /// Recomputes this machine's (and `source`'s) `usage_rollup` rows for the 15-minute `buckets` (Unix ms) from
     /// `usage_events FINAL` under `version`, then marks the groups of those buckets that no
     /// longer exist as deleted. Idempotent, so a retry or a re-run is harmless.
-    pub async fn refresh_rollup(&self, machine: &str, buckets: &[i64], version: u64) -> Result<()> {
+    pub async fn refresh_rollup(
+        &self,
+        machine: &str,
+        source: &str,
+        buckets: &[i64],
+        version: u64,
+    ) -> Result<()> {
         if buckets.is_empty() {
             return Ok(());
         }
@@ -380,7 +397,7 @@ impl Sink {
                         // One row per group key (GROUP BY): nothing to replace within the insert.
                         .with_setting("optimize_on_insert", "0")
                         .param("machine", machine)
-                        .param("source", crate::CLAUDE_SOURCE)
+                        .param("source", source)
                         .param("buckets", buckets)
                         .param("version", version)
                         .execute(),
@@ -418,6 +435,7 @@ mod tests {
             agent_id: "",
             input_tokens: 100,
             output_tokens: 10,
+            reasoning_output_tokens: 0,
             cache_creation_input_tokens: 1000,
             cache_creation_5m_input_tokens: 1000,
             cache_creation_1h_input_tokens: 0,
@@ -426,6 +444,7 @@ mod tests {
             cost_usd: 0.01,
             reported_cost_usd: None,
             cost_mode: "auto",
+            cost_source: "calculated",
             unknown_model: false,
             source_file: "/p/s1.jsonl",
             source_line: 1,

@@ -23,6 +23,8 @@ pub struct UsageRow<'a> {
     pub agent_id: &'a str,
     pub input_tokens: u64,
     pub output_tokens: u64,
+    /// Inside `output_tokens` (schema 005).
+    pub reasoning_output_tokens: u64,
     pub cache_creation_input_tokens: u64,
     pub cache_creation_5m_input_tokens: u64,
     pub cache_creation_1h_input_tokens: u64,
@@ -31,6 +33,8 @@ pub struct UsageRow<'a> {
     pub cost_usd: f64,
     pub reported_cost_usd: Option<f64>,
     pub cost_mode: &'a str,
+    /// `logged`, `calculated` or `display` (schema 005).
+    pub cost_source: &'a str,
     pub unknown_model: bool,
     pub source_file: &'a str,
     pub source_line: u64,
@@ -93,6 +97,7 @@ mod tests {
             agent_id: "",
             input_tokens: 1,
             output_tokens: 1,
+            reasoning_output_tokens: 0,
             cache_creation_input_tokens: 0,
             cache_creation_5m_input_tokens: 0,
             cache_creation_1h_input_tokens: 0,
@@ -101,6 +106,7 @@ mod tests {
             cost_usd: 0.5,
             reported_cost_usd: None,
             cost_mode: "auto",
+            cost_source: "calculated",
             unknown_model: false,
             source_file: "/f",
             source_line: 1,

@@ -10,6 +10,8 @@ use crate::store::client::Sink;
 pub struct SyncRunRow {
     pub run_id: String,
     pub machine_name: String,
+    /// The agent whose files the run read (ccusage's name).
+    pub source: &'static str,
     pub started_at: i64,
     pub finished_at: i64,
     pub status: String,
@@ -45,7 +47,7 @@ impl Sink {
                     .query(crate::store::schema::RECORD_RUN)
                     .param("run_id", &run.run_id)
                     .param("machine_name", &run.machine_name)
-                    .param("source", crate::CLAUDE_SOURCE)
+                    .param("source", run.source)
                     .param("started_at", run.started_at)
                     .param("finished_at", run.finished_at)
                     .param("status", &run.status)

@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "002_sync_runs.sql"),
     migration!(3, "003_usage_rollup.sql"),
     migration!(4, "004_exact_across_runs.sql"),
+    migration!(5, "005_reasoning_and_cost_source.sql"),
 ];
 
 /// The latest schema in one step, for a database without tables (see the file).

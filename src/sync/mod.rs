@@ -155,7 +155,7 @@ async fn read_all(pass: &mut Pass<'_>, sink: &Sink, opts: &SyncOptions) -> Resul
     let shape = RowShape {
         files: pass.files.clone(),
         machine: Arc::from(pass.cfg.machine_name.as_str()),
-        cost_mode: Arc::from(pass.cfg.cost_mode.to_string().as_str()),
+        cost_mode: pass.cfg.cost_mode,
     };
     let writer = BatchWriter::new(sink, shape, pass.cfg.batch_rows);
     let result = pass.read_and_store(writer, bar.as_ref()).await;

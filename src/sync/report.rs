@@ -57,6 +57,7 @@ impl Outcome<'_> {
         SyncRunRow {
             run_id: self.run_id.clone(),
             machine_name: self.cfg.machine_name.clone(),
+            source: crate::CLAUDE_SOURCE,
             started_at: self.started_ms,
             finished_at: super::now_ms(),
             status: self.status().into(),

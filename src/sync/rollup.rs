@@ -72,7 +72,9 @@ impl RollupMaintenance {
         }
         let started = std::time::Instant::now();
         let built = self.built.filter(|_| superseded == 0);
-        let (version, rows) = sink.rollup_version(machine, built.is_some()).await?;
+        let (version, rows) = sink
+            .rollup_version(machine, crate::CLAUDE_SOURCE, built.is_some())
+            .await?;
         match built.filter(|_| rows == self.sent) {
             Some(built) => {
                 sink.insert_rollup(|| built.rows(machine, version)).await?;
@@ -86,7 +88,8 @@ impl RollupMaintenance {
                 // A long backfill in slices of consecutive buckets: each statement has a
                 // bounded parameter and reads a narrow time range.
                 for slice in owed.chunks(REFRESH_BUCKETS) {
-                    sink.refresh_rollup(machine, slice, version).await?;
+                    sink.refresh_rollup(machine, crate::CLAUDE_SOURCE, slice, version)
+                        .await?;
                 }
                 tracing::debug!(
                     buckets = owed.len(),

@@ -29,7 +29,7 @@ pub(super) struct Covered {
 pub(super) struct RowShape {
     pub(super) files: Arc<Vec<TranscriptFile>>,
     pub(super) machine: Arc<str>,
-    pub(super) cost_mode: Arc<str>,
+    pub(super) cost_mode: crate::price::CostMode,
 }
 
 impl RowShape {
@@ -45,7 +45,7 @@ impl RowShape {
                 &self.files,
                 &batch.strings,
                 &self.machine,
-                &self.cost_mode,
+                self.cost_mode,
                 ingested_at,
             )
         })

@@ -9,6 +9,7 @@ mod faults;
 mod grafana;
 mod help;
 mod migration;
+mod migration_v5;
 mod ops;
 mod parity;
 mod parity_codex;

@@ -26,12 +26,13 @@ fn env_of_release_0_1(test: &str) -> Env {
 /// A database at schema 3 holding the fixture's rows, its source files moved to `tree` (the
 /// same machine, its transcripts where they were).
 async fn database_of_release_0_1(env: &Env, tree: &Path) {
-    database_at_schema_3(env).await;
-    load_fixture(env, tree).await;
+    database_at_schema(env, 3).await;
+    load_fixture(env, "v3", FIXTURE_ROOT, tree).await;
 }
 
-/// A database as 0.1 made it: migrations 1 to 3, no rows.
-async fn database_at_schema_3(env: &Env) {
+/// A database as the release at schema `version` made it: migrations 1 to `version` (their
+/// guarded steps as the runner takes them), no rows.
+pub(crate) async fn database_at_schema(env: &Env, version: usize) {
     let admin = env.client().with_database("default");
     admin
         .query(&format!("CREATE DATABASE `{}`", env.database))
@@ -40,10 +41,16 @@ async fn database_at_schema_3(env: &Env) {
         .unwrap();
     let client = env.client();
     let migrations = std::iter::once(&ccsync::store::schema::BOOTSTRAP)
-        .chain(&ccsync::store::schema::MIGRATIONS[..3]);
+        .chain(&ccsync::store::schema::MIGRATIONS[..version]);
     for m in migrations {
         for stmt in m.statements() {
-            assert!(stmt.only_if.is_none(), "schema 1-3 has no guarded steps");
+            if let Some(condition) = &stmt.only_if {
+                let sql = format!("SELECT toUInt8(ifNull(({condition}), 0))");
+                let holds: u8 = client.query(&sql).fetch_one().await.unwrap();
+                if holds == 0 {
+                    continue;
+                }
+            }
             client.query(&stmt.sql).execute().await.unwrap();
         }
         if m.version > 0 {
@@ -59,10 +66,10 @@ async fn database_at_schema_3(env: &Env) {
     }
 }
 
-/// The fixture's rows, their source files moved to `tree`.
-async fn load_fixture(env: &Env, tree: &Path) {
+/// The rows of fixture `tests/data/<name>`, their source files moved from `root` to `tree`.
+pub(crate) async fn load_fixture(env: &Env, name: &str, root: &str, tree: &Path) {
     let client = env.client();
-    let data = repo().join("tests/data/v3");
+    let data = repo().join("tests/data").join(name);
     for table in ["usage_events", "usage_rollup", "sync_runs"] {
         let mut body = String::new();
         for line in std::fs::read_to_string(data.join(format!("{table}.jsonl")))
@@ -71,7 +78,7 @@ async fn load_fixture(env: &Env, tree: &Path) {
         {
             let mut row: serde_json::Value = serde_json::from_str(line).unwrap();
             if let Some(file) = row.get("source_file").and_then(|f| f.as_str()) {
-                let moved = file.replace(FIXTURE_ROOT, &tree.to_string_lossy());
+                let moved = file.replace(root, &tree.to_string_lossy());
                 row["source_file"] = moved.into();
             }
             body += &row.to_string();
@@ -82,7 +89,7 @@ async fn load_fixture(env: &Env, tree: &Path) {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
@@ -103,7 +110,12 @@ const OLD_ROWS_SQL: &str = "SELECT machine_name, message_id, request_id, timesta
     web_search_requests, cost_usd, reported_cost_usd, cost_mode, unknown_model, source_file, \
     source_line, ingested_at, agent_version FROM usage_events FINAL ORDER BY ALL";
 
-async fn applied_versions(env: &Env) -> Vec<u32> {
+/// Every migration's version, 1 to the latest.
+pub(crate) fn every_version() -> Vec<u32> {
+    (1..=ccsync::store::schema::latest_version()).collect()
+}
+
+pub(crate) async fn applied_versions(env: &Env) -> Vec<u32> {
     env.client()
         .query("SELECT DISTINCT version FROM schema_migrations ORDER BY version")
         .fetch_all()
@@ -132,7 +144,7 @@ async fn a_database_of_the_previous_release_is_upgraded_in_place_and_repaired_by
     // An agent meets the older schema: an administrator's `schema apply` upgrades it.
     let (status, out, err) = env.ccsync(&["schema", "apply"]);
     assert!(status.success(), "schema apply: {out}\n{err}");
-    assert_eq!(applied_versions(&env).await, [1, 2, 3, 4]);
+    assert_eq!(applied_versions(&env).await, every_version());
 
     // Nothing lost: every row, every column of schema 3; each version re-encoded, rank kept.
     let after = fetch_sql(&client, OLD_ROWS_SQL, ACROSS_PARTITIONS).await;
@@ -168,7 +180,7 @@ async fn a_database_of_the_previous_release_is_upgraded_in_place_and_repaired_by
     assert_rollup_sums_match_events(&client, "after the upgrade").await;
     let (status, _, err) = env.ccsync(&["schema", "apply"]);
     assert!(
-        status.success() && applied_versions(&env).await == [1, 2, 3, 4],
+        status.success() && applied_versions(&env).await == every_version(),
         "{err}"
     );
 
@@ -219,7 +231,7 @@ async fn an_interrupted_upgrade_resumes_where_it_stopped() {
         .unwrap();
     let (status, out, err) = env.ccsync(&["schema", "apply"]);
     assert!(status.success(), "schema apply: {out}\n{err}");
-    assert_eq!(applied_versions(&env).await, [1, 2, 3, 4]);
+    assert_eq!(applied_versions(&env).await, every_version());
     let after = fetch_sql(&client, OLD_ROWS_SQL, ACROSS_PARTITIONS).await;
     assert_same_rows(
         "after a resumed upgrade (actual) vs before (expected)",
@@ -262,7 +274,7 @@ async fn the_baseline_builds_what_the_migrations_build() {
     let (status, out, err) = fresh.ccsync(&["schema", "apply"]);
     assert!(status.success(), "{out}\n{err}");
     let migrated = Env::new("baseline_migrated");
-    database_at_schema_3(&migrated).await;
+    database_at_schema(&migrated, 3).await;
     let (status, out, err) = migrated.ccsync(&["schema", "apply"]);
     assert!(status.success(), "{out}\n{err}");
     assert_eq!(

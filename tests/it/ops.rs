@@ -152,6 +152,7 @@ async fn status_reports_freshness_and_flags_machines_that_stopped_syncing() {
     let run = |at: i64, status: &str, error: &str| ccsync::store::runs::SyncRunRow {
         run_id: format!("r{at}"),
         machine_name: "old-laptop".into(),
+        source: "claude",
         started_at: at,
         finished_at: at + 1000,
         status: status.into(),

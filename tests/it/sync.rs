@@ -310,6 +310,7 @@ fn sample_row() -> ccsync::store::rows::UsageRow<'static> {
         agent_id: "",
         input_tokens: 1,
         output_tokens: 2,
+        reasoning_output_tokens: 0,
         cache_creation_input_tokens: 0,
         cache_creation_5m_input_tokens: 0,
         cache_creation_1h_input_tokens: 0,
@@ -318,6 +319,7 @@ fn sample_row() -> ccsync::store::rows::UsageRow<'static> {
         cost_usd: 0.1,
         reported_cost_usd: None,
         cost_mode: "auto",
+        cost_source: "calculated",
         unknown_model: false,
         source_file: "/f",
         source_line: 1,
@@ -657,8 +659,11 @@ async fn the_rollup_built_by_the_agent_equals_the_engines_refresh() {
         .await
         .unwrap();
     let sink = ccsync::store::client::Sink::new(&cfg.clickhouse).unwrap();
-    let (later, _) = sink.rollup_version(&cfg.machine_name, false).await.unwrap();
-    sink.refresh_rollup(&cfg.machine_name, &buckets, later)
+    let (later, _) = sink
+        .rollup_version(&cfg.machine_name, "claude", false)
+        .await
+        .unwrap();
+    sink.refresh_rollup(&cfg.machine_name, "claude", &buckets, later)
         .await
         .unwrap();
     assert_eq!(refresh_statements(&engine), 1);

@@ -39,13 +39,11 @@ pub(crate) struct Codex {
     homes: Vec<PathBuf>,
 }
 
+pub(crate) use discover::homes;
+
 impl Codex {
-    pub(crate) fn from_env() -> Self {
-        let codex_home = std::env::var("CODEX_HOME").ok();
-        let home_dir = std::env::var_os("HOME").map(PathBuf::from);
-        Codex {
-            homes: discover::homes(codex_home.as_deref(), home_dir.as_deref()),
-        }
+    pub(crate) fn new(homes: Vec<PathBuf>) -> Self {
+        Codex { homes }
     }
 }
 

@@ -53,7 +53,7 @@ fn a_pending_row_is_compact_and_stores_what_the_entry_says() {
     let p = Pending::new(&e, "req_1", &mut symbols, 3);
     let files = vec![file(), file(), file(), file()];
     let strings = symbols.snapshot();
-    let r = p.row(&files, &strings, "m", "auto", 9);
+    let r = p.row(&files, &strings, "m", crate::price::CostMode::Auto, 9);
     assert_eq!(
         (r.message_id, r.request_id, r.timestamp),
         ("msg_1", "req_1", e.timestamp_ms)
