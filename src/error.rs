@@ -30,7 +30,7 @@ pub enum Error {
     Locked { state_dir: PathBuf, holder: String },
 
     #[error(
-        "no Claude Code transcript folder found; tried: {tried}\n  hint: set CLAUDE_CONFIG_DIR to the directory holding Claude Code's projects/ folder (default ~/.claude and ~/.config/claude; several comma-separated)"
+        "no Claude Code transcript folder found; tried: {tried}\n  hint: set CLAUDE_CONFIG_DIR to the directory holding Claude Code's projects/ folder (default ~/.claude and ~/.config/claude; several comma-separated); for Codex CLI, CODEX_HOME to the folder holding its sessions/ (default ~/.codex)"
     )]
     NoTranscriptFolders { tried: String },
 }

@@ -30,3 +30,6 @@ pub const AGENT_VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The `source` column of Claude Code's rows: ccusage's name for the agent.
 pub const CLAUDE_SOURCE: &str = "claude";
+
+/// The `source` column of Codex CLI's rows.
+pub const CODEX_SOURCE: &str = "codex";

@@ -106,6 +106,7 @@ fn nothing_new(report: &RunReport) -> bool {
         && report.stats.files_changed == 0
         && report.rows_inserted == 0
         && report.warnings.is_empty()
+        && report.codex.as_ref().is_none_or(|c| c.nothing_new())
 }
 
 /// `sync --once` read some files or folders but not all (the rest is synced): see the README's
@@ -146,19 +147,38 @@ fn print_report(report: &RunReport, summary: Summary) {
             return;
         }
         Summary::Tick if nothing_new(report) => {
+            let codex = report.codex.as_ref().map_or(0, |c| c.files_scanned);
             println!(
                 "ccsync: nothing new for machine {:?} ({} files checked)",
-                report.machine_name, report.stats.files_scanned
+                report.machine_name,
+                report.stats.files_scanned + codex
             );
             return;
         }
         Summary::Tick | Summary::Full => {}
     }
-    let s = &report.stats;
     println!(
         "ccsync: sync {} for machine {:?} into database {}",
         report.status, report.machine_name, report.database
     );
+    if report.claude {
+        print_claude(report);
+    }
+    if let Some(codex) = &report.codex {
+        print_codex(codex);
+    }
+    for w in &report.warnings {
+        println!("  warning   {w}");
+    }
+    if !report.schema_applied.is_empty() {
+        println!("  schema    applied migrations {:?}", report.schema_applied);
+    }
+    println!("  duration  {:.2} s", report.duration_ms as f64 / 1000.0);
+}
+
+/// Claude Code's part of a run's summary.
+fn print_claude(report: &RunReport) {
+    let s = &report.stats;
     if s.files_scanned == 0 {
         println!(
             "  no Claude Code transcripts found in {} (set CLAUDE_CONFIG_DIR)",
@@ -194,11 +214,37 @@ fn print_report(report: &RunReport, summary: Summary) {
             models.join(", ")
         );
     }
-    for w in &report.warnings {
+}
+
+/// Codex CLI's part of a run's summary.
+fn print_codex(c: &crate::sync::CodexRun) {
+    println!(
+        "  codex     {} rollouts scanned, {} changed, {} failed ({})",
+        c.files_scanned,
+        c.files_changed,
+        c.files_failed,
+        c.homes.join(", ")
+    );
+    println!(
+        "            {} read in {} lines; {} requests new; {} rows inserted",
+        crate::table::bytes(c.bytes_read),
+        c.lines_read,
+        c.requests_new,
+        c.rows_inserted
+    );
+    if !c.lines_skipped.is_empty() {
+        let skipped: Vec<String> = (c.lines_skipped.iter())
+            .map(|(why, n)| format!("{n} {why}"))
+            .collect();
+        println!("            skipped {}", skipped.join(", "));
+    }
+    if !c.unpriced_models.is_empty() {
+        let models: Vec<String> = (c.unpriced_models.iter())
+            .map(|(m, n)| format!("{m} ({n})"))
+            .collect();
+        println!("            unpriced {} (cost 0)", models.join(", "));
+    }
+    for w in &c.warnings {
         println!("  warning   {w}");
     }
-    if !report.schema_applied.is_empty() {
-        println!("  schema    applied migrations {:?}", report.schema_applied);
-    }
-    println!("  duration  {:.2} s", report.duration_ms as f64 / 1000.0);
 }

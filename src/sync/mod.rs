@@ -13,6 +13,7 @@
 //! when the server can still be reached.
 
 mod checkpoints;
+mod codex;
 mod lookup;
 mod pass;
 mod report;
@@ -23,6 +24,7 @@ mod writer;
 use std::sync::Arc;
 use std::time::Instant;
 
+pub use codex::CodexRun;
 pub use report::RunReport;
 
 use checkpoints::Checkpoints;
@@ -97,8 +99,41 @@ fn progress_bar(files: usize) -> indicatif::ProgressBar {
     bar
 }
 
-/// [`sync_once`] with options.
+/// [`sync_once`] with options: Claude Code's transcripts, then Codex CLI's rollouts when a
+/// Codex home exists (each source's run recorded on its own). Without Claude Code folders but
+/// with Codex, only Codex is synced; with neither, the run fails naming what was tried.
 pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunReport> {
+    let codex = codex::present(cfg);
+    let claude = cfg
+        .claude_dirs
+        .iter()
+        .any(|d| discover::projects_dir(d).is_some());
+    if codex && !claude {
+        return codex_only(cfg).await;
+    }
+    let mut report = claude_once(cfg, opts).await?;
+    if codex {
+        let sink = Sink::new(&cfg.clickhouse)?;
+        let (run, result) = codex::sync(cfg, &sink).await;
+        report.add_codex(run);
+        result?;
+    }
+    Ok(report)
+}
+
+/// A machine with Codex CLI and no Claude Code folder.
+async fn codex_only(cfg: &Config) -> Result<RunReport> {
+    let started = Instant::now();
+    let sink = Sink::new(&cfg.clickhouse)?;
+    let mut schema = SchemaGate::start(&sink, &cfg.machine_name, false, false);
+    schema.ready().await?;
+    let (run, result) = codex::sync(cfg, &sink).await;
+    result?;
+    Ok(RunReport::codex_only(cfg, schema.applied(), run, started))
+}
+
+/// One pass over Claude Code's transcripts.
+async fn claude_once(cfg: &Config, opts: &SyncOptions) -> Result<RunReport> {
     let started = Instant::now();
     let started_ms = now_ms();
     let sink = Sink::new(&cfg.clickhouse)?;

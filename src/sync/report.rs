@@ -23,6 +23,48 @@ pub struct RunReport {
     pub warnings: Vec<String>,
     pub duration_ms: u64,
     pub transcript_dirs: Vec<String>,
+    /// Whether Claude Code's transcripts were synced (the fields above are its run's).
+    pub claude: bool,
+    /// Codex CLI's run, when a Codex home exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub codex: Option<super::codex::CodexRun>,
+}
+
+impl RunReport {
+    /// Adds Codex's run: the report is as good as the worse of the two.
+    pub(super) fn add_codex(&mut self, run: super::codex::CodexRun) {
+        self.duration_ms += run.duration_ms;
+        if self.status == "ok" && run.status != "ok" {
+            self.status = run.status;
+        }
+        self.codex = Some(run);
+    }
+
+    /// The report of a run that synced Codex only.
+    pub(super) fn codex_only(
+        cfg: &Config,
+        schema_applied: Vec<u32>,
+        run: super::codex::CodexRun,
+        started: std::time::Instant,
+    ) -> RunReport {
+        RunReport {
+            run_id: run.run_id.clone(),
+            machine_name: cfg.machine_name.clone(),
+            database: cfg.clickhouse.database.clone(),
+            status: run.status,
+            error: run.error.clone(),
+            schema_applied,
+            rows_inserted: run.rows_inserted,
+            messages_new: run.requests_new,
+            rollup_pending: run.rollup_pending,
+            stats: Stats::default(),
+            warnings: Vec::new(),
+            duration_ms: started.elapsed().as_millis() as u64,
+            transcript_dirs: Vec::new(),
+            claude: false,
+            codex: Some(run),
+        }
+    }
 }
 
 /// What a run did, as recorded and reported.
@@ -102,6 +144,8 @@ impl Outcome<'_> {
                 .iter()
                 .map(|d| d.display().to_string())
                 .collect(),
+            claude: true,
+            codex: None,
         }
     }
 }

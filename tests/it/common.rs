@@ -305,6 +305,11 @@ impl Env {
         self.dir.path().join("claude")
     }
 
+    /// This env's Codex home (absent until a test writes rollouts there).
+    pub fn codex_home(&self) -> PathBuf {
+        self.dir.path().join("codex")
+    }
+
     pub fn projects(&self) -> PathBuf {
         self.claude_dir().join("projects")
     }
@@ -327,6 +332,7 @@ impl Env {
             clickhouse_database: Some(self.database.clone()),
             machine_name: Some(machine.into()),
             claude_config_dir: Some(claude_dir.to_string_lossy().into_owned()),
+            codex_home: Some(self.codex_home().to_string_lossy().into_owned()),
             state_dir: Some(self.dir.path().join(format!("state-{machine}"))),
             retries: Some(1),
             timeout_secs: Some(60),
@@ -398,6 +404,7 @@ impl Env {
             .env("CLICKHOUSE_DATABASE", &self.database)
             .env("MACHINE_NAME", &self.machine)
             .env("CLAUDE_CONFIG_DIR", self.claude_dir())
+            .env("CODEX_HOME", self.codex_home())
             .env("CCSYNC_STATE_DIR", self.state_dir())
             .current_dir(self.dir.path());
         cmd
@@ -906,13 +913,14 @@ pub fn ccusage_days(dirs: &[&Path]) -> Vec<Day> {
     crate::parity::ccusage_daily(dirs, "auto")
 }
 
-/// Per-UTC-day totals of `usage_events FINAL` (days as `toDate32`, so 1900-2299), with `settings`.
+/// Per-UTC-day totals of Claude Code's rows in `usage_events FINAL` (days as `toDate32`, so
+/// 1900-2299), with `settings`.
 pub async fn event_days(client: &clickhouse::Client, settings: &[(&str, &str)]) -> Vec<Day> {
     let t = fetch_sql(
         client,
         "SELECT toString(toDate32(timestamp, 'UTC')) AS date, sum(input_tokens), \
          sum(output_tokens), sum(cache_creation_input_tokens), sum(cache_read_input_tokens), \
-         sum(cost_usd) FROM usage_events FINAL GROUP BY date ORDER BY date",
+         sum(cost_usd) FROM usage_events FINAL WHERE source = 'claude' GROUP BY date ORDER BY date",
         settings,
     )
     .await;

@@ -21,3 +21,4 @@ mod queries;
 mod query_cli;
 mod setup_scripts;
 mod sync;
+mod sync_codex;

@@ -26,7 +26,7 @@ fn run(program: &Path, args: &[&str], homes: &[PathBuf]) -> Output {
         .unwrap()
 }
 
-fn ccusage_json(homes: &[PathBuf], args: &[&str]) -> String {
+pub(crate) fn ccusage_json(homes: &[PathBuf], args: &[&str]) -> String {
     let base = ["codex", "daily", "--json", "--offline"];
     crate::common::stdout_of(
         run(&ccusage(), &[&base[..], args].concat(), homes),

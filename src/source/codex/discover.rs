@@ -19,6 +19,10 @@ pub(crate) struct Rollout {
     /// The path below `sessions/` (or `archived_sessions/`, or the home) without `.jsonl`:
     /// ccusage's session id.
     pub session_id: String,
+    /// Its place in ccusage's reading order: the home's index in `CODEX_HOME`, and whether it
+    /// is in `archived_sessions/` (read after `sessions/`).
+    pub home: usize,
+    pub archived: bool,
 }
 
 /// The homes `CODEX_HOME` names (`codex_home`: its value, if set), else `~/.codex`.
@@ -59,6 +63,8 @@ pub(crate) fn rollouts(homes: &[PathBuf]) -> Vec<Rollout> {
                 if seen_relative.insert((home_index, relative.clone())) {
                     out.push(Rollout {
                         session_id: session_id(&relative),
+                        home: home_index,
+                        archived: dir.ends_with("archived_sessions"),
                         path,
                     });
                 }

@@ -14,12 +14,14 @@
 //! - [`cost`]: what requests cost, by the shared price table's Codex rules (`crate::price`).
 //! - [`daily`] → [`json`] / [`table`]: the daily report, in ccusage's JSON or for a human.
 //! - [`scan`]: the whole report of the files as they are now.
+//! - [`incremental`]: what a store reads instead: new rows of each file from its checkpoint.
 
 mod cost;
 mod daily;
 mod dedup;
 mod discover;
 mod error;
+mod incremental;
 mod json;
 mod line;
 mod reader;
@@ -39,7 +41,13 @@ pub(crate) struct Codex {
     homes: Vec<PathBuf>,
 }
 
-pub(crate) use discover::homes;
+pub(crate) use discover::{Rollout, homes};
+pub(crate) use error::BadReason;
+pub(crate) use incremental::{NewRows, Rollouts, read_new};
+pub(crate) use reader::Checkpoint;
+pub(crate) use replay::SessionMeta;
+pub(crate) use rows::CodexRow;
+pub(crate) use scan::ParentIndex;
 
 impl Codex {
     pub(crate) fn new(homes: Vec<PathBuf>) -> Self {

@@ -24,6 +24,11 @@ pub(crate) struct SessionMeta {
     pub parent_id: Option<String>,
     /// The first line's timestamp: parent requests after it were not replayed.
     pub forked_at_ms: Option<i64>,
+    /// Where the session ran, the Codex version that wrote it and its git branch (stored with
+    /// its requests; never any conversation text).
+    pub cwd: Option<String>,
+    pub cli_version: Option<String>,
+    pub git_branch: Option<String>,
 }
 
 impl SessionMeta {
@@ -50,6 +55,9 @@ impl SessionMeta {
             id: text(payload.and_then(|p| p.get("id"))),
             parent_id: parent,
             forked_at_ms: value.get("timestamp").and_then(stamp_ms),
+            cwd: text(payload.and_then(|p| p.get("cwd"))),
+            cli_version: text(payload.and_then(|p| p.get("cli_version"))),
+            git_branch: text(payload.and_then(|p| p.pointer("/git/branch"))),
         }
     }
 }
