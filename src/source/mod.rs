@@ -4,12 +4,13 @@
 //!
 //! - [`claude`]: Claude Code's JSONL transcripts (`~/.claude/projects`, `CLAUDE_CONFIG_DIR`).
 //! - [`codex`]: OpenAI Codex CLI's rollouts (`~/.codex/sessions`, `archived_sessions`,
-//!   `CODEX_HOME`); read by `scan --agent codex` today, not yet synced.
+//!   `CODEX_HOME`); its incremental read is what `sync` stores (`crate::sync`).
 //!
 //! Every agent answers [`Source`]: its name (ccusage's) and its daily report read from its files
 //! alone. The reports' shapes differ per agent (ccusage prints other keys for Codex), so a
-//! report prints itself ([`DailyReport`]). Syncing goes through `sync` for Claude Code today;
-//! the incremental read and the neutral rows join this trait when a second agent is synced.
+//! report prints itself ([`DailyReport`]). Each agent's sync pass lives beside the others in
+//! `sync` (their readers and checkpoints differ too much to share one loop: Claude's decides
+//! across runs against stored rows, Codex's keys make copies collapse in the table).
 
 pub mod claude;
 pub mod codex;

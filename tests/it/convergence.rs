@@ -771,7 +771,10 @@ const AS_OF: &str = "2026-03-01 00:00:00";
 
 /// Differences between the incremental and the fresh database's tables, and between the
 /// incremental rollup and its events. Empty: none.
-async fn table_differences(inc: &clickhouse::Client, fresh: &clickhouse::Client) -> Vec<String> {
+pub(crate) async fn table_differences(
+    inc: &clickhouse::Client,
+    fresh: &clickhouse::Client,
+) -> Vec<String> {
     let mut out = Vec::new();
     let checks: [(&str, &str, Settings); 3] = [
         (
@@ -828,7 +831,10 @@ fn pack_runs() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
     runs
 }
 
-async fn pack_differences(inc: &clickhouse::Client, fresh: &clickhouse::Client) -> Vec<String> {
+pub(crate) async fn pack_differences(
+    inc: &clickhouse::Client,
+    fresh: &clickhouse::Client,
+) -> Vec<String> {
     let mut out = Vec::new();
     for (name, params) in pack_runs() {
         let (a, b): (Table, Table) = tokio::join!(
@@ -955,7 +961,7 @@ impl Case {
     }
 }
 
-fn config() -> (ProptestConfig, u64) {
+pub(crate) fn config() -> (ProptestConfig, u64) {
     let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
     let seed = env("PROPTEST_RNG_SEED").unwrap_or_else(|| {
         std::time::SystemTime::now()

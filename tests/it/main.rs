@@ -4,6 +4,7 @@ mod cli;
 mod common;
 mod compose;
 mod convergence;
+mod convergence_codex;
 mod cross_run;
 mod faults;
 mod grafana;

@@ -14,7 +14,7 @@ use crate::migration::copy_tree;
 /// reasoning, total, cost.
 type CodexDay = (String, u64, u64, u64, u64, u64, u64, f64);
 
-const EVENT_DAYS: &str = "SELECT toString(toDate32(timestamp, 'UTC')) AS date, \
+pub(crate) const EVENT_DAYS: &str = "SELECT toString(toDate32(timestamp, 'UTC')) AS date, \
     sum(input_tokens), sum(cache_read_input_tokens), sum(cache_creation_input_tokens), \
     sum(output_tokens), sum(reasoning_output_tokens), \
     sum(input_tokens + cache_read_input_tokens + cache_creation_input_tokens + output_tokens), \

@@ -61,7 +61,8 @@ pub(super) fn read_order_rank(rollout: &Rollout) -> u64 {
 }
 
 /// Seconds since the epoch of the name's civil stamp (read as UTC: only the order matters) and
-/// the uuid's first 20 bits.
+/// 20 bits of the uuid that order files of the same second: of a v7 uuid (Codex's), the low
+/// bits of its millisecond (its top bits are the same second's); of another, its first bits.
 fn name_parts(path: &Path) -> Option<(u64, u64)> {
     let name = path.file_name()?.to_str()?;
     let rest = name.strip_prefix("rollout-")?.strip_suffix(".jsonl")?;
@@ -71,7 +72,12 @@ fn name_parts(path: &Path) -> Option<(u64, u64)> {
         .to_timestamp(civil)
         .ok()?
         .as_second();
-    let uuid = u64::from_str_radix(uuid.get(..5)?, 16).ok()?;
+    let hex: String = uuid.chars().filter(|&c| c != '-').collect();
+    let digits = match hex.get(12..13) {
+        Some("7") => hex.get(7..12)?,
+        _ => hex.get(..5)?,
+    };
+    let uuid = u64::from_str_radix(digits, 16).ok()?;
     Some((u64::try_from(secs).ok()?, uuid))
 }
 
@@ -155,18 +161,45 @@ mod tests {
         }
     }
 
+    fn named(day: &str, rest: &str) -> String {
+        format!("/a/sessions/{day}/rollout-{rest}.jsonl")
+    }
+
     #[test]
     fn ranks_follow_ccusages_reading_order() {
         // In reading order: first home's sessions (by name; a name Codex does not write last in
         // its folder), its archive, then the next home.
         let order = [
+            // Two v7 uuids of the same second, then two of another kind.
             rollout(
-                "/a/sessions/2026/01/05/rollout-2026-01-05T07-59-00-0000000a-0000.jsonl",
+                &named(
+                    "2026/01/05",
+                    "2026-01-05T07-59-00-019b8d2e-7a10-7000-8000-0000",
+                ),
                 0,
                 false,
             ),
             rollout(
-                "/a/sessions/2026/01/05/rollout-2026-01-05T07-59-00-0000000b-0000.jsonl",
+                &named(
+                    "2026/01/05",
+                    "2026-01-05T07-59-00-019b8d2e-7b02-7000-8000-0000",
+                ),
+                0,
+                false,
+            ),
+            rollout(
+                &named(
+                    "2026/01/05",
+                    "2026-01-05T07-59-01-0000000a-0000-4000-8000-0000",
+                ),
+                0,
+                false,
+            ),
+            rollout(
+                &named(
+                    "2026/01/05",
+                    "2026-01-05T07-59-01-0000100b-0000-4000-8000-0000",
+                ),
                 0,
                 false,
             ),
