@@ -1048,7 +1048,7 @@ async fn truncated_replaced_and_deleted_transcripts_keep_history_without_duplica
 /// ccsync as a process that file permissions apply to. Tests run as root in CI, where mode 000
 /// stops nobody: there the binary runs under setpriv(1) without CAP_DAC_OVERRIDE and
 /// CAP_DAC_READ_SEARCH, so root obeys permission bits like any user.
-fn without_dac_override(cmd: Command) -> Command {
+pub(crate) fn without_dac_override(cmd: Command) -> Command {
     if unsafe { libc::geteuid() } != 0 {
         return cmd;
     }

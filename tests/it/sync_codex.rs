@@ -59,21 +59,26 @@ pub(crate) fn ccusage_codex_days(homes: &[PathBuf]) -> Vec<CodexDay> {
 
 /// Tokens exact, costs within 0.01%.
 pub(crate) fn assert_same_codex_days(actual: &[CodexDay], expected: &[CodexDay], what: &str) {
-    let tokens = |d: &CodexDay| (d.0.clone(), d.1, d.2, d.3, d.4, d.5, d.6);
-    assert_eq!(
-        actual.iter().map(tokens).collect::<Vec<_>>(),
-        expected.iter().map(tokens).collect::<Vec<_>>(),
-        "{what}: days and tokens (actual vs ccusage)"
-    );
-    for (a, e) in actual.iter().zip(expected) {
-        assert!(
-            (a.7 - e.7).abs() <= e.7.abs() * 1e-4 + 1e-9,
-            "{what}: cost of {} is {} (ccusage {})",
-            a.0,
-            a.7,
-            e.7
-        );
+    if let Some(d) = codex_days_diff(actual, expected) {
+        panic!("{what}: {d}");
     }
+}
+
+/// What differs between two lists of days (tokens exact, costs within 0.01%), if anything.
+pub(crate) fn codex_days_diff(actual: &[CodexDay], expected: &[CodexDay]) -> Option<String> {
+    let tokens = |d: &CodexDay| (d.0.clone(), d.1, d.2, d.3, d.4, d.5, d.6);
+    let (a, e): (Vec<_>, Vec<_>) = (
+        actual.iter().map(tokens).collect(),
+        expected.iter().map(tokens).collect(),
+    );
+    if a != e {
+        return Some(format!(
+            "days and tokens differ:\n  actual:  {a:?}\n  ccusage: {e:?}"
+        ));
+    }
+    (actual.iter().zip(expected))
+        .find(|(a, e)| (a.7 - e.7).abs() > e.7.abs() * 1e-4 + 1e-9)
+        .map(|(a, e)| format!("cost of {} is {} (ccusage {})", a.0, a.7, e.7))
 }
 
 fn real_rollouts() -> PathBuf {
@@ -111,6 +116,25 @@ async fn real_rollouts_synced_equal_ccusages_days_in_events_and_rollup() {
     assert!(expected.len() >= 2, "{expected:?}");
     assert_same_codex_days(&codex_days(&client, EVENT_DAYS).await, &expected, "events");
     assert_same_codex_days(&codex_days(&client, ROLLUP_DAYS).await, &expected, "rollup");
+    // The pack's per-source days say the same (reasoning inside output, as ccusage).
+    let t = pack_query(&client, "daily_by_source", &[("source", "codex")]).await;
+    let col = |name: &str| t.columns.iter().position(|(c, _)| c == name).unwrap();
+    let from_pack: Vec<(String, u64, u64, u64, u64)> = (t.rows.iter())
+        .map(|r| {
+            let n = |c: &str| r[col(c)].as_u64().unwrap();
+            (
+                r[col("day")].as_str().unwrap().to_owned(),
+                n("input_tokens"),
+                n("cache_read_tokens"),
+                n("output_tokens"),
+                n("reasoning_output_tokens"),
+            )
+        })
+        .collect();
+    let from_ccusage: Vec<(String, u64, u64, u64, u64)> = (expected.iter())
+        .map(|d| (d.0.clone(), d.1, d.2, d.4, d.5))
+        .collect();
+    assert_eq!(from_pack, from_ccusage, "daily_by_source vs ccusage");
     let runs: Vec<(String, String)> = client
         .query("SELECT toString(source), status FROM sync_runs ORDER BY ALL")
         .fetch_all()
@@ -326,5 +350,64 @@ fn without_claude_code_or_codex_the_run_fails_naming_both() {
     assert!(
         err.contains("CLAUDE_CONFIG_DIR") && err.contains("CODEX_HOME"),
         "{err}"
+    );
+}
+
+#[tokio::test]
+async fn unreadable_rollouts_and_folders_are_named_the_rest_synced_and_later_caught_up() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = env_with_real_rollouts("codex_unreadable");
+    let files = walk(&env.codex_home());
+    let mode = |p: &Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    };
+    // One rollout unreadable, and a folder of another day that cannot be listed.
+    let folder = env.codex_home().join("sessions/2026/03/01");
+    std::fs::create_dir_all(&folder).unwrap();
+    let hidden = folder.join(files[1].file_name().unwrap());
+    std::fs::rename(&files[1], &hidden).unwrap();
+    mode(&files[0], 0o000);
+    mode(&folder, 0o000);
+    let sync = || {
+        let out = crate::faults::without_dac_override(env.command(&["sync", "--once", "--json"]))
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+        (out.status.code(), report)
+    };
+    let (code, report) = sync();
+    assert_eq!(
+        code,
+        Some(4),
+        "a partial run has its own exit code: {report}"
+    );
+    assert_eq!(report["codex"]["status"], "partial", "{report}");
+    let warnings = report["codex"]["warnings"].to_string();
+    let name = files[0].file_name().unwrap().to_string_lossy();
+    assert!(
+        warnings.contains(&*name) && warnings.contains("Permission denied"),
+        "{warnings}"
+    );
+    assert!(
+        warnings.contains("cannot list") && warnings.contains("2026/03/01"),
+        "{warnings}"
+    );
+    let client = env.client();
+    let status: String = client
+        .query("SELECT status FROM sync_runs WHERE source = 'codex'")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(status, "partial");
+    // Readable again: the next run catches up, and the days equal ccusage's.
+    mode(&files[0], 0o644);
+    mode(&folder, 0o755);
+    let (code, report) = sync();
+    assert_eq!(code, Some(0), "{report}");
+    assert_same_codex_days(
+        &codex_days(&client, EVENT_DAYS).await,
+        &ccusage_codex_days(&[env.codex_home()]),
+        "after the files became readable",
     );
 }

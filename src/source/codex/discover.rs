@@ -12,6 +12,8 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+use super::error::CodexError;
+
 /// One rollout to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Rollout {
@@ -39,7 +41,15 @@ pub(crate) fn homes(codex_home: Option<&str>, home_dir: Option<&Path>) -> Vec<Pa
 }
 
 /// Every rollout under `homes`, in the order ccusage reads them.
+#[cfg(test)]
 pub(crate) fn rollouts(homes: &[PathBuf]) -> Vec<Rollout> {
+    find(homes).0
+}
+
+/// Every rollout under `homes`, in the order ccusage reads them, and the folders below them
+/// that could not be listed (ccusage skips them silently; ccsync names them).
+pub(crate) fn find(homes: &[PathBuf]) -> (Vec<Rollout>, Vec<CodexError>) {
+    let mut unlistable = Vec::new();
     let mut seen_dirs = HashSet::new();
     let mut seen_relative = HashSet::new();
     let mut out = Vec::new();
@@ -56,7 +66,7 @@ pub(crate) fn rollouts(homes: &[PathBuf]) -> Vec<Rollout> {
         };
         for dir in dirs.into_iter().filter(|d| seen_dirs.insert(d.clone())) {
             let mut files = Vec::new();
-            walk(&dir, &mut files);
+            walk(&dir, &mut files, &mut unlistable);
             files.sort();
             for path in files {
                 let relative = path.strip_prefix(&dir).unwrap_or(&path).to_path_buf();
@@ -71,17 +81,24 @@ pub(crate) fn rollouts(homes: &[PathBuf]) -> Vec<Rollout> {
             }
         }
     }
-    out
+    (out, unlistable)
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+fn walk(dir: &Path, out: &mut Vec<PathBuf>, unlistable: &mut Vec<CodexError>) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(source) => {
+            unlistable.push(CodexError::Folder {
+                path: dir.to_path_buf(),
+                source,
+            });
+            return;
+        }
     };
     for entry in entries.flatten() {
         let path = entry.path();
         match entry.file_type() {
-            Ok(t) if t.is_dir() => walk(&path, out),
+            Ok(t) if t.is_dir() => walk(&path, out, unlistable),
             Ok(t) if t.is_file() && path.extension().is_some_and(|e| e == "jsonl") => {
                 out.push(path)
             }

@@ -11,6 +11,12 @@ pub(crate) enum CodexError {
         #[source]
         source: std::io::Error,
     },
+    #[error("cannot list {}: {source} (fix its permissions; the rollouts in it are skipped)", path.display())]
+    Folder {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// A line that was skipped, with why. Never fatal: the rest of the file is read.

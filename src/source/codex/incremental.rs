@@ -15,13 +15,17 @@ use super::scan::{self, ParentIndex};
 pub(crate) struct Rollouts {
     pub files: Vec<Rollout>,
     pub default_fast: bool,
+    /// Folders that could not be listed.
+    pub unlistable: Vec<CodexError>,
 }
 
 impl Rollouts {
     pub(crate) fn find(homes: &[PathBuf]) -> Rollouts {
+        let (files, unlistable) = discover::find(homes);
         Rollouts {
-            files: discover::rollouts(homes),
+            files,
             default_fast: discover::config_asks_fast(homes),
+            unlistable,
         }
     }
 }
@@ -32,22 +36,32 @@ pub(crate) struct NewRows {
     pub bad: Vec<BadLine>,
     /// Where the next read starts (complete lines only).
     pub checkpoint: Checkpoint,
+    /// Something was left for a later read (an unfinished line, an undecided fork).
+    pub held_back: bool,
 }
 
-/// Reads `rollout` on from `from`, holding back an unfinished last line.
+/// Reads `rollout` on from `from`, holding back an unfinished last line; `settled`: nobody
+/// has written the file for a while, so a fork's first request is decided with what is there.
 pub(crate) fn read_new(
     rollout: &Rollout,
     from: &Checkpoint,
     parents: &ParentIndex<'_>,
     default_fast: bool,
+    settled: bool,
 ) -> Result<NewRows, CodexError> {
-    let batch = reader::read(&rollout.path, from, Mode::Resumable, Some(parents))?;
-    let checkpoint = batch.checkpoint.clone();
+    let mode = if settled {
+        Mode::Settled
+    } else {
+        Mode::Resumable
+    };
+    let batch = reader::read(&rollout.path, from, mode, Some(parents))?;
+    let (checkpoint, held_back) = (batch.checkpoint.clone(), batch.held_back);
     let mut bad = Vec::new();
     let rows = scan::rows(rollout, batch, default_fast, &mut bad);
     Ok(NewRows {
         rows,
         bad,
         checkpoint,
+        held_back,
     })
 }

@@ -6,7 +6,9 @@
 //!   does not consume it; a [`Mode::Final`] read (a report of files as they are) reads it, as
 //!   ccusage does.
 //! - A fork whose first request cannot be decided before the file's next `token_count` is
-//!   written (see [`super::replay`]) is likewise not consumed by a resumable read.
+//!   written (see [`super::replay`]) is likewise not consumed by a resumable read; a
+//!   [`Mode::Settled`] read (of a file nobody has written for a while) decides it with the file
+//!   as it is, as ccusage does.
 //! - Bad lines are counted and reported with their line number, never fatal.
 
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
@@ -39,6 +41,9 @@ pub(crate) struct Checkpoint {
 pub(crate) enum Mode {
     /// The file may still grow: hold back what its next bytes could change.
     Resumable,
+    /// The file has not been written for a while: an unfinished last line is still held back,
+    /// but a fork's first request is decided with the lines there are.
+    Settled,
     /// Read the file as it is now, to its last byte (a report). Its checkpoint may end inside an
     /// unfinished line: resume only from resumable reads.
     Final,
@@ -122,7 +127,7 @@ impl Session<'_> {
                 return Ok(());
             }
             let complete = buf.ends_with(b"\n");
-            if (!complete && self.mode == Mode::Resumable) || !self.take(trim_newline(&buf)) {
+            if (!complete && self.mode != Mode::Final) || !self.take(trim_newline(&buf)) {
                 self.batch.held_back = true;
                 return Ok(());
             }
@@ -208,10 +213,12 @@ fn head_burst(path: &Path, mode: Mode) -> Burst {
     };
     let whole = match mode {
         Mode::Final => &bytes[..],
-        Mode::Resumable => &bytes[..bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)],
+        Mode::Resumable | Mode::Settled => {
+            &bytes[..bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)]
+        }
     };
     let lines = whole.split(|&b| b == b'\n').filter(|l| !l.is_empty());
-    replay::burst_in(lines, mode == Mode::Final)
+    replay::burst_in(lines, mode != Mode::Resumable)
 }
 
 #[cfg(test)]

@@ -183,6 +183,41 @@ fn a_fork_waits_for_its_second_token_count_to_decide() {
 }
 
 #[test]
+fn a_settled_fork_with_one_request_is_decided_with_what_is_there() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.jsonl");
+    let meta = r#"{"timestamp":"2026-01-06T09:00:00.000Z","type":"session_meta","payload":{"id":"c","forked_from_id":"p"}}"#;
+    let event = r#"{"timestamp":"2026-01-06T09:00:02.000Z","type":"event_msg","payload":{"type":"token_count","info":{"last_token_usage":{"input_tokens":7}}}}"#;
+    std::fs::write(&path, format!("{meta}\n{event}\n")).unwrap();
+    let waiting = read(
+        &path,
+        &Checkpoint::default(),
+        Mode::Resumable,
+        Some(&NoParents),
+    )
+    .unwrap();
+    assert!(waiting.counted.is_empty() && waiting.held_back);
+    let settled = read(&path, &waiting.checkpoint, Mode::Settled, Some(&NoParents)).unwrap();
+    let inputs: Vec<_> = settled
+        .counted
+        .iter()
+        .map(|c| c.event.usage.input)
+        .collect();
+    assert_eq!(
+        inputs,
+        [7],
+        "one request is no burst: counted, as ccusage counts it"
+    );
+    assert!(!settled.held_back);
+    let final_read = read(&path, &Checkpoint::default(), Mode::Final, Some(&NoParents)).unwrap();
+    assert_eq!(events(&settled), events(&final_read));
+    // An unfinished line is still left for later.
+    std::fs::write(&path, format!("{meta}\n{event}\n{{\"timestamp\":")).unwrap();
+    let partial = read(&path, &settled.checkpoint, Mode::Settled, Some(&NoParents)).unwrap();
+    assert!(partial.held_back && partial.checkpoint == settled.checkpoint);
+}
+
+#[test]
 fn a_real_rollout_read_in_pieces_gives_the_rows_of_one_read() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(
         "tests/data/codex/real/sessions/2026/02/23/rollout-2026-02-23T12-54-34-019c8a59-e9dd-71f0-9ae3-4079fe9726a9.jsonl",

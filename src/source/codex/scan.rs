@@ -28,11 +28,11 @@ pub(crate) struct ScanOutput {
 
 /// Scans the rollouts of `homes` (see [`discover`]) into `daily`.
 pub(crate) fn scan(homes: &[PathBuf], mut daily: Daily) -> ScanOutput {
-    let rollouts = discover::rollouts(homes);
+    let (rollouts, unlistable) = discover::find(homes);
     let default_fast = discover::config_asks_fast(homes);
     let parents = ParentIndex::new(&rollouts);
     let mut seen = Seen::default();
-    let (mut requests, mut bad_lines, mut failed) = (0, Vec::new(), Vec::new());
+    let (mut requests, mut bad_lines, mut failed) = (0, Vec::new(), unlistable);
     for rollout in &rollouts {
         match reader::read(
             &rollout.path,

@@ -21,6 +21,9 @@ pub(super) struct FileMark {
     pub size: u64,
     pub mtime_ns: i64,
     pub checkpoint: Checkpoint,
+    /// The read left something for later (an unfinished line, an undecided fork): read the
+    /// file again even if it did not change.
+    pub held_back: bool,
 }
 
 impl FileMark {

@@ -15,6 +15,18 @@ use crate::source::codex::{
 use crate::store::client::Sink;
 use crate::store::rollup::bucket_of;
 
+/// How long a rollout must be left unwritten before a fork's first request is decided with the
+/// lines there are: Codex writes a fork's replayed history in one go, well within this.
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Whether a file last modified at `mtime_ns` (Unix ns) has settled.
+fn settled(mtime_ns: i64) -> bool {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64);
+    now.saturating_sub(mtime_ns) >= SETTLE.as_nanos() as i64
+}
+
 pub(super) struct Pass<'a> {
     cfg: &'a Config,
     pub(super) checkpoints: CodexCheckpoints,
@@ -47,8 +59,11 @@ struct Batch {
 
 impl<'a> Pass<'a> {
     pub(super) fn new(cfg: &'a Config, checkpoints: CodexCheckpoints) -> Self {
-        let rollouts = Rollouts::find(&cfg.codex_homes);
+        let mut rollouts = Rollouts::find(&cfg.codex_homes);
+        let unlistable = std::mem::take(&mut rollouts.unlistable);
         let run = CodexRun {
+            files_failed: unlistable.len() as u64,
+            warnings: unlistable.iter().map(ToString::to_string).collect(),
             homes: (cfg.codex_homes.iter())
                 .map(|h| h.display().to_string())
                 .collect(),
@@ -92,12 +107,15 @@ impl<'a> Pass<'a> {
                 continue;
             };
             let previous = self.checkpoints.get(&rollout.path);
-            if previous.is_some_and(|m| m.size == size && m.mtime_ns == mtime_ns) {
+            let unchanged = previous.is_some_and(|m| m.size == size && m.mtime_ns == mtime_ns);
+            if unchanged && !previous.is_some_and(|m| m.held_back) {
                 continue;
             }
-            self.run.files_changed += 1;
+            self.run.files_changed += u64::from(!unchanged);
             let from = previous.map(|m| m.checkpoint.clone()).unwrap_or_default();
-            let read = crate::source::codex::read_new(rollout, &from, &parents, default_fast);
+            let settled = settled(mtime_ns);
+            let read =
+                crate::source::codex::read_new(rollout, &from, &parents, default_fast, settled);
             match read {
                 Ok(new) => self.add(batch, rollout, &from, new, (size, mtime_ns)),
                 Err(e) => {
@@ -181,6 +199,7 @@ impl<'a> Pass<'a> {
                 size,
                 mtime_ns,
                 checkpoint: new.checkpoint,
+                held_back: new.held_back,
             },
             meta,
         });
