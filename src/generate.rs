@@ -1076,9 +1076,24 @@ mod tests {
     use super::*;
     use std::path::PathBuf;
 
-    /// Every day, in UTC.
-    fn all_days() -> crate::report::Daily {
-        crate::report::Daily::new(crate::report::Zone::utc(), crate::report::DateRange::ALL)
+    /// The tree read as `scan` reads it, and its days in UTC.
+    fn scan(
+        dir: &std::path::Path,
+    ) -> (
+        crate::source::claude::scan::LocalRows,
+        crate::report::DailyReport,
+    ) {
+        let local = crate::source::claude::scan::read_rows(
+            &[dir.to_path_buf()],
+            crate::price::CostMode::Auto,
+            "",
+        );
+        let daily = crate::report::daily(
+            &local.rows,
+            crate::report::Zone::utc(),
+            crate::report::DateRange::ALL,
+        );
+        (local, daily)
     }
 
     #[test]
@@ -1092,18 +1107,14 @@ mod tests {
         };
         let (files, bytes) = generate(a.path(), &opts).unwrap();
         assert_eq!(generate(b.path(), &opts).unwrap(), (files, bytes));
-        let report = crate::source::claude::scan::scan(
-            &[a.path().to_path_buf()],
-            crate::price::CostMode::Auto,
-            all_days(),
-        );
+        let (report, daily) = scan(a.path());
         assert!(report.messages > 100, "{}", report.messages);
         assert!(report.stats.lines_skipped > 0);
         assert!(
             report.stats.duplicates > 0,
             "streamed lines and resumed copies"
         );
-        assert!(report.report.totals.total_cost > 0.0);
+        assert!(daily.totals.total_cost > 0.0);
         assert!(report.stats.unknown_models.is_empty());
     }
 
@@ -1131,11 +1142,7 @@ mod tests {
                 .any(|p| p.to_string_lossy().contains("/subagents/agent-")),
             "subagent files"
         );
-        let report = crate::source::claude::scan::scan(
-            &[dir.path().to_path_buf()],
-            crate::price::CostMode::Auto,
-            all_days(),
-        );
+        let (report, daily) = scan(dir.path());
         assert_eq!(report.files, r.files);
         assert_eq!(report.messages as u64, r.messages, "one row per response");
         assert_eq!(report.stats.lines_read, r.lines);
@@ -1154,14 +1161,10 @@ mod tests {
         };
         let r = generate_tree(dir.path(), &opts).unwrap();
         assert!(r.bytes > 9 << 20);
-        let report = crate::source::claude::scan::scan(
-            &[dir.path().to_path_buf()],
-            crate::price::CostMode::Auto,
-            all_days(),
-        );
+        let (report, daily) = scan(dir.path());
         assert_eq!(report.messages as u64, r.messages);
         assert_eq!(report.stats.lines_skipped, 0);
-        assert!(report.report.totals.output_tokens >= 65_000);
+        assert!(daily.totals.output_tokens >= 65_000);
     }
 
     #[test]
