@@ -5,9 +5,9 @@
 -- The report is computed by ccsync from these rows (src/report/), in ccusage's order: files by
 -- path, lines in order (a response's kept line; ccusage lists a response where its first
 -- line is, which may differ for a response streamed over two files).
--- The session is the transcript file's (its stem, or <session> of <session>/subagents/), as
--- ccusage's session report groups them; `session_id` (the lines' sessionId) where the file is
--- not known.
+-- ccsync files a row under the session and project ccusage's session report would, from
+-- `source_file` (src/report/rows.rs, ccusage_session); `session_id` and `project` where the
+-- path has no /projects/ in it.
 -- One response, several machines: the same identity as global_daily (source, message_id,
 -- request_id; lines without message.id stay per machine), the copy with the highest version
 -- kept (ties: the first machine by name).
@@ -15,8 +15,9 @@ SELECT
     toUnixTimestamp64Milli(timestamp) AS timestamp_ms,
     toString(model) AS model,
     speed = 'fast' AS fast,
-    if(file_session != '', file_session, session_id) AS session,
+    session_id,
     project,
+    source_file,
     toString(machine_name) AS machine,
     input_tokens,
     output_tokens,
@@ -29,10 +30,7 @@ FROM
     SELECT
         timestamp, model, speed, session_id, project, machine_name, input_tokens, output_tokens,
         cache_creation_input_tokens, cache_read_input_tokens, cost_usd, unknown_model,
-        source_file, source_line, message_id, request_id,
-        if(match(source_file, '/[^/]+/subagents/[^/]*$'),
-           extract(source_file, '/([^/]+)/subagents/[^/]*$'),
-           extract(source_file, '([^/]+)\\.jsonl$')) AS file_session
+        source_file, source_line, message_id, request_id
     FROM usage_events FINAL
     WHERE NOT is_deleted
       AND ({source:String} = '' OR source = {source:String})

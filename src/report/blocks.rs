@@ -117,23 +117,24 @@ pub(crate) struct BlocksReport {
 /// The blocks of `rows`, selected by `opts`, in ascending order of start.
 pub(crate) fn blocks(rows: &Rows, opts: &BlockOptions) -> BlocksReport {
     let mut all = build(rows, opts);
-    let limit = opts.token_limit.map(|l| match l {
-        TokenLimit::Tokens(n) => n,
-        TokenLimit::Max => (all.iter())
-            .filter(|b| !b.is_gap && !b.is_active)
-            .map(Block::total_tokens)
-            .max()
-            .unwrap_or(0),
-    });
-    for b in all.iter_mut().filter(|b| b.is_active) {
-        activate(b, opts.now_ms, limit);
-    }
     let recent_from = opts.now_ms.saturating_sub(3 * 24 * HOUR_MS);
     all.retain(|b| {
         opts.range.contains(opts.zone.day_of(b.start_ms))
             && (!opts.recent || b.start_ms >= recent_from || b.is_active)
             && (!opts.active_only || b.is_active)
     });
+    // `max`: the most a finished block of those listed used; none listed, no limit (as
+    // ccusage: `--active -t max` shows no limit status).
+    let limit = opts.token_limit.and_then(|l| match l {
+        TokenLimit::Tokens(n) => Some(n),
+        TokenLimit::Max => (all.iter())
+            .filter(|b| !b.is_gap && !b.is_active)
+            .map(Block::total_tokens)
+            .max(),
+    });
+    for b in all.iter_mut().filter(|b| b.is_active) {
+        activate(b, opts.now_ms, limit);
+    }
     BlocksReport {
         zone: opts.zone.name().to_string(),
         blocks: all,

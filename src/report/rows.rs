@@ -116,3 +116,56 @@ impl Rows {
         groups.into_iter().collect()
     }
 }
+
+/// The project and session ccusage's `session` report files a transcript under, from its path
+/// (the part after the last `/projects/`): `P/S.jsonl` → (P, S); `P…/S/subagents/F` → (P…, S);
+/// deeper `P…/D/F.jsonl` → (P…, D); `F.jsonl` right in `projects/` → (`Unknown Project`,
+/// `F.jsonl`). `None` for a path without `/projects/`.
+pub(crate) fn ccusage_session(path: &str) -> Option<(String, String)> {
+    let rel = &path[path.rfind("/projects/")? + "/projects/".len()..];
+    let c: Vec<&str> = rel.split('/').collect();
+    let n = c.len();
+    let (project, session) = if n == 1 {
+        (String::new(), c[0].to_string())
+    } else if n >= 3 && c[n - 2] == "subagents" {
+        (c[..n - 3].join("/"), c[n - 3].to_string())
+    } else if n == 2 {
+        let stem = c[1].strip_suffix(".jsonl").unwrap_or(c[1]);
+        (c[0].to_string(), stem.to_string())
+    } else {
+        (c[..n - 2].join("/"), c[n - 2].to_string())
+    };
+    let project = if project.is_empty() {
+        "Unknown Project".to_string()
+    } else {
+        project
+    };
+    Some((project, session))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ccusage_session;
+
+    #[test]
+    fn sessions_are_filed_as_ccusage_files_them() {
+        let s = |p: &str| ccusage_session(p).map(|(a, b)| format!("{a} {b}"));
+        // Checked with `ccusage claude session --json` on these paths (docs/ccusage-compat.md).
+        assert_eq!(s("/h/.claude/projects/-p/a.jsonl").unwrap(), "-p a");
+        assert_eq!(
+            s("/h/projects/-p/d1/d2/d3/deep.jsonl").unwrap(),
+            "-p/d1/d2 d3"
+        );
+        assert_eq!(s("/h/projects/-q/d1/x.jsonl").unwrap(), "-q d1");
+        assert_eq!(
+            s("/h/projects/-r/s/subagents/agent-1.jsonl").unwrap(),
+            "-r s"
+        );
+        assert_eq!(s("/h/projects/-t/u/s/subagents/a.jsonl").unwrap(), "-t/u s");
+        assert_eq!(
+            s("/h/projects/top.jsonl").unwrap(),
+            "Unknown Project top.jsonl"
+        );
+        assert_eq!(s("/h/elsewhere/x.jsonl"), None);
+    }
+}

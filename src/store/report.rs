@@ -20,8 +20,9 @@ struct DbRow {
     timestamp_ms: i64,
     model: String,
     fast: bool,
-    session: String,
+    session_id: String,
     project: String,
+    source_file: String,
     machine: String,
     input_tokens: u64,
     output_tokens: u64,
@@ -74,11 +75,13 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
     let mut rows = Rows::default();
     for r in fetched {
         let model = listed_model(&r.model, r.fast).map(|m| rows.sym(&m));
+        let (project, session) = crate::report::rows::ccusage_session(&r.source_file)
+            .unwrap_or((r.project, r.session_id));
         let row = Row {
             timestamp_ms: r.timestamp_ms,
             model,
-            session: rows.sym(&r.session),
-            project: rows.sym(&r.project),
+            session: rows.sym(&session),
+            project: rows.sym(&project),
             machine: rows.sym(&r.machine),
             tokens: Tokens {
                 input: r.input_tokens,

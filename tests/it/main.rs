@@ -18,5 +18,6 @@ mod prices;
 mod privileges;
 mod queries;
 mod query_cli;
+mod report;
 mod setup_scripts;
 mod sync;

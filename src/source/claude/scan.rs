@@ -145,11 +145,13 @@ impl KeptRows {
         visible.sort_by_key(|k| k.began);
         for k in visible {
             let file = &files[k.file as usize];
+            let (project, session) = crate::report::rows::ccusage_session(&file.source)
+                .unwrap_or_else(|| (file.project.to_string(), file.session_id.to_string()));
             let row = Row {
                 timestamp_ms: k.timestamp_ms,
                 model: (k.model != UNLISTED).then(|| models[k.model as usize]),
-                session: rows.sym(&file.session_id),
-                project: rows.sym(&file.project),
+                session: rows.sym(&session),
+                project: rows.sym(&project),
                 machine,
                 tokens: k.tokens,
                 cost_usd: k.cost,
