@@ -1142,7 +1142,7 @@ mod tests {
                 .any(|p| p.to_string_lossy().contains("/subagents/agent-")),
             "subagent files"
         );
-        let (report, daily) = scan(dir.path());
+        let (report, _) = scan(dir.path());
         assert_eq!(report.files, r.files);
         assert_eq!(report.messages as u64, r.messages, "one row per response");
         assert_eq!(report.stats.lines_read, r.lines);

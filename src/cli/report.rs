@@ -239,7 +239,15 @@ pub(super) async fn run(cfg: &Config, kind: ReportKind) -> anyhow::Result<ExitCo
     };
     let layout = Layout::new(crate::table::output_width(), a.compact, a.breakdown);
     let Some(by) = a.by else {
-        let out = render(&kind, &read.rows, &zone, range, layout);
+        let mut out = render(&kind, &read.rows, &zone, range, layout);
+        // Too wide for the terminal (one block per row): the compact table first, as ccusage.
+        if !layout.compact && out.starts_with("─[ row") {
+            let compact = Layout {
+                compact: true,
+                ..layout
+            };
+            out = render(&kind, &read.rows, &zone, range, compact);
+        }
         let summary = (!a.json).then_some(read.summary.as_deref()).flatten();
         return write_out(&out, summary);
     };

@@ -22,8 +22,6 @@ pub(crate) mod rows;
 mod session;
 pub(crate) mod table;
 
-#[cfg(test)]
-pub(crate) use aggregate::{Daily, UsageRow};
 pub(crate) use aggregate::{DailyReport, Tokens, Totals, daily, listed_model};
 pub(crate) use blocks::{BlockOptions, TokenLimit, blocks};
 pub(crate) use json::sessions as sessions_json;

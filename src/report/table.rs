@@ -97,7 +97,7 @@ pub(crate) fn periods(report: &DailyReport, grouping: Grouping, layout: Layout) 
     let max = (report.daily.iter()).fold(0.0_f64, |m, d| m.max(d.totals.total_cost));
     let mut rows = Vec::new();
     for d in &report.daily {
-        let models = d.models_used.join(if layout.compact { ", " } else { "\n" });
+        let models = d.models_used.join("\n");
         let mut row = vec![Value::from(d.date.clone()), Value::from(models)];
         row.extend(token_cells(&d.totals, layout));
         row.push(bar(d.totals.total_cost, max, BAR_CELLS).into());

@@ -500,6 +500,8 @@ const MACHINES: &[&str] = &[
     "cross_machine_duplicates",
 ];
 const PROJECTS: &[&str] = &[
+    // The rows of `ccsync report` (its parity with ccusage: tests/it/report.rs).
+    "report_rows",
     "projects_across_machines",
     "project_costs",
     "project_daily",
