@@ -73,6 +73,9 @@ pub enum Command {
     Schema(SchemaCommand),
     /// Per-day totals of local transcripts, as `ccusage claude daily` (in -z TZ, default the system zone); no server.
     Scan(ScanArgs),
+    /// ccusage's reports (daily, weekly, monthly, session, blocks) for every machine from the
+    /// database, or for this one with --local; --json prints ccusage's JSON.
+    Report(super::report::ReportCommand),
     /// Per machine: last successful sync, last event, rows, lag; flags machines that stopped syncing.
     Status(StatusArgs),
     /// Check configuration, transcripts, state dir, server, credentials, schema, clock and timer.
@@ -102,6 +105,12 @@ impl Command {
             Command::Scan(a) => {
                 s.transcripts = a.transcripts.clone();
                 s.pricing = a.pricing.clone();
+            }
+            Command::Report(r) => {
+                let a = r.kind.common();
+                s.transcripts = a.transcripts.clone();
+                s.pricing = a.pricing.clone();
+                s.connection = a.connection.clone();
             }
             Command::Doctor(a) => {
                 s.connection = a.connection.clone();
@@ -285,4 +294,19 @@ pub struct ScanArgs {
     /// Last day to report, inclusive (YYYYMMDD or YYYY-MM-DD).
     #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
     pub(crate) until: Option<jiff::civil::Date>,
+}
+
+impl ScanArgs {
+    /// `report daily --local --agent codex` as the `scan` it is.
+    pub(crate) fn from_report(a: &super::report::ReportArgs) -> ScanArgs {
+        ScanArgs {
+            transcripts: a.transcripts.clone(),
+            pricing: a.pricing.clone(),
+            json: a.json,
+            agent: a.agent.unwrap_or(crate::source::Agent::Claude),
+            timezone: a.timezone.clone(),
+            since: a.since,
+            until: a.until,
+        }
+    }
 }

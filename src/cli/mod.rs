@@ -4,7 +4,7 @@
 //!
 //! - `args.rs`: what each command takes; `settings.rs`: the settings and their resolution;
 //! - `sync.rs` (`sync`, bare `ccsync`), `status.rs`, `doctor.rs`, `install.rs` (`install`,
-//!   `uninstall`), `schema.rs` (`schema apply`), `scan.rs`, `generate.rs`, `query.rs`, `prices.rs`.
+//!   `uninstall`), `schema.rs` (`schema apply`), `scan.rs`, `report.rs`, `generate.rs`, `query.rs`, `prices.rs`.
 
 mod args;
 mod doctor;
@@ -12,6 +12,7 @@ mod generate;
 mod install;
 mod prices;
 mod query;
+mod report;
 mod scan;
 mod schema;
 mod settings;
@@ -135,5 +136,6 @@ async fn run(command: Command, cfg: Config, quiet: bool) -> anyhow::Result<ExitC
         Command::Query(args) => query::run(&cfg, args.query).await,
         Command::Prices(args) => prices::run(&args),
         Command::Scan(args) => scan::run(&cfg, args).await,
+        Command::Report(r) => report::run(&cfg, r.kind).await,
     }
 }

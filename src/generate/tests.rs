@@ -1,9 +1,24 @@
 use super::*;
 use std::path::PathBuf;
 
-/// Every day, in UTC.
-fn all_days() -> crate::report::Daily {
-    crate::report::Daily::new(crate::report::Zone::utc(), crate::report::DateRange::ALL)
+/// The tree read as `scan` reads it, and its days in UTC.
+fn scan(
+    dir: &std::path::Path,
+) -> (
+    crate::source::claude::scan::LocalRows,
+    crate::report::DailyReport,
+) {
+    let local = crate::source::claude::scan::read_rows(
+        &[dir.to_path_buf()],
+        crate::price::CostMode::Auto,
+        "",
+    );
+    let daily = crate::report::daily(
+        &local.rows,
+        crate::report::Zone::utc(),
+        crate::report::DateRange::ALL,
+    );
+    (local, daily)
 }
 
 #[test]
@@ -17,18 +32,14 @@ fn generated_tree_is_deterministic_and_parses() {
     };
     let (files, bytes) = generate(a.path(), &opts).unwrap();
     assert_eq!(generate(b.path(), &opts).unwrap(), (files, bytes));
-    let report = crate::source::claude::scan::scan(
-        &[a.path().to_path_buf()],
-        crate::price::CostMode::Auto,
-        all_days(),
-    );
+    let (report, daily) = scan(a.path());
     assert!(report.messages > 100, "{}", report.messages);
     assert!(report.stats.lines_skipped > 0);
     assert!(
         report.stats.duplicates > 0,
         "streamed lines and resumed copies"
     );
-    assert!(report.report.totals.total_cost > 0.0);
+    assert!(daily.totals.total_cost > 0.0);
     assert!(report.stats.unknown_models.is_empty());
 }
 
@@ -56,11 +67,7 @@ fn sized_tree_counts_every_response_once() {
             .any(|p| p.to_string_lossy().contains("/subagents/agent-")),
         "subagent files"
     );
-    let report = crate::source::claude::scan::scan(
-        &[dir.path().to_path_buf()],
-        crate::price::CostMode::Auto,
-        all_days(),
-    );
+    let (report, _) = scan(dir.path());
     assert_eq!(report.files, r.files);
     assert_eq!(report.messages as u64, r.messages, "one row per response");
     assert_eq!(report.stats.lines_read, r.lines);
@@ -79,14 +86,10 @@ fn a_huge_line_keeps_its_usage() {
     };
     let r = generate_tree(dir.path(), &opts).unwrap();
     assert!(r.bytes > 9 << 20);
-    let report = crate::source::claude::scan::scan(
-        &[dir.path().to_path_buf()],
-        crate::price::CostMode::Auto,
-        all_days(),
-    );
+    let (report, daily) = scan(dir.path());
     assert_eq!(report.messages as u64, r.messages);
     assert_eq!(report.stats.lines_skipped, 0);
-    assert!(report.report.totals.output_tokens >= 65_000);
+    assert!(daily.totals.output_tokens >= 65_000);
 }
 
 #[test]

@@ -7,6 +7,7 @@ use jiff::civil::Date;
 use rustc_hash::FxHashMap;
 
 use super::period::{DateRange, Zone};
+use super::rows::{Rows, Sym};
 use crate::price;
 
 /// Token counts of one row.
@@ -19,7 +20,7 @@ pub(crate) struct Tokens {
 }
 
 impl Tokens {
-    fn total(&self) -> u64 {
+    pub(crate) fn total(&self) -> u64 {
         self.input
             .saturating_add(self.output)
             .saturating_add(self.cache_creation)
@@ -65,7 +66,7 @@ pub(crate) struct Totals {
 
 impl Totals {
     /// Saturating, as ccusage sums: hostile lines may carry counts near u64::MAX.
-    fn add(&mut self, t: &Tokens, cost: f64) {
+    pub(super) fn add(&mut self, t: &Tokens, cost: f64) {
         self.input_tokens = self.input_tokens.saturating_add(t.input);
         self.output_tokens = self.output_tokens.saturating_add(t.output);
         self.cache_creation_tokens = self.cache_creation_tokens.saturating_add(t.cache_creation);
@@ -74,7 +75,7 @@ impl Totals {
         self.total_cost += cost;
     }
 
-    fn merge(&mut self, o: &Totals) {
+    pub(super) fn merge(&mut self, o: &Totals) {
         let t = Tokens {
             input: o.input_tokens,
             output: o.output_tokens,
@@ -122,7 +123,57 @@ pub(crate) struct DailyReport {
 #[derive(Default)]
 struct DayParts {
     totals: Totals,
-    models: Vec<(u32, Totals, bool)>,
+    models: ModelSums,
+}
+
+/// Per-model sums of a day, period or session, keyed by a model's number, in the order the
+/// models were first met (a handful each: a scan beats a map).
+#[derive(Default)]
+pub(super) struct ModelSums(Vec<(u32, Totals, bool)>);
+
+impl ModelSums {
+    pub(super) fn add(&mut self, model: u32, totals: &Totals, unpriced: bool) {
+        let at = match self.0.iter().position(|(m, ..)| *m == model) {
+            Some(at) => at,
+            None => {
+                self.0.push((model, Totals::default(), false));
+                self.0.len() - 1
+            }
+        };
+        let (_, sums, missing) = &mut self.0[at];
+        sums.merge(totals);
+        *missing |= unpriced;
+    }
+
+    /// The models' names in the order they were met.
+    pub(super) fn names(&self, name: impl Fn(u32) -> String) -> Vec<String> {
+        self.0.iter().map(|(m, ..)| name(*m)).collect()
+    }
+
+    /// The breakdowns, costliest first; equal costs (unpriced models; 0.0 and -0.0 alike)
+    /// keep the order the models were met in (a stable sort).
+    pub(super) fn breakdowns(&self, name: impl Fn(u32) -> String) -> Vec<ModelBreakdown> {
+        let mut breakdowns: Vec<ModelBreakdown> = (self.0.iter())
+            .map(|(m, t, missing)| ModelBreakdown {
+                model_name: name(*m),
+                totals: t.clone(),
+                missing_pricing: *missing,
+            })
+            .collect();
+        breakdowns.sort_by(|a, b| {
+            (b.totals.total_cost)
+                .partial_cmp(&a.totals.total_cost)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+        breakdowns
+    }
+}
+
+/// The totals of one row.
+pub(super) fn row_totals(tokens: &Tokens, cost: f64) -> Totals {
+    let mut t = Totals::default();
+    t.add(tokens, cost);
+    t
 }
 
 /// The daily aggregation. Rows must come in ccusage's order (each response where its first
@@ -165,20 +216,10 @@ impl Daily {
         }
         let parts = self.days.entry(day).or_default();
         parts.totals.add(&row.tokens, row.cost_usd);
-        let Some(ModelId(model)) = row.model else {
-            return;
-        };
-        // A day has a handful of models: a scan beats a map.
-        let at = match parts.models.iter().position(|(m, ..)| *m == model) {
-            Some(at) => at,
-            None => {
-                parts.models.push((model, Totals::default(), false));
-                parts.models.len() - 1
-            }
-        };
-        let (_, totals, unpriced) = &mut parts.models[at];
-        totals.add(&row.tokens, row.cost_usd);
-        *unpriced |= row.unpriced;
+        if let Some(ModelId(model)) = row.model {
+            let t = row_totals(&row.tokens, row.cost_usd);
+            parts.models.add(model, &t, row.unpriced);
+        }
     }
 
     pub(crate) fn finish(self) -> DailyReport {
@@ -189,22 +230,7 @@ impl Daily {
             // Days in ascending order: the totals' cost is summed in that order, as ccusage's.
             totals.merge(&parts.totals);
             let name = |m: u32| self.names[m as usize].clone();
-            let mut breakdowns: Vec<ModelBreakdown> = parts
-                .models
-                .iter()
-                .map(|(m, t, missing)| ModelBreakdown {
-                    model_name: name(*m),
-                    totals: t.clone(),
-                    missing_pricing: *missing,
-                })
-                .collect();
-            // Stable: equal costs (unpriced models; 0.0 and -0.0 alike) keep the order they were
-            // met in.
-            breakdowns.sort_by(|a, b| {
-                (b.totals.total_cost)
-                    .partial_cmp(&a.totals.total_cost)
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            });
+            let breakdowns = parts.models.breakdowns(name);
             unpriced.extend(
                 breakdowns
                     .iter()
@@ -214,7 +240,7 @@ impl Daily {
             daily.push(Day {
                 date: date.to_string(),
                 totals: parts.totals,
-                models_used: parts.models.iter().map(|(m, ..)| name(*m)).collect(),
+                models_used: parts.models.names(name),
                 model_breakdowns: breakdowns,
             });
         }
@@ -225,6 +251,25 @@ impl Daily {
             unpriced_models: unpriced.into_iter().collect(),
         }
     }
+}
+
+/// The daily report of `rows` (in ccusage's order) in `zone` within `range`.
+pub(crate) fn daily(rows: &Rows, zone: Zone, range: DateRange) -> DailyReport {
+    let mut daily = Daily::new(zone, range);
+    let mut ids: FxHashMap<Sym, ModelId> = FxHashMap::default();
+    for r in rows.rows() {
+        let model = r
+            .model
+            .map(|m| *ids.entry(m).or_insert_with(|| daily.model(rows.name(m))));
+        daily.add(&UsageRow {
+            timestamp_ms: r.timestamp_ms,
+            model,
+            tokens: r.tokens,
+            cost_usd: r.cost_usd,
+            unpriced: r.unpriced,
+        });
+    }
+    daily.finish()
 }
 
 #[cfg(test)]

@@ -3,7 +3,12 @@
 
 use serde::Serialize;
 
+use serde_json::{Value, json};
+
 use super::aggregate::{DailyReport, Day, ModelBreakdown, Totals};
+use super::blocks::{Block, BlocksReport};
+use super::period::{Grouping, iso_ms};
+use super::session::{Session, SessionReport};
 
 // Fields are declared in alphabetical order of their JSON names: serde writes them in
 // declaration order, and ccusage's keys are sorted.
@@ -109,6 +114,136 @@ pub(crate) fn daily(report: &DailyReport) -> String {
         json.totals.total_cost = -0.0;
     }
     serde_json::to_string_pretty(&json).expect("plain structs serialize")
+}
+
+// The other reports are built as `serde_json::Value`s: its maps keep keys sorted, as ccusage's.
+
+fn pretty(v: &Value) -> String {
+    serde_json::to_string_pretty(v).expect("values serialize")
+}
+
+/// A weekly or monthly report as `ccusage claude weekly|monthly --json` prints it; a daily one
+/// as [`daily`].
+pub(crate) fn periods(report: &DailyReport, grouping: Grouping) -> String {
+    if grouping == Grouping::Day {
+        return daily(report);
+    }
+    let (label, list) = grouping.keys();
+    let periods: Vec<Value> = (report.daily.iter())
+        .map(|d| {
+            let mut v = serde_json::to_value(day(d)).expect("plain structs serialize");
+            if let Some(map) = v.as_object_mut() {
+                map.remove("date");
+                map.insert(label.into(), d.date.clone().into());
+            }
+            v
+        })
+        .collect();
+    pretty(
+        &json!({ list: periods, "totals": totals_value(report.daily.is_empty(), &report.totals, &report.unpriced_models) }),
+    )
+}
+
+/// Totals; the cost of nothing is -0.0 (an empty `f64` sum in ccusage).
+fn totals_value(empty: bool, t: &Totals, unpriced: &[String]) -> Value {
+    let mut json = totals(t, unpriced);
+    if empty {
+        json.total_cost = -0.0;
+    }
+    serde_json::to_value(json).expect("plain structs serialize")
+}
+
+/// `ccusage claude session --json`.
+pub(crate) fn sessions(report: &SessionReport) -> String {
+    let sessions: Vec<Value> = report.sessions.iter().map(session).collect();
+    let totals = totals_value(
+        report.sessions.is_empty(),
+        &report.totals,
+        &report.unpriced_models,
+    );
+    pretty(&json!({ "sessions": sessions, "totals": totals }))
+}
+
+fn session(s: &Session) -> Value {
+    let t = &s.totals;
+    let breakdowns: Vec<BreakdownJson<'_>> = s.model_breakdowns.iter().map(breakdown).collect();
+    json!({
+        "cacheCreationTokens": t.cache_creation_tokens,
+        "cacheReadTokens": t.cache_read_tokens,
+        "firstActivity": iso_ms(s.first_ms),
+        "inputTokens": t.input_tokens,
+        "lastActivity": iso_ms(s.last_ms),
+        "modelBreakdowns": breakdowns,
+        "modelsUsed": s.models_used,
+        "outputTokens": t.output_tokens,
+        "projectPath": s.project_path,
+        "sessionId": s.session_id,
+        "totalCost": t.total_cost,
+        "totalTokens": t.total_tokens,
+    })
+}
+
+/// `ccusage claude blocks --json`.
+pub(crate) fn blocks(report: &BlocksReport) -> String {
+    let blocks: Vec<Value> = report.blocks.iter().map(block).collect();
+    pretty(&json!({ "blocks": blocks }))
+}
+
+/// A dollar amount as ccusage writes a block's: whole amounts as integers (`3`, `0`).
+fn usd(x: f64) -> Value {
+    if x.fract() == 0.0 && x.abs() < 9.0e15 {
+        Value::from(x as i64)
+    } else {
+        Value::from(x)
+    }
+}
+
+fn block(b: &Block) -> Value {
+    let id = if b.is_gap {
+        format!("gap-{}", iso_ms(b.start_ms))
+    } else {
+        iso_ms(b.start_ms)
+    };
+    let mut v = json!({
+        "actualEndTime": b.actual_end_ms.map(iso_ms),
+        "burnRate": b.burn_rate.as_ref().map(|r| json!({
+            "costPerHour": r.cost_per_hour,
+            "tokensPerMinute": r.tokens_per_minute,
+            "tokensPerMinuteForIndicator": r.tokens_per_minute_for_indicator,
+        })),
+        "costUSD": usd(b.cost_usd),
+        "endTime": iso_ms(b.end_ms),
+        "entries": b.entries,
+        "id": id,
+        "isActive": b.is_active,
+        "isGap": b.is_gap,
+        "models": b.models,
+        "projection": b.projection.as_ref().map(|p| json!({
+            "remainingMinutes": p.remaining_minutes,
+            "totalCost": p.total_cost,
+            "totalTokens": p.total_tokens,
+        })),
+        "startTime": iso_ms(b.start_ms),
+        "tokenCounts": {
+            "cacheCreationInputTokens": b.tokens.cache_creation,
+            "cacheReadInputTokens": b.tokens.cache_read,
+            "inputTokens": b.tokens.input,
+            "outputTokens": b.tokens.output,
+        },
+        "totalTokens": b.total_tokens(),
+    });
+    if let (Some(l), Some(map)) = (&b.limit, v.as_object_mut()) {
+        map.insert(
+            "tokenLimitStatus".into(),
+            json!({
+                "limit": l.limit,
+                "percentUsed": l.percent_used,
+                "projectedUsage": l.projected_usage,
+                "status": l.status,
+            }),
+        );
+    }
+    v
 }
 
 #[cfg(test)]

@@ -61,6 +61,19 @@ impl Zone {
         &self.name
     }
 
+    /// A Unix millisecond timestamp as a local time to the minute (`2026-01-05 14:30`), for
+    /// tables.
+    pub(crate) fn minute_of(&self, timestamp_ms: i64) -> String {
+        match Timestamp::from_millisecond(timestamp_ms) {
+            Ok(ts) => self
+                .tz
+                .to_datetime(ts)
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string(),
+            Err(_) => timestamp_ms.to_string(),
+        }
+    }
+
     /// The civil date of a Unix millisecond timestamp in this zone. Parsed timestamps are
     /// years 1..=9999, well inside jiff's range; anything beyond is clamped, not a panic.
     pub(crate) fn day_of(&self, timestamp_ms: i64) -> Date {
@@ -70,6 +83,51 @@ impl Zone {
             Timestamp::MAX
         });
         self.tz.to_datetime(ts).date()
+    }
+}
+
+/// A Unix millisecond timestamp as ccusage writes one: UTC, three fraction digits, `Z`
+/// (`2026-01-05T10:00:00.000Z`), whatever zone the line was written in.
+pub(crate) fn iso_ms(timestamp_ms: i64) -> String {
+    match Timestamp::from_millisecond(timestamp_ms) {
+        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+        Err(_) => timestamp_ms.to_string(),
+    }
+}
+
+/// How days are grouped into the periods of a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grouping {
+    Day,
+    /// Weeks starting on this day (ccusage's `--start-of-week`, default Sunday).
+    Week(jiff::civil::Weekday),
+    Month,
+}
+
+impl Grouping {
+    /// The label of the period `day` falls in: the day, the week's first day
+    /// (`YYYY-MM-DD`), or the month (`YYYY-MM`).
+    pub(crate) fn label(self, day: Date) -> String {
+        match self {
+            Grouping::Day => day.to_string(),
+            Grouping::Week(start) => {
+                let back = day.weekday().since(start);
+                // Only the first days of year -9999 have no week start: keep the day.
+                day.checked_sub(jiff::Span::new().days(back))
+                    .unwrap_or(day)
+                    .to_string()
+            }
+            Grouping::Month => day.strftime("%Y-%m").to_string(),
+        }
+    }
+
+    /// The JSON key of a period's label and of the list of periods (`date`/`daily`, …).
+    pub(crate) fn keys(self) -> (&'static str, &'static str) {
+        match self {
+            Grouping::Day => ("date", "daily"),
+            Grouping::Week(_) => ("week", "weekly"),
+            Grouping::Month => ("month", "monthly"),
+        }
     }
 }
 
@@ -118,6 +176,16 @@ impl DateRange {
             )),
             _ => Ok(DateRange { since, until }),
         }
+    }
+
+    /// The range widened by a day on each side, as UTC days: it holds every response whose day
+    /// in any zone is in this range (offsets stay within a day).
+    pub(crate) fn utc_bounds(&self) -> (Option<Date>, Option<Date>) {
+        let widen = |d: Date, days: i64| d.checked_add(jiff::Span::new().days(days)).ok();
+        (
+            self.since.and_then(|d| widen(d, -1)),
+            self.until.and_then(|d| widen(d, 1)),
+        )
     }
 
     pub(crate) fn contains(&self, day: Date) -> bool {

@@ -7,10 +7,12 @@
 //! - [`schema`]: the versioned migrations in `schema/` (applied by `ccsync schema apply`) and the
 //!   maintenance SQL the sync runs;
 //! - [`rollup`]: `usage_rollup` rows and their refresh;
-//! - [`query`]: the query pack in `queries/`: parameters checked and bound server-side.
+//! - [`query`]: the query pack in `queries/`: parameters checked and bound server-side;
+//! - [`report`]: the neutral rows of `ccsync report`, read with the pack's `report_rows`.
 
 pub mod client;
 pub mod query;
+pub(crate) mod report;
 pub mod rollup;
 pub mod rows;
 pub mod runs;

@@ -54,6 +54,7 @@ pub const FILES: &[PackFile] = pack_files![
     "project_costs",
     "project_daily",
     "projects_across_machines",
+    "report_rows",
     "session_stats",
     "sessions",
     "sidechain_usage",

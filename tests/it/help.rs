@@ -56,6 +56,26 @@ fn each_commands_help_lists_the_settings_it_uses_and_no_others() {
         (&["query"], &[CONNECTION]),
         (&["schema", "apply"], &[CONNECTION]),
         (&["scan"], &[TRANSCRIPTS, PRICING, PRICING_FILE]),
+        (
+            &["report", "daily"],
+            &[CONNECTION, TRANSCRIPTS, PRICING, PRICING_FILE],
+        ),
+        (
+            &["report", "weekly"],
+            &[CONNECTION, TRANSCRIPTS, PRICING, PRICING_FILE],
+        ),
+        (
+            &["report", "monthly"],
+            &[CONNECTION, TRANSCRIPTS, PRICING, PRICING_FILE],
+        ),
+        (
+            &["report", "session"],
+            &[CONNECTION, TRANSCRIPTS, PRICING, PRICING_FILE],
+        ),
+        (
+            &["report", "blocks"],
+            &[CONNECTION, TRANSCRIPTS, PRICING, PRICING_FILE],
+        ),
         (&["prices"], &[PRICING_FILE]),
         (&["schema"], &[]),
         (&["uninstall"], &[]),
@@ -76,6 +96,51 @@ fn each_commands_help_lists_the_settings_it_uses_and_no_others() {
         }
         for global in ["--env-file", "--verbose", "--quiet", "--log-format"] {
             assert!(help.contains(global), "{command:?} {global}:\n{help}");
+        }
+    }
+}
+
+/// Every option of a report is explained in its help, ccusage's and ccsync's own.
+#[test]
+fn each_reports_help_explains_its_options() {
+    let env = Env::new("help_report");
+    let common = [
+        "--local",
+        "--json",
+        "--since",
+        "--until",
+        "--timezone",
+        "--breakdown",
+        "--order",
+        "--compact",
+        "--agent",
+        "--machine",
+        "--project",
+        "--by",
+    ];
+    for (report, own) in [
+        ("daily", &[][..]),
+        ("weekly", &["--start-of-week"][..]),
+        ("monthly", &[]),
+        ("session", &[]),
+        (
+            "blocks",
+            &["--active", "--recent", "--token-limit", "--session-length"],
+        ),
+    ] {
+        let (code, help, stderr) = run(&env, &["report", report, "--help"]);
+        assert_eq!(code, Some(0), "{report}: {stderr}");
+        for flag in common.iter().chain(own) {
+            // The flag, then a sentence about it on the same line or the next.
+            let at = help
+                .find(&format!("{flag} "))
+                .or_else(|| help.find(&format!("{flag}\n")))
+                .unwrap_or_else(|| panic!("{report} {flag}:\n{help}"));
+            let text: String = help[at..].lines().take(2).collect();
+            assert!(
+                text.split_whitespace().count() > 4,
+                "{report} {flag}: {text}"
+            );
         }
     }
 }

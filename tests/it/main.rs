@@ -20,6 +20,7 @@ mod prices;
 mod privileges;
 mod queries;
 mod query_cli;
+mod report;
 mod setup_scripts;
 mod sync;
 mod sync_codex;

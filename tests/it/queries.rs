@@ -500,6 +500,8 @@ const MACHINES: &[&str] = &[
     "cross_machine_duplicates",
 ];
 const PROJECTS: &[&str] = &[
+    // The rows of `ccsync report` (its parity with ccusage: tests/it/report.rs).
+    "report_rows",
     "projects_across_machines",
     "project_costs",
     "project_daily",
@@ -1388,6 +1390,20 @@ async fn a_project_worked_on_from_several_machines_and_sessions() {
             ],
         ]),
     );
+    // report_rows: alpha's responses, one row each, as many and costing as much as the sessions
+    // say; every machine's rows are more.
+    let rows = p.run("report_rows", &[("machines", "alpha")]).await;
+    let sessions = p.run("sessions", &[("machine", "alpha")]).await;
+    let sum = |t: &Table, col: &str| -> f64 {
+        (0..t.rows.len())
+            .map(|r| t.get(r, col).as_f64().unwrap())
+            .sum()
+    };
+    assert_eq!(rows.rows.len() as f64, sum(&sessions, "messages"));
+    assert!((sum(&rows, "cost_usd") - sum(&sessions, "cost_usd")).abs() < 1e-3);
+    assert!((0..rows.rows.len()).all(|r| rows.get(r, "machine") == "alpha"));
+    let all = p.run("report_rows", &[]).await;
+    assert!(all.rows.len() > rows.rows.len());
     p.done();
 }
 

@@ -3,18 +3,15 @@
 //! zone, `ccusage claude daily`'s numbers and JSON), so the two can be compared line by line.
 
 use crate::price::CostMode;
-use crate::report::{Daily, DailyReport, Tokens, UsageRow, listed_model};
+use crate::report::{DailyReport, Row, Rows, Tokens, listed_model};
 use crate::source::claude::collect::{
     Collector, Job, MAX_LINE_BYTES, ParallelScan, Stats, scan_threads, symbols,
 };
-use crate::source::claude::discover;
+use crate::source::claude::discover::{self, TranscriptFile};
 
 pub(crate) struct ScanReport {
     pub report: DailyReport,
-    pub stats: Stats,
-    pub files: usize,
-    /// Responses kept, on every day (not only the reported ones).
-    pub messages: usize,
+    pub local: LocalRows,
 }
 
 /// One kept response, reduced to what a report needs.
@@ -23,6 +20,8 @@ struct Kept {
     /// Where the response began in path order (file index above the line): ccusage lists it
     /// there, whichever of its lines is kept.
     began: u64,
+    /// The kept line's file (its project and session).
+    file: u32,
     /// Index in `KeptRows::models`; [`UNLISTED`] or [`HIDDEN`].
     model: u32,
     unpriced: bool,
@@ -89,6 +88,7 @@ impl KeptRows {
                 Kept {
                     timestamp_ms: p.timestamp_ms,
                     began: began(collector.began_at(p)),
+                    file: p.file,
                     model,
                     unpriced: p.unknown_model,
                     tokens: Tokens {
@@ -110,6 +110,7 @@ impl KeptRows {
                 Kept {
                     timestamp_ms: 0,
                     began: u64::MAX,
+                    file: 0,
                     model: HIDDEN,
                     unpriced: false,
                     tokens: Tokens::default(),
@@ -133,22 +134,32 @@ impl KeptRows {
         }
     }
 
-    /// The visible rows, in the order ccusage lists responses, into `daily`.
-    fn report(&self, mut daily: Daily) -> DailyReport {
-        let ids: Vec<_> = self.models.iter().map(|m| daily.model(m)).collect();
+    /// The visible rows as neutral rows, in the order ccusage lists responses; read on
+    /// `machine`.
+    fn rows(&self, files: &[TranscriptFile], machine: &str) -> Rows {
+        let mut rows = Rows::default();
+        let machine = rows.sym(machine);
+        let models: Vec<_> = self.models.iter().map(|m| rows.sym(m)).collect();
         let mut visible: Vec<&Kept> = self.rows.iter().filter(|k| k.model != HIDDEN).collect();
         // Stable: an advisor entry stays after its line's own.
         visible.sort_by_key(|k| k.began);
         for k in visible {
-            daily.add(&UsageRow {
+            let file = &files[k.file as usize];
+            let (project, session) = crate::report::rows::ccusage_session(&file.source)
+                .unwrap_or_else(|| (file.project.to_string(), file.session_id.to_string()));
+            let row = Row {
                 timestamp_ms: k.timestamp_ms,
-                model: (k.model != UNLISTED).then(|| ids[k.model as usize]),
+                model: (k.model != UNLISTED).then(|| models[k.model as usize]),
+                session: rows.sym(&session),
+                project: rows.sym(&project),
+                machine,
                 tokens: k.tokens,
                 cost_usd: k.cost,
                 unpriced: k.unpriced,
-            });
+            };
+            rows.push(row);
         }
-        daily.finish()
+        rows
     }
 }
 
@@ -162,12 +173,36 @@ fn key_of(message_id: &str, request_id: &str) -> u64 {
 /// Rows pending in the collector before they are moved into the compact form.
 const SCAN_BATCH: usize = 5_000;
 
-/// Every transcript under `claude_dirs`, reported by `daily` (its zone and range).
-pub(crate) fn scan(
+/// What a local read found: the rows and what was read.
+pub(crate) struct LocalRows {
+    pub rows: Rows,
+    pub stats: Stats,
+    pub files: usize,
+    /// Responses kept, on every day.
+    pub messages: usize,
+}
+
+impl LocalRows {
+    /// What was read, as one line under a table.
+    pub(crate) fn summary(&self) -> String {
+        let s = &self.stats;
+        format!(
+            "{} files, {} in {} lines, {} messages, skipped {}",
+            crate::table::grouped(self.files as i128),
+            crate::table::bytes(s.bytes_read),
+            crate::table::grouped(i128::from(s.lines_read)),
+            crate::table::grouped(self.messages as i128),
+            s.skipped_summary()
+        )
+    }
+}
+
+/// Every transcript under `claude_dirs` as neutral rows, read on `machine`.
+pub(crate) fn read_rows(
     claude_dirs: &[std::path::PathBuf],
     cost_mode: CostMode,
-    daily: Daily,
-) -> ScanReport {
+    machine: &str,
+) -> LocalRows {
     let found = discover::discover(claude_dirs);
     let mut collector = Collector::new(cost_mode, Default::default());
     collector.stats_mut().files_scanned = found.files.len() as u64;
@@ -191,12 +226,20 @@ pub(crate) fn scan(
         }
     }
     kept.take(&mut collector);
-    ScanReport {
-        report: kept.report(daily),
+    LocalRows {
+        rows: kept.rows(&files, machine),
         messages: kept.rows.iter().filter(|k| k.model != HIDDEN).count(),
         stats: collector.into_stats(),
         files: files.len(),
     }
+}
+
+/// As ccusage (and sync): no configured folder holding projects/ is a mistake.
+pub(crate) fn check_dirs(dirs: &[std::path::PathBuf]) -> crate::Result<()> {
+    if !dirs.iter().any(|d| discover::projects_dir(d).is_some()) {
+        return Err(discover::no_transcript_folders(dirs));
+    }
+    Ok(())
 }
 
 /// Claude Code's transcripts under the configured Claude config dirs.
@@ -211,16 +254,12 @@ impl crate::source::Source for Claude {
         zone: crate::report::Zone,
         range: crate::report::DateRange,
     ) -> crate::Result<Box<dyn crate::source::DailyReport>> {
-        // As ccusage (and sync): no configured folder holding projects/ is a mistake.
-        if !self
-            .dirs
-            .iter()
-            .any(|d| crate::source::claude::discover::projects_dir(d).is_some())
-        {
-            return Err(discover::no_transcript_folders(&self.dirs));
-        }
-        let daily = crate::report::Daily::new(zone, range);
-        Ok(Box::new(scan(&self.dirs, self.cost_mode, daily)))
+        check_dirs(&self.dirs)?;
+        let local = read_rows(&self.dirs, self.cost_mode, "");
+        Ok(Box::new(ScanReport {
+            report: crate::report::daily(&local.rows, zone, range),
+            local,
+        }))
     }
 }
 
@@ -274,14 +313,6 @@ impl crate::source::DailyReport for ScanReport {
             "{}",
             crate::table::render(&columns, &rows, crate::table::output_width())
         );
-        let s = &report.stats;
-        println!(
-            "{} files, {} in {} lines, {} messages, skipped {}",
-            crate::table::grouped(report.files as i128),
-            crate::table::bytes(s.bytes_read),
-            crate::table::grouped(i128::from(s.lines_read)),
-            crate::table::grouped(report.messages as i128),
-            s.skipped_summary()
-        );
+        println!("{}", report.local.summary());
     }
 }

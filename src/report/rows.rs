@@ -1,0 +1,171 @@
+//! The neutral rows every report is computed from: one priced API response each, with what
+//! the reports group by (its listed model, session, project and machine), whoever read it: the
+//! local parse (`--local`, `ccsync scan`) or the database (`queries/report_rows.sql`).
+
+use rustc_hash::FxHashMap;
+
+use super::aggregate::Tokens;
+
+/// A string of [`Rows`]' table (a model, session, project or machine name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct Sym(u32);
+
+/// One priced response.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Row {
+    pub timestamp_ms: i64,
+    /// The name ccusage lists it under (`<model>-fast` in fast mode), `None` where it lists
+    /// none (`<synthetic>`, no model: see [`super::listed_model`]).
+    pub model: Option<Sym>,
+    /// The transcript file's session (its stem, or `<session>` of `<session>/subagents/`), as
+    /// ccusage's `session` report groups them, not the lines' `sessionId`.
+    pub session: Sym,
+    /// The encoded project folder (`-home-me-app`).
+    pub project: Sym,
+    /// The machine it was read on (the local machine's name for `--local`).
+    pub machine: Sym,
+    pub tokens: Tokens,
+    pub cost_usd: f64,
+    /// The cost had to be calculated and the model has no price.
+    pub unpriced: bool,
+}
+
+/// Rows in ccusage's order (each response where its first line is: files by bytewise path,
+/// lines in order), which decides `modelsUsed`, the order of equal-cost breakdowns and of
+/// sessions of equal cost, and the order costs are summed in; and their strings.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Rows {
+    names: Vec<Box<str>>,
+    index: FxHashMap<Box<str>, u32>,
+    rows: Vec<Row>,
+}
+
+impl Rows {
+    /// The symbol of `name`, added if new.
+    pub(crate) fn sym(&mut self, name: &str) -> Sym {
+        if let Some(&i) = self.index.get(name) {
+            return Sym(i);
+        }
+        let i = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct names");
+        self.names.push(name.into());
+        self.index.insert(name.into(), i);
+        Sym(i)
+    }
+
+    pub(crate) fn name(&self, sym: Sym) -> &str {
+        &self.names[sym.0 as usize]
+    }
+
+    pub(crate) fn push(&mut self, row: Row) {
+        self.rows.push(row);
+    }
+
+    pub(crate) fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.rows.len()
+    }
+}
+
+impl Sym {
+    /// Its place in the table (names are numbered from 0 in the order added).
+    pub(crate) fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+impl Rows {
+    /// The name numbered `i` (see [`Sym::index`]).
+    pub(crate) fn name_at(&self, i: usize) -> &str {
+        &self.names[i]
+    }
+}
+
+/// What `--by` splits rows by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SplitBy {
+    Machine,
+    Project,
+    Model,
+}
+
+impl Rows {
+    /// The rows split into one set per machine, project or listed model (rows without a
+    /// listed model under `(none)`), sorted by that value; each set in the original order.
+    pub(crate) fn split_by(&self, by: SplitBy) -> Vec<(String, Rows)> {
+        let mut groups: std::collections::BTreeMap<String, Rows> = Default::default();
+        for r in &self.rows {
+            let key = match by {
+                SplitBy::Machine => self.name(r.machine),
+                SplitBy::Project => self.name(r.project),
+                SplitBy::Model => r.model.map_or("(none)", |m| self.name(m)),
+            };
+            let out = groups.entry(key.to_string()).or_default();
+            let mut sym = |s: Sym| out.sym(self.name(s));
+            let row = Row {
+                model: r.model.map(&mut sym),
+                session: sym(r.session),
+                project: sym(r.project),
+                machine: sym(r.machine),
+                ..*r
+            };
+            out.push(row);
+        }
+        groups.into_iter().collect()
+    }
+}
+
+/// The project and session ccusage's `session` report files a transcript under, from its path
+/// (the part after the last `/projects/`): `P/S.jsonl` → (P, S); `P…/S/subagents/F` → (P…, S);
+/// deeper `P…/D/F.jsonl` → (P…, D); `F.jsonl` right in `projects/` → (`Unknown Project`,
+/// `F.jsonl`). `None` for a path without `/projects/`.
+pub(crate) fn ccusage_session(path: &str) -> Option<(String, String)> {
+    let rel = &path[path.rfind("/projects/")? + "/projects/".len()..];
+    let c: Vec<&str> = rel.split('/').collect();
+    let n = c.len();
+    let (project, session) = if n == 1 {
+        (String::new(), c[0].to_string())
+    } else if n >= 3 && c[n - 2] == "subagents" {
+        (c[..n - 3].join("/"), c[n - 3].to_string())
+    } else if n == 2 {
+        let stem = c[1].strip_suffix(".jsonl").unwrap_or(c[1]);
+        (c[0].to_string(), stem.to_string())
+    } else {
+        (c[..n - 2].join("/"), c[n - 2].to_string())
+    };
+    let project = if project.is_empty() {
+        "Unknown Project".to_string()
+    } else {
+        project
+    };
+    Some((project, session))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ccusage_session;
+
+    #[test]
+    fn sessions_are_filed_as_ccusage_files_them() {
+        let s = |p: &str| ccusage_session(p).map(|(a, b)| format!("{a} {b}"));
+        // Checked with `ccusage claude session --json` on these paths (docs/ccusage-compat.md).
+        assert_eq!(s("/h/.claude/projects/-p/a.jsonl").unwrap(), "-p a");
+        assert_eq!(
+            s("/h/projects/-p/d1/d2/d3/deep.jsonl").unwrap(),
+            "-p/d1/d2 d3"
+        );
+        assert_eq!(s("/h/projects/-q/d1/x.jsonl").unwrap(), "-q d1");
+        assert_eq!(
+            s("/h/projects/-r/s/subagents/agent-1.jsonl").unwrap(),
+            "-r s"
+        );
+        assert_eq!(s("/h/projects/-t/u/s/subagents/a.jsonl").unwrap(), "-t/u s");
+        assert_eq!(
+            s("/h/projects/top.jsonl").unwrap(),
+            "Unknown Project top.jsonl"
+        );
+        assert_eq!(s("/h/elsewhere/x.jsonl"), None);
+    }
+}

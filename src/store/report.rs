@@ -1,0 +1,98 @@
+//! The rows of `ccsync report` from the database: `queries/report_rows.sql` (bound server-side
+//! like every query of the pack) → neutral [`Rows`] for `crate::report`.
+
+use crate::report::{DateRange, Row, Rows, Tokens, listed_model};
+
+/// Which rows to read. `machines` empty: all. An account filter joins here when accounts are
+/// stored (issue 18).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RowFilter {
+    pub source: Option<String>,
+    pub machines: Vec<String>,
+    pub project: Option<String>,
+    /// Every row whose day in any zone is in this range is read (the report keeps the right
+    /// ones); `DateRange::default()` for all.
+    pub range: DateRange,
+}
+
+#[derive(Debug, clickhouse::Row, serde::Deserialize)]
+struct DbRow {
+    timestamp_ms: i64,
+    model: String,
+    fast: bool,
+    session_id: String,
+    project: String,
+    source_file: String,
+    machine: String,
+    input_tokens: u64,
+    output_tokens: u64,
+    cache_creation_tokens: u64,
+    cache_read_tokens: u64,
+    cost_usd: f64,
+    unknown_model: bool,
+}
+
+/// The pack's `report_rows` with `filter`'s values, as `ccsync query report_rows -p …` would
+/// bind them.
+fn values(filter: &RowFilter) -> Result<Vec<(String, Option<String>)>, String> {
+    let query = crate::store::query::find("report_rows").map_err(|e| e.0)?;
+    let (since, until) = filter.range.utc_bounds();
+    let mut given = vec![format!("machines={}", filter.machines.join("\n"))];
+    let mut put = |name: &str, v: Option<String>| {
+        if let Some(v) = v {
+            given.push(format!("{name}={v}"));
+        }
+    };
+    put("source", filter.source.clone());
+    put("project", filter.project.clone());
+    put("since", since.map(|d| d.to_string()));
+    put("until", until.map(|d| d.to_string()));
+    crate::store::query::bind(query, &given).map_err(|e| e.0)
+}
+
+/// The rows `filter` selects, in ccusage's order.
+pub(crate) async fn read_rows(
+    sink: &crate::store::client::Sink,
+    filter: &RowFilter,
+) -> anyhow::Result<Rows> {
+    let query = crate::store::query::find("report_rows").map_err(|e| anyhow::anyhow!(e.0))?;
+    let values = values(filter).map_err(anyhow::Error::msg)?;
+    let mut q = sink.client().query_raw(query.sql).with_setting(
+        crate::store::query::FINAL_SETTING.0,
+        crate::store::query::FINAL_SETTING.1,
+    );
+    for (name, value) in &values {
+        q = match value {
+            Some(v) => q.param(name, v.as_str()),
+            None => q.param(name, None::<&str>),
+        };
+    }
+    let fetched: Vec<DbRow> = sink.timed("report rows", q.fetch_all()).await?;
+    Ok(to_rows(fetched))
+}
+
+fn to_rows(fetched: Vec<DbRow>) -> Rows {
+    let mut rows = Rows::default();
+    for r in fetched {
+        let model = listed_model(&r.model, r.fast).map(|m| rows.sym(&m));
+        let (project, session) = crate::report::rows::ccusage_session(&r.source_file)
+            .unwrap_or((r.project, r.session_id));
+        let row = Row {
+            timestamp_ms: r.timestamp_ms,
+            model,
+            session: rows.sym(&session),
+            project: rows.sym(&project),
+            machine: rows.sym(&r.machine),
+            tokens: Tokens {
+                input: r.input_tokens,
+                output: r.output_tokens,
+                cache_creation: r.cache_creation_tokens,
+                cache_read: r.cache_read_tokens,
+            },
+            cost_usd: r.cost_usd,
+            unpriced: r.unknown_model,
+        };
+        rows.push(row);
+    }
+    rows
+}
