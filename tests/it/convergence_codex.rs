@@ -333,9 +333,13 @@ impl Tree {
         }
     }
 
-    /// Every rollout's mtime an hour back, as if last written then.
+    /// Every rollout's mtime an hour back, as if last written then; what is written next is
+    /// dated an hour later (the lines Codex writes carry the time they are written at).
     fn settle(&mut self) {
         let past = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for f in &mut self.files {
+            f.last_ms += 3_600_000;
+        }
         for f in &self.files {
             let path = self.home.join(&f.rel);
             let file = std::fs::File::options().append(true).open(path).unwrap();
