@@ -807,14 +807,18 @@ def rollup_backfill_sql():
 
 
 def runner_settings():
-    """The settings `ccsync query` runs the pack with (src/query.rs `FINAL_SETTING`), so the
-    timings are those a user gets."""
+    """The settings `ccsync query` runs the pack with (src/store/query/mod.rs `FINAL_SETTING`),
+    so the timings are those a user gets. Not found: the bench stops (timings without them would
+    not be a user's)."""
+    path = os.path.join(REPO, "src/store/query/mod.rs")
     try:
-        src = open(os.path.join(REPO, "src/store/query.rs")).read()
-    except OSError:
-        return {}
+        src = open(path).read()
+    except OSError as e:
+        fail(f"{path}: {e} (where is FINAL_SETTING now? update runner_settings())")
     m = re.search(r'FINAL_SETTING:\s*\(&str,\s*&str\)\s*=\s*\("(\w+)",\s*"([^"]*)"\)', src)
-    return {m.group(1): m.group(2)} if m else {}
+    if not m:
+        fail(f"{path}: no FINAL_SETTING (update runner_settings())")
+    return {m.group(1): m.group(2)}
 
 
 def run_query_pack(server, args, env_for, work, problems):
