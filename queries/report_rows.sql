@@ -1,6 +1,6 @@
 -- name: report_rows
 -- description: One row per API response, as ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) reads them: time, model, the transcript file's session, project, machine, tokens by kind, cost; a response synced from two machines once.
--- params: machines String '' (newline-separated machine names; empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- params: machines String '' (newline-separated machine names; empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), account String '' (empty = every account; else one as stored, or its e-mail), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- The report is computed by ccsync from these rows (src/report/), in ccusage's order: files by
 -- path, lines in order (a response's kept line; ccusage lists a response where its first
@@ -8,6 +8,8 @@
 -- ccsync files a row under the session and project ccusage's session report would, from
 -- `source_file` (src/report/rows.rs, ccusage_session); `session_id` and `project` where the
 -- path has no /projects/ in it.
+-- The account: the row's own (the one signed in when it was synced), else, for rows stored
+-- before accounts were (schema 005), the first account recorded for its machine.
 -- One response, several machines: the same identity as global_daily (source, message_id,
 -- request_id; lines without message.id stay per machine), the copy with the highest version
 -- kept (ties: the first machine by name).
@@ -18,19 +20,20 @@ SELECT
     session_id,
     project,
     source_file,
-    toString(machine_name) AS machine,
+    toString(e.machine_name) AS machine,
     input_tokens,
     output_tokens,
     cache_creation_input_tokens AS cache_creation_tokens,
     cache_read_input_tokens AS cache_read_tokens,
     cost_usd,
-    unknown_model
+    unknown_model,
+    if(e.account != '', e.account, ifNull(a.first_account, '')) AS account
 FROM
 (
     SELECT
-        timestamp, model, speed, session_id, project, machine_name, input_tokens, output_tokens,
-        cache_creation_input_tokens, cache_read_input_tokens, cost_usd, unknown_model,
-        source_file, source_line, message_id, request_id
+        timestamp, model, speed, session_id, project, machine_name, source, account,
+        input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
+        cost_usd, unknown_model, source_file, source_line, message_id, request_id
     FROM usage_events FINAL
     WHERE NOT is_deleted
       AND ({source:String} = '' OR source = {source:String})
@@ -39,5 +42,15 @@ FROM
       AND toDate32(timestamp, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
     ORDER BY version DESC, machine_name
     LIMIT 1 BY source, message_id, request_id, if(message_id = '', toString(machine_name), '')
-)
+) AS e
+LEFT JOIN
+(
+    SELECT machine_name, source, argMin(account, recorded_at) AS first_account
+    FROM machine_accounts
+    GROUP BY machine_name, source
+) AS a ON a.machine_name = e.machine_name AND a.source = e.source
+WHERE {account:String} = ''
+   OR if(e.account != '', e.account, ifNull(a.first_account, '')) IN
+      (SELECT {account:String} UNION ALL
+       SELECT account FROM machine_accounts WHERE email = {account:String})
 ORDER BY source_file, source_line, message_id, request_id, machine

@@ -9,6 +9,7 @@ CREATE TABLE IF NOT EXISTS usage_events
 (
     machine_name LowCardinality(String),
     source LowCardinality(String) DEFAULT 'claude',
+    account String DEFAULT '',
     message_id String,
     -- The line's requestId; `~<session>@<ms>` for a line without one (ccusage merges those by
     -- message.id, session and time); `~l:<hash>[.n]` for a line without message.id (its bytes
@@ -131,3 +132,14 @@ CREATE TABLE IF NOT EXISTS usage_rollup
 ENGINE = ReplacingMergeTree(version, is_deleted)
 PARTITION BY toYYYYMM(bucket)
 ORDER BY (machine_name, source, bucket, project, session_id, git_branch, claude_version, model, is_fast, unknown_model);
+
+CREATE TABLE IF NOT EXISTS machine_accounts
+(
+    machine_name LowCardinality(String),
+    source LowCardinality(String),
+    account String,
+    email String,
+    recorded_at DateTime64(3, 'UTC')
+)
+ENGINE = MergeTree
+ORDER BY (machine_name, source, account, recorded_at);

@@ -92,6 +92,10 @@ pub struct Config {
     pub claude_dirs: Vec<PathBuf>,
     /// Codex CLI homes (`CODEX_HOME`, else `~/.codex`), as ccusage finds them.
     pub codex_homes: Vec<PathBuf>,
+    /// Whose rows these are: CCSYNC_ACCOUNT, else the account signed in to Claude Code (read
+    /// from these files by [`Config::account`]).
+    pub account_override: Option<String>,
+    pub account_files: Vec<PathBuf>,
     pub state_dir: PathBuf,
     pub cost_mode: CostMode,
     /// Rows per INSERT; checkpoints advance once a batch is acknowledged.
@@ -116,6 +120,8 @@ pub struct RawConfig {
     pub machine_name: Option<String>,
     pub claude_config_dir: Option<String>,
     pub codex_home: Option<String>,
+    /// CCSYNC_ACCOUNT.
+    pub account: Option<String>,
     pub state_dir: Option<PathBuf>,
     pub cost_mode: Option<CostMode>,
     pub batch_rows: Option<usize>,
@@ -156,6 +162,31 @@ impl Host {
 
 pub const DEFAULT_URL: &str = "http://localhost:8123";
 pub const DEFAULT_DATABASE: &str = "ccsync";
+
+impl Config {
+    /// The Claude account of this machine's rows, as stored (a keyed hash under a privacy
+    /// key): CCSYNC_ACCOUNT, else the one signed in to Claude Code; `Err` says why it is
+    /// unknown when a `.claude.json` could not be read.
+    pub fn account(
+        &self,
+    ) -> std::result::Result<Option<crate::source::claude::account::Account>, String> {
+        let account = match &self.account_override {
+            Some(label) => Some(crate::source::claude::account::Account {
+                id: label.clone(),
+                email: label.clone(),
+            }),
+            None => crate::source::claude::account::signed_in(&self.account_files)?,
+        };
+        Ok(account.map(|a| crate::source::claude::account::Account {
+            id: self.privacy.path(&a.id),
+            email: if a.email.is_empty() {
+                a.email
+            } else {
+                self.privacy.path(&a.email)
+            },
+        }))
+    }
+}
 
 impl RawConfig {
     /// Validates everything that can be checked offline.
@@ -206,6 +237,14 @@ impl RawConfig {
                 lz4: self.compression.unwrap_or_default().lz4_for(&url),
             },
             machine_name,
+            account_files: crate::source::claude::account::candidates(
+                &claude_dirs,
+                host.home.as_deref(),
+            ),
+            account_override: self
+                .account
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty()),
             claude_dirs,
             codex_homes,
             state_dir,

@@ -102,6 +102,9 @@ pub fn env_file_contents(cfg: &Config) -> String {
         .collect();
     set("CODEX_HOME", &homes.join(","));
     set("CCSYNC_STATE_DIR", &cfg.state_dir.to_string_lossy());
+    if let Some(account) = &cfg.account_override {
+        set("CCSYNC_ACCOUNT", account);
+    }
     set("CCSYNC_COST_MODE", cfg.cost_mode.as_str());
     if let Some(file) = &cfg.pricing_file {
         set("CCSYNC_PRICING_FILE", &file.path().to_string_lossy());

@@ -13,6 +13,7 @@ CREATE ROLE IF NOT EXISTS ccsync_agent;
 GRANT INSERT, SELECT ON ccsync.usage_events TO ccsync_agent;
 GRANT INSERT, SELECT ON ccsync.sync_runs TO ccsync_agent;
 GRANT INSERT, SELECT ON ccsync.usage_rollup TO ccsync_agent;
+GRANT INSERT, SELECT ON ccsync.machine_accounts TO ccsync_agent;
 GRANT SELECT ON ccsync.schema_migrations TO ccsync_agent;
 
 -- Grafana and analysts: read everything of ccsync, change nothing.

@@ -60,6 +60,7 @@ pub enum By {
     Machine,
     Project,
     Model,
+    Account,
 }
 
 /// The options every report takes, with ccusage's names, meanings and defaults.
@@ -117,8 +118,14 @@ pub struct ReportArgs {
     #[arg(long, value_name = "PROJECT", conflicts_with = "local")]
     pub project: Option<String>,
 
-    /// Database: one report per machine, project or model (`--json`: an object of reports
-    /// keyed by its value).
+    /// Database: only this Claude account's rows (as `ccsync report … --by account` lists
+    /// them, or its e-mail). `blocks` defaults to this machine's account, across all its
+    /// machines (limits apply per account); `--account all` for every account.
+    #[arg(long, value_name = "ACCOUNT", conflicts_with = "local")]
+    pub account: Option<String>,
+
+    /// Database: one report per machine, project, model or account (`--json`: an object of
+    /// reports keyed by its value).
     #[arg(long, value_enum, value_name = "COLUMN", conflicts_with = "local")]
     pub by: Option<By>,
 
@@ -255,6 +262,7 @@ pub(super) async fn run(cfg: &Config, kind: ReportKind) -> anyhow::Result<ExitCo
         By::Machine => SplitBy::Machine,
         By::Project => SplitBy::Project,
         By::Model => SplitBy::Model,
+        By::Account => SplitBy::Account,
     };
     let groups = read.rows.split_by(by);
     let out = if a.json {
@@ -306,6 +314,7 @@ async fn read_db(
         }),
         machines: a.machines.clone(),
         project: a.project.clone(),
+        account: account_filter(cfg, a, kind),
         // Blocks are built from every row (their range selects blocks by start).
         range: if matches!(kind, ReportKind::Blocks(_)) {
             DateRange::default()
@@ -318,6 +327,19 @@ async fn read_db(
         rows: crate::store::report::read_rows(&sink, &filter).await?,
         summary: None,
     })
+}
+
+/// The account to read: `--account` (hashed like the stored ones under a privacy key; `all`:
+/// none), else for `blocks` without `--machine` this machine's account, if known.
+fn account_filter(cfg: &Config, a: &ReportArgs, kind: &ReportKind) -> Option<String> {
+    match a.account.as_deref() {
+        Some("all") => None,
+        Some(account) => Some(cfg.privacy.path(account)),
+        None if matches!(kind, ReportKind::Blocks(_)) && a.machines.is_empty() => {
+            cfg.account().ok().flatten().map(|mine| mine.id)
+        }
+        None => None,
+    }
 }
 
 async fn read_local(cfg: &Config) -> anyhow::Result<Read> {

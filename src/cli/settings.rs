@@ -210,6 +210,17 @@ pub struct MachineArgs {
         value_name = "DIR"
     )]
     pub state_dir: Option<PathBuf>,
+
+    /// The Claude account this machine's rows belong to [default: the one signed in, from
+    /// Claude Code's .claude.json]; any label (an e-mail) when that file does not say.
+    #[arg(
+        long,
+        help_heading = SYNC,
+        env = "CCSYNC_ACCOUNT",
+        hide_env_values = true,
+        value_name = "ACCOUNT"
+    )]
+    pub machine_account: Option<String>,
 }
 
 /// What a sync stores, and in batches of what size.
@@ -273,6 +284,7 @@ impl Settings {
             clickhouse_password_file: env("CLICKHOUSE_PASSWORD_FILE").map(PathBuf::from),
             clickhouse_database: ch.clickhouse_database.clone(),
             machine_name: machine.machine_name.clone(),
+            account: machine.machine_account.clone(),
             claude_config_dir: transcripts.claude_config_dir.clone(),
             codex_home: transcripts.codex_home.clone(),
             state_dir: machine.state_dir.clone(),

@@ -68,7 +68,7 @@ mod tests {
 
     fn rows(lines: &[(&str, &str)]) -> Rows {
         let mut rows = Rows::default();
-        let (s, p, m) = (rows.sym("s"), rows.sym("p"), rows.sym("m"));
+        let (s, p, m, a) = (rows.sym("s"), rows.sym("p"), rows.sym("m"), rows.sym("a"));
         for (ts, model) in lines {
             let model = Some(rows.sym(model));
             rows.push(Row {
@@ -77,6 +77,7 @@ mod tests {
                 session: s,
                 project: p,
                 machine: m,
+                account: a,
                 tokens: Tokens {
                     input: 10,
                     ..Tokens::default()

@@ -24,6 +24,8 @@ pub(crate) struct Row {
     pub project: Sym,
     /// The machine it was read on (the local machine's name for `--local`).
     pub machine: Sym,
+    /// The Claude account it belongs to ('' unknown; this machine's for `--local`).
+    pub account: Sym,
     pub tokens: Tokens,
     pub cost_usd: f64,
     /// The cost had to be calculated and the model has no price.
@@ -89,10 +91,11 @@ pub(crate) enum SplitBy {
     Machine,
     Project,
     Model,
+    Account,
 }
 
 impl Rows {
-    /// The rows split into one set per machine, project or listed model (rows without a
+    /// The rows split into one set per machine, project, listed model or account (rows without a
     /// listed model under `(none)`), sorted by that value; each set in the original order.
     pub(crate) fn split_by(&self, by: SplitBy) -> Vec<(String, Rows)> {
         let mut groups: std::collections::BTreeMap<String, Rows> = Default::default();
@@ -101,6 +104,10 @@ impl Rows {
                 SplitBy::Machine => self.name(r.machine),
                 SplitBy::Project => self.name(r.project),
                 SplitBy::Model => r.model.map_or("(none)", |m| self.name(m)),
+                SplitBy::Account => match self.name(r.account) {
+                    "" => "(unknown)",
+                    name => name,
+                },
             };
             let out = groups.entry(key.to_string()).or_default();
             let mut sym = |s: Sym| out.sym(self.name(s));
@@ -109,6 +116,7 @@ impl Rows {
                 session: sym(r.session),
                 project: sym(r.project),
                 machine: sym(r.machine),
+                account: sym(r.account),
                 ..*r
             };
             out.push(row);

@@ -211,6 +211,17 @@ pub(crate) fn blocks(report: &BlocksReport, zone: &Zone, layout: Layout) -> Stri
                 "".into(),
             ]);
         }
+        if b.is_active {
+            // Limits apply per account, across machines: say which ones feed the window.
+            rows.push(vec![
+                "".into(),
+                format!("fed by {}", b.machines.join(", ")).into(),
+                "".into(),
+                "".into(),
+                "".into(),
+                "".into(),
+            ]);
+        }
     }
     crate::table::render(&columns, &rows, layout.width)
 }

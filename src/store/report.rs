@@ -3,13 +3,14 @@
 
 use crate::report::{DateRange, Row, Rows, Tokens, listed_model};
 
-/// Which rows to read. `machines` empty: all. An account filter joins here when accounts are
-/// stored (issue 18).
+/// Which rows to read. `machines` empty: all.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct RowFilter {
     pub source: Option<String>,
     pub machines: Vec<String>,
     pub project: Option<String>,
+    /// One Claude account (as stored, or its e-mail).
+    pub account: Option<String>,
     /// Every row whose day in any zone is in this range is read (the report keeps the right
     /// ones); `DateRange::default()` for all.
     pub range: DateRange,
@@ -30,6 +31,7 @@ struct DbRow {
     cache_read_tokens: u64,
     cost_usd: f64,
     unknown_model: bool,
+    account: String,
 }
 
 /// The pack's `report_rows` with `filter`'s values, as `ccsync query report_rows -p …` would
@@ -45,6 +47,7 @@ fn values(filter: &RowFilter) -> Result<Vec<(String, Option<String>)>, String> {
     };
     put("source", filter.source.clone());
     put("project", filter.project.clone());
+    put("account", filter.account.clone());
     put("since", since.map(|d| d.to_string()));
     put("until", until.map(|d| d.to_string()));
     crate::store::query::bind(query, &given).map_err(|e| e.0)
@@ -83,6 +86,7 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
             session: rows.sym(&session),
             project: rows.sym(&project),
             machine: rows.sym(&r.machine),
+            account: rows.sym(&r.account),
             tokens: Tokens {
                 input: r.input_tokens,
                 output: r.output_tokens,

@@ -419,6 +419,7 @@ mod tests {
         UsageRow {
             machine_name: "m",
             source: "claude",
+            account: "",
             message_id: "msg",
             request_id: "req",
             timestamp: ts,

@@ -7,6 +7,8 @@ use serde::Serialize;
 pub struct UsageRow<'a> {
     pub machine_name: &'a str,
     pub source: &'a str,
+    /// The Claude account signed in when the row was synced ('' unknown; schema 005).
+    pub account: &'a str,
     pub message_id: &'a str,
     pub request_id: &'a str,
     pub timestamp: i64,
@@ -81,6 +83,7 @@ mod tests {
         UsageRow {
             machine_name: "m",
             source: "claude",
+            account: "",
             message_id,
             request_id: "r",
             timestamp: 1,

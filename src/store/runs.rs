@@ -72,3 +72,32 @@ impl Sink {
         .await
     }
 }
+
+impl Sink {
+    /// Records that `machine` has `account` (e-mail `email`) signed in for `source`, now.
+    pub async fn record_account(
+        &self,
+        machine: &str,
+        source: &str,
+        account: &str,
+        email: &str,
+        at_ms: i64,
+    ) -> Result<()> {
+        let token = format!("ccsync-account-{machine}-{source}-{account}-{at_ms}");
+        self.with_retry("insert into machine_accounts", || {
+            self.timed(
+                "insert into machine_accounts",
+                self.client()
+                    .query(crate::store::schema::RECORD_ACCOUNT)
+                    .param("machine_name", machine)
+                    .param("source", source)
+                    .param("account", account)
+                    .param("email", email)
+                    .param("recorded_at", at_ms)
+                    .with_setting("insert_deduplication_token", token.as_str())
+                    .execute(),
+            )
+        })
+        .await
+    }
+}

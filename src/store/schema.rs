@@ -27,7 +27,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(2, "002_sync_runs.sql"),
     migration!(3, "003_usage_rollup.sql"),
     migration!(4, "004_exact_across_runs.sql"),
-    migration!(5, "005_reasoning_and_cost_source.sql"),
+    migration!(5, "005_reasoning_cost_source_accounts.sql"),
 ];
 
 /// The latest schema in one step, for a database without tables (see the file).
@@ -42,6 +42,8 @@ pub const ROLLUP_TOMBSTONES: &str = include_str!("../../schema/maintenance/rollu
 pub const ROLLUP_VERSION: &str = include_str!("../../schema/maintenance/rollup_version.sql");
 /// The stored rows of some responses of a machine, for the cross-run de-duplication.
 pub const EVENTS_LOOKUP: &str = include_str!("../../schema/maintenance/events_lookup.sql");
+/// A machine's account in `machine_accounts`.
+pub const RECORD_ACCOUNT: &str = include_str!("../../schema/maintenance/record_account.sql");
 /// One run's row in `sync_runs`.
 pub const RECORD_RUN: &str = include_str!("../../schema/maintenance/record_run.sql");
 /// How many repeats of some lines without message.id a machine stored.

@@ -12,6 +12,7 @@
 //! On error nothing unacknowledged is checkpointed; the error is also recorded in `sync_runs`
 //! when the server can still be reached.
 
+mod account;
 mod checkpoints;
 mod codex;
 mod lookup;
@@ -156,6 +157,9 @@ async fn claude_once(cfg: &Config, opts: &SyncOptions) -> Result<RunReport> {
         .is_empty()
         .then(|| discover::no_transcript_folders(&cfg.claude_dirs));
     let mut pass = new_pass(cfg, &sink, found, checkpoints, schema, warning);
+    let (account, unknown) = account::of_run(cfg);
+    pass.warnings.extend(unknown);
+    pass.account = account;
     // 2-3. Read and store.
     let mut result = match no_folders {
         // Nothing to read: the run is recorded as failed (`status` flags it), once the tables
@@ -166,6 +170,9 @@ async fn claude_once(cfg: &Config, opts: &SyncOptions) -> Result<RunReport> {
     // 4. Also when nothing was read: owed buckets and the run's record need the tables.
     if result.is_ok() {
         result = pass.schema.ready().await;
+    }
+    if let (Ok(()), Some(account)) = (&result, &pass.account) {
+        result = account::record(cfg, &sink, account).await;
     }
     if result.is_ok() {
         let rollup = std::mem::take(&mut pass.rollup);
@@ -190,6 +197,7 @@ async fn read_all(pass: &mut Pass<'_>, sink: &Sink, opts: &SyncOptions) -> Resul
     let shape = RowShape {
         files: pass.files.clone(),
         machine: Arc::from(pass.cfg.machine_name.as_str()),
+        account: Arc::from(pass.account.as_ref().map_or("", |a| a.id.as_str())),
         cost_mode: pass.cfg.cost_mode,
     };
     let writer = BatchWriter::new(sink, shape, pass.cfg.batch_rows);
@@ -256,6 +264,7 @@ fn new_pass<'a>(
         warnings,
         rows_stored: 0,
         messages_new: 0,
+        account: None,
     }
 }
 

@@ -33,6 +33,8 @@ pub(super) struct Pass<'a> {
     /// Rows of this run acknowledged, and rows handed to the writer.
     pub(super) rows_stored: u64,
     pub(super) messages_new: u64,
+    /// The Claude account of the run's rows (None: unknown).
+    pub(super) account: Option<crate::source::claude::account::Account>,
 }
 
 /// How the run treats rows earlier runs may have stored, decided once the schema check is in.

@@ -29,6 +29,8 @@ pub(super) struct Covered {
 pub(super) struct RowShape {
     pub(super) files: Arc<Vec<TranscriptFile>>,
     pub(super) machine: Arc<str>,
+    /// The account of the run's rows ('' unknown).
+    pub(super) account: Arc<str>,
     pub(super) cost_mode: crate::price::CostMode,
 }
 
@@ -45,6 +47,7 @@ impl RowShape {
                 &self.files,
                 &batch.strings,
                 &self.machine,
+                &self.account,
                 self.cost_mode,
                 ingested_at,
             )

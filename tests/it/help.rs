@@ -292,6 +292,10 @@ fn install_writes_settings_given_as_flags() {
             "display",
             "--retries",
             "3",
+            "--machine-account",
+            "me@example.com",
+            "--codex-home",
+            "/opt/codex",
         ],
     );
     assert_eq!(code, Some(0), "{stderr}");
@@ -306,6 +310,8 @@ fn install_writes_settings_given_as_flags() {
         ("CCSYNC_DROP_GIT_BRANCH", "true"),
         ("CCSYNC_COST_MODE", "display"),
         ("CCSYNC_RETRIES", "3"),
+        ("CCSYNC_ACCOUNT", "me@example.com"),
+        ("CODEX_HOME", "/opt/codex"),
         ("CLICKHOUSE_DATABASE", env.database.as_str()),
     ] {
         assert_eq!(written.get(name).map(String::as_str), Some(value), "{name}");

@@ -1,5 +1,6 @@
 //! Integration tests against a real ClickHouse engine (see `common::server`).
 
+mod accounts;
 mod cli;
 mod common;
 mod compose;

@@ -14,7 +14,7 @@ use crate::migration::{
 const FIXTURE_ROOT: &str = "/tmp/v4fix/claude";
 
 /// Schema 4's columns of usage_events, as they must survive.
-const SCHEMA_4_ROWS: &str = "SELECT * EXCEPT (reasoning_output_tokens, cost_source) \
+const SCHEMA_4_ROWS: &str = "SELECT * EXCEPT (reasoning_output_tokens, cost_source, account) \
     FROM usage_events FINAL ORDER BY ALL";
 
 async fn database_of_schema_4(test: &str) -> Env {
@@ -78,6 +78,16 @@ async fn a_database_of_schema_4_is_upgraded_in_place_with_nothing_lost() {
         ("logged", "msg_logged_cost")
     );
     assert!(sources.iter().all(|s| s.2 == 0), "{sources:?}");
+    let (accounts, recorded): (u64, u64) = client
+        .query("SELECT assumeNotNull((SELECT countIf(account != '') FROM usage_events)), assumeNotNull((SELECT count() FROM machine_accounts))")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(
+        (accounts, recorded),
+        (0, 0),
+        "old rows have no account until one is recorded"
+    );
     let (status, _, err) = env.ccsync(&["schema", "apply"]);
     assert!(status.success(), "applying it again changes nothing: {err}");
     assert_eq!(applied_versions(&env).await, every_version());

@@ -67,6 +67,8 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
         ("SELECT", "ccsync.sync_runs"),
         ("INSERT", "ccsync.usage_rollup"),
         ("SELECT", "ccsync.usage_rollup"),
+        ("INSERT", "ccsync.machine_accounts"),
+        ("SELECT", "ccsync.machine_accounts"),
         ("SELECT", "ccsync.schema_migrations"),
     ]);
     assert_eq!(roles_sql_grants("ccsync_agent"), agent);
@@ -79,6 +81,7 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
         "001_usage_events.sql",
         "002_sync_runs.sql",
         "003_usage_rollup.sql",
+        "005_reasoning_cost_source_accounts.sql",
         "000_schema_migrations.sql",
     ]
     .iter()
@@ -118,7 +121,12 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
     );
     assert_eq!(
         inserted,
-        BTreeSet::from(["sync_runs", "usage_events", "usage_rollup"])
+        BTreeSet::from([
+            "machine_accounts",
+            "sync_runs",
+            "usage_events",
+            "usage_rollup"
+        ])
     );
 }
 

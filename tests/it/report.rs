@@ -31,7 +31,7 @@ fn run(program: &Path, args: &[&str], dirs: &[&Path], extra_env: &[(&str, &str)]
     cmd.output().unwrap()
 }
 
-fn theirs(dirs: &[&Path], report: &str, args: &[&str]) -> String {
+pub(crate) fn theirs(dirs: &[&Path], report: &str, args: &[&str]) -> String {
     let base = ["claude", report, "--json", "--offline"];
     let out = run(&ccusage(), &[&base[..], args].concat(), dirs, &[]);
     stdout_of(out, &format!("ccusage {report} {args:?}"))
@@ -44,7 +44,7 @@ fn ours_local(dirs: &[&Path], report: &str, args: &[&str]) -> String {
     stdout_of(out, &format!("report {report} --local {args:?}"))
 }
 
-fn assert_same(ours: &str, theirs: &str, what: &str) {
+pub(crate) fn assert_same(ours: &str, theirs: &str, what: &str) {
     assert_eq!(
         json_keys(ours),
         json_keys(theirs),
@@ -166,7 +166,7 @@ fn report_local_json_is_ccusages_for_every_report_on_a_generated_tree() {
 
 /// Responses spread over the last days up to a few minutes ago: finished blocks, gaps, and
 /// an active block with its burn rate, projection and token limit.
-fn now_tree(root: &Path) -> PathBuf {
+pub(crate) fn now_tree(root: &Path) -> PathBuf {
     let dir = root.join("claude-now");
     let now = jiff::Timestamp::now();
     let ago = |minutes: i64| {

@@ -294,6 +294,7 @@ fn sample_row() -> ccsync::store::rows::UsageRow<'static> {
     ccsync::store::rows::UsageRow {
         machine_name: "x",
         source: "claude",
+        account: "",
         message_id: "msg",
         request_id: "req",
         timestamp: 1_767_607_200_000,

@@ -5,6 +5,7 @@
 //! privacy-filtered pending rows and their checkpoints, for `sync`); [`scan`] feeds the same
 //! parse and de-duplication to the report core without a server.
 
+pub mod account;
 pub mod collect;
 pub mod dedup;
 pub mod discover;

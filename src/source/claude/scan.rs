@@ -139,6 +139,8 @@ impl KeptRows {
     fn rows(&self, files: &[TranscriptFile], machine: &str) -> Rows {
         let mut rows = Rows::default();
         let machine = rows.sym(machine);
+        // Accounts are a database dimension (`--account`, `--by account`).
+        let account = rows.sym("");
         let models: Vec<_> = self.models.iter().map(|m| rows.sym(m)).collect();
         let mut visible: Vec<&Kept> = self.rows.iter().filter(|k| k.model != HIDDEN).collect();
         // Stable: an advisor entry stays after its line's own.
@@ -153,6 +155,7 @@ impl KeptRows {
                 session: rows.sym(&session),
                 project: rows.sym(&project),
                 machine,
+                account,
                 tokens: k.tokens,
                 cost_usd: k.cost,
                 unpriced: k.unpriced,

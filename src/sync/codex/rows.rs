@@ -110,6 +110,7 @@ pub(super) fn usage_row<'a>(
     UsageRow {
         machine_name: cx.machine,
         source: crate::CODEX_SOURCE,
+        account: "",
         message_id,
         request_id: "",
         timestamp: row.timestamp_ms,

@@ -109,6 +109,7 @@ impl Pending {
         files: &'a [TranscriptFile],
         strings: &'a [Arc<str>],
         machine_name: &'a str,
+        account: &'a str,
         cost_mode: crate::price::CostMode,
         ingested_at: i64,
     ) -> UsageRow<'a> {
@@ -117,6 +118,7 @@ impl Pending {
         UsageRow {
             machine_name,
             source: crate::CLAUDE_SOURCE,
+            account,
             message_id: self.message_id(),
             request_id: self.request_id(),
             timestamp: self.timestamp_ms,
@@ -214,6 +216,7 @@ fn hidden_row<'a>(
     UsageRow {
         machine_name,
         source: crate::CLAUDE_SOURCE,
+        account: "",
         message_id,
         request_id,
         timestamp,

@@ -53,7 +53,14 @@ fn a_pending_row_is_compact_and_stores_what_the_entry_says() {
     let p = Pending::new(&e, "req_1", &mut symbols, 3);
     let files = vec![file(), file(), file(), file()];
     let strings = symbols.snapshot();
-    let r = p.row(&files, &strings, "m", crate::price::CostMode::Auto, 9);
+    let r = p.row(
+        &files,
+        &strings,
+        "m",
+        "acct",
+        crate::price::CostMode::Auto,
+        9,
+    );
     assert_eq!(
         (r.message_id, r.request_id, r.timestamp),
         ("msg_1", "req_1", e.timestamp_ms)
@@ -67,6 +74,7 @@ fn a_pending_row_is_compact_and_stores_what_the_entry_says() {
         ["main", "a1", "standard", "fast"]
     );
     assert_eq!((r.is_sidechain, r.reported_cost_usd), (true, Some(0.25)));
+    assert_eq!((r.account, r.cost_source), ("acct", "logged"));
     assert_eq!(
         [
             r.input_tokens,

@@ -1,0 +1,107 @@
+//! The Claude account signed in on this machine: the `oauthAccount` block of Claude Code's
+//! `.claude.json` (in a configured Claude dir, else the home folder). Only that block is read
+//! (its account uuid and e-mail); the file's other contents (projects, settings) and any
+//! credentials are never kept.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// A signed-in account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    /// `accountUuid`: stable across e-mail changes.
+    pub id: String,
+    /// `emailAddress`, or empty.
+    pub email: String,
+}
+
+#[derive(Deserialize)]
+struct File {
+    #[serde(rename = "oauthAccount")]
+    oauth_account: Option<OAuthAccount>,
+}
+
+#[derive(Deserialize)]
+struct OAuthAccount {
+    #[serde(rename = "accountUuid")]
+    account_uuid: Option<String>,
+    #[serde(rename = "emailAddress")]
+    email_address: Option<String>,
+}
+
+/// Where Claude Code keeps `.claude.json`: beside a configured Claude dir (`CLAUDE_CONFIG_DIR`)
+/// first, then the home folder.
+pub fn candidates(claude_dirs: &[PathBuf], home: Option<&Path>) -> Vec<PathBuf> {
+    let mut out: Vec<PathBuf> = claude_dirs.iter().map(|d| d.join(".claude.json")).collect();
+    out.extend(home.map(|h| h.join(".claude.json")));
+    out
+}
+
+/// The account of the first candidate that names one; `Err` names a file that exists but could
+/// not be read or is not JSON (the account is then unknown, which the caller reports).
+pub fn signed_in(candidates: &[PathBuf]) -> Result<Option<Account>, String> {
+    for path in candidates {
+        let bytes = match std::fs::read(path) {
+            Ok(bytes) => bytes,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(format!("{}: {e}", path.display())),
+        };
+        let file: File = serde_json::from_slice(&bytes).map_err(|e| {
+            format!(
+                "{}: not Claude Code's JSON ({e}); the account is left unknown",
+                path.display()
+            )
+        })?;
+        let Some(oauth) = file.oauth_account else {
+            continue;
+        };
+        let id = oauth.account_uuid.unwrap_or_default();
+        let email = oauth.email_address.unwrap_or_default();
+        if !id.is_empty() || !email.is_empty() {
+            let id = if id.is_empty() { email.clone() } else { id };
+            return Ok(Some(Account { id, email }));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_file_naming_an_account_wins_and_nothing_else_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        std::fs::write(
+            &a,
+            r#"{"projects":{"/x":{"history":["secret prompt"]}},"numStartups":3}"#,
+        )
+        .unwrap();
+        std::fs::write(
+            &b,
+            r#"{"oauthAccount":{"accountUuid":"u-1","emailAddress":"me@x.io","organizationUuid":"o"},"primaryApiKey":"sk-..."}"#,
+        )
+        .unwrap();
+        let missing = dir.path().join("none.json");
+        let found = signed_in(&[missing, a, b]).unwrap();
+        assert_eq!(
+            found,
+            Some(Account {
+                id: "u-1".into(),
+                email: "me@x.io".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_damaged_file_is_named_and_no_file_is_no_account() {
+        let dir = tempfile::tempdir().unwrap();
+        let bad = dir.path().join(".claude.json");
+        std::fs::write(&bad, "{not json").unwrap();
+        let err = signed_in(std::slice::from_ref(&bad)).unwrap_err();
+        assert!(err.contains(".claude.json"), "{err}");
+        assert_eq!(signed_in(&[dir.path().join("gone.json")]).unwrap(), None);
+    }
+}
