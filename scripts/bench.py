@@ -806,6 +806,10 @@ def rollup_backfill_sql():
     return inserts[0].replace("INSERT INTO usage_rollup_v4", "INSERT INTO usage_rollup", 1)
 
 
+# Queries of the pack that return rows for ccsync to aggregate, not aggregates.
+ROW_FEEDS = ("report_rows",)
+
+
 def runner_settings():
     """The settings `ccsync query` runs the pack with (src/store/query/mod.rs `FINAL_SETTING`),
     so the timings are those a user gets. Not found: the bench stops (timings without them would
@@ -933,16 +937,25 @@ def render(args, r, q, correctness, problems, tree, machine, load_before, load_a
         f"{r['nothing'].wall / TARGET_NOTHING_NEW_S:.2f} × the limit | "
         f"{verdict(r['nothing'].wall <= TARGET_NOTHING_NEW_S)} |",
     ]
-    ok_q = [x for x in q["queries"] if not x["error"]]
-    if q["queries"]:
+    # Row feeds return every response they cover (what `ccsync report` aggregates itself):
+    # timed and published on their own line, not against the aggregate queries' target.
+    feeds = [x for x in q["queries"] if x["file"][:-4] in ROW_FEEDS]
+    pack = [x for x in q["queries"] if x["file"][:-4] not in ROW_FEEDS]
+    ok_q = [x for x in pack if not x["error"]]
+    if pack:
         slowest = max((statistics.median(x["times"]) for x in ok_q), default=float("nan"))
-        failed = len(q["queries"]) - len(ok_q)
+        failed = len(pack) - len(ok_q)
         lines.append(
             f"| each query of the pack on {q['rows'] / 1e6:.1f}M rows | ≤ {TARGET_QUERY_S:g} s | "
-            f"slowest median {fmt_s(slowest)} ({len(q['queries'])} queries"
+            f"slowest median {fmt_s(slowest)} ({len(pack)} queries"
             + (f", {failed} failed" if failed else "") + ") | "
             f"{slowest / TARGET_QUERY_S:.2f} × the limit | "
             f"{verdict(not failed and slowest <= TARGET_QUERY_S)} |")
+    for x in feeds:
+        took = "failed" if x["error"] else fmt_s(statistics.median(x["times"]))
+        lines.append(
+            f"| `{x['file']}` (row feed of `ccsync report`) on {q['rows'] / 1e6:.1f}M rows | "
+            f"none yet | {took} | – | not aggregated in the engine yet |")
     if full.server_cpu is not None:
         cores = os.cpu_count() or 1
         floor = (full.cpu + full.server_cpu) / cores
