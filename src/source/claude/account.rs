@@ -1,7 +1,7 @@
 //! The Claude account signed in on this machine: the `oauthAccount` block of Claude Code's
-//! `.claude.json` (in a configured Claude dir, else the home folder). Only that block is read
-//! (its account uuid and e-mail); the file's other contents (projects, settings) and any
-//! credentials are never kept.
+//! `.claude.json` (in a configured Claude dir, else the home folder). Only that block is parsed
+//! (its account uuid and e-mail); the file's other contents (projects, settings, megabytes of
+//! history) and any credentials are never parsed or kept.
 
 use std::path::{Path, PathBuf};
 
@@ -14,12 +14,6 @@ pub struct Account {
     pub id: String,
     /// `emailAddress`, or empty.
     pub email: String,
-}
-
-#[derive(Deserialize)]
-struct File {
-    #[serde(rename = "oauthAccount")]
-    oauth_account: Option<OAuthAccount>,
 }
 
 #[derive(Deserialize)]
@@ -47,13 +41,13 @@ pub fn signed_in(candidates: &[PathBuf]) -> Result<Option<Account>, String> {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
             Err(e) => return Err(format!("{}: {e}", path.display())),
         };
-        let file: File = serde_json::from_slice(&bytes).map_err(|e| {
+        let oauth = oauth_block(&bytes).map_err(|e| {
             format!(
-                "{}: not Claude Code's JSON ({e}); the account is left unknown",
+                "{}: its oauthAccount is not valid JSON ({e}); the account is left unknown",
                 path.display()
             )
         })?;
-        let Some(oauth) = file.oauth_account else {
+        let Some(oauth) = oauth else {
             continue;
         };
         let id = oauth.account_uuid.unwrap_or_default();
@@ -62,6 +56,30 @@ pub fn signed_in(candidates: &[PathBuf]) -> Result<Option<Account>, String> {
             let id = if id.is_empty() { email.clone() } else { id };
             return Ok(Some(Account { id, email }));
         }
+    }
+    Ok(None)
+}
+
+/// The top-level `oauthAccount` value, parsed alone: the file can be megabytes of project
+/// history that a sync has no reason to parse (or keep). The key inside a string of the file
+/// would be escaped (`\"oauthAccount\"`), so only an unescaped one counts.
+fn oauth_block(bytes: &[u8]) -> Result<Option<OAuthAccount>, serde_json::Error> {
+    const KEY: &[u8] = b"\"oauthAccount\"";
+    for at in memchr::memmem::find_iter(bytes, KEY) {
+        if at > 0 && bytes[at - 1] == b'\\' {
+            continue;
+        }
+        let rest = &bytes[at + KEY.len()..];
+        let Some(colon) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
+            return Ok(None);
+        };
+        if rest[colon] != b':' {
+            continue;
+        }
+        let value = serde_json::Deserializer::from_slice(&rest[colon + 1..])
+            .into_iter::<Option<OAuthAccount>>()
+            .next();
+        return value.transpose().map(Option::flatten);
     }
     Ok(None)
 }
@@ -96,10 +114,18 @@ mod tests {
     }
 
     #[test]
-    fn a_damaged_file_is_named_and_no_file_is_no_account() {
+    fn only_the_unescaped_top_level_key_counts() {
+        let text = r#"{"history":"said \"oauthAccount\":{\"accountUuid\":\"fake\"}","oauthAccount" : {"accountUuid":"real"}}"#;
+        let found = oauth_block(text.as_bytes()).unwrap().unwrap();
+        assert_eq!(found.account_uuid.as_deref(), Some("real"));
+        assert!(oauth_block(br#"{"oauthAccount":null}"#).unwrap().is_none());
+    }
+
+    #[test]
+    fn a_damaged_block_is_named_and_no_file_is_no_account() {
         let dir = tempfile::tempdir().unwrap();
         let bad = dir.path().join(".claude.json");
-        std::fs::write(&bad, "{not json").unwrap();
+        std::fs::write(&bad, r#"{"oauthAccount":{"accountUuid":"#).unwrap();
         let err = signed_in(std::slice::from_ref(&bad)).unwrap_err();
         assert!(err.contains(".claude.json"), "{err}");
         assert_eq!(signed_in(&[dir.path().join("gone.json")]).unwrap(), None);
