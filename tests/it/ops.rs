@@ -560,10 +560,11 @@ fn install_writes_every_documented_setting_in_effect() {
         ("CCSYNC_RETRIES", "2"),
         ("CCSYNC_PATH_HASH_KEY", "fleet secret"),
         ("CCSYNC_DROP_GIT_BRANCH", "true"),
+        ("CODEX_HOME", "/opt/codex,/srv/codex"),
+        ("CCSYNC_ACCOUNT", "me@example.com"),
     ];
     // Every variable .env.example documents is set above (but the log level; the password
-    // file: its password is what is written; CODEX_HOME: read by `scan --agent codex` only,
-    // nothing the timer runs reads it yet).
+    // file: its password is what is written).
     let example = std::fs::read_to_string(repo().join(".env.example")).unwrap();
     for line in example.lines() {
         let line = line.trim_start_matches('#').trim();
@@ -571,7 +572,7 @@ fn install_writes_every_documented_setting_in_effect() {
             continue;
         };
         if name.chars().all(|c| c.is_ascii_uppercase() || c == '_')
-            && !["RUST_LOG", "CLICKHOUSE_PASSWORD_FILE", "CODEX_HOME"].contains(&name)
+            && !["RUST_LOG", "CLICKHOUSE_PASSWORD_FILE"].contains(&name)
         {
             assert!(given.iter().any(|(n, _)| *n == name), "test {name} too");
         }
