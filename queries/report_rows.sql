@@ -1,5 +1,5 @@
 -- name: report_rows
--- description: One row per API response, as ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) reads them: time, model, the transcript file's session, project, machine, tokens by kind, cost; a response synced from two machines once.
+-- description: One row per API response, as ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) reads them: time, model, the transcript file's session, project, machine, account, tokens by kind, cost, subagent; a response synced from two machines once.
 -- params: machines String '' (newline-separated machine names; empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), account String '' (empty = every account; else one as stored, or its e-mail), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- The report is computed by ccsync from these rows (src/report/), in ccusage's order: files by
@@ -8,6 +8,8 @@
 -- ccsync files a row under the session and project ccusage's session report would, from
 -- `source_file` (src/report/rows.rs, ccusage_session); `session_id` and `project` where the
 -- path has no /projects/ in it.
+-- `agent_id` and `is_sidechain` name the subagent of a row (`report session --subagents`;
+-- src/report/rows.rs, subagent_of).
 -- The account: the row's own (the one signed in when it was synced), else, for rows stored
 -- before accounts were (schema 005), the first account recorded for its machine.
 -- One response, several machines: the same identity as global_daily (source, message_id,
@@ -27,13 +29,16 @@ SELECT
     cache_read_input_tokens AS cache_read_tokens,
     cost_usd,
     unknown_model,
-    if(e.account != '', e.account, ifNull(a.first_account, '')) AS account
+    if(e.account != '', e.account, ifNull(a.first_account, '')) AS account,
+    agent_id,
+    is_sidechain
 FROM
 (
     SELECT
         timestamp, model, speed, session_id, project, machine_name, source, account,
         input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
-        cost_usd, unknown_model, source_file, source_line, message_id, request_id
+        cost_usd, unknown_model, source_file, source_line, message_id, request_id,
+        agent_id, is_sidechain
     FROM usage_events FINAL
     WHERE NOT is_deleted
       AND ({source:String} = '' OR source = {source:String})

@@ -17,6 +17,7 @@ use crate::store::report::RowFilter;
 #[command(after_help = "Examples:\n  ccsync report daily --local\n  \
     ccsync report weekly --start-of-week monday -z Europe/Paris\n  \
     ccsync report session --machine laptop --machine desk --json\n  \
+    ccsync report session --subagents --since 20260101\n  \
     ccsync report blocks --active --token-limit max")]
 pub struct ReportCommand {
     #[command(subcommand)]
@@ -31,8 +32,9 @@ pub enum ReportKind {
     Weekly(WeeklyArgs),
     /// Usage per calendar month (`ccusage claude monthly`).
     Monthly(ReportArgs),
-    /// Usage per transcript session, costliest first (`ccusage claude session`).
-    Session(ReportArgs),
+    /// Usage per transcript session, costliest first (`ccusage claude session`); with
+    /// `--subagents`, each split by the agent that made it.
+    Session(SessionArgs),
     /// 5-hour billing blocks, the active one with its burn rate and projection
     /// (`ccusage claude blocks`).
     Blocks(BlocksArgs),
@@ -41,7 +43,8 @@ pub enum ReportKind {
 impl ReportKind {
     pub fn common(&self) -> &ReportArgs {
         match self {
-            ReportKind::Daily(a) | ReportKind::Monthly(a) | ReportKind::Session(a) => a,
+            ReportKind::Daily(a) | ReportKind::Monthly(a) => a,
+            ReportKind::Session(s) => &s.common,
             ReportKind::Weekly(w) => &w.common,
             ReportKind::Blocks(b) => &b.common,
         }
@@ -135,6 +138,21 @@ pub struct ReportArgs {
     pub pricing: PricingArgs,
     #[command(flatten)]
     pub connection: ConnectionArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    #[command(flatten)]
+    pub common: ReportArgs,
+    /// Beyond ccusage: under each session, a row for its main thread, `(main)`, and one per
+    /// subagent: its agent id and, where Claude Code recorded it (`agent-<id>.meta.json`
+    /// beside the subagent's transcript), its type (`Explore`, `general-purpose`, …); never a
+    /// description or prompt. Their tokens and costs add up to the session's. `--json` adds
+    /// a `subagents` array to each session (`agentId`, `agentType`, tokens, `totalCost`,
+    /// `modelsUsed`); without this flag the JSON is exactly ccusage's. From the database the
+    /// type is not known (the id is).
+    #[arg(long)]
+    pub subagents: bool,
 }
 
 #[derive(Debug, Args)]
@@ -384,8 +402,8 @@ fn render(kind: &ReportKind, rows: &Rows, zone: &Zone, range: DateRange, layout:
                 (false, false) => crate::report::table::blocks(&report, zone, layout),
             }
         }
-        ReportKind::Session(_) => {
-            let report = crate::report::sessions(rows, zone, range);
+        ReportKind::Session(s) => {
+            let report = crate::report::sessions(rows, zone, range, s.subagents);
             match (a.json, report.sessions.is_empty()) {
                 (true, _) => crate::report::sessions_json(&report) + "\n",
                 (false, true) => none(),

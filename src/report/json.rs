@@ -9,6 +9,7 @@ use super::aggregate::{DailyReport, Day, ModelBreakdown, Totals};
 use super::blocks::{Block, BlocksReport};
 use super::period::{Grouping, iso_ms};
 use super::session::{Session, SessionReport};
+use super::subagents::AgentUsage;
 
 // Fields are declared in alphabetical order of their JSON names: serde writes them in
 // declaration order, and ccusage's keys are sorted.
@@ -155,7 +156,9 @@ fn totals_value(empty: bool, t: &Totals, unpriced: &[String]) -> Value {
 
 /// `ccusage claude session --json`.
 pub(crate) fn sessions(report: &SessionReport) -> String {
-    let sessions: Vec<Value> = report.sessions.iter().map(session).collect();
+    let sessions: Vec<Value> = (report.sessions.iter())
+        .map(|s| session(s, report.by_agent))
+        .collect();
     let totals = totals_value(
         report.sessions.is_empty(),
         &report.totals,
@@ -164,10 +167,10 @@ pub(crate) fn sessions(report: &SessionReport) -> String {
     pretty(&json!({ "sessions": sessions, "totals": totals }))
 }
 
-fn session(s: &Session) -> Value {
+fn session(s: &Session, by_agent: bool) -> Value {
     let t = &s.totals;
     let breakdowns: Vec<BreakdownJson<'_>> = s.model_breakdowns.iter().map(breakdown).collect();
-    json!({
+    let mut v = json!({
         "cacheCreationTokens": t.cache_creation_tokens,
         "cacheReadTokens": t.cache_read_tokens,
         "firstActivity": iso_ms(s.first_ms),
@@ -178,6 +181,28 @@ fn session(s: &Session) -> Value {
         "outputTokens": t.output_tokens,
         "projectPath": s.project_path,
         "sessionId": s.session_id,
+        "totalCost": t.total_cost,
+        "totalTokens": t.total_tokens,
+    });
+    // Beyond ccusage, only when asked (`--subagents`): its shape stays ccusage's otherwise.
+    if let (true, Some(map)) = (by_agent, v.as_object_mut()) {
+        let parts: Vec<Value> = s.subagents.iter().map(agent).collect();
+        map.insert("subagents".into(), parts.into());
+    }
+    v
+}
+
+/// A session's part made by one agent (`agentId` `(main)` for the main thread).
+fn agent(a: &AgentUsage) -> Value {
+    let t = &a.totals;
+    json!({
+        "agentId": a.agent_id,
+        "agentType": a.agent_type,
+        "cacheCreationTokens": t.cache_creation_tokens,
+        "cacheReadTokens": t.cache_read_tokens,
+        "inputTokens": t.input_tokens,
+        "modelsUsed": a.models_used,
+        "outputTokens": t.output_tokens,
         "totalCost": t.total_cost,
         "totalTokens": t.total_tokens,
     })

@@ -9,6 +9,7 @@
 //!   the models that could not be priced; which models are listed at all ([`listed_model`]).
 //! - [`periods`]: days → weeks or months; [`session`]: rows → sessions; [`blocks`]: rows →
 //!   5-hour billing blocks (active block, burn rate, projection, token limit).
+//! - [`subagents`]: a session's parts by agent (main thread, each subagent; `--subagents`).
 //! - [`json`]: ccusage's JSON shapes, keys and order included; [`table`]: the tables for people.
 //!
 //! What ccusage does, verified against its binary: docs/ccusage-compat.md, "Reports".
@@ -20,6 +21,7 @@ mod period;
 mod periods;
 pub(crate) mod rows;
 mod session;
+mod subagents;
 pub(crate) mod table;
 
 pub(crate) use aggregate::{DailyReport, Tokens, Totals, daily, listed_model};

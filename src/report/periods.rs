@@ -78,6 +78,8 @@ mod tests {
                 project: p,
                 machine: m,
                 account: a,
+                agent: None,
+                agent_type: None,
                 tokens: Tokens {
                     input: 10,
                     ..Tokens::default()

@@ -26,6 +26,10 @@ pub(crate) struct Row {
     pub machine: Sym,
     /// The Claude account it belongs to ('' unknown; this machine's for `--local`).
     pub account: Sym,
+    /// The subagent that made it (see [`subagent_of`]); `None` for the main thread.
+    pub agent: Option<Sym>,
+    /// That subagent's type (`agentType` of its `agent-<id>.meta.json`), where known.
+    pub agent_type: Option<Sym>,
     pub tokens: Tokens,
     pub cost_usd: f64,
     /// The cost had to be calculated and the model has no price.
@@ -117,6 +121,8 @@ impl Rows {
                 project: sym(r.project),
                 machine: sym(r.machine),
                 account: sym(r.account),
+                agent: r.agent.map(&mut sym),
+                agent_type: r.agent_type.map(&mut sym),
                 ..*r
             };
             out.push(row);
@@ -151,9 +157,50 @@ pub(crate) fn ccusage_session(path: &str) -> Option<(String, String)> {
     Some((project, session))
 }
 
+/// The subagent a response belongs to, `None` for the main thread: a sidechain line's
+/// `agentId` (a subagent's own file, or its response in the parent's progress line), else the
+/// `<id>` of a transcript named `agent-<id>.jsonl` under `subagents/`; a sidechain line with
+/// neither has an unknown id (`""`).
+pub(crate) fn subagent_of(is_sidechain: bool, agent_id: &str, path: &str) -> Option<String> {
+    if is_sidechain && !agent_id.is_empty() {
+        return Some(agent_id.to_string());
+    }
+    if let Some(id) = subagent_file_id(path) {
+        return Some(id.to_string());
+    }
+    is_sidechain.then(String::new)
+}
+
+/// `<id>` of a subagent's transcript `…/subagents/[…/]agent-<id>.jsonl`.
+pub(crate) fn subagent_file_id(path: &str) -> Option<&str> {
+    let (dir, name) = path.rsplit_once('/')?;
+    let id = name.strip_prefix("agent-")?.strip_suffix(".jsonl")?;
+    let under = dir.ends_with("/subagents") || dir.contains("/subagents/");
+    (under && !id.is_empty()).then_some(id)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::ccusage_session;
+    use super::{ccusage_session, subagent_of};
+
+    #[test]
+    fn subagents_are_named_by_their_line_or_their_file() {
+        let main = "/h/projects/-p/s.jsonl";
+        let sub = "/h/projects/-p/s/subagents/agent-a1.jsonl";
+        assert_eq!(subagent_of(false, "", main), None);
+        assert_eq!(subagent_of(true, "a1", main).as_deref(), Some("a1"));
+        assert_eq!(subagent_of(true, "", sub).as_deref(), Some("a1"));
+        assert_eq!(subagent_of(false, "", sub).as_deref(), Some("a1"));
+        assert_eq!(subagent_of(true, "", main).as_deref(), Some(""));
+        // A main thread's agentId (not a sidechain) is not a subagent.
+        assert_eq!(subagent_of(false, "x", main), None);
+        let wf = "/h/projects/-p/s/subagents/workflows/wf_1/agent-b2.jsonl";
+        assert_eq!(subagent_of(true, "", wf).as_deref(), Some("b2"));
+        assert_eq!(
+            subagent_of(true, "", "/h/projects/-p/agent-c.jsonl").as_deref(),
+            Some("")
+        );
+    }
 
     #[test]
     fn sessions_are_filed_as_ccusage_files_them() {

@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 use super::aggregate::{ModelBreakdown, ModelSums, Totals, row_totals};
 use super::period::{DateRange, Zone};
 use super::rows::{Rows, Sym};
+use super::subagents::{AgentSums, AgentUsage};
 
 /// One session of the report.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +23,8 @@ pub(crate) struct Session {
     pub model_breakdowns: Vec<ModelBreakdown>,
     /// The machines its rows were read on, in the order met.
     pub machines: Vec<String>,
+    /// Its main thread's and each subagent's part (`--subagents`; empty without).
+    pub subagents: Vec<AgentUsage>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +33,8 @@ pub(crate) struct SessionReport {
     pub sessions: Vec<Session>,
     pub totals: Totals,
     pub unpriced_models: Vec<String>,
+    /// Sessions are split by agent (`--subagents`).
+    pub by_agent: bool,
 }
 
 /// A session being summed.
@@ -41,11 +46,17 @@ struct Parts {
     totals: Totals,
     models: ModelSums,
     machines: Vec<Sym>,
+    agents: Option<AgentSums>,
 }
 
 /// The sessions of `rows` (in ccusage's order), counting the rows whose day in `zone` is in
-/// `range`.
-pub(crate) fn sessions(rows: &Rows, zone: &Zone, range: DateRange) -> SessionReport {
+/// `range`; with `by_agent`, each split by the agent that made its responses.
+pub(crate) fn sessions(
+    rows: &Rows,
+    zone: &Zone,
+    range: DateRange,
+    by_agent: bool,
+) -> SessionReport {
     let mut index: FxHashMap<(Sym, Sym), usize> = FxHashMap::default();
     let mut parts: Vec<Parts> = Vec::new();
     for r in rows.rows() {
@@ -61,6 +72,7 @@ pub(crate) fn sessions(rows: &Rows, zone: &Zone, range: DateRange) -> SessionRep
                 totals: Totals::default(),
                 models: ModelSums::default(),
                 machines: Vec::new(),
+                agents: by_agent.then(AgentSums::default),
             });
             parts.len() - 1
         });
@@ -75,15 +87,18 @@ pub(crate) fn sessions(rows: &Rows, zone: &Zone, range: DateRange) -> SessionRep
         if !p.machines.contains(&r.machine) {
             p.machines.push(r.machine);
         }
+        if let Some(agents) = &mut p.agents {
+            agents.add(r);
+        }
     }
-    finish(rows, zone, parts)
+    finish(rows, zone, parts, by_agent)
 }
 
 fn sym_index(sym: Sym) -> u32 {
     sym.index() as u32
 }
 
-fn finish(rows: &Rows, zone: &Zone, parts: Vec<Parts>) -> SessionReport {
+fn finish(rows: &Rows, zone: &Zone, parts: Vec<Parts>, by_agent: bool) -> SessionReport {
     let name = |m: u32| rows.name_at(m as usize).to_string();
     let mut sessions: Vec<Session> = parts
         .into_iter()
@@ -99,6 +114,7 @@ fn finish(rows: &Rows, zone: &Zone, parts: Vec<Parts>) -> SessionReport {
                 .iter()
                 .map(|m| rows.name(*m).to_string())
                 .collect(),
+            subagents: p.agents.map(|a| a.finish(rows)).unwrap_or_default(),
             totals: p.totals,
         })
         .collect();
@@ -120,5 +136,6 @@ fn finish(rows: &Rows, zone: &Zone, parts: Vec<Parts>) -> SessionReport {
         sessions,
         totals,
         unpriced_models: unpriced.into_iter().collect(),
+        by_agent,
     }
 }

@@ -8,6 +8,7 @@ use super::aggregate::{DailyReport, Totals};
 use super::blocks::BlocksReport;
 use super::period::{Grouping, Zone};
 use super::session::SessionReport;
+use super::subagents::AgentUsage;
 use crate::table::Kind;
 
 /// How a table is laid out.
@@ -151,6 +152,7 @@ pub(crate) fn sessions(report: &SessionReport, zone: &Zone, layout: Layout) -> S
                 rows.push(row);
             }
         }
+        rows.extend(s.subagents.iter().map(|a| agent_row(a, head.len(), layout)));
     }
     let mut total = vec![Value::from("Total")];
     total.extend((1..head.len()).map(|_| Value::from("")));
@@ -158,6 +160,23 @@ pub(crate) fn sessions(report: &SessionReport, zone: &Zone, layout: Layout) -> S
     total.push("".into());
     rows.push(total);
     crate::table::render(&columns(head, layout), &rows, layout.width)
+}
+
+/// A session's part made by one agent: `└ <id>` (and its type) under the session, its models
+/// in the models column.
+fn agent_row(a: &AgentUsage, head: usize, layout: Layout) -> Vec<Value> {
+    let name = match &a.agent_type {
+        Some(kind) => format!("└ {} ({kind})", a.agent_id),
+        None => format!("└ {}", a.agent_id),
+    };
+    let mut row = vec![Value::from(name), "".into()];
+    if !layout.compact {
+        row.push(a.models_used.join("\n").into());
+    }
+    row.extend((row.len()..head).map(|_| Value::from("")));
+    row.extend(token_cells(&a.totals, layout));
+    row.push("".into());
+    row
 }
 
 /// The blocks report: start in the zone, status, models, tokens, cost, and for the active

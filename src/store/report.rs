@@ -32,6 +32,8 @@ struct DbRow {
     cost_usd: f64,
     unknown_model: bool,
     account: String,
+    agent_id: String,
+    is_sidechain: bool,
 }
 
 /// The pack's `report_rows` with `filter`'s values, as `ccsync query report_rows -p …` would
@@ -78,6 +80,7 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
     let mut rows = Rows::default();
     for r in fetched {
         let model = listed_model(&r.model, r.fast).map(|m| rows.sym(&m));
+        let agent = crate::report::rows::subagent_of(r.is_sidechain, &r.agent_id, &r.source_file);
         let (project, session) = crate::report::rows::ccusage_session(&r.source_file)
             .unwrap_or((r.project, r.session_id));
         let row = Row {
@@ -87,6 +90,9 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
             project: rows.sym(&project),
             machine: rows.sym(&r.machine),
             account: rows.sym(&r.account),
+            agent: agent.map(|a| rows.sym(&a)),
+            // Not stored: only the local read knows it (docs/ccusage-compat.md, §9c).
+            agent_type: None,
             tokens: Tokens {
                 input: r.input_tokens,
                 output: r.output_tokens,

@@ -122,7 +122,7 @@ fn each_reports_help_explains_its_options() {
         ("daily", &[][..]),
         ("weekly", &["--start-of-week"][..]),
         ("monthly", &[]),
-        ("session", &[]),
+        ("session", &["--subagents"][..]),
         (
             "blocks",
             &["--active", "--recent", "--token-limit", "--session-length"],

@@ -37,7 +37,7 @@ pub(crate) fn theirs(dirs: &[&Path], report: &str, args: &[&str]) -> String {
     stdout_of(out, &format!("ccusage {report} {args:?}"))
 }
 
-fn ours_local(dirs: &[&Path], report: &str, args: &[&str]) -> String {
+pub(crate) fn ours_local(dirs: &[&Path], report: &str, args: &[&str]) -> String {
     let base = ["report", report, "--local", "--json"];
     let bin = Path::new(env!("CARGO_BIN_EXE_ccsync"));
     let out = run(bin, &[&base[..], args].concat(), dirs, &[]);
@@ -243,7 +243,7 @@ fn active_blocks_match_ccusage_anchored_to_now() {
 }
 
 /// `ccsync report REPORT --json ARGS` from `env`'s database.
-fn ours_db(env: &Env, report: &str, args: &[&str]) -> String {
+pub(crate) fn ours_db(env: &Env, report: &str, args: &[&str]) -> String {
     let base = ["report", report, "--json", "--agent", "claude"];
     let out = env.command(&[&base[..], args].concat()).output().unwrap();
     stdout_of(out, &format!("report {report} {args:?}"))

@@ -6,6 +6,7 @@
 //! parse and de-duplication to the report core without a server.
 
 pub mod account;
+pub(crate) mod agent_meta;
 pub mod collect;
 pub mod dedup;
 pub mod discover;

@@ -5,7 +5,7 @@
 use crate::price::CostMode;
 use crate::report::{DailyReport, Row, Rows, Tokens, listed_model};
 use crate::source::claude::collect::{
-    Collector, Job, MAX_LINE_BYTES, ParallelScan, Stats, scan_threads, symbols,
+    Collector, Job, MAX_LINE_BYTES, ParallelScan, Pending, Stats, scan_threads, symbols,
 };
 use crate::source::claude::discover::{self, TranscriptFile};
 
@@ -24,6 +24,8 @@ struct Kept {
     file: u32,
     /// Index in `KeptRows::models`; [`UNLISTED`] or [`HIDDEN`].
     model: u32,
+    /// Index in `KeptRows::agents`; [`MAIN`] for the main thread.
+    agent: u32,
     unpriced: bool,
     tokens: Tokens,
     cost: f64,
@@ -34,6 +36,8 @@ struct Kept {
 const HIDDEN: u32 = u32::MAX;
 /// The model of a row ccusage lists under no model (`<synthetic>`, none).
 const UNLISTED: u32 = u32::MAX - 1;
+/// The agent of a main thread's row.
+const MAIN: u32 = u32::MAX;
 
 fn began(pos: crate::source::claude::dedup::Pos) -> u64 {
     (u64::from(pos.file) << 32) | pos.line.min(u64::from(u32::MAX))
@@ -52,6 +56,9 @@ struct KeptRows {
     model_index: rustc_hash::FxHashMap<String, u32>,
     /// Model as written → its index for [standard, fast]: no string built per row.
     by_raw_model: rustc_hash::FxHashMap<Box<str>, [Option<u32>; 2]>,
+    /// Subagent ids (see `crate::report::rows::subagent_of`).
+    agents: Vec<String>,
+    agent_index: rustc_hash::FxHashMap<String, u32>,
 }
 
 impl KeptRows {
@@ -73,9 +80,25 @@ impl KeptRows {
         i
     }
 
-    fn take(&mut self, collector: &mut Collector) {
+    /// The index of the subagent that made `p` ([`MAIN`] for the main thread).
+    fn agent_for(&mut self, p: &Pending, strings: &[std::sync::Arc<str>], path: &str) -> u32 {
+        let id = symbols::resolve(strings, p.agent_sym());
+        let Some(agent) = crate::report::rows::subagent_of(p.is_sidechain, id, path) else {
+            return MAIN;
+        };
+        if let Some(&i) = self.agent_index.get(&agent) {
+            return i;
+        }
+        let i = self.agents.len() as u32;
+        self.agents.push(agent.clone());
+        self.agent_index.insert(agent, i);
+        i
+    }
+
+    fn take(&mut self, collector: &mut Collector, files: &[TranscriptFile]) {
         let batch = collector.take_batch(SCAN_BATCH);
         for p in &batch.rows {
+            let agent = self.agent_for(p, &batch.strings, &files[p.file as usize].source);
             let fast = usize::from(p.is_fast);
             let raw = symbols::resolve(&batch.strings, p.model_sym());
             let model = match self.by_raw_model.get(raw).and_then(|m| m[fast]) {
@@ -90,6 +113,7 @@ impl KeptRows {
                     began: began(collector.began_at(p)),
                     file: p.file,
                     model,
+                    agent,
                     unpriced: p.unknown_model,
                     tokens: Tokens {
                         input: u.input,
@@ -112,6 +136,7 @@ impl KeptRows {
                     began: u64::MAX,
                     file: 0,
                     model: HIDDEN,
+                    agent: MAIN,
                     unpriced: false,
                     tokens: Tokens::default(),
                     cost: 0.0,
@@ -142,6 +167,8 @@ impl KeptRows {
         // Accounts are a database dimension (`--account`, `--by account`).
         let account = rows.sym("");
         let models: Vec<_> = self.models.iter().map(|m| rows.sym(m)).collect();
+        let agents: Vec<_> = self.agents.iter().map(|a| rows.sym(a)).collect();
+        let mut types = crate::source::claude::agent_meta::AgentTypes::default();
         let mut visible: Vec<&Kept> = self.rows.iter().filter(|k| k.model != HIDDEN).collect();
         // Stable: an advisor entry stays after its line's own.
         visible.sort_by_key(|k| k.began);
@@ -149,9 +176,15 @@ impl KeptRows {
             let file = &files[k.file as usize];
             let (project, session) = crate::report::rows::ccusage_session(&file.source)
                 .unwrap_or_else(|| (file.project.to_string(), file.session_id.to_string()));
+            let agent = (k.agent != MAIN).then_some(k.agent as usize);
+            let agent_type = agent
+                .and_then(|a| types.get(&file.path, &self.agents[a]))
+                .map(|t| rows.sym(t));
             let row = Row {
                 timestamp_ms: k.timestamp_ms,
                 model: (k.model != UNLISTED).then(|| models[k.model as usize]),
+                agent: agent.map(|a| agents[a]),
+                agent_type,
                 session: rows.sym(&session),
                 project: rows.sym(&project),
                 machine,
@@ -225,10 +258,10 @@ pub(crate) fn read_rows(
             }
         }
         if collector.pending() >= SCAN_BATCH {
-            kept.take(&mut collector);
+            kept.take(&mut collector, &files);
         }
     }
-    kept.take(&mut collector);
+    kept.take(&mut collector, &files);
     LocalRows {
         rows: kept.rows(&files, machine),
         messages: kept.rows.iter().filter(|k| k.model != HIDDEN).count(),

@@ -90,6 +90,11 @@ impl Pending {
         self.strings[0]
     }
 
+    /// Its line's `agentId` (a progress line's `data.agentId`).
+    pub fn agent_sym(&self) -> Sym {
+        self.strings[5]
+    }
+
     pub fn rank(&self) -> Rank {
         Rank {
             non_sidechain: !self.is_sidechain,

@@ -66,7 +66,7 @@ pub(super) fn pick(text: &str) -> Option<Fast<'_>> {
             "isApiErrorMessage" => (seen.once(8)?, line.is_api_error = c.opt_bool()?),
             "costUSD" => (seen.once(9)?, line.cost_usd = c.opt_f64()?),
             "message" => (seen.once(10)?, message = c.opt_message(depth)?),
-            "data" => (seen.once(11)?, nested = c.data(depth)?),
+            "data" => (seen.once(11)?, nested = Some(c.data(depth)?)),
             _ => ((), c.skip_value(depth)?),
         };
         Some(())
@@ -90,17 +90,23 @@ pub(super) fn pick(text: &str) -> Option<Fast<'_>> {
         ));
     }
     match nested {
-        Some(n) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => Some(Fast::Usage(
-            Picked {
-                message: n.message.expect("checked"),
-                timestamp: n.timestamp,
-                request_id: n.request_id,
-                is_sidechain: n.is_sidechain,
-                cost_usd: n.cost_usd,
-                line,
-            },
-            c.rejected_null,
-        )),
+        Some((Some(n), agent)) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => {
+            // A subagent's response in its parent's progress line: the agent is `data.agentId`.
+            if agent.0.is_some() {
+                line.agent_id = agent;
+            }
+            Some(Fast::Usage(
+                Picked {
+                    message: n.message.expect("checked"),
+                    timestamp: n.timestamp,
+                    request_id: n.request_id,
+                    is_sidechain: n.is_sidechain,
+                    cost_usd: n.cost_usd,
+                    line,
+                },
+                c.rejected_null,
+            ))
+        }
         _ => Some(Fast::NoUsage),
     }
 }
@@ -502,18 +508,20 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// `data` of a progress line: only `data.message` matters.
-    fn data(&mut self, depth: u32) -> Option<Option<Nested<'a>>> {
+    /// `data` of a progress line: `data.message` and the subagent's `data.agentId`.
+    fn data(&mut self, depth: u32) -> Option<(Option<Nested<'a>>, Lenient<'a>)> {
         let mut nested = None;
+        let mut agent = Lenient(None);
         let mut seen = Seen(0);
         self.opt_struct(depth, |c, key, depth| {
             match key? {
                 "message" => (seen.once(0)?, nested = c.nested(depth)?),
+                "agentId" => (seen.once(1)?, agent = c.lenient(depth)?),
                 _ => ((), c.skip_value(depth)?),
             };
             Some(())
         })?;
-        Some(nested)
+        Some((nested, agent))
     }
 
     fn nested(&mut self, depth: u32) -> Option<Option<Nested<'a>>> {
@@ -642,6 +650,13 @@ mod tests {
         assert!(agrees(LINE).unwrap(), "no answer for {LINE}");
         let progress = r#"{"type":"progress","cwd":"/w","sessionId":"s","version":"2.1.31","data":{"message":{"type":"assistant","timestamp":"2026-01-05T10:00:05.000Z","requestId":"r","isSidechain":true,"message":{"model":"claude-haiku-4-5","id":"m","content":[],"usage":{"input_tokens":1,"output_tokens":2}}},"type":"agent_progress","agentId":"a1"},"timestamp":"2026-01-05T10:00:05.005Z"}"#;
         assert!(agrees(progress).unwrap());
+        // The subagent's id is `data.agentId`, on either path.
+        let Some(Fast::Usage(fast, _)) = pick(progress) else {
+            panic!("no fast answer")
+        };
+        assert_eq!(fast.line.agent_id.0.as_deref(), Some("a1"));
+        let slow = super::super::pick(progress).unwrap();
+        assert_eq!(slow.line.agent_id.0.as_deref(), Some("a1"));
         let tool_result = r#"{"type":"user","message":{"role":"user","content":"x"},"toolUseResult":{"usage":{"input_tokens":1}},"timestamp":"2026-01-05T10:00:05.005Z"}"#;
         assert!(matches!(pick(tool_result), Some(Fast::NoUsage)));
     }
@@ -708,6 +723,8 @@ mod tests {
             Just(r#""message":["m"]"#.to_string()),
             Just(r#""data":{"message":{"timestamp":"2026-01-05T12:00:00Z","requestId":"r2","message":{"id":"n","model":"claude-haiku-4-5","usage":{"input_tokens":3,"output_tokens":4}}}}"#.to_string()),
             Just(r#""data":"text""#.to_string()),
+            Just(r#""data":{"agentId":"a9","message":{"timestamp":"2026-01-05T12:00:00Z","requestId":"r3","isSidechain":true,"message":{"id":"n3","model":"claude-haiku-4-5","usage":{"input_tokens":3,"output_tokens":4}}}}"#.to_string()),
+            Just(r#""data":{"agentId":7,"message":{"timestamp":"2026-01-05T12:00:00Z","message":{"id":"n4","usage":{"input_tokens":3,"output_tokens":4}}}}"#.to_string()),
             Just(r#""data":[{"message":null}]"#.to_string()),
             Just(r#""data":{"message":{"message":{"usage":{"input_tokens":-1}}}}"#.to_string()),
             Just(r#""input_tokens":7"#.to_string()),

@@ -158,6 +158,14 @@ struct RawData<'a> {
     message: Option<RawNested<'a>>,
 }
 
+/// The subagent a progress line's response belongs to: `data.agentId` (parsed on its own, so
+/// that nothing about it can drop the response).
+#[derive(Deserialize)]
+struct RawDataAgent<'a> {
+    #[serde(borrow, default, rename = "agentId")]
+    agent_id: Lenient<'a>,
+}
+
 /// The response nested in a progress line: `data.message`.
 #[derive(Deserialize, Debug)]
 struct RawNested<'a> {
@@ -754,14 +762,20 @@ fn pick(text: &str) -> Result<Picked<'_>, Option<SkipReason>> {
         .and_then(|d| serde_json::from_str::<RawData>(d.get()).ok())
         .and_then(|d| d.message)
     {
-        Some(n) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => Ok(Picked {
-            message: n.message.expect("checked"),
-            timestamp: n.timestamp,
-            request_id: n.request_id,
-            is_sidechain: n.is_sidechain,
-            cost_usd: n.cost_usd,
-            line: raw,
-        }),
+        Some(n) if n.message.as_ref().is_some_and(|m| m.usage.is_some()) => {
+            let agent = data.and_then(|d| serde_json::from_str::<RawDataAgent>(d.get()).ok());
+            if let Some(agent) = agent.filter(|a| a.agent_id.0.is_some()) {
+                raw.agent_id = agent.agent_id;
+            }
+            Ok(Picked {
+                message: n.message.expect("checked"),
+                timestamp: n.timestamp,
+                request_id: n.request_id,
+                is_sidechain: n.is_sidechain,
+                cost_usd: n.cost_usd,
+                line: raw,
+            })
+        }
         _ => Err(None),
     }
 }
