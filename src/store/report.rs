@@ -73,6 +73,7 @@ pub(crate) async fn read_rows(
 
 fn to_rows(fetched: Vec<DbRow>) -> Rows {
     let mut rows = Rows::default();
+    rows.reserve_exact(fetched.len());
     for r in fetched {
         let model = listed_model(&r.model, r.fast).map(|m| rows.sym(&m));
         let (project, session) = crate::report::rows::ccusage_session(&r.source_file)

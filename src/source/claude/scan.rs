@@ -3,6 +3,7 @@
 //! zone, `ccusage claude daily`'s numbers and JSON), so the two can be compared line by line.
 
 use crate::price::CostMode;
+use crate::report::rows::Sym;
 use crate::report::{DailyReport, Row, Rows, Tokens, listed_model};
 use crate::source::claude::collect::{
     Collector, Job, MAX_LINE_BYTES, ParallelScan, Stats, scan_threads, symbols,
@@ -22,18 +23,41 @@ struct Kept {
     began: u64,
     /// The kept line's file (its project and session).
     file: u32,
-    /// Index in `KeptRows::models`; [`UNLISTED`] or [`HIDDEN`].
-    model: u32,
-    unpriced: bool,
+    model: Model,
     tokens: Tokens,
     cost: f64,
     version: u64,
 }
 
-/// The model of a row hidden by a tombstone (a flag of its own would make every row larger).
-const HIDDEN: u32 = u32::MAX;
-/// The model of a row ccusage lists under no model (`<synthetic>`, none).
-const UNLISTED: u32 = u32::MAX - 1;
+/// A kept response's listed model and whether it could be priced, in 4 bytes (a flag of its
+/// own would make every row larger): below the top bit, the model's index in
+/// `KeptRows::models` or [`Model::UNLISTED`]; the top bit set where the cost had to be
+/// calculated and the model has no price. [`Model::HIDDEN`]: hidden by a tombstone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Model(u32);
+
+impl Model {
+    const UNPRICED: u32 = 1 << 31;
+    /// The index of a row ccusage lists under no model (`<synthetic>`, none).
+    const UNLISTED: u32 = Self::UNPRICED - 2;
+    const HIDDEN: Model = Model(Self::UNPRICED - 1);
+
+    /// `index`: in `KeptRows::models`, or [`Model::UNLISTED`].
+    fn new(index: u32, unpriced: bool) -> Model {
+        debug_assert!(index <= Self::UNLISTED);
+        Model(index | if unpriced { Self::UNPRICED } else { 0 })
+    }
+
+    /// The index in `KeptRows::models`; `None` for a row listed under no model.
+    fn listed(self) -> Option<usize> {
+        let i = self.0 & !Self::UNPRICED;
+        (i != Self::UNLISTED).then_some(i as usize)
+    }
+
+    fn unpriced(self) -> bool {
+        self.0 & Self::UNPRICED != 0
+    }
+}
 
 fn began(pos: crate::source::claude::dedup::Pos) -> u64 {
     (u64::from(pos.file) << 32) | pos.line.min(u64::from(u32::MAX))
@@ -58,11 +82,14 @@ impl KeptRows {
     /// Two spellings can share a listed name (`x` in fast mode and `x-fast`): one index.
     fn model_for(&mut self, raw: &str, fast: usize) -> u32 {
         let i = match listed_model(raw, fast == 1) {
-            None => UNLISTED,
+            None => Model::UNLISTED,
             Some(name) => match self.model_index.get(&name) {
                 Some(&i) => i,
                 None => {
-                    let i = self.models.len() as u32;
+                    let i = u32::try_from(self.models.len())
+                        .ok()
+                        .filter(|&i| i < Model::UNLISTED)
+                        .expect("fewer than 2^31 - 2 models");
                     self.models.push(name.clone());
                     self.model_index.insert(name, i);
                     i
@@ -89,8 +116,7 @@ impl KeptRows {
                     timestamp_ms: p.timestamp_ms,
                     began: began(collector.began_at(p)),
                     file: p.file,
-                    model,
-                    unpriced: p.unknown_model,
+                    model: Model::new(model, p.unknown_model),
                     tokens: Tokens {
                         input: u.input,
                         output: u.output,
@@ -111,8 +137,7 @@ impl KeptRows {
                     timestamp_ms: 0,
                     began: u64::MAX,
                     file: 0,
-                    model: HIDDEN,
-                    unpriced: false,
+                    model: Model::HIDDEN,
                     tokens: Tokens::default(),
                     cost: 0.0,
                     version: t.version,
@@ -135,29 +160,45 @@ impl KeptRows {
     }
 
     /// The visible rows as neutral rows, in the order ccusage lists responses; read on
-    /// `machine`.
-    fn rows(&self, files: &[TranscriptFile], machine: &str) -> Rows {
+    /// `machine`. Their index is let go first; the new rows are allocated once, exactly.
+    fn into_rows(self, files: &[TranscriptFile], machine: &str) -> Rows {
+        let KeptRows {
+            index,
+            rows: kept,
+            models,
+            ..
+        } = self;
+        drop(index);
+        let mut order: Vec<u32> = (0..kept.len() as u32)
+            .filter(|&i| kept[i as usize].model != Model::HIDDEN)
+            .collect();
+        // The index breaks ties as a stable sort would (an advisor entry stays after its
+        // line's own), without a stable sort's scratch copy.
+        order.sort_unstable_by_key(|&i| (kept[i as usize].began, i));
         let mut rows = Rows::default();
+        rows.reserve_exact(order.len());
         let machine = rows.sym(machine);
-        let models: Vec<_> = self.models.iter().map(|m| rows.sym(m)).collect();
-        let mut visible: Vec<&Kept> = self.rows.iter().filter(|k| k.model != HIDDEN).collect();
-        // Stable: an advisor entry stays after its line's own.
-        visible.sort_by_key(|k| k.began);
-        for k in visible {
-            let file = &files[k.file as usize];
-            let (project, session) = crate::report::rows::ccusage_session(&file.source)
-                .unwrap_or_else(|| (file.project.to_string(), file.session_id.to_string()));
-            let row = Row {
+        let models: Vec<_> = models.iter().map(|m| rows.sym(m)).collect();
+        // Each file's session and project, interned once.
+        let mut by_file: Vec<Option<(Sym, Sym)>> = vec![None; files.len()];
+        for i in order {
+            let k = &kept[i as usize];
+            let (session, project) = *by_file[k.file as usize].get_or_insert_with(|| {
+                let file = &files[k.file as usize];
+                let (project, session) = crate::report::rows::ccusage_session(&file.source)
+                    .unwrap_or_else(|| (file.project.to_string(), file.session_id.to_string()));
+                (rows.sym(&session), rows.sym(&project))
+            });
+            rows.push(Row {
                 timestamp_ms: k.timestamp_ms,
-                model: (k.model != UNLISTED).then(|| models[k.model as usize]),
-                session: rows.sym(&session),
-                project: rows.sym(&project),
+                model: k.model.listed().map(|m| models[m]),
+                session,
+                project,
                 machine,
                 tokens: k.tokens,
                 cost_usd: k.cost,
-                unpriced: k.unpriced,
-            };
-            rows.push(row);
+                unpriced: k.model.unpriced(),
+            });
         }
         rows
     }
@@ -226,10 +267,15 @@ pub(crate) fn read_rows(
         }
     }
     kept.take(&mut collector);
+    // What the read holds (most of all the collector's record of every response) is let go
+    // before the rows are converted: the two are never held together.
+    drop(scanner);
+    let stats = collector.into_stats();
+    let rows = kept.into_rows(&files, machine);
     LocalRows {
-        rows: kept.rows(&files, machine),
-        messages: kept.rows.iter().filter(|k| k.model != HIDDEN).count(),
-        stats: collector.into_stats(),
+        messages: rows.len(),
+        rows,
+        stats,
         files: files.len(),
     }
 }
@@ -314,5 +360,31 @@ impl crate::source::DailyReport for ScanReport {
             crate::table::render(&columns, &rows, crate::table::output_width())
         );
         println!("{}", report.local.summary());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kept, Model};
+
+    #[test]
+    fn a_kept_response_is_compact() {
+        // Held for every response of the tree until the read ends (tokens stay u64).
+        assert!(size_of::<Kept>() <= 72, "{}", size_of::<Kept>());
+    }
+
+    #[test]
+    fn a_model_keeps_its_index_and_its_price_flag_apart() {
+        for unpriced in [false, true] {
+            let m = Model::new(7, unpriced);
+            assert_eq!((m.listed(), m.unpriced()), (Some(7), unpriced));
+            let none = Model::new(Model::UNLISTED, unpriced);
+            assert_eq!((none.listed(), none.unpriced()), (None, unpriced));
+            assert_ne!(m, Model::HIDDEN);
+            assert_ne!(none, Model::HIDDEN);
+        }
+        let last = Model::new(Model::UNLISTED - 1, true);
+        assert_eq!(last.listed(), Some(Model::UNLISTED as usize - 1));
+        assert_ne!(last, Model::HIDDEN);
     }
 }
