@@ -143,13 +143,15 @@ pub(crate) fn blocks(rows: &Rows, opts: &BlockOptions) -> BlocksReport {
 
 /// Every block and gap, sorted by start (a gap before a block starting at the same time).
 fn build(rows: &Rows, opts: &BlockOptions) -> Vec<Block> {
-    let mut order: Vec<usize> = (0..rows.len()).collect();
-    order.sort_by_key(|&i| rows.rows()[i].timestamp_ms);
+    let all = rows.rows();
+    let mut order: Vec<u32> = (0..all.len() as u32).collect();
+    // The index breaks ties as a stable sort would, without its scratch copy.
+    order.sort_unstable_by_key(|&i| (all[i as usize].timestamp_ms, i));
     let len = opts.length_ms;
     let mut out = Vec::new();
     let mut current: Option<Block> = None;
     for i in order {
-        let r = &rows.rows()[i];
+        let r = &all[i as usize];
         let ts = r.timestamp_ms;
         if let Some(b) = current.take_if(|b| {
             let last = b.actual_end_ms.unwrap_or(b.start_ms);

@@ -6,9 +6,10 @@ use rustc_hash::FxHashMap;
 
 use super::aggregate::Tokens;
 
-/// A string of [`Rows`]' table (a model, session, project or machine name).
+/// A string of [`Rows`]' table (a model, session, project or machine name): its number + 1,
+/// so that `Option<Sym>` takes 4 bytes like `Sym` (a row's listed model).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub(crate) struct Sym(u32);
+pub(crate) struct Sym(std::num::NonZeroU32);
 
 /// One priced response.
 #[derive(Debug, Clone, Copy)]
@@ -50,16 +51,16 @@ impl Rows {
     /// The symbol of `name`, added if new.
     pub(crate) fn sym(&mut self, name: &str) -> Sym {
         if let Some(&i) = self.index.get(name) {
-            return Sym(i);
+            return Sym::at(i);
         }
-        let i = u32::try_from(self.names.len()).expect("fewer than 2^32 distinct names");
+        let i = u32::try_from(self.names.len()).expect("fewer than 2^32 - 1 distinct names");
         self.names.push(name.into());
         self.index.insert(name.into(), i);
-        Sym(i)
+        Sym::at(i)
     }
 
     pub(crate) fn name(&self, sym: Sym) -> &str {
-        &self.names[sym.0 as usize]
+        &self.names[sym.index()]
     }
 
     pub(crate) fn push(&mut self, row: Row) {
@@ -73,12 +74,21 @@ impl Rows {
     pub(crate) fn len(&self) -> usize {
         self.rows.len()
     }
+
+    /// Room for `n` more rows, exactly: a reader that knows how many it has.
+    pub(crate) fn reserve_exact(&mut self, n: usize) {
+        self.rows.reserve_exact(n);
+    }
 }
 
 impl Sym {
+    fn at(i: u32) -> Sym {
+        Sym(std::num::NonZeroU32::new(i.wrapping_add(1)).expect("fewer than 2^32 - 1 names"))
+    }
+
     /// Its place in the table (names are numbered from 0 in the order added).
     pub(crate) fn index(self) -> usize {
-        self.0 as usize
+        (self.0.get() - 1) as usize
     }
 }
 
@@ -181,7 +191,7 @@ pub(crate) fn subagent_file_id(path: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ccusage_session, subagent_of};
+    use super::{Sym, ccusage_session, subagent_of};
 
     #[test]
     fn subagents_are_named_by_their_line_or_their_file() {
@@ -200,6 +210,11 @@ mod tests {
             subagent_of(true, "", "/h/projects/-p/agent-c.jsonl").as_deref(),
             Some("")
         );
+    }
+
+    #[test]
+    fn a_listed_model_takes_no_more_room_than_a_name() {
+        assert_eq!(size_of::<Option<Sym>>(), size_of::<Sym>());
     }
 
     #[test]

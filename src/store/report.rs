@@ -78,6 +78,7 @@ pub(crate) async fn read_rows(
 
 fn to_rows(fetched: Vec<DbRow>) -> Rows {
     let mut rows = Rows::default();
+    rows.reserve_exact(fetched.len());
     for r in fetched {
         let model = listed_model(&r.model, r.fast).map(|m| rows.sym(&m));
         let agent = crate::report::rows::subagent_of(r.is_sidechain, &r.agent_id, &r.source_file);

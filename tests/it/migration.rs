@@ -10,7 +10,7 @@
 use std::path::Path;
 
 use crate::common::*;
-use crate::cross_run::{assert_days_are_ccusages, assert_rollup_sums_match_events, events};
+use crate::cross_run::{assert_days_are_ccusages, assert_rollup_sums_match_events};
 
 const FIXTURE_ROOT: &str = "/tmp/v3fix/claude";
 const FIXTURE_MACHINE: &str = "old-laptop";
@@ -206,10 +206,17 @@ async fn a_database_of_the_previous_release_is_upgraded_in_place_and_repaired_by
     );
     assert_rollup_sums_match_events(&client, "after the upgrade and a sync").await;
     let fresh = FreshRun::of_env(&env).await;
+    // Every column but `agent_id`: rows 0.1 stored keep its empty agent id for responses of
+    // progress lines (read from `data.agentId` since), as a re-read line of the same rank does
+    // not rewrite its row (README, known limits).
+    let without_agent = |client| async move {
+        let sql = EVENTS_SQL.replace("EXCEPT (", "EXCEPT (agent_id, ");
+        fetch_sql(client, &sql, PER_PARTITION).await
+    };
     assert_same_rows(
         "usage_events FINAL after the upgrade and a sync (actual) vs a fresh run (expected)",
-        &events(&client).await,
-        &events(&fresh.client).await,
+        &without_agent(&client).await,
+        &without_agent(&fresh.client).await,
     );
     fresh.drop_database().await;
 }

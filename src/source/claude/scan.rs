@@ -3,6 +3,7 @@
 //! zone, `ccusage claude daily`'s numbers and JSON), so the two can be compared line by line.
 
 use crate::price::CostMode;
+use crate::report::rows::Sym;
 use crate::report::{DailyReport, Row, Rows, Tokens, listed_model};
 use crate::source::claude::collect::{
     Collector, Job, MAX_LINE_BYTES, ParallelScan, Pending, Stats, scan_threads, symbols,
@@ -22,22 +23,46 @@ struct Kept {
     began: u64,
     /// The kept line's file (its project and session).
     file: u32,
-    /// Index in `KeptRows::models`; [`UNLISTED`] or [`HIDDEN`].
-    model: u32,
+    model: Model,
     /// Index in `KeptRows::agents`; [`MAIN`] for the main thread.
     agent: u32,
-    unpriced: bool,
     tokens: Tokens,
     cost: f64,
     version: u64,
 }
 
-/// The model of a row hidden by a tombstone (a flag of its own would make every row larger).
-const HIDDEN: u32 = u32::MAX;
-/// The model of a row ccusage lists under no model (`<synthetic>`, none).
-const UNLISTED: u32 = u32::MAX - 1;
 /// The agent of a main thread's row.
 const MAIN: u32 = u32::MAX;
+
+/// A kept response's listed model and whether it could be priced, in 4 bytes (a flag of its
+/// own would make every row larger): below the top bit, the model's index in
+/// `KeptRows::models` or [`Model::UNLISTED`]; the top bit set where the cost had to be
+/// calculated and the model has no price. [`Model::HIDDEN`]: hidden by a tombstone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Model(u32);
+
+impl Model {
+    const UNPRICED: u32 = 1 << 31;
+    /// The index of a row ccusage lists under no model (`<synthetic>`, none).
+    const UNLISTED: u32 = Self::UNPRICED - 2;
+    const HIDDEN: Model = Model(Self::UNPRICED - 1);
+
+    /// `index`: in `KeptRows::models`, or [`Model::UNLISTED`].
+    fn new(index: u32, unpriced: bool) -> Model {
+        debug_assert!(index <= Self::UNLISTED);
+        Model(index | if unpriced { Self::UNPRICED } else { 0 })
+    }
+
+    /// The index in `KeptRows::models`; `None` for a row listed under no model.
+    fn listed(self) -> Option<usize> {
+        let i = self.0 & !Self::UNPRICED;
+        (i != Self::UNLISTED).then_some(i as usize)
+    }
+
+    fn unpriced(self) -> bool {
+        self.0 & Self::UNPRICED != 0
+    }
+}
 
 fn began(pos: crate::source::claude::dedup::Pos) -> u64 {
     (u64::from(pos.file) << 32) | pos.line.min(u64::from(u32::MAX))
@@ -65,11 +90,14 @@ impl KeptRows {
     /// Two spellings can share a listed name (`x` in fast mode and `x-fast`): one index.
     fn model_for(&mut self, raw: &str, fast: usize) -> u32 {
         let i = match listed_model(raw, fast == 1) {
-            None => UNLISTED,
+            None => Model::UNLISTED,
             Some(name) => match self.model_index.get(&name) {
                 Some(&i) => i,
                 None => {
-                    let i = self.models.len() as u32;
+                    let i = u32::try_from(self.models.len())
+                        .ok()
+                        .filter(|&i| i < Model::UNLISTED)
+                        .expect("fewer than 2^31 - 2 models");
                     self.models.push(name.clone());
                     self.model_index.insert(name, i);
                     i
@@ -112,9 +140,8 @@ impl KeptRows {
                     timestamp_ms: p.timestamp_ms,
                     began: began(collector.began_at(p)),
                     file: p.file,
-                    model,
+                    model: Model::new(model, p.unknown_model),
                     agent,
-                    unpriced: p.unknown_model,
                     tokens: Tokens {
                         input: u.input,
                         output: u.output,
@@ -135,9 +162,8 @@ impl KeptRows {
                     timestamp_ms: 0,
                     began: u64::MAX,
                     file: 0,
-                    model: HIDDEN,
+                    model: Model::HIDDEN,
                     agent: MAIN,
-                    unpriced: false,
                     tokens: Tokens::default(),
                     cost: 0.0,
                     version: t.version,
@@ -160,40 +186,57 @@ impl KeptRows {
     }
 
     /// The visible rows as neutral rows, in the order ccusage lists responses; read on
-    /// `machine`.
-    fn rows(&self, files: &[TranscriptFile], machine: &str) -> Rows {
+    /// `machine`. Their index is let go first; the new rows are allocated once, exactly.
+    fn into_rows(self, files: &[TranscriptFile], machine: &str) -> Rows {
+        let KeptRows {
+            index,
+            rows: kept,
+            models,
+            agents,
+            ..
+        } = self;
+        drop(index);
+        let mut order: Vec<u32> = (0..kept.len() as u32)
+            .filter(|&i| kept[i as usize].model != Model::HIDDEN)
+            .collect();
+        // The index breaks ties as a stable sort would (an advisor entry stays after its
+        // line's own), without a stable sort's scratch copy.
+        order.sort_unstable_by_key(|&i| (kept[i as usize].began, i));
         let mut rows = Rows::default();
+        rows.reserve_exact(order.len());
         let machine = rows.sym(machine);
         // Accounts are a database dimension (`--account`, `--by account`).
         let account = rows.sym("");
-        let models: Vec<_> = self.models.iter().map(|m| rows.sym(m)).collect();
-        let agents: Vec<_> = self.agents.iter().map(|a| rows.sym(a)).collect();
+        let models: Vec<_> = models.iter().map(|m| rows.sym(m)).collect();
+        let agent_syms: Vec<_> = agents.iter().map(|a| rows.sym(a)).collect();
         let mut types = crate::source::claude::agent_meta::AgentTypes::default();
-        let mut visible: Vec<&Kept> = self.rows.iter().filter(|k| k.model != HIDDEN).collect();
-        // Stable: an advisor entry stays after its line's own.
-        visible.sort_by_key(|k| k.began);
-        for k in visible {
+        // Each file's session and project, interned once.
+        let mut by_file: Vec<Option<(Sym, Sym)>> = vec![None; files.len()];
+        for i in order {
+            let k = &kept[i as usize];
             let file = &files[k.file as usize];
-            let (project, session) = crate::report::rows::ccusage_session(&file.source)
-                .unwrap_or_else(|| (file.project.to_string(), file.session_id.to_string()));
+            let (session, project) = *by_file[k.file as usize].get_or_insert_with(|| {
+                let (project, session) = crate::report::rows::ccusage_session(&file.source)
+                    .unwrap_or_else(|| (file.project.to_string(), file.session_id.to_string()));
+                (rows.sym(&session), rows.sym(&project))
+            });
             let agent = (k.agent != MAIN).then_some(k.agent as usize);
             let agent_type = agent
-                .and_then(|a| types.get(&file.path, &self.agents[a]))
+                .and_then(|a| types.get(&file.path, &agents[a]))
                 .map(|t| rows.sym(t));
-            let row = Row {
+            rows.push(Row {
                 timestamp_ms: k.timestamp_ms,
-                model: (k.model != UNLISTED).then(|| models[k.model as usize]),
-                agent: agent.map(|a| agents[a]),
+                model: k.model.listed().map(|m| models[m]),
+                agent: agent.map(|a| agent_syms[a]),
                 agent_type,
-                session: rows.sym(&session),
-                project: rows.sym(&project),
+                session,
+                project,
                 machine,
                 account,
                 tokens: k.tokens,
                 cost_usd: k.cost,
-                unpriced: k.unpriced,
-            };
-            rows.push(row);
+                unpriced: k.model.unpriced(),
+            });
         }
         rows
     }
@@ -262,10 +305,15 @@ pub(crate) fn read_rows(
         }
     }
     kept.take(&mut collector, &files);
+    // What the read holds (most of all the collector's record of every response) is let go
+    // before the rows are converted: the two are never held together.
+    drop(scanner);
+    let stats = collector.into_stats();
+    let rows = kept.into_rows(&files, machine);
     LocalRows {
-        rows: kept.rows(&files, machine),
-        messages: kept.rows.iter().filter(|k| k.model != HIDDEN).count(),
-        stats: collector.into_stats(),
+        messages: rows.len(),
+        rows,
+        stats,
         files: files.len(),
     }
 }
@@ -350,5 +398,31 @@ impl crate::source::DailyReport for ScanReport {
             crate::table::render(&columns, &rows, crate::table::output_width())
         );
         println!("{}", report.local.summary());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Kept, Model};
+
+    #[test]
+    fn a_kept_response_is_compact() {
+        // Held for every response of the tree until the read ends (tokens stay u64).
+        assert!(size_of::<Kept>() <= 80, "{}", size_of::<Kept>());
+    }
+
+    #[test]
+    fn a_model_keeps_its_index_and_its_price_flag_apart() {
+        for unpriced in [false, true] {
+            let m = Model::new(7, unpriced);
+            assert_eq!((m.listed(), m.unpriced()), (Some(7), unpriced));
+            let none = Model::new(Model::UNLISTED, unpriced);
+            assert_eq!((none.listed(), none.unpriced()), (None, unpriced));
+            assert_ne!(m, Model::HIDDEN);
+            assert_ne!(none, Model::HIDDEN);
+        }
+        let last = Model::new(Model::UNLISTED - 1, true);
+        assert_eq!(last.listed(), Some(Model::UNLISTED as usize - 1));
+        assert_ne!(last, Model::HIDDEN);
     }
 }
