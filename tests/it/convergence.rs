@@ -871,15 +871,7 @@ impl Case {
     }
 
     fn failure(&self, what: &str, differences: &[String]) -> String {
-        let mut msg = format!("{what}\n\nthe steps, as applied to the tree:\n");
-        for (i, l) in self.tree.log.iter().enumerate() {
-            let _ = writeln!(msg, "  {:>2}. {l}", i + 1);
-        }
-        msg += "\nwhat differs:\n";
-        for d in differences {
-            let _ = writeln!(msg, "- {d}");
-        }
-        msg
+        describe_failure(what, &self.tree.log, differences)
     }
 
     /// A run-by-run sync, then the tables compared with a fresh run of the tree as it is.
@@ -961,7 +953,7 @@ impl Case {
     }
 }
 
-pub(crate) fn config() -> (ProptestConfig, u64) {
+fn config() -> (ProptestConfig, u64) {
     let env = |k: &str| std::env::var(k).ok().and_then(|v| v.parse::<u64>().ok());
     let seed = env("PROPTEST_RNG_SEED").unwrap_or_else(|| {
         std::time::SystemTime::now()
@@ -982,6 +974,39 @@ pub(crate) fn config() -> (ProptestConfig, u64) {
 
 #[test]
 fn syncs_run_by_run_over_a_growing_tree_equal_a_fresh_run_and_ccusage() {
+    check_property(
+        proptest::collection::vec(step_strategy(), 1..=16),
+        |steps| async move {
+            let mut case = Case::new();
+            let result = case.run(&steps).await;
+            case.clean_up().await;
+            result
+        },
+    );
+}
+
+/// A failure: what went wrong, the steps as applied (`log`), and what differs.
+pub(crate) fn describe_failure(what: &str, log: &[String], differences: &[String]) -> String {
+    let mut msg = format!("{what}\n\nthe steps, as applied to the tree:\n");
+    for (i, l) in log.iter().enumerate() {
+        let _ = writeln!(msg, "  {:>2}. {l}", i + 1);
+    }
+    msg += "\nwhat differs:\n";
+    for d in differences {
+        let _ = writeln!(msg, "- {d}");
+    }
+    msg
+}
+
+/// Runs `case` on the cases of `strategy` (see [`config`]) on a 2-thread runtime; a failure
+/// panics with the smallest failing case found and the seed that runs the same cases again.
+pub(crate) fn check_property<S, F, Fut>(strategy: S, case: F)
+where
+    S: Strategy,
+    S::Value: std::fmt::Debug,
+    F: Fn(S::Value) -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
     let (config, seed) = config();
     let cases = config.cases;
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -990,14 +1015,8 @@ fn syncs_run_by_run_over_a_growing_tree_equal_a_fresh_run_and_ccusage() {
         .build()
         .unwrap();
     let mut runner = TestRunner::new(config);
-    let strategy = proptest::collection::vec(step_strategy(), 1..=16);
     let result = runner.run(&strategy, |steps| {
-        rt.block_on(async {
-            let mut case = Case::new();
-            let result = case.run(&steps).await;
-            case.clean_up().await;
-            result.map_err(TestCaseError::fail)
-        })
+        rt.block_on(case(steps)).map_err(TestCaseError::fail)
     });
     match result {
         Ok(()) => {}

@@ -13,14 +13,12 @@
 //! Not drawn, by design: files that disappear (what was synced stays, so a fresh run differs),
 //! and the same request twice in one file (its copies differ only in their line number).
 
-use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use proptest::prelude::*;
-use proptest::test_runner::{TestCaseError, TestError, TestRunner};
 
 use crate::common::*;
-use crate::convergence::{config, pack_differences, table_differences};
+use crate::convergence::{check_property, describe_failure, pack_differences, table_differences};
 use crate::sync_codex::{EVENT_DAYS, ccusage_codex_days, codex_days, codex_days_diff};
 
 const MODELS: [&str; 3] = ["gpt-5-codex", "gpt-5.3-codex", "gpt-5"];
@@ -414,15 +412,7 @@ impl Case {
     }
 
     fn failure(&self, what: &str, differences: &[String]) -> String {
-        let mut msg = format!("{what}\n\nthe steps, as applied to the tree:\n");
-        for (i, l) in self.tree.log.iter().enumerate() {
-            let _ = writeln!(msg, "  {:>2}. {l}", i + 1);
-        }
-        msg += "\nwhat differs:\n";
-        for d in differences {
-            let _ = writeln!(msg, "- {d}");
-        }
-        msg
+        describe_failure(what, &self.tree.log, differences)
     }
 
     async fn sync_and_compare(&mut self, settled: bool) -> Result<(), String> {
@@ -516,29 +506,13 @@ impl Case {
 
 #[test]
 fn codex_syncs_run_by_run_over_growing_rollouts_equal_a_fresh_run_and_ccusage() {
-    let (config, seed) = config();
-    let cases = config.cases;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let mut runner = TestRunner::new(config);
-    let strategy = proptest::collection::vec(step_strategy(), 1..=14);
-    let result = runner.run(&strategy, |steps| {
-        rt.block_on(async {
+    check_property(
+        proptest::collection::vec(step_strategy(), 1..=14),
+        |steps| async move {
             let mut case = Case::new();
             let result = case.run(&steps).await;
             case.clean_up().await;
-            result.map_err(TestCaseError::fail)
-        })
-    });
-    match result {
-        Ok(()) => {}
-        Err(TestError::Fail(reason, steps)) => panic!(
-            "{reason}\nthe smallest failing case found (of {cases} cases; PROPTEST_RNG_SEED={seed} \
-             runs the same cases again): {steps:#?}"
-        ),
-        Err(e) => panic!("{e} (PROPTEST_RNG_SEED={seed})"),
-    }
+            result
+        },
+    );
 }

@@ -41,6 +41,7 @@ pub(crate) struct Codex {
     homes: Vec<PathBuf>,
 }
 
+pub(crate) use dedup::key as duplicate_key;
 pub(crate) use discover::{Rollout, homes};
 pub(crate) use error::BadReason;
 pub(crate) use incremental::{NewRows, Rollouts, read_new};

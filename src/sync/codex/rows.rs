@@ -22,20 +22,15 @@ use crate::store::rows::UsageRow;
 /// Bits below the file's rank: a later rewrite of the same row (kept for re-pricing).
 const REVISION_BITS: u32 = 6;
 
-/// The row's key: a hash of what makes two requests the same one for ccusage.
+/// The row's key: a hash of what makes two requests the same one for ccusage (its duplicate
+/// key: the instant, the model, every count).
 pub(super) fn message_id(row: &CodexRow) -> String {
+    let key = crate::source::codex::duplicate_key(row);
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    h.update(&row.timestamp_ms.to_le_bytes());
-    h.update(row.model.as_bytes());
+    h.update(&key.timestamp_ms.to_le_bytes());
+    h.update(key.model.as_bytes());
     h.update(&[0]);
-    for n in [
-        row.input,
-        row.cached_input,
-        row.cache_write,
-        row.output,
-        row.reasoning,
-        row.total,
-    ] {
+    for n in key.tokens {
         h.update(&n.to_le_bytes());
     }
     format!("cx:{:032x}", h.digest128())
