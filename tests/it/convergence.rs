@@ -851,96 +851,77 @@ pub(crate) async fn pack_differences(
 // ---------------------------------------------------------------------------------------------
 // One case
 
-struct Case {
-    env: Env,
-    tree: Tree,
+/// A case's run-by-run database, compared after every sync with one fresh sync of the files as
+/// they are then (a new database, a new state dir). Shared by the properties of every source.
+pub(crate) struct Runs {
+    pub(crate) env: Env,
     fresh: Option<FreshRun>,
     syncs: usize,
 }
 
-impl Case {
-    fn new() -> Self {
-        let env = Env::new("conv");
-        let tree = Tree::new(env.projects());
-        Case {
+impl Runs {
+    pub(crate) fn new(env: Env) -> Self {
+        Runs {
             env,
-            tree,
             fresh: None,
             syncs: 0,
         }
     }
 
-    fn failure(&self, what: &str, differences: &[String]) -> String {
-        describe_failure(what, &self.tree.log, differences)
+    pub(crate) fn syncs(&self) -> usize {
+        self.syncs
     }
 
-    /// A run-by-run sync, then the tables compared with a fresh run of the tree as it is.
-    async fn sync_and_compare(&mut self) -> Result<(), String> {
+    /// One run-by-run sync (logged in `log` with `note`), then the tables compared with a
+    /// fresh run, made again when the files `changed` since the last one.
+    pub(crate) async fn sync_and_compare(
+        &mut self,
+        log: &mut Vec<String>,
+        changed: &mut bool,
+        note: &str,
+    ) -> Result<(), String> {
         self.syncs += 1;
-        self.tree.log.push(format!("sync #{}", self.syncs));
+        log.push(format!("sync #{}{note}", self.syncs));
+        let n = self.syncs;
         let report = ccsync::sync::sync_once(&self.env.config())
             .await
             .map_err(|e| {
-                self.failure(&format!("sync #{} failed", self.syncs), &[format!("{e:#}")])
+                describe_failure(&format!("sync #{n} failed"), log, &[format!("{e:#}")])
             })?;
         if report.status != "ok" {
-            return Err(self.failure(
-                &format!("sync #{} ended {:?}", self.syncs, report.status),
-                &[format!("{report:?}")],
-            ));
+            let what = format!("sync #{n} ended {:?}", report.status);
+            return Err(describe_failure(&what, log, &[format!("{report:?}")]));
         }
-        if self.tree.changed || self.fresh.is_none() {
+        if *changed || self.fresh.is_none() {
             if let Some(old) = self.fresh.take() {
                 old.drop_database().await;
             }
             self.fresh = Some(FreshRun::of_env(&self.env).await);
-            self.tree.changed = false;
+            *changed = false;
         }
         let fresh = self.fresh.as_ref().unwrap();
         let differences = table_differences(&self.env.client(), &fresh.client).await;
         if differences.is_empty() {
-            Ok(())
-        } else {
-            Err(self.failure(
-                &format!(
-                    "after sync #{}, the run-by-run database differs from a fresh run of the same tree",
-                    self.syncs
-                ),
-                &differences,
-            ))
+            return Ok(());
         }
+        let what = format!(
+            "after sync #{n}, the run-by-run database differs from a fresh run of the same files"
+        );
+        Err(describe_failure(&what, log, &differences))
     }
 
-    async fn run(&mut self, steps: &[Step]) -> Result<(), String> {
-        for step in steps {
-            match step {
-                Step::Sync => self.sync_and_compare().await?,
-                other => self.tree.apply(other),
-            }
-        }
-        if self.tree.changed || self.syncs == 0 {
-            self.sync_and_compare().await?;
-        }
-        let fresh = self.fresh.as_ref().unwrap();
+    /// Every usage query of the pack, against the last fresh run.
+    pub(crate) async fn compare_pack(&self, log: &[String]) -> Result<(), String> {
+        let fresh = self.fresh.as_ref().expect("a sync ran");
         let differences = pack_differences(&self.env.client(), &fresh.client).await;
-        if !differences.is_empty() {
-            return Err(self.failure(
-                "at the end, queries of the pack differ between the run-by-run database and a fresh run",
-                &differences,
-            ));
+        if differences.is_empty() {
+            return Ok(());
         }
-        let ours = event_days(&self.env.client(), ACROSS_PARTITIONS).await;
-        let theirs = ccusage_days(&[&self.env.claude_dir()]);
-        if let Some(d) = days_diff(&ours, &theirs) {
-            return Err(self.failure(
-                "at the end, the run-by-run database's usage_events FINAL differs from ccusage",
-                &[d],
-            ));
-        }
-        Ok(())
+        let what = "at the end, queries of the pack differ between the run-by-run database and a fresh run";
+        Err(describe_failure(what, log, &differences))
     }
 
-    async fn clean_up(mut self) {
+    pub(crate) async fn clean_up(mut self) {
         if let Some(f) = self.fresh.take() {
             f.drop_database().await;
         }
@@ -950,6 +931,56 @@ impl Case {
             .query(&format!("DROP DATABASE IF EXISTS `{}`", self.env.database))
             .execute()
             .await;
+    }
+}
+
+struct Case {
+    runs: Runs,
+    tree: Tree,
+}
+
+impl Case {
+    fn new() -> Self {
+        let env = Env::new("conv");
+        let tree = Tree::new(env.projects());
+        Case {
+            runs: Runs::new(env),
+            tree,
+        }
+    }
+
+    async fn sync_and_compare(&mut self) -> Result<(), String> {
+        let tree = &mut self.tree;
+        self.runs
+            .sync_and_compare(&mut tree.log, &mut tree.changed, "")
+            .await
+    }
+
+    async fn run(&mut self, steps: &[Step]) -> Result<(), String> {
+        for step in steps {
+            match step {
+                Step::Sync => self.sync_and_compare().await?,
+                other => self.tree.apply(other),
+            }
+        }
+        if self.tree.changed || self.runs.syncs() == 0 {
+            self.sync_and_compare().await?;
+        }
+        self.runs.compare_pack(&self.tree.log).await?;
+        let ours = event_days(&self.runs.env.client(), ACROSS_PARTITIONS).await;
+        let theirs = ccusage_days(&[&self.runs.env.claude_dir()]);
+        match days_diff(&ours, &theirs) {
+            None => Ok(()),
+            Some(d) => Err(describe_failure(
+                "at the end, the run-by-run database's usage_events FINAL differs from ccusage",
+                &self.tree.log,
+                &[d],
+            )),
+        }
+    }
+
+    async fn clean_up(self) {
+        self.runs.clean_up().await;
     }
 }
 

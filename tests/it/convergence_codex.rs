@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use proptest::prelude::*;
 
 use crate::common::*;
-use crate::convergence::{check_property, describe_failure, pack_differences, table_differences};
+use crate::convergence::{Runs, check_property, describe_failure};
 use crate::sync_codex::{EVENT_DAYS, ccusage_codex_days, codex_days, codex_days_diff};
 
 const MODELS: [&str; 3] = ["gpt-5-codex", "gpt-5.3-codex", "gpt-5"];
@@ -393,10 +393,8 @@ impl Tree {
 }
 
 struct Case {
-    env: Env,
+    runs: Runs,
     tree: Tree,
-    fresh: Option<FreshRun>,
-    syncs: usize,
 }
 
 impl Case {
@@ -404,55 +402,20 @@ impl Case {
         let env = Env::new("conv_codex");
         let tree = Tree::new(env.codex_home());
         Case {
-            env,
+            runs: Runs::new(env),
             tree,
-            fresh: None,
-            syncs: 0,
         }
-    }
-
-    fn failure(&self, what: &str, differences: &[String]) -> String {
-        describe_failure(what, &self.tree.log, differences)
     }
 
     async fn sync_and_compare(&mut self, settled: bool) -> Result<(), String> {
-        self.syncs += 1;
         if settled {
             self.tree.settle();
         }
-        let how = if settled { " (files settled)" } else { "" };
-        self.tree.log.push(format!("sync #{}{how}", self.syncs));
-        let report = ccsync::sync::sync_once(&self.env.config())
+        let note = if settled { " (files settled)" } else { "" };
+        let tree = &mut self.tree;
+        self.runs
+            .sync_and_compare(&mut tree.log, &mut tree.changed, note)
             .await
-            .map_err(|e| {
-                self.failure(&format!("sync #{} failed", self.syncs), &[format!("{e:#}")])
-            })?;
-        if report.status != "ok" {
-            return Err(self.failure(
-                &format!("sync #{} ended {:?}", self.syncs, report.status),
-                &[format!("{report:?}")],
-            ));
-        }
-        if self.tree.changed || self.fresh.is_none() {
-            if let Some(old) = self.fresh.take() {
-                old.drop_database().await;
-            }
-            self.fresh = Some(FreshRun::of_env(&self.env).await);
-            self.tree.changed = false;
-        }
-        let fresh = self.fresh.as_ref().unwrap();
-        let differences = table_differences(&self.env.client(), &fresh.client).await;
-        if differences.is_empty() {
-            Ok(())
-        } else {
-            Err(self.failure(
-                &format!(
-                    "after sync #{}, the run-by-run database differs from a fresh run",
-                    self.syncs
-                ),
-                &differences,
-            ))
-        }
     }
 
     async fn run(&mut self, steps: &[Step]) -> Result<(), String> {
@@ -472,35 +435,17 @@ impl Case {
         }
         // As the hourly timer finds the rollouts once the sessions ended.
         self.sync_and_compare(true).await?;
-        let fresh = self.fresh.as_ref().unwrap();
-        let differences = pack_differences(&self.env.client(), &fresh.client).await;
-        if !differences.is_empty() {
-            return Err(self.failure(
-                "at the end, queries of the pack differ from a fresh run",
-                &differences,
-            ));
-        }
-        let ours = codex_days(&self.env.client(), EVENT_DAYS).await;
-        let theirs = ccusage_codex_days(&[self.env.codex_home()]);
+        self.runs.compare_pack(&self.tree.log).await?;
+        let ours = codex_days(&self.runs.env.client(), EVENT_DAYS).await;
+        let theirs = ccusage_codex_days(&[self.runs.env.codex_home()]);
         match codex_days_diff(&ours, &theirs) {
             None => Ok(()),
-            Some(d) => Err(self.failure(
+            Some(d) => Err(describe_failure(
                 "at the end, usage_events FINAL differs from ccusage codex",
+                &self.tree.log,
                 &[d],
             )),
         }
-    }
-
-    async fn clean_up(mut self) {
-        if let Some(f) = self.fresh.take() {
-            f.drop_database().await;
-        }
-        let _ = self
-            .env
-            .client()
-            .query(&format!("DROP DATABASE IF EXISTS `{}`", self.env.database))
-            .execute()
-            .await;
     }
 }
 
@@ -511,7 +456,7 @@ fn codex_syncs_run_by_run_over_growing_rollouts_equal_a_fresh_run_and_ccusage() 
         |steps| async move {
             let mut case = Case::new();
             let result = case.run(&steps).await;
-            case.clean_up().await;
+            case.runs.clean_up().await;
             result
         },
     );
