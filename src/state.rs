@@ -208,8 +208,14 @@ pub fn fingerprint_at(path: &Path, start: u64, len: u64) -> std::io::Result<u64>
 /// Checkpoints live per target, so pointing the agent at another server or database starts a
 /// full sync there instead of silently skipping what the old target already has.
 pub fn state_path(state_dir: &Path, target: &str) -> PathBuf {
+    target_path(state_dir, "checkpoints", target).with_extension("bin")
+}
+
+/// `<state_dir>/<name>-<hash of target>`: a file of the state dir kept per target, like the
+/// checkpoints.
+pub fn target_path(state_dir: &Path, name: &str, target: &str) -> PathBuf {
     let id = xxhash_rust::xxh3::xxh3_64(target.as_bytes());
-    state_dir.join(format!("checkpoints-{id:016x}.bin"))
+    state_dir.join(format!("{name}-{id:016x}"))
 }
 
 /// Where earlier versions kept the same checkpoints as JSON (format 1): read when no binary
@@ -318,6 +324,20 @@ pub fn save(path: &Path, state: &State) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn checkpoint_files_keep_the_name_earlier_releases_gave_them() {
+        let id = xxhash_rust::xxh3::xxh3_64(b"t");
+        let dir = Path::new("/s");
+        assert_eq!(
+            state_path(dir, "t"),
+            dir.join(format!("checkpoints-{id:016x}.bin"))
+        );
+        assert_eq!(
+            target_path(dir, "account", "t"),
+            dir.join(format!("account-{id:016x}"))
+        );
+    }
     use std::sync::Arc;
 
     fn file(size: u64, ino: u64) -> TranscriptFile {

@@ -18,8 +18,7 @@ pub(super) fn of_run(cfg: &Config) -> (Option<Account>, Option<String>) {
 }
 
 fn recorded_path(cfg: &Config) -> PathBuf {
-    let id = xxhash_rust::xxh3::xxh3_64(super::target_id(cfg).as_bytes());
-    cfg.state_dir.join(format!("account-{id:016x}"))
+    crate::state::target_path(&cfg.state_dir, "account", &super::target_id(cfg))
 }
 
 /// Records `account` for this machine unless it is the one recorded last.

@@ -105,11 +105,7 @@ fn progress_bar(files: usize) -> indicatif::ProgressBar {
 /// with Codex, only Codex is synced; with neither, the run fails naming what was tried.
 pub async fn sync_once_with(cfg: &Config, opts: &SyncOptions) -> Result<RunReport> {
     let codex = codex::present(cfg);
-    let claude = cfg
-        .claude_dirs
-        .iter()
-        .any(|d| discover::projects_dir(d).is_some());
-    if codex && !claude {
+    if codex && !discover::any_projects_dir(&cfg.claude_dirs) {
         return codex_only(cfg).await;
     }
     let mut report = claude_once(cfg, opts).await?;

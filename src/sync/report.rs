@@ -82,11 +82,7 @@ pub(super) struct Outcome<'a> {
 
 impl Outcome<'_> {
     pub(super) fn status(&self) -> &'static str {
-        match (self.result, self.stats.files_failed) {
-            (Err(_), _) => "failed",
-            (Ok(()), 0) => "ok",
-            (Ok(()), _) => "partial",
-        }
+        status_of(self.result, self.stats.files_failed)
     }
 
     pub(super) fn error(&self) -> Option<String> {
@@ -147,6 +143,16 @@ impl Outcome<'_> {
             claude: true,
             codex: None,
         }
+    }
+}
+
+/// A run's status: `failed` (it ended in an error), `partial` (some files or folders could not
+/// be read; the rest is stored) or `ok`. Every source's runs say it the same way.
+pub(super) fn status_of(result: &Result<()>, files_failed: u64) -> &'static str {
+    match (result, files_failed) {
+        (Err(_), _) => "failed",
+        (Ok(()), 0) => "ok",
+        (Ok(()), _) => "partial",
     }
 }
 

@@ -85,12 +85,7 @@ impl RollupMaintenance {
                 );
             }
             None => {
-                // A long backfill in slices of consecutive buckets: each statement has a
-                // bounded parameter and reads a narrow time range.
-                for slice in owed.chunks(REFRESH_BUCKETS) {
-                    sink.refresh_rollup(machine, crate::CLAUDE_SOURCE, slice, version)
-                        .await?;
-                }
+                refresh_in_slices(sink, machine, crate::CLAUDE_SOURCE, &owed, version).await?;
                 tracing::debug!(
                     buckets = owed.len(),
                     ms = started.elapsed().as_millis() as u64,
@@ -100,4 +95,20 @@ impl RollupMaintenance {
         }
         checkpoints.rollup_refreshed()
     }
+}
+
+/// Recomputes `owed` buckets of `machine`'s `source` rows under `version`. A long backfill in
+/// slices of consecutive buckets: each statement has a bounded parameter and reads a narrow
+/// time range.
+pub(super) async fn refresh_in_slices(
+    sink: &Sink,
+    machine: &str,
+    source: &str,
+    owed: &[i64],
+    version: u64,
+) -> Result<()> {
+    for slice in owed.chunks(REFRESH_BUCKETS) {
+        sink.refresh_rollup(machine, source, slice, version).await?;
+    }
+    Ok(())
 }

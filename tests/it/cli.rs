@@ -418,7 +418,7 @@ fn generated_demo_data_ends_before_now() {
     assert!(status.success(), "{stderr}");
     let now = jiff::Timestamp::now();
     let mut stamps = Vec::new();
-    for entry in walk(&out_dir) {
+    for entry in files_under(&out_dir, None) {
         let text = std::fs::read_to_string(&entry).unwrap();
         for part in text.split("\"timestamp\":\"").skip(1) {
             let stamp: jiff::Timestamp = part.split('"').next().unwrap().parse().unwrap();
@@ -441,26 +441,12 @@ fn generated_demo_data_ends_before_now() {
             "2026-01-01",
         ];
         assert!(env.ccsync(&args).0.success());
-        walk(&dir)
+        files_under(&dir, None)
             .iter()
             .map(|f| std::fs::read(f).unwrap())
             .collect::<Vec<_>>()
     };
     assert_eq!(again("a"), again("b"));
-}
-
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files.sort();
-    files
 }
 
 /// As ccusage: `scan` without any transcript folder fails naming the folders tried (exit 1);

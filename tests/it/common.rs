@@ -17,6 +17,21 @@ pub struct Server {
 
 static SERVER: OnceLock<Server> = OnceLock::new();
 
+/// Every file under `dir` at any depth (with `ext`, only those with that extension), sorted.
+pub fn files_under(dir: &Path, ext: Option<&str>) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path, ext));
+        } else if ext.is_none_or(|ext| path.extension().is_some_and(|e| e == ext)) {
+            out.push(path);
+        }
+    }
+    out.sort();
+    out
+}
+
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -897,7 +897,7 @@ async fn lines_appended_during_a_sync_are_synced_once() {
     let proxy = FaultProxy::start(&server().url);
     let url = proxy.url();
     let client = env.client();
-    let files: Vec<PathBuf> = walk_jsonl(&tree.join("projects"));
+    let files: Vec<PathBuf> = files_under(&tree.join("projects"), Some("jsonl"));
     // Held at its first insert, the run has read (some of) the files; Claude Code writes on.
     proxy.cmd(&format!("hold_req {INSERT_USAGE} 1 1"));
     let mut cmd = ccsync_cmd(&env, &url, "m", &tree, &["--once"]);
@@ -940,20 +940,6 @@ fn append(path: &Path, bytes: &[u8]) {
         .unwrap()
         .write_all(bytes)
         .unwrap();
-}
-
-fn walk_jsonl(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk_jsonl(&p));
-        } else if p.extension().is_some_and(|x| x == "jsonl") {
-            out.push(p);
-        }
-    }
-    out.sort();
-    out
 }
 
 #[tokio::test]

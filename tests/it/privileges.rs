@@ -96,7 +96,7 @@ fn agent_and_reader_grants_are_minimal_and_the_same_in_sql_and_xml() {
     }
     // What the sink runs: typed inserts, and the SQL of schema/maintenance/.
     // (All of src/store/ but the migrations, which an administrator applies.)
-    let mut sink: String = rust_files(&repo().join("src/store"))
+    let mut sink: String = files_under(&repo().join("src/store"), Some("rs"))
         .into_iter()
         .filter(|path| !path.ends_with("schema.rs"))
         .map(|path| std::fs::read_to_string(path).unwrap())
@@ -226,18 +226,4 @@ async fn agent_role_can_sync_but_not_drop_alter_or_read_elsewhere() {
     ] {
         admin.query(&cleanup).execute().await.unwrap();
     }
-}
-
-/// The `.rs` files under `dir`, at any depth.
-fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(rust_files(&path));
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
-    out
 }

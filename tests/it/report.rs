@@ -103,7 +103,7 @@ fn check_local(dirs: &[&Path], zones: &[&str]) {
 /// report (a known difference).
 fn without_progress_lines(dirs: &[&Path]) {
     for dir in dirs {
-        for entry in walk(dir) {
+        for entry in files_under(dir, None) {
             let text = std::fs::read_to_string(&entry).unwrap_or_default();
             if text.contains("\"agent_progress\"") {
                 let kept: String = (text.split_inclusive('\n'))
@@ -113,19 +113,6 @@ fn without_progress_lines(dirs: &[&Path]) {
             }
         }
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            out.extend(walk(&p));
-        } else {
-            out.push(p);
-        }
-    }
-    out
 }
 
 #[test]

@@ -154,7 +154,7 @@ async fn real_rollouts_synced_equal_ccusages_days_in_events_and_rollup() {
 /// Every rollout cut into pieces at `cuts` (fractions of its length, mid-line too), synced
 /// after each piece.
 async fn sync_growing(env: &Env, source: &Path, cuts: &[f64]) {
-    let files: Vec<PathBuf> = walk(source);
+    let files: Vec<PathBuf> = files_under(source, Some("jsonl"));
     for &cut in cuts.iter().chain(&[1.0]) {
         for file in &files {
             let bytes = std::fs::read(file).unwrap();
@@ -165,20 +165,6 @@ async fn sync_growing(env: &Env, source: &Path, cuts: &[f64]) {
         }
         sync_ok(env).await;
     }
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else if path.extension().is_some_and(|e| e == "jsonl") {
-            out.push(path);
-        }
-    }
-    out.sort();
-    out
 }
 
 #[tokio::test]
@@ -201,7 +187,7 @@ async fn rollouts_synced_while_they_grow_equal_one_sync_of_the_whole() {
 #[tokio::test]
 async fn a_copy_synced_first_gives_way_to_the_copy_ccusage_keeps() {
     let env = Env::new("codex_copies");
-    let real = walk(&real_rollouts());
+    let real = files_under(&real_rollouts(), Some("jsonl"));
     let original = &real[0];
     let name = original.file_name().unwrap();
     // The archived copy is synced first; the sessions/ one (read first by ccusage) arrives later.
@@ -357,7 +343,7 @@ fn without_claude_code_or_codex_the_run_fails_naming_both() {
 async fn unreadable_rollouts_and_folders_are_named_the_rest_synced_and_later_caught_up() {
     use std::os::unix::fs::PermissionsExt;
     let env = env_with_real_rollouts("codex_unreadable");
-    let files = walk(&env.codex_home());
+    let files = files_under(&env.codex_home(), Some("jsonl"));
     let mode = |p: &Path, m: u32| {
         std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
     };

@@ -613,6 +613,11 @@ impl<'a> Walker<'a> {
     }
 }
 
+/// Whether any configured Claude config dir holds (or is) a `projects/` folder.
+pub fn any_projects_dir(dirs: &[PathBuf]) -> bool {
+    dirs.iter().any(|d| projects_dir(d).is_some())
+}
+
 /// The error for configured Claude config dirs none of which holds `projects/`: `sync` and
 /// `scan` refuse then, as ccusage does.
 pub fn no_transcript_folders(dirs: &[PathBuf]) -> crate::Error {

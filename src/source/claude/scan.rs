@@ -320,7 +320,7 @@ pub(crate) fn read_rows(
 
 /// As ccusage (and sync): no configured folder holding projects/ is a mistake.
 pub(crate) fn check_dirs(dirs: &[std::path::PathBuf]) -> crate::Result<()> {
-    if !dirs.iter().any(|d| discover::projects_dir(d).is_some()) {
+    if !discover::any_projects_dir(dirs) {
         return Err(discover::no_transcript_folders(dirs));
     }
     Ok(())

@@ -55,8 +55,8 @@ impl CodexCheckpoints {
     /// The checkpoints of `target`; a warning when they were unreadable (then every rollout is
     /// read again: safe, a stored request is stored again under the same key and version).
     pub(super) fn load(state_dir: &Path, target: &str) -> (Self, Option<String>) {
-        let id = xxhash_rust::xxh3::xxh3_64(target.as_bytes());
-        let path = state_dir.join(format!("codex-checkpoints-{id:016x}.bin"));
+        let path =
+            crate::state::target_path(state_dir, "codex-checkpoints", target).with_extension("bin");
         let (saved, warning) = match std::fs::read(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Saved::default(), None),
             Err(e) => (

@@ -22,10 +22,8 @@ use checkpoints::CodexCheckpoints;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::source::codex::Rollouts;
 use crate::store::client::Sink;
-
-/// Buckets per refresh statement (as for Claude Code's rows).
-const REFRESH_BUCKETS: usize = 5000;
 
 /// Whether any configured Codex home exists (a machine without Codex pays one stat per home).
 pub(super) fn present(cfg: &Config) -> bool {
@@ -38,9 +36,10 @@ pub(super) async fn sync(cfg: &Config, sink: &Sink) -> (CodexRun, Result<()>) {
     let started = Instant::now();
     let started_ms = super::now_ms();
     let (checkpoints, warning) = CodexCheckpoints::load(&cfg.state_dir, &super::target_id(cfg));
-    let mut pass = pass::Pass::new(cfg, checkpoints);
+    let mut rollouts = Rollouts::find(&cfg.codex_homes);
+    let mut pass = pass::Pass::new(cfg, checkpoints, &mut rollouts);
     pass.run.warnings.extend(warning);
-    let mut result = pass.read_and_store(sink).await;
+    let mut result = pass.read_and_store(sink, &rollouts.files).await;
     if result.is_ok() {
         result = refresh_rollup(sink, &cfg.machine_name, &mut pass.checkpoints).await;
     }
@@ -67,10 +66,7 @@ async fn refresh_rollup(
     let (version, _) = sink
         .rollup_version(machine, crate::CODEX_SOURCE, false)
         .await?;
-    for slice in owed.chunks(REFRESH_BUCKETS) {
-        sink.refresh_rollup(machine, crate::CODEX_SOURCE, slice, version)
-            .await?;
-    }
+    super::rollup::refresh_in_slices(sink, machine, crate::CODEX_SOURCE, &owed, version).await?;
     checkpoints.rollup_refreshed();
     checkpoints.save()
 }

@@ -19,18 +19,13 @@ use crate::store::rollup::bucket_of;
 /// lines there are: Codex writes a fork's replayed history in one go, well within this.
 const SETTLE: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// Whether a file last modified at `mtime_ns` (Unix ns) has settled.
-fn settled(mtime_ns: i64) -> bool {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as i64);
-    now.saturating_sub(mtime_ns) >= SETTLE.as_nanos() as i64
-}
-
 pub(super) struct Pass<'a> {
     cfg: &'a Config,
     pub(super) checkpoints: CodexCheckpoints,
-    rollouts: Rollouts,
+    /// config.toml asks for the fast tier.
+    default_fast: bool,
+    /// A rollout last modified before this (Unix ns) has settled (see [`SETTLE`]).
+    settled_before_ns: i64,
     pub(super) run: CodexRun,
     /// The highest rank each request was met with in this run (copies ranked lower are not
     /// sent again).
@@ -58,8 +53,12 @@ struct Batch {
 }
 
 impl<'a> Pass<'a> {
-    pub(super) fn new(cfg: &'a Config, checkpoints: CodexCheckpoints) -> Self {
-        let mut rollouts = Rollouts::find(&cfg.codex_homes);
+    /// A pass over `rollouts`, whose unlistable folders it reports.
+    pub(super) fn new(
+        cfg: &'a Config,
+        checkpoints: CodexCheckpoints,
+        rollouts: &mut Rollouts,
+    ) -> Self {
         let unlistable = std::mem::take(&mut rollouts.unlistable);
         let run = CodexRun {
             files_failed: unlistable.len() as u64,
@@ -70,22 +69,23 @@ impl<'a> Pass<'a> {
             files_scanned: rollouts.files.len() as u64,
             ..CodexRun::default()
         };
+        let now_ns = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as i64);
         Pass {
             cfg,
             checkpoints,
-            rollouts,
+            default_fast: rollouts.default_fast,
+            settled_before_ns: now_ns.saturating_sub(SETTLE.as_nanos() as i64),
             run,
             seen: HashMap::new(),
         }
     }
 
-    /// Reads every changed rollout and stores its new rows.
-    pub(super) async fn read_and_store(&mut self, sink: &Sink) -> Result<()> {
+    /// Reads every changed rollout of `files` and stores its new rows.
+    pub(super) async fn read_and_store(&mut self, sink: &Sink, files: &[Rollout]) -> Result<()> {
         let mut batch = Batch::default();
-        let files = std::mem::take(&mut self.rollouts.files);
-        let result = self.read_files(sink, &files, &mut batch).await;
-        self.rollouts.files = files;
-        result?;
+        self.read_files(sink, files, &mut batch).await?;
         self.store(sink, batch).await
     }
 
@@ -96,7 +96,7 @@ impl<'a> Pass<'a> {
         batch: &mut Batch,
     ) -> Result<()> {
         let parents = ParentIndex::new(files);
-        let default_fast = self.rollouts.default_fast;
+        let default_fast = self.default_fast;
         for rollout in files {
             let Some((size, mtime_ns)) = FileMark::stat(&rollout.path) else {
                 self.run.files_failed += 1;
@@ -113,7 +113,7 @@ impl<'a> Pass<'a> {
             }
             self.run.files_changed += u64::from(!unchanged);
             let from = previous.map(|m| m.checkpoint.clone()).unwrap_or_default();
-            let settled = settled(mtime_ns);
+            let settled = mtime_ns <= self.settled_before_ns;
             let read =
                 crate::source::codex::read_new(rollout, &from, &parents, default_fast, settled);
             match read {

@@ -35,11 +35,7 @@ pub struct CodexRun {
 
 impl CodexRun {
     pub(super) fn set_outcome(&mut self, result: &Result<()>) {
-        self.status = match (result, self.files_failed) {
-            (Err(_), _) => "failed",
-            (Ok(()), 0) => "ok",
-            (Ok(()), _) => "partial",
-        };
+        self.status = super::super::report::status_of(result, self.files_failed);
         self.error = result.as_ref().err().map(ToString::to_string);
     }
 
