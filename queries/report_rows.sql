@@ -1,5 +1,5 @@
 -- name: report_rows
--- description: One row per API response, as ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) reads them: time, model, the transcript file's session, project, machine, account, tokens by kind, cost, subagent; a response synced from two machines once.
+-- description: One row per API response, as ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) reads them: time, model, the transcript file's session, project, machine, account, agent, tokens by kind (reasoning apart), cost, subagent; a response synced from two machines once.
 -- params: machines String '' (newline-separated machine names; empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), account String '' (empty = every account; else one as stored, or its e-mail), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
 --
 -- The report is computed by ccsync from these rows (src/report/), in ccusage's order: files by
@@ -31,14 +31,16 @@ SELECT
     unknown_model,
     if(e.account != '', e.account, ifNull(a.first_account, '')) AS account,
     agent_id,
-    is_sidechain
+    is_sidechain,
+    toString(source) AS source,
+    reasoning_output_tokens AS reasoning_tokens
 FROM
 (
     SELECT
         timestamp, model, speed, session_id, project, machine_name, source, account,
         input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
         cost_usd, unknown_model, source_file, source_line, message_id, request_id,
-        agent_id, is_sidechain
+        agent_id, is_sidechain, reasoning_output_tokens
     FROM usage_events FINAL
     WHERE NOT is_deleted
       AND ({source:String} = '' OR source = {source:String})

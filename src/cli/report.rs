@@ -326,10 +326,7 @@ async fn read_db(
     range: DateRange,
 ) -> anyhow::Result<Read> {
     let filter = RowFilter {
-        source: a.agent.map(|ag| match ag {
-            crate::source::Agent::Claude => crate::CLAUDE_SOURCE.to_string(),
-            crate::source::Agent::Codex => "codex".to_string(),
-        }),
+        source: a.agent.map(|ag| ag.name().to_string()),
         machines: a.machines.clone(),
         project: a.project.clone(),
         account: account_filter(cfg, a, kind),

@@ -86,6 +86,8 @@ mod tests {
                 },
                 cost_usd: 1.0,
                 unpriced: false,
+                reasoning: 0,
+                source: crate::source::Agent::Claude,
             });
         }
         rows

@@ -32,9 +32,13 @@ pub(crate) struct Row {
     /// That subagent's type (`agentType` of its `agent-<id>.meta.json`), where known.
     pub agent_type: Option<Sym>,
     pub tokens: Tokens,
+    /// Reasoning tokens, inside `tokens.output` (Codex logs them apart; Claude's are 0).
+    pub reasoning: u64,
     pub cost_usd: f64,
     /// The cost had to be calculated and the model has no price.
     pub unpriced: bool,
+    /// The agent that wrote it.
+    pub source: crate::source::Agent,
 }
 
 /// Rows in ccusage's order (each response where its first line is: files by bytewise path,

@@ -106,6 +106,8 @@ mod tests {
             },
             cost_usd: output as f64 / 100.0,
             unpriced: false,
+            reasoning: 0,
+            source: crate::source::Agent::Claude,
         }
     }
 

@@ -25,6 +25,26 @@ pub enum Agent {
     Codex,
 }
 
+impl Agent {
+    /// Its name in the `source` column (ccusage's).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Agent::Claude => crate::CLAUDE_SOURCE,
+            Agent::Codex => crate::CODEX_SOURCE,
+        }
+    }
+
+    /// The agent of a `source` column value (an unknown one read as Claude's: the only source
+    /// before the column existed).
+    pub(crate) fn from_source(name: &str) -> Agent {
+        if name == crate::CODEX_SOURCE {
+            Agent::Codex
+        } else {
+            Agent::Claude
+        }
+    }
+}
+
 /// One agent's local logs.
 pub(crate) trait Source: Send {
     /// Its usage per day in `zone` within `range`, from all its files (no server): what

@@ -34,6 +34,8 @@ struct DbRow {
     account: String,
     agent_id: String,
     is_sidechain: bool,
+    source: String,
+    reasoning_tokens: u64,
 }
 
 /// The pack's `report_rows` with `filter`'s values, as `ccsync query report_rows -p …` would
@@ -100,8 +102,10 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
                 cache_creation: r.cache_creation_tokens,
                 cache_read: r.cache_read_tokens,
             },
+            reasoning: r.reasoning_tokens,
             cost_usd: r.cost_usd,
             unpriced: r.unknown_model,
+            source: crate::source::Agent::from_source(&r.source),
         };
         rows.push(row);
     }

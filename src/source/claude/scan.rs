@@ -236,6 +236,8 @@ impl KeptRows {
                 tokens: k.tokens,
                 cost_usd: k.cost,
                 unpriced: k.model.unpriced(),
+                reasoning: 0,
+                source: crate::source::Agent::Claude,
             });
         }
         rows
