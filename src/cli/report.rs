@@ -10,6 +10,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use super::settings::{ConnectionArgs, PricingArgs, TranscriptArgs};
 use crate::config::Config;
 use crate::report::rows::SplitBy;
+use crate::report::unified::Span;
 use crate::report::{BlockOptions, DateRange, Grouping, Rows, TokenLimit, Zone, table::Layout};
 use crate::store::report::RowFilter;
 
@@ -74,7 +75,9 @@ pub struct ReportArgs {
     #[arg(long)]
     pub local: bool,
 
-    /// Print exactly what `ccusage claude REPORT --json --offline` prints (keys, order, values).
+    /// Print exactly what ccusage prints with `--json --offline`: `ccusage REPORT` (every
+    /// agent's usage) without `--agent`, `ccusage NAME REPORT` with `--agent NAME` (keys,
+    /// order, values).
     #[arg(short, long)]
     pub json: bool,
 
@@ -107,8 +110,9 @@ pub struct ReportArgs {
     #[arg(long)]
     pub compact: bool,
 
-    /// Database: only this agent's rows (claude, codex); default: every source (only Claude
-    /// rows carry Claude's token kinds).
+    /// Only this agent's usage (claude, codex), in its ccusage report's shape (`ccusage NAME
+    /// REPORT`); default: every agent's, as `ccusage REPORT` (blocks: Claude's, whose limits
+    /// they are).
     #[arg(long, value_enum, value_name = "NAME")]
     pub agent: Option<crate::source::Agent>,
 
@@ -159,9 +163,10 @@ pub struct SessionArgs {
 pub struct WeeklyArgs {
     #[command(flatten)]
     pub common: ReportArgs,
-    /// The day weeks start on (a week is labelled by its first day).
-    #[arg(short = 'w', long, value_enum, default_value_t = WeekStart::Sunday)]
-    pub start_of_week: WeekStart,
+    /// The day weeks start on (a week is labelled by its first day); default: Sunday with
+    /// `--agent NAME` (as `ccusage NAME weekly`), Monday for every agent (as `ccusage weekly`).
+    #[arg(short = 'w', long, value_enum)]
+    pub start_of_week: Option<WeekStart>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -258,7 +263,7 @@ pub(super) async fn run(cfg: &Config, kind: ReportKind) -> anyhow::Result<ExitCo
     }
     let zone = a.timezone.clone().unwrap_or_else(Zone::system);
     let read = if a.local {
-        read_local(cfg).await?
+        read_local(cfg, agent_of(&kind)).await?
     } else {
         read_db(cfg, a, &kind, range).await?
     };
@@ -326,12 +331,15 @@ async fn read_db(
     range: DateRange,
 ) -> anyhow::Result<Read> {
     let filter = RowFilter {
-        source: a.agent.map(|ag| ag.name().to_string()),
+        source: agent_of(kind).map(|ag| ag.name().to_string()),
         machines: a.machines.clone(),
         project: a.project.clone(),
         account: account_filter(cfg, a, kind),
-        // Blocks are built from every row (their range selects blocks by start).
-        range: if matches!(kind, ReportKind::Blocks(_)) {
+        // Blocks are built from every row (their range selects blocks by start), and so are
+        // the all-agent report's Claude sessions (selected by their last activity).
+        range: if matches!(kind, ReportKind::Blocks(_))
+            || (matches!(kind, ReportKind::Session(_)) && agent_of(kind).is_none())
+        {
             DateRange::default()
         } else {
             range
@@ -357,14 +365,31 @@ fn account_filter(cfg: &Config, a: &ReportArgs, kind: &ReportKind) -> Option<Str
     }
 }
 
-async fn read_local(cfg: &Config) -> anyhow::Result<Read> {
+/// The one agent a report is about (`--agent`; blocks and `--subagents`: Claude's), or
+/// `None` for every agent's usage in ccusage's all-agent shape.
+fn agent_of(kind: &ReportKind) -> Option<crate::source::Agent> {
+    let claude_only = match kind {
+        ReportKind::Blocks(_) => true,
+        ReportKind::Session(s) => s.subagents,
+        _ => false,
+    };
+    let agent = kind.common().agent;
+    agent.or(claude_only.then_some(crate::source::Agent::Claude))
+}
+
+/// This machine's Claude Code transcripts, and with `agent` `None` its Codex rollouts too.
+async fn read_local(cfg: &Config, agent: Option<crate::source::Agent>) -> anyhow::Result<Read> {
     let dirs = cfg.claude_dirs.clone();
+    let homes = (agent.is_none()).then(|| cfg.codex_homes.clone());
     let (mode, machine) = (cfg.cost_mode, cfg.machine_name.clone());
     let local = tokio::task::spawn_blocking(move || -> crate::Result<_> {
         crate::source::claude::scan::check_dirs(&dirs)?;
-        Ok(crate::source::claude::scan::read_rows(
-            &dirs, mode, &machine,
-        ))
+        let mut local = crate::source::claude::scan::read_rows(&dirs, mode, &machine);
+        if let Some(homes) = homes {
+            let codex = crate::source::codex::read_report_rows(&homes, &machine, &mut local.rows);
+            crate::source::codex::warn_unread(&codex);
+        }
+        Ok(local)
     })
     .await??;
     Ok(Read {
@@ -399,6 +424,9 @@ fn render(kind: &ReportKind, rows: &Rows, zone: &Zone, range: DateRange, layout:
                 (false, false) => crate::report::table::blocks(&report, zone, layout),
             }
         }
+        ReportKind::Session(_) if a.json && agent_of(kind).is_none() => {
+            crate::report::unified::sessions(rows, zone, range)
+        }
         ReportKind::Session(s) => {
             let report = crate::report::sessions(rows, zone, range, s.subagents);
             match (a.json, report.sessions.is_empty()) {
@@ -407,9 +435,28 @@ fn render(kind: &ReportKind, rows: &Rows, zone: &Zone, range: DateRange, layout:
                 (false, false) => crate::report::table::sessions(&report, zone, layout),
             }
         }
+        _ if a.json && agent_of(kind).is_none() => {
+            let span = match kind {
+                ReportKind::Weekly(_) => Span::Week,
+                ReportKind::Monthly(_) => Span::Month,
+                _ => Span::Day,
+            };
+            let start = match kind {
+                ReportKind::Weekly(w) => w.start_of_week.map(WeekStart::weekday),
+                _ => None,
+            };
+            crate::report::unified::periods(rows, zone, range, span, start, desc)
+        }
         _ => {
             let grouping = match kind {
-                ReportKind::Weekly(w) => Grouping::Week(w.start_of_week.weekday()),
+                ReportKind::Weekly(w) => {
+                    // ccusage's default: Sunday for one agent's weeks, Monday for all agents'.
+                    let default = match agent_of(kind) {
+                        Some(_) => WeekStart::Sunday,
+                        None => WeekStart::Monday,
+                    };
+                    Grouping::Week(w.start_of_week.unwrap_or(default).weekday())
+                }
                 ReportKind::Monthly(_) => Grouping::Month,
                 _ => Grouping::Day,
             };

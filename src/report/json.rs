@@ -37,7 +37,7 @@ struct DayJson<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct BreakdownJson<'a> {
+pub(super) struct BreakdownJson<'a> {
     cache_creation_tokens: u64,
     cache_read_tokens: u64,
     cost: f64,
@@ -78,7 +78,7 @@ fn day(d: &Day) -> DayJson<'_> {
     }
 }
 
-fn breakdown(b: &ModelBreakdown) -> BreakdownJson<'_> {
+pub(super) fn breakdown(b: &ModelBreakdown) -> BreakdownJson<'_> {
     let t = &b.totals;
     BreakdownJson {
         cache_creation_tokens: t.cache_creation_tokens,
@@ -119,7 +119,7 @@ pub(crate) fn daily(report: &DailyReport) -> String {
 
 // The other reports are built as `serde_json::Value`s: its maps keep keys sorted, as ccusage's.
 
-fn pretty(v: &Value) -> String {
+pub(super) fn pretty(v: &Value) -> String {
     serde_json::to_string_pretty(v).expect("values serialize")
 }
 

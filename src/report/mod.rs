@@ -11,6 +11,7 @@
 //!   5-hour billing blocks (active block, burn rate, projection, token limit).
 //! - [`subagents`]: a session's parts by agent (main thread, each subagent; `--subagents`).
 //! - [`json`]: ccusage's JSON shapes, keys and order included; [`table`]: the tables for people.
+//! - [`unified`]: ccusage's all-agent reports (no agent named): the same arithmetic, their shape.
 //!
 //! What ccusage does, verified against its binary: docs/ccusage-compat.md, "Reports".
 
@@ -23,6 +24,7 @@ pub(crate) mod rows;
 mod session;
 mod subagents;
 pub(crate) mod table;
+pub(crate) mod unified;
 
 pub(crate) use aggregate::{DailyReport, Tokens, Totals, daily, listed_model};
 pub(crate) use blocks::{BlockOptions, TokenLimit, blocks};

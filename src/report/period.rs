@@ -188,6 +188,11 @@ impl DateRange {
         )
     }
 
+    /// `--since` and `--until`.
+    pub(crate) fn bounds(&self) -> (Option<Date>, Option<Date>) {
+        (self.since, self.until)
+    }
+
     pub(crate) fn contains(&self, day: Date) -> bool {
         self.since.is_none_or(|s| day >= s) && self.until.is_none_or(|u| day <= u)
     }

@@ -8,7 +8,7 @@ use rustc_hash::FxHashMap;
 
 use super::aggregate::{ModelBreakdown, ModelSums, Totals, row_totals};
 use super::period::{DateRange, Zone};
-use super::rows::{Rows, Sym};
+use super::rows::{Row, Rows, Sym};
 use super::subagents::{AgentSums, AgentUsage};
 
 /// One session of the report.
@@ -25,6 +25,10 @@ pub(crate) struct Session {
     pub machines: Vec<String>,
     /// Its main thread's and each subagent's part (`--subagents`; empty without).
     pub subagents: Vec<AgentUsage>,
+    /// The agent that wrote it.
+    pub source: crate::source::Agent,
+    /// Reasoning tokens (inside the output; Codex's).
+    pub reasoning: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -47,6 +51,8 @@ struct Parts {
     models: ModelSums,
     machines: Vec<Sym>,
     agents: Option<AgentSums>,
+    source: crate::source::Agent,
+    reasoning: u64,
 }
 
 /// The sessions of `rows` (in ccusage's order), counting the rows whose day in `zone` is in
@@ -57,10 +63,21 @@ pub(crate) fn sessions(
     range: DateRange,
     by_agent: bool,
 ) -> SessionReport {
+    let counted = |r: &Row| range.contains(zone.day_of(r.timestamp_ms));
+    sessions_of(rows, zone, counted, by_agent)
+}
+
+/// The sessions of the rows of `rows` that are `counted`.
+pub(super) fn sessions_of(
+    rows: &Rows,
+    zone: &Zone,
+    counted: impl Fn(&Row) -> bool,
+    by_agent: bool,
+) -> SessionReport {
     let mut index: FxHashMap<(Sym, Sym), usize> = FxHashMap::default();
     let mut parts: Vec<Parts> = Vec::new();
     for r in rows.rows() {
-        if !range.contains(zone.day_of(r.timestamp_ms)) {
+        if !counted(r) {
             continue;
         }
         let at = *index.entry((r.project, r.session)).or_insert_with(|| {
@@ -73,6 +90,8 @@ pub(crate) fn sessions(
                 models: ModelSums::default(),
                 machines: Vec::new(),
                 agents: by_agent.then(AgentSums::default),
+                source: r.source,
+                reasoning: 0,
             });
             parts.len() - 1
         });
@@ -80,6 +99,7 @@ pub(crate) fn sessions(
         p.first_ms = p.first_ms.min(r.timestamp_ms);
         p.last_ms = p.last_ms.max(r.timestamp_ms);
         p.totals.add(&r.tokens, r.cost_usd);
+        p.reasoning = p.reasoning.saturating_add(r.reasoning);
         if let Some(m) = r.model {
             p.models
                 .add(sym_index(m), &row_totals(&r.tokens, r.cost_usd), r.unpriced);
@@ -116,6 +136,8 @@ fn finish(rows: &Rows, zone: &Zone, parts: Vec<Parts>, by_agent: bool) -> Sessio
                 .collect(),
             subagents: p.agents.map(|a| a.finish(rows)).unwrap_or_default(),
             totals: p.totals,
+            source: p.source,
+            reasoning: p.reasoning,
         })
         .collect();
     // Stable: equal costs stay in the order met.

@@ -82,7 +82,13 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
     let mut rows = Rows::default();
     rows.reserve_exact(fetched.len());
     for r in fetched {
-        let model = listed_model(&r.model, r.fast).map(|m| rows.sym(&m));
+        let source = crate::source::Agent::from_source(&r.source);
+        let model = match source {
+            // ccusage lists Codex models by name, fast or not.
+            crate::source::Agent::Codex => (!r.model.is_empty()).then(|| r.model.clone()),
+            crate::source::Agent::Claude => listed_model(&r.model, r.fast),
+        };
+        let model = model.map(|m| rows.sym(&m));
         let agent = crate::report::rows::subagent_of(r.is_sidechain, &r.agent_id, &r.source_file);
         let (project, session) = crate::report::rows::ccusage_session(&r.source_file)
             .unwrap_or((r.project, r.session_id));
@@ -105,7 +111,7 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
             reasoning: r.reasoning_tokens,
             cost_usd: r.cost_usd,
             unpriced: r.unknown_model,
-            source: crate::source::Agent::from_source(&r.source),
+            source,
         };
         rows.push(row);
     }

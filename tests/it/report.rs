@@ -15,7 +15,12 @@ use crate::parity::{ccusage, edge_case_tree};
 const REPORTS: [&str; 5] = ["daily", "weekly", "monthly", "session", "blocks"];
 
 /// `program args` over `dirs` in a clean environment, from an empty `HOME`; `extra_env` added.
-fn run(program: &Path, args: &[&str], dirs: &[&Path], extra_env: &[(&str, &str)]) -> Output {
+pub(crate) fn run(
+    program: &Path,
+    args: &[&str],
+    dirs: &[&Path],
+    extra_env: &[(&str, &str)],
+) -> Output {
     let home = tempfile::tempdir().unwrap();
     let joined: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
     let mut cmd = Command::new(program);
@@ -38,7 +43,7 @@ pub(crate) fn theirs(dirs: &[&Path], report: &str, args: &[&str]) -> String {
 }
 
 pub(crate) fn ours_local(dirs: &[&Path], report: &str, args: &[&str]) -> String {
-    let base = ["report", report, "--local", "--json"];
+    let base = ["report", report, "--local", "--json", "--agent", "claude"];
     let bin = Path::new(env!("CARGO_BIN_EXE_ccsync"));
     let out = run(bin, &[&base[..], args].concat(), dirs, &[]);
     stdout_of(out, &format!("report {report} --local {args:?}"))
@@ -101,7 +106,7 @@ fn check_local(dirs: &[&Path], zones: &[&str]) {
 /// in progress lines (`data.message`) in `daily` only; its weekly, monthly, session and blocks
 /// reports ignore them (docs/ccusage-compat.md, §9), and ccsync's rows include them in every
 /// report (a known difference).
-fn without_progress_lines(dirs: &[&Path]) {
+pub(crate) fn without_progress_lines(dirs: &[&Path]) {
     for dir in dirs {
         for entry in files_under(dir, None) {
             let text = std::fs::read_to_string(&entry).unwrap_or_default();

@@ -13,7 +13,8 @@
 //! - [`dedup`]: the same request in several files counts once.
 //! - [`cost`]: what requests cost, by the shared price table's Codex rules (`crate::price`).
 //! - [`daily`] → [`json`] / [`table`]: the daily report, in ccusage's JSON or for a human.
-//! - [`scan`]: the whole report of the files as they are now.
+//! - [`scan`]: the whole report of the files as they are now; [`report_rows`]: their requests as
+//!   `ccsync report`'s neutral rows.
 //! - [`incremental`]: what a store reads instead: new rows of each file from its checkpoint.
 
 mod cost;
@@ -26,6 +27,7 @@ mod json;
 mod line;
 mod reader;
 mod replay;
+mod report_rows;
 mod rows;
 mod scan;
 mod table;
@@ -47,8 +49,14 @@ pub(crate) use error::BadReason;
 pub(crate) use incremental::{NewRows, Rollouts, read_new};
 pub(crate) use reader::Checkpoint;
 pub(crate) use replay::SessionMeta;
+pub(crate) use report_rows::read_into as read_report_rows;
 pub(crate) use rows::CodexRow;
 pub(crate) use scan::ParentIndex;
+
+/// Rollouts and lines a read could not use, named on stderr.
+pub(crate) fn warn_unread(read: &scan::ReadAll) {
+    table::warn(&read.failed, &read.bad_lines);
+}
 
 impl Codex {
     pub(crate) fn new(homes: Vec<PathBuf>) -> Self {
@@ -64,7 +72,7 @@ impl crate::source::Source for Codex {
     ) -> crate::Result<Box<dyn crate::source::DailyReport>> {
         let out = scan::scan(&self.homes, daily::Daily::new(zone, range));
         // Files and lines that could not be read are named on stderr, as the report is made.
-        table::warn(&out);
+        table::warn(&out.failed, &out.bad_lines);
         Ok(Box::new(out))
     }
 }

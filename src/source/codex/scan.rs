@@ -26,33 +26,50 @@ pub(crate) struct ScanOutput {
     pub failed: Vec<CodexError>,
 }
 
+/// What reading every rollout found besides its rows.
+pub(crate) struct ReadAll {
+    pub files: usize,
+    /// Requests counted (after de-duplication), on every day.
+    pub requests: usize,
+    pub bad_lines: Vec<BadLine>,
+    pub failed: Vec<CodexError>,
+}
+
 /// Scans the rollouts of `homes` (see [`discover`]) into `daily`.
 pub(crate) fn scan(homes: &[PathBuf], mut daily: Daily) -> ScanOutput {
+    let read = read_all(homes, |row| daily.add(row));
+    ScanOutput {
+        report: daily.finish(),
+        files: read.files,
+        requests: read.requests,
+        bad_lines: read.bad_lines,
+        failed: read.failed,
+    }
+}
+
+/// Reads every rollout of `homes` once from its start, forks matched against their parents,
+/// and hands each request counted (once across files, in ccusage's reading order) to `each`.
+pub(crate) fn read_all(homes: &[PathBuf], mut each: impl FnMut(&CodexRow)) -> ReadAll {
     let (rollouts, unlistable) = discover::find(homes);
     let default_fast = discover::config_asks_fast(homes);
     let parents = ParentIndex::new(&rollouts);
     let mut seen = Seen::default();
     let (mut requests, mut bad_lines, mut failed) = (0, Vec::new(), unlistable);
     for rollout in &rollouts {
-        match reader::read(
-            &rollout.path,
-            &Checkpoint::default(),
-            Mode::Final,
-            Some(&parents),
-        ) {
+        let checkpoint = Checkpoint::default();
+        match reader::read(&rollout.path, &checkpoint, Mode::Final, Some(&parents)) {
             Ok(batch) => {
                 for row in rows(rollout, batch, default_fast, &mut bad_lines) {
                     if seen.first(&row) {
                         requests += 1;
-                        daily.add(&row);
+                        each(&row);
                     }
                 }
             }
             Err(e) => failed.push(e),
         }
     }
-    ScanOutput {
-        report: daily.finish(),
+    ReadAll {
         files: rollouts.len(),
         requests,
         bad_lines,

@@ -4,6 +4,7 @@
 use serde_json::Value;
 
 use super::daily::Sums;
+use super::error::{BadLine, CodexError};
 use super::scan::ScanOutput;
 use crate::table::Kind;
 
@@ -69,17 +70,17 @@ fn row(label: &str, models: String, s: &Sums, cost: f64) -> Vec<Value> {
 
 /// Problems on stderr, so that stdout stays what ccusage prints: each unreadable file, and the
 /// first bad lines with their place.
-pub(crate) fn warn(out: &ScanOutput) {
-    for e in &out.failed {
+pub(crate) fn warn(failed: &[CodexError], bad_lines: &[BadLine]) {
+    for e in failed {
         eprintln!("warning: {e}");
     }
-    for bad in out.bad_lines.iter().take(LISTED_BAD_LINES) {
+    for bad in bad_lines.iter().take(LISTED_BAD_LINES) {
         eprintln!("warning: {bad}");
     }
-    if out.bad_lines.len() > LISTED_BAD_LINES {
+    if bad_lines.len() > LISTED_BAD_LINES {
         eprintln!(
             "warning: … and {} more bad lines",
-            out.bad_lines.len() - LISTED_BAD_LINES
+            bad_lines.len() - LISTED_BAD_LINES
         );
     }
 }
