@@ -1,10 +1,13 @@
 -- name: report_rows
--- description: One row per API response, as ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) reads them: time, model, the transcript file's session, project, machine, account, agent, tokens by kind (reasoning apart), cost, subagent; a response synced from two machines once.
--- params: machines String '' (newline-separated machine names; empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), account String '' (empty = every account; else one as stored, or its e-mail), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
+-- description: The usage ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) is computed from: per transcript file, day (in tz), model, machine, account, agent and subagent, its responses summed (tokens by kind, reasoning apart, cost, first and last time); with responses=1 one row per API response (blocks need each one's time). A response synced from two machines once.
+-- params: machines String '' (newline-separated machine names; empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), account String '' (empty = every account; else one as stored, or its e-mail), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', responses UInt8 0 (1 = one row per response instead of sums)
 --
 -- The report is computed by ccsync from these rows (src/report/), in ccusage's order: files by
--- path, lines in order (a response's kept line; ccusage lists a response where its first
--- line is, which may differ for a response streamed over two files).
+-- path, lines in order (a group where its first response's kept line is; ccusage lists a
+-- response where its first line is, which may differ for a response streamed over two files).
+-- Every report groups at least by day in its zone, model, file (sessions) and subagent, so
+-- sums over these groups are what it would sum over the responses: the engine adds them up, and
+-- a year of usage reaches ccsync as thousands of rows, not millions.
 -- ccsync files a row under the session and project ccusage's session report would, from
 -- `source_file` (src/report/rows.rs, ccusage_session); `session_id` and `project` where the
 -- path has no /projects/ in it.
@@ -16,48 +19,78 @@
 -- request_id; lines without message.id stay per machine), the copy with the highest version
 -- kept (ties: the first machine by name).
 SELECT
-    toUnixTimestamp64Milli(timestamp) AS timestamp_ms,
-    toString(model) AS model,
-    speed = 'fast' AS fast,
-    session_id,
-    project,
+    min(toUnixTimestamp64Milli(timestamp)) AS timestamp_ms,
+    max(toUnixTimestamp64Milli(timestamp)) AS last_ms,
+    model,
+    fast,
+    min(session_id) AS session_id,
+    min(project) AS project,
     source_file,
-    toString(e.machine_name) AS machine,
-    input_tokens,
-    output_tokens,
-    cache_creation_input_tokens AS cache_creation_tokens,
-    cache_read_input_tokens AS cache_read_tokens,
-    cost_usd,
+    machine,
+    sum(input_tokens) AS input_tokens,
+    sum(output_tokens) AS output_tokens,
+    sum(cache_creation_input_tokens) AS cache_creation_tokens,
+    sum(cache_read_input_tokens) AS cache_read_tokens,
+    sum(cost_usd) AS cost_usd,
     unknown_model,
-    if(e.account != '', e.account, ifNull(a.first_account, '')) AS account,
+    account,
     agent_id,
     is_sidechain,
-    toString(source) AS source,
-    reasoning_output_tokens AS reasoning_tokens
+    source,
+    sum(reasoning_output_tokens) AS reasoning_tokens
 FROM
 (
     SELECT
-        timestamp, model, speed, session_id, project, machine_name, source, account,
-        input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
-        cost_usd, unknown_model, source_file, source_line, message_id, request_id,
-        agent_id, is_sidechain, reasoning_output_tokens
-    FROM usage_events FINAL
-    WHERE NOT is_deleted
-      AND ({source:String} = '' OR source = {source:String})
-      AND ({machines:String} = '' OR has(splitByChar('\n', {machines:String}), toString(machine_name)))
-      AND ({project:String} = '' OR project = {project:String})
-      AND toDate32(timestamp, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
-    ORDER BY version DESC, machine_name
-    LIMIT 1 BY source, message_id, request_id, if(message_id = '', toString(machine_name), '')
-) AS e
-LEFT JOIN
-(
-    SELECT machine_name, source, argMin(account, recorded_at) AS first_account
-    FROM machine_accounts
-    GROUP BY machine_name, source
-) AS a ON a.machine_name = e.machine_name AND a.source = e.source
-WHERE {account:String} = ''
-   OR if(e.account != '', e.account, ifNull(a.first_account, '')) IN
-      (SELECT {account:String} UNION ALL
-       SELECT account FROM machine_accounts WHERE email = {account:String})
-ORDER BY source_file, source_line, message_id, request_id, machine
+        e.timestamp AS timestamp,
+        toString(e.model) AS model,
+        e.speed = 'fast' AS fast,
+        e.session_id AS session_id,
+        e.project AS project,
+        e.source_file AS source_file,
+        e.source_line AS source_line,
+        toString(e.machine_name) AS machine,
+        toString(e.source) AS source,
+        e.input_tokens AS input_tokens,
+        e.output_tokens AS output_tokens,
+        e.cache_creation_input_tokens AS cache_creation_input_tokens,
+        e.cache_read_input_tokens AS cache_read_input_tokens,
+        e.reasoning_output_tokens AS reasoning_output_tokens,
+        e.cost_usd AS cost_usd,
+        e.unknown_model AS unknown_model,
+        e.agent_id AS agent_id,
+        e.is_sidechain AS is_sidechain,
+        if(e.account != '', e.account, ifNull(a.first_account, '')) AS account,
+        toDate32(e.timestamp, {tz:String}) AS day,
+        -- One group per response when asked for (blocks), else none beyond the others.
+        if({responses:UInt8} = 1, (e.message_id, e.request_id, e.source_line), ('', '', 0))
+            AS response
+    FROM
+    (
+        SELECT
+            timestamp, model, speed, session_id, project, machine_name, source, account,
+            input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
+            cost_usd, unknown_model, source_file, source_line, message_id, request_id,
+            agent_id, is_sidechain, reasoning_output_tokens
+        FROM usage_events FINAL
+        WHERE NOT is_deleted
+          AND ({source:String} = '' OR source = {source:String})
+          AND ({machines:String} = '' OR has(splitByChar('\n', {machines:String}), toString(machine_name)))
+          AND ({project:String} = '' OR project = {project:String})
+          AND toDate32(timestamp, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
+        ORDER BY version DESC, machine_name
+        LIMIT 1 BY source, message_id, request_id, if(message_id = '', toString(machine_name), '')
+    ) AS e
+    LEFT JOIN
+    (
+        SELECT machine_name, source, argMin(account, recorded_at) AS first_account
+        FROM machine_accounts
+        GROUP BY machine_name, source
+    ) AS a ON a.machine_name = e.machine_name AND a.source = e.source
+    WHERE {account:String} = ''
+       OR if(e.account != '', e.account, ifNull(a.first_account, '')) IN
+          (SELECT {account:String} UNION ALL
+           SELECT account FROM machine_accounts WHERE email = {account:String})
+)
+GROUP BY source, source_file, day, model, fast, unknown_model, machine, account, agent_id,
+    is_sidechain, response
+ORDER BY source_file, min(source_line), timestamp_ms, model, machine

@@ -265,7 +265,7 @@ pub(super) async fn run(cfg: &Config, kind: ReportKind) -> anyhow::Result<ExitCo
     let read = if a.local {
         read_local(cfg, agent_of(&kind)).await?
     } else {
-        read_db(cfg, a, &kind, range).await?
+        read_db(cfg, &kind, range, &zone).await?
     };
     let layout = Layout::new(crate::table::output_width(), a.compact, a.breakdown);
     let Some(by) = a.by else {
@@ -326,10 +326,11 @@ impl LowercaseFirst for String {
 /// The rows the database options select.
 async fn read_db(
     cfg: &Config,
-    a: &ReportArgs,
     kind: &ReportKind,
     range: DateRange,
+    zone: &Zone,
 ) -> anyhow::Result<Read> {
+    let a = kind.common();
     let filter = RowFilter {
         source: agent_of(kind).map(|ag| ag.name().to_string()),
         machines: a.machines.clone(),
@@ -343,6 +344,11 @@ async fn read_db(
             DateRange::default()
         } else {
             range
+        },
+        // Blocks need every response's time; the others sum a file's responses per day.
+        sum_by_day_in: match kind {
+            ReportKind::Blocks(_) => None,
+            _ => zone.iana_name().map(str::to_string),
         },
     };
     let sink = crate::store::client::Sink::new(&cfg.clickhouse)?;

@@ -61,6 +61,11 @@ impl Zone {
         &self.name
     }
 
+    /// Its name in the tz database, if it has one (a POSIX `TZ` rule has none).
+    pub(crate) fn iana_name(&self) -> Option<&str> {
+        self.tz.iana_name()
+    }
+
     /// A Unix millisecond timestamp as a local time to the minute (`2026-01-05 14:30`), for
     /// tables.
     pub(crate) fn minute_of(&self, timestamp_ms: i64) -> String {

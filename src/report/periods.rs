@@ -71,8 +71,10 @@ mod tests {
         let (s, p, m, a) = (rows.sym("s"), rows.sym("p"), rows.sym("m"), rows.sym("a"));
         for (ts, model) in lines {
             let model = Some(rows.sym(model));
+            let ms = ts.parse::<jiff::Timestamp>().unwrap().as_millisecond();
             rows.push(Row {
-                timestamp_ms: ts.parse::<jiff::Timestamp>().unwrap().as_millisecond(),
+                timestamp_ms: ms,
+                last_ms: ms,
                 model,
                 session: s,
                 project: p,

@@ -1,4 +1,5 @@
-//! The neutral rows every report is computed from: one priced API response each, with what
+//! The neutral rows every report is computed from: one priced API response each (or, from the
+//! database, the sum of a file's responses of one day, model and subagent), with what
 //! the reports group by (its listed model, session, project and machine), whoever read it: the
 //! local parse (`--local`, `ccsync scan`) or the database (`queries/report_rows.sql`).
 
@@ -14,7 +15,10 @@ pub(crate) struct Sym(std::num::NonZeroU32);
 /// One priced response.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Row {
+    /// When it was made (of a sum of responses from the database: the first one's time).
     pub timestamp_ms: i64,
+    /// The last response's time, for a sum of responses of one day; else `timestamp_ms`.
+    pub last_ms: i64,
     /// The name ccusage lists it under (`<model>-fast` in fast mode), `None` where it lists
     /// none (`<synthetic>`, no model: see [`super::listed_model`]).
     pub model: Option<Sym>,

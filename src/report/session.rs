@@ -85,7 +85,7 @@ pub(super) fn sessions_of(
                 project: r.project,
                 session: r.session,
                 first_ms: r.timestamp_ms,
-                last_ms: r.timestamp_ms,
+                last_ms: r.last_ms,
                 totals: Totals::default(),
                 models: ModelSums::default(),
                 machines: Vec::new(),
@@ -97,7 +97,7 @@ pub(super) fn sessions_of(
         });
         let p = &mut parts[at];
         p.first_ms = p.first_ms.min(r.timestamp_ms);
-        p.last_ms = p.last_ms.max(r.timestamp_ms);
+        p.last_ms = p.last_ms.max(r.last_ms);
         p.totals.add(&r.tokens, r.cost_usd);
         p.reasoning = p.reasoning.saturating_add(r.reasoning);
         if let Some(m) = r.model {

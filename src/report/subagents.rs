@@ -93,6 +93,7 @@ mod tests {
         let s = rows.sym("s");
         Row {
             timestamp_ms: 0,
+            last_ms: 0,
             model: Some(rows.sym("claude-haiku-4-5")),
             session: s,
             project: s,

@@ -14,11 +14,17 @@ pub(crate) struct RowFilter {
     /// Every row whose day in any zone is in this range is read (the report keeps the right
     /// ones); `DateRange::default()` for all.
     pub range: DateRange,
+    /// The zone (tz database name) whose days the engine sums responses by, per file, model,
+    /// machine, account and subagent; `None`: one row per response (blocks need each one's
+    /// time; a zone without a tz name is not left to the engine's reading of it).
+    pub sum_by_day_in: Option<String>,
 }
 
+/// A row of `report_rows`, its columns in order: a group of responses (or one).
 #[derive(Debug, clickhouse::Row, serde::Deserialize)]
 struct DbRow {
     timestamp_ms: i64,
+    last_ms: i64,
     model: String,
     fast: bool,
     session_id: String,
@@ -54,6 +60,10 @@ fn values(filter: &RowFilter) -> Result<Vec<(String, Option<String>)>, String> {
     put("account", filter.account.clone());
     put("since", since.map(|d| d.to_string()));
     put("until", until.map(|d| d.to_string()));
+    match &filter.sum_by_day_in {
+        Some(zone) => put("tz", Some(zone.clone())),
+        None => put("responses", Some("1".into())),
+    }
     crate::store::query::bind(query, &given).map_err(|e| e.0)
 }
 
@@ -94,6 +104,7 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
             .unwrap_or((r.project, r.session_id));
         let row = Row {
             timestamp_ms: r.timestamp_ms,
+            last_ms: r.last_ms,
             model,
             session: rows.sym(&session),
             project: rows.sym(&project),

@@ -1390,9 +1390,12 @@ async fn a_project_worked_on_from_several_machines_and_sessions() {
             ],
         ]),
     );
-    // report_rows: alpha's responses, one row each, as many and costing as much as the sessions
-    // say; every machine's rows are more.
-    let rows = p.run("report_rows", &[("machines", "alpha")]).await;
+    // report_rows: with responses=1, alpha's responses one row each, as many and costing as
+    // much as the sessions say; by default their sums per file, day and model: fewer rows, the
+    // same cost. Every machine's rows are more.
+    let rows = p
+        .run("report_rows", &[("machines", "alpha"), ("responses", "1")])
+        .await;
     let sessions = p.run("sessions", &[("machine", "alpha")]).await;
     let sum = |t: &Table, col: &str| -> f64 {
         (0..t.rows.len())
@@ -1402,6 +1405,13 @@ async fn a_project_worked_on_from_several_machines_and_sessions() {
     assert_eq!(rows.rows.len() as f64, sum(&sessions, "messages"));
     assert!((sum(&rows, "cost_usd") - sum(&sessions, "cost_usd")).abs() < 1e-3);
     assert!((0..rows.rows.len()).all(|r| rows.get(r, "machine") == "alpha"));
+    let sums = p.run("report_rows", &[("machines", "alpha")]).await;
+    assert!(
+        sums.rows.len() < rows.rows.len(),
+        "{} groups",
+        sums.rows.len()
+    );
+    assert!((sum(&sums, "cost_usd") - sum(&sessions, "cost_usd")).abs() < 1e-3);
     let all = p.run("report_rows", &[]).await;
     assert!(all.rows.len() > rows.rows.len());
     p.done();

@@ -226,6 +226,7 @@ impl KeptRows {
                 .map(|t| rows.sym(t));
             rows.push(Row {
                 timestamp_ms: k.timestamp_ms,
+                last_ms: k.timestamp_ms,
                 model: k.model.listed().map(|m| models[m]),
                 agent: agent.map(|a| agent_syms[a]),
                 agent_type,

@@ -13,6 +13,7 @@ pub(crate) fn read_into(homes: &[PathBuf], machine: &str, rows: &mut Rows) -> Re
     read_all(homes, |r| {
         let row = Row {
             timestamp_ms: r.timestamp_ms,
+            last_ms: r.timestamp_ms,
             // Listed by its name: ccusage adds no `-fast` to Codex models.
             model: (!r.model.is_empty()).then(|| rows.sym(&r.model)),
             session: rows.sym(&r.session_id),
