@@ -33,11 +33,14 @@ pub(crate) struct Row {
     pub agent_type: Option<Sym>,
     pub tokens: Tokens,
     /// Reasoning tokens, inside `tokens.output` (Codex logs them apart; Claude's are 0).
+    // Groundwork for the all-agent reports (b0ff380); Codex's own reports read `CodexRow`s.
+    #[allow(dead_code)]
     pub reasoning: u64,
     pub cost_usd: f64,
     /// The cost had to be calculated and the model has no price.
     pub unpriced: bool,
     /// The agent that wrote it.
+    #[allow(dead_code)]
     pub source: crate::source::Agent,
 }
 

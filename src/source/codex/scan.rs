@@ -1,19 +1,21 @@
-//! A whole report of the rollouts as they are now (`ccsync scan --agent codex`): every file
-//! read once from its start, forks matched against their parents, requests de-duplicated
-//! across files, then summed by day.
+//! A whole report of the rollouts as they are now (`ccsync scan --agent codex`, `ccsync report
+//! … --local --agent codex`): every file read once from its start, forks matched against their
+//! parents, requests de-duplicated across files (per session for the session report), then
+//! summed into the report.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
-use super::daily::{CodexReport, Daily};
 use super::dedup::Seen;
 use super::discover::{self, Rollout};
 use super::error::{BadLine, BadReason, CodexError};
+use super::group::CodexReport;
 use super::line::RawUsage;
 use super::reader::{self, Batch, Checkpoint, Mode, Parents};
 use super::replay::SessionMeta;
+use super::report::Report;
 use super::rows::CodexRow;
 
 /// What a scan found.
@@ -26,12 +28,12 @@ pub(crate) struct ScanOutput {
     pub failed: Vec<CodexError>,
 }
 
-/// Scans the rollouts of `homes` (see [`discover`]) into `daily`.
-pub(crate) fn scan(homes: &[PathBuf], mut daily: Daily) -> ScanOutput {
+/// Scans the rollouts of `homes` (see [`discover`]) into `report`.
+pub(crate) fn scan(homes: &[PathBuf], mut report: Report) -> ScanOutput {
     let (rollouts, unlistable) = discover::find(homes);
     let default_fast = discover::config_asks_fast(homes);
     let parents = ParentIndex::new(&rollouts);
-    let mut seen = Seen::default();
+    let mut seen = Seen::new(report.per_session());
     let (mut requests, mut bad_lines, mut failed) = (0, Vec::new(), unlistable);
     for rollout in &rollouts {
         match reader::read(
@@ -44,7 +46,7 @@ pub(crate) fn scan(homes: &[PathBuf], mut daily: Daily) -> ScanOutput {
                 for row in rows(rollout, batch, default_fast, &mut bad_lines) {
                     if seen.first(&row) {
                         requests += 1;
-                        daily.add(&row);
+                        report.add(&row);
                     }
                 }
             }
@@ -52,7 +54,7 @@ pub(crate) fn scan(homes: &[PathBuf], mut daily: Daily) -> ScanOutput {
         }
     }
     ScanOutput {
-        report: daily.finish(),
+        report: report.finish(),
         files: rollouts.len(),
         requests,
         bad_lines,
