@@ -22,6 +22,7 @@ mod privileges;
 mod queries;
 mod query_cli;
 mod report;
+mod report_codex;
 mod report_subagents;
 mod setup_scripts;
 mod sync;
