@@ -7,7 +7,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::common::*;
 use crate::migration::copy_tree;
@@ -170,37 +170,38 @@ fn session_rules_home(root: &Path) -> PathBuf {
     let home = root.join("codex-rules");
     let dir = home.join("sessions/2026/01/07");
     std::fs::create_dir_all(&dir).unwrap();
+    let line = |v: Value| v.to_string() + "\n";
     let meta = |id: &str| {
-        format!(
-            "{{\"timestamp\":\"2026-01-07T11:00:00.000Z\",\"type\":\"session_meta\",\"payload\":{{\"id\":\"{id}\",\"cwd\":\"/w\"}}}}\n\
-             {{\"timestamp\":\"2026-01-07T11:00:00.000Z\",\"type\":\"turn_context\",\"payload\":{{\"cwd\":\"/w\",\"model\":\"gpt-5.3-codex\"}}}}\n"
-        )
+        let at = "2026-01-07T11:00:00.000Z";
+        line(json!({"timestamp": at, "type": "session_meta", "payload": {"id": id, "cwd": "/w"}}))
+            + &line(json!({"timestamp": at, "type": "turn_context",
+                           "payload": {"cwd": "/w", "model": "gpt-5.3-codex"}}))
     };
-    let request = |stamp: &str, input: u64| {
-        format!(
-            "{{\"timestamp\":{stamp},\"type\":\"event_msg\",\"payload\":{{\"type\":\"token_count\",\"info\":{{\"last_token_usage\":{{\"input_tokens\":{input},\"cached_input_tokens\":0,\"output_tokens\":10,\"reasoning_output_tokens\":0,\"total_tokens\":{}}}}}}}}}\n",
-            input + 10
-        )
+    let request = |stamp: Value, input: u64| {
+        let usage = json!({"input_tokens": input, "cached_input_tokens": 0, "output_tokens": 10,
+                           "reasoning_output_tokens": 0, "total_tokens": input + 10});
+        line(json!({"timestamp": stamp, "type": "event_msg",
+                    "payload": {"type": "token_count", "info": {"last_token_usage": usage}}}))
     };
-    let shared = request("\"2026-01-07T12:00:00.000Z\"", 100);
+    let shared = request(json!("2026-01-07T12:00:00.000Z"), 100);
     let files = [
         (
             "a",
             vec![
                 shared.clone(),
-                request("\"2026-01-07T23:30:00+02:00\"", 200),
-                request("\"2026-01-07T22:00:00.000Z\"", 300),
+                request(json!("2026-01-07T23:30:00+02:00"), 200),
+                request(json!("2026-01-07T22:00:00.000Z"), 300),
             ],
         ),
         (
             "b",
-            vec![shared, request("\" 2026-01-07T21:00:00Z \"", 400)],
+            vec![shared, request(json!(" 2026-01-07T21:00:00Z "), 400)],
         ),
         (
             "c",
             vec![
-                request("1767830400", 500),
-                request("\"2026-01-07T20:00:00.000Z\"", 600),
+                request(json!(1_767_830_400), 500),
+                request(json!("2026-01-07T20:00:00.000Z"), 600),
             ],
         ),
     ];
