@@ -295,18 +295,3 @@ pub struct ScanArgs {
     #[arg(short, long, value_name = "DATE", value_parser = crate::report::parse_date)]
     pub(crate) until: Option<jiff::civil::Date>,
 }
-
-impl ScanArgs {
-    /// `report daily --local --agent codex` as the `scan` it is.
-    pub(crate) fn from_report(a: &super::report::ReportArgs) -> ScanArgs {
-        ScanArgs {
-            transcripts: a.transcripts.clone(),
-            pricing: a.pricing.clone(),
-            json: a.json,
-            agent: a.agent.unwrap_or(crate::source::Agent::Claude),
-            timezone: a.timezone.clone(),
-            since: a.since,
-            until: a.until,
-        }
-    }
-}

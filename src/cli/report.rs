@@ -250,16 +250,9 @@ pub(super) async fn run(cfg: &Config, kind: ReportKind) -> anyhow::Result<ExitCo
             return Ok(ExitCode::from(2));
         }
     };
-    if a.local && a.agent == Some(crate::source::Agent::Codex) {
-        if !matches!(kind, ReportKind::Daily(_)) {
-            eprintln!(
-                "ccsync: --local --agent codex has the daily report only (`ccsync scan --agent \
-                 codex`); for Codex's other reports, sync and leave out --local"
-            );
-            return Ok(ExitCode::from(2));
-        }
-        let args = super::ScanArgs::from_report(a);
-        return super::scan::run(cfg, args).await;
+    if a.agent == Some(crate::source::Agent::Codex) {
+        // Codex's reports have their own shape (ccusage codex …): src/cli/report_codex.rs.
+        return super::report_codex::run(cfg, &kind, range).await;
     }
     let zone = a.timezone.clone().unwrap_or_else(Zone::system);
     let read = if a.local {

@@ -30,7 +30,7 @@ pub(crate) use aggregate::{DailyReport, Tokens, Totals, daily, listed_model};
 pub(crate) use blocks::{BlockOptions, TokenLimit, blocks};
 pub(crate) use json::sessions as sessions_json;
 pub(crate) use json::{blocks as blocks_json, daily as daily_json, periods as periods_json};
-pub(crate) use period::{DateRange, Grouping, Zone, parse_date};
+pub(crate) use period::{DateRange, Grouping, Zone, iso_ms, parse_date};
 pub(crate) use periods::group;
 pub(crate) use rows::{Row, Rows};
 pub(crate) use session::sessions;

@@ -8,11 +8,13 @@
 //!   maintenance SQL the sync runs;
 //! - [`rollup`]: `usage_rollup` rows and their refresh;
 //! - [`query`]: the query pack in `queries/`: parameters checked and bound server-side;
-//! - [`report`]: the neutral rows of `ccsync report`, read with the pack's `report_rows`.
+//! - [`report`]: the neutral rows of `ccsync report`, read with the pack's `report_rows`;
+//!   [`report_codex`]: the same rows of Codex as the Codex reports' rows.
 
 pub mod client;
 pub mod query;
 pub(crate) mod report;
+pub(crate) mod report_codex;
 pub mod rollup;
 pub mod rows;
 pub mod runs;

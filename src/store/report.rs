@@ -22,26 +22,26 @@ pub(crate) struct RowFilter {
 
 /// A row of `report_rows`, its columns in order: a group of responses (or one).
 #[derive(Debug, clickhouse::Row, serde::Deserialize)]
-struct DbRow {
-    timestamp_ms: i64,
-    last_ms: i64,
-    model: String,
-    fast: bool,
-    session_id: String,
-    project: String,
-    source_file: String,
-    machine: String,
-    input_tokens: u64,
-    output_tokens: u64,
-    cache_creation_tokens: u64,
-    cache_read_tokens: u64,
-    cost_usd: f64,
-    unknown_model: bool,
-    account: String,
-    agent_id: String,
-    is_sidechain: bool,
-    source: String,
-    reasoning_tokens: u64,
+pub(super) struct DbRow {
+    pub timestamp_ms: i64,
+    pub last_ms: i64,
+    pub model: String,
+    pub fast: bool,
+    pub session_id: String,
+    pub project: String,
+    pub source_file: String,
+    pub machine: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cache_creation_tokens: u64,
+    pub cache_read_tokens: u64,
+    pub cost_usd: f64,
+    pub unknown_model: bool,
+    pub account: String,
+    pub agent_id: String,
+    pub is_sidechain: bool,
+    pub source: String,
+    pub reasoning_tokens: u64,
 }
 
 /// The pack's `report_rows` with `filter`'s values, as `ccsync query report_rows -p …` would
@@ -72,6 +72,14 @@ pub(crate) async fn read_rows(
     sink: &crate::store::client::Sink,
     filter: &RowFilter,
 ) -> anyhow::Result<Rows> {
+    Ok(to_rows(fetch(sink, filter).await?))
+}
+
+/// `report_rows` as stored, for the readers of each agent's rows.
+pub(super) async fn fetch(
+    sink: &crate::store::client::Sink,
+    filter: &RowFilter,
+) -> anyhow::Result<Vec<DbRow>> {
     let query = crate::store::query::find("report_rows").map_err(|e| anyhow::anyhow!(e.0))?;
     let values = values(filter).map_err(anyhow::Error::msg)?;
     let mut q = sink.client().query_raw(query.sql).with_setting(
@@ -84,8 +92,7 @@ pub(crate) async fn read_rows(
             None => q.param(name, None::<&str>),
         };
     }
-    let fetched: Vec<DbRow> = sink.timed("report rows", q.fetch_all()).await?;
-    Ok(to_rows(fetched))
+    Ok(sink.timed("report rows", q.fetch_all()).await?)
 }
 
 fn to_rows(fetched: Vec<DbRow>) -> Rows {

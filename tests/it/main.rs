@@ -23,6 +23,7 @@ mod queries;
 mod query_cli;
 mod report;
 mod report_all;
+mod report_codex;
 mod report_subagents;
 mod setup_scripts;
 mod sync;

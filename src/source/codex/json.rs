@@ -1,33 +1,51 @@
-//! The report as `ccusage codex daily --json` prints it: keys sorted, two-space indent, whole
-//! costs written as integers (`10`, `0`), `missingPricing` and `unpricedModels` only when true
-//! or not empty.
+//! A report as `ccusage codex daily|monthly|session --json` prints it: keys sorted, two-space
+//! indent, whole costs written as integers (`10`, `0`), `missingPricing` and `unpricedModels`
+//! only when true or not empty. A row's label is `date`, `month`, or for a session `sessionId`
+//! with `directory` and `sessionFile` (the id split at its last `/`) and `lastActivity`.
 
 use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
-use super::daily::{CodexReport, Day, ModelDay, Sums};
+use super::group::{CodexReport, Group, Kind, ModelUsage, Sums};
 
 // Fields in alphabetical order of their JSON names: serde writes them in declaration order.
+// Each report has one of the lists and its rows one kind of label (the others are skipped).
 
 #[derive(Serialize)]
 struct ReportJson<'a> {
-    daily: Vec<DayJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    daily: Option<Vec<RowJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    monthly: Option<Vec<RowJson<'a>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sessions: Option<Vec<RowJson<'a>>>,
     totals: TotalsJson<'a>,
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct DayJson<'a> {
+struct RowJson<'a> {
     cache_creation_tokens: u64,
     cache_read_tokens: u64,
     #[serde(rename = "costUSD", serialize_with = "json_float")]
     cost_usd: f64,
-    date: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    date: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    directory: Option<&'a str>,
     input_tokens: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_activity: Option<&'a str>,
     models: BTreeMap<&'a str, ModelJson>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    month: Option<&'a str>,
     output_tokens: u64,
     reasoning_output_tokens: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_file: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    session_id: Option<&'a str>,
     total_tokens: u64,
 }
 
@@ -70,26 +88,33 @@ fn json_float<S: Serializer>(x: &f64, s: S) -> Result<S::Ok, S::Error> {
     }
 }
 
-fn day(d: &Day) -> DayJson<'_> {
-    let s = &d.sums;
-    DayJson {
+fn row(kind: Kind, g: &Group) -> RowJson<'_> {
+    let s = &g.sums;
+    let label = g.label.as_str();
+    let is = |k: Kind| (kind == k).then_some(label);
+    // A session id without `/` is its own file, in no directory.
+    let (directory, file) = label.rsplit_once('/').unwrap_or(("", label));
+    RowJson {
         cache_creation_tokens: s.cache_write,
         cache_read_tokens: s.cached,
-        cost_usd: d.cost_usd,
-        date: &d.date,
+        cost_usd: g.cost_usd,
+        date: is(Kind::Daily),
+        directory: is(Kind::Session).map(|_| directory),
         input_tokens: s.input,
-        models: d
-            .models
-            .iter()
+        last_activity: g.last_activity.as_deref(),
+        models: (g.models.iter())
             .map(|m| (m.name.as_str(), model(m)))
             .collect(),
+        month: is(Kind::Monthly),
         output_tokens: s.output,
         reasoning_output_tokens: s.reasoning,
+        session_file: is(Kind::Session).map(|_| file),
+        session_id: is(Kind::Session),
         total_tokens: s.total,
     }
 }
 
-fn model(m: &ModelDay) -> ModelJson {
+fn model(m: &ModelUsage) -> ModelJson {
     let s: &Sums = &m.sums;
     ModelJson {
         cache_creation_tokens: s.cache_write,
@@ -103,11 +128,15 @@ fn model(m: &ModelDay) -> ModelJson {
     }
 }
 
-/// `report` as `ccusage codex daily --json --offline` prints it.
-pub(crate) fn daily(report: &CodexReport) -> String {
+/// `report` as `ccusage codex daily|monthly|session --json --offline` prints it.
+pub(crate) fn report(report: &CodexReport) -> String {
     let t = &report.totals;
+    let rows = || Some(report.groups.iter().map(|g| row(report.kind, g)).collect());
+    let is = |k: Kind| report.kind == k;
     let json = ReportJson {
-        daily: report.days.iter().map(day).collect(),
+        daily: if is(Kind::Daily) { rows() } else { None },
+        monthly: if is(Kind::Monthly) { rows() } else { None },
+        sessions: if is(Kind::Session) { rows() } else { None },
         totals: TotalsJson {
             cache_creation_tokens: t.cache_write,
             cache_read_tokens: t.cached,

@@ -27,6 +27,9 @@ pub(crate) struct Stamp {
     pub ms: Option<i64>,
     /// `YYYY-MM-DD` as written (numbers: the UTC date): what `codex-auto-review` is dated by.
     pub written_date: Option<String>,
+    /// The text as written when it is not ccusage's own form of `ms` (`…SS.mmmZ`, what Codex
+    /// writes): ccusage's session report shows the text (`lastActivity`).
+    pub written: Option<Box<str>>,
 }
 
 /// `thread_settings_applied`'s `service_tier`: what it does to the session's tier.
@@ -219,6 +222,7 @@ fn stamp_of(raw: RawStamp<'_>) -> Option<Stamp> {
             (!text.is_empty()).then(|| Stamp {
                 ms: crate::time::parse_timestamp_ms(text),
                 written_date: text.get(..10).map(str::to_owned),
+                written: (!is_canonical(text)).then(|| text.into()),
             })
         }
         RawStamp::Number(n) => {
@@ -232,9 +236,19 @@ fn stamp_of(raw: RawStamp<'_>) -> Option<Stamp> {
             Some(Stamp {
                 ms: Some(ms),
                 written_date: Some(jiff::tz::TimeZone::UTC.to_datetime(date).date().to_string()),
+                // ccusage shows a number as its instant in its own form.
+                written: None,
             })
         }
     }
+}
+
+/// Whether `text`, a timestamp, has the form ccusage writes instants in
+/// (`YYYY-MM-DDTHH:MM:SS.mmmZ`): then that form of its instant is the text itself, as the
+/// strict parser accepts no other spelling of it.
+fn is_canonical(text: &str) -> bool {
+    let b = text.as_bytes();
+    b.len() == 24 && b[19] == b'.' && b[23] == b'Z' && b[..4].iter().all(u8::is_ascii_digit)
 }
 
 /// An object field that is anything else (a string, a number, `null`) counts as absent.

@@ -1,5 +1,6 @@
-//! Codex CLI usage, counted and priced exactly as `ccusage codex daily --offline` (20.0.24)
-//! does; what that is, verified against its binary: docs/ccusage-compat.md, "Codex".
+//! Codex CLI usage, counted, priced and reported exactly as `ccusage codex daily|monthly|session
+//! --offline` (20.0.24) does; what that is, verified against its binary: docs/ccusage-compat.md,
+//! "Codex".
 //!
 //! Table of contents, one job per file, in pipeline order:
 //! - [`discover`]: which rollouts (`$CODEX_HOME/{sessions,archived_sessions}/**/*.jsonl`) and
@@ -12,7 +13,10 @@
 //! - [`rows`]: the neutral row of one counted request ([`rows::CodexRow`]).
 //! - [`dedup`]: the same request in several files counts once.
 //! - [`cost`]: what requests cost, by the shared price table's Codex rules (`crate::price`).
-//! - [`daily`] → [`json`] / [`table`]: the daily report, in ccusage's JSON or for a human.
+//! - [`group`]: a report's rows (days, months, sessions) with per-model sums and costs;
+//!   [`daily`]: rows → days, [`monthly`]: days → months, [`session`]: rows → sessions;
+//!   [`report`]: which of them a report kind is, for the files and the database alike.
+//! - [`json`] / [`table`]: a report in ccusage's JSON or for a human.
 //! - [`scan`]: the whole report of the files as they are now; [`report_rows`]: their requests as
 //!   `ccsync report`'s neutral rows.
 //! - [`incremental`]: what a store reads instead: new rows of each file from its checkpoint.
@@ -22,14 +26,18 @@ mod daily;
 mod dedup;
 mod discover;
 mod error;
+mod group;
 mod incremental;
 mod json;
 mod line;
+mod monthly;
 mod reader;
 mod replay;
+mod report;
 mod report_rows;
 mod rows;
 mod scan;
+mod session;
 mod table;
 mod usage;
 
@@ -46,12 +54,16 @@ pub(crate) struct Codex {
 pub(crate) use dedup::key as duplicate_key;
 pub(crate) use discover::{Rollout, homes};
 pub(crate) use error::BadReason;
+pub(crate) use group::{CodexReport, Kind};
 pub(crate) use incremental::{NewRows, Rollouts, read_new};
+pub(crate) use json::report as report_json;
 pub(crate) use reader::Checkpoint;
 pub(crate) use replay::SessionMeta;
+pub(crate) use report::Report;
 pub(crate) use report_rows::read_into as read_report_rows;
 pub(crate) use rows::CodexRow;
-pub(crate) use scan::ParentIndex;
+pub(crate) use scan::{ParentIndex, ScanOutput};
+pub(crate) use table::{render as report_table, summary as read_summary, warn_unpriced};
 
 /// Rollouts and lines a read could not use, named on stderr.
 pub(crate) fn warn_unread(read: &scan::ReadAll) {
@@ -62,6 +74,14 @@ impl Codex {
     pub(crate) fn new(homes: Vec<PathBuf>) -> Self {
         Codex { homes }
     }
+
+    /// The `kind` report of the rollouts as they are now; unreadable files and lines are named
+    /// on stderr.
+    pub(crate) fn report(&self, kind: Kind, zone: Zone, range: DateRange) -> ScanOutput {
+        let out = scan::scan(&self.homes, Report::new(kind, zone, range));
+        table::warn(&out.failed, &out.bad_lines);
+        out
+    }
 }
 
 impl crate::source::Source for Codex {
@@ -70,16 +90,13 @@ impl crate::source::Source for Codex {
         zone: Zone,
         range: DateRange,
     ) -> crate::Result<Box<dyn crate::source::DailyReport>> {
-        let out = scan::scan(&self.homes, daily::Daily::new(zone, range));
-        // Files and lines that could not be read are named on stderr, as the report is made.
-        table::warn(&out.failed, &out.bad_lines);
-        Ok(Box::new(out))
+        Ok(Box::new(self.report(Kind::Daily, zone, range)))
     }
 }
 
 impl crate::source::DailyReport for scan::ScanOutput {
     fn json(&self) -> String {
-        json::daily(&self.report)
+        json::report(&self.report)
     }
 
     fn print_table(&self) {

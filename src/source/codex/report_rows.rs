@@ -10,7 +10,7 @@ use crate::report::{Row, Rows, Tokens};
 /// Appends every request of the rollouts of `homes` to `rows` (read on `machine`).
 pub(crate) fn read_into(homes: &[PathBuf], machine: &str, rows: &mut Rows) -> ReadAll {
     let (machine, none) = (rows.sym(machine), rows.sym(""));
-    read_all(homes, |r| {
+    read_all(homes, false, |r| {
         let row = Row {
             timestamp_ms: r.timestamp_ms,
             last_ms: r.timestamp_ms,

@@ -12,6 +12,9 @@ use super::usage::{Event, Tier};
 pub(crate) struct CodexRow {
     /// Unix milliseconds.
     pub timestamp_ms: i64,
+    /// The timestamp as written when that is not ccusage's form of `timestamp_ms` (a session's
+    /// `lastActivity` shows it); `None` for what Codex writes, and for stored rows.
+    pub written_time: Option<Box<str>>,
     /// The rollout's path below `sessions/` without `.jsonl` (ccusage's session id).
     pub session_id: String,
     pub model: String,
@@ -54,6 +57,7 @@ impl CodexRow {
         let cost = cost::of_request(&event.model, u, fast);
         CodexRow {
             timestamp_ms,
+            written_time: event.stamp.written.clone(),
             session_id: session_id.to_owned(),
             model: event.model.clone(),
             is_fallback_model: event.is_fallback_model,

@@ -1,19 +1,21 @@
-//! A whole report of the rollouts as they are now (`ccsync scan --agent codex`): every file
-//! read once from its start, forks matched against their parents, requests de-duplicated
-//! across files, then summed by day.
+//! A whole report of the rollouts as they are now (`ccsync scan --agent codex`, `ccsync report
+//! … --local --agent codex`): every file read once from its start, forks matched against their
+//! parents, requests de-duplicated across files (per session for the session report), then
+//! summed into the report.
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
-use super::daily::{CodexReport, Daily};
 use super::dedup::Seen;
 use super::discover::{self, Rollout};
 use super::error::{BadLine, BadReason, CodexError};
+use super::group::CodexReport;
 use super::line::RawUsage;
 use super::reader::{self, Batch, Checkpoint, Mode, Parents};
 use super::replay::SessionMeta;
+use super::report::Report;
 use super::rows::CodexRow;
 
 /// What a scan found.
@@ -35,11 +37,11 @@ pub(crate) struct ReadAll {
     pub failed: Vec<CodexError>,
 }
 
-/// Scans the rollouts of `homes` (see [`discover`]) into `daily`.
-pub(crate) fn scan(homes: &[PathBuf], mut daily: Daily) -> ScanOutput {
-    let read = read_all(homes, |row| daily.add(row));
+/// Scans the rollouts of `homes` (see [`discover`]) into `report`.
+pub(crate) fn scan(homes: &[PathBuf], mut report: Report) -> ScanOutput {
+    let read = read_all(homes, report.per_session(), |row| report.add(row));
     ScanOutput {
-        report: daily.finish(),
+        report: report.finish(),
         files: read.files,
         requests: read.requests,
         bad_lines: read.bad_lines,
@@ -48,12 +50,17 @@ pub(crate) fn scan(homes: &[PathBuf], mut daily: Daily) -> ScanOutput {
 }
 
 /// Reads every rollout of `homes` once from its start, forks matched against their parents,
-/// and hands each request counted (once across files, in ccusage's reading order) to `each`.
-pub(crate) fn read_all(homes: &[PathBuf], mut each: impl FnMut(&CodexRow)) -> ReadAll {
+/// and hands each request counted (once across files, or once per session with
+/// `per_session`, in ccusage's reading order) to `each`.
+pub(crate) fn read_all(
+    homes: &[PathBuf],
+    per_session: bool,
+    mut each: impl FnMut(&CodexRow),
+) -> ReadAll {
     let (rollouts, unlistable) = discover::find(homes);
     let default_fast = discover::config_asks_fast(homes);
     let parents = ParentIndex::new(&rollouts);
-    let mut seen = Seen::default();
+    let mut seen = Seen::new(per_session);
     let (mut requests, mut bad_lines, mut failed) = (0, Vec::new(), unlistable);
     for rollout in &rollouts {
         let checkpoint = Checkpoint::default();

@@ -1,62 +1,116 @@
-//! The human table of `ccsync scan --agent codex`: ccusage's columns, through
-//! [`crate::table::render`], then what was read and what was skipped.
+//! The human tables of the Codex reports (`ccsync scan --agent codex`, `ccsync report …
+//! --agent codex`): ccusage's columns, through [`crate::table::render`]; a local read adds what
+//! was read and what was skipped.
 
 use serde_json::Value;
 
-use super::daily::Sums;
 use super::error::{BadLine, CodexError};
+use super::group::{CodexReport, Kind, Sums};
 use super::scan::ScanOutput;
-use crate::table::Kind;
+use crate::table::Kind as Column;
 
 /// How many bad lines are listed one by one (the rest are counted).
 const LISTED_BAD_LINES: usize = 10;
 
+/// `ccsync scan`'s table: the days, then what was read.
 pub(crate) fn print(out: &ScanOutput) {
-    let report = &out.report;
-    if report.days.is_empty() {
-        // ccusage's words.
-        println!("No Codex usage data found.");
-    } else {
-        let date = format!("Date ({})", report.zone);
-        let columns = [
-            (date.as_str(), Kind::Text),
-            ("Models", Kind::Text),
-            ("Input", Kind::Integer),
-            ("Output", Kind::Integer),
-            ("Reasoning", Kind::Integer),
-            ("Cache Create", Kind::Integer),
-            ("Cache Read", Kind::Integer),
-            ("Total Tokens", Kind::Integer),
-            ("Cost", Kind::Money),
-        ]
-        .map(|(name, kind)| (name.to_string(), kind));
-        let mut rows: Vec<Vec<Value>> = (report.days.iter())
-            .map(|d| {
-                let models: Vec<&str> = d.models.iter().map(|m| m.name.as_str()).collect();
-                row(&d.date, models.join("\n"), &d.sums, d.cost_usd)
-            })
-            .collect();
-        rows.push(row("Total", String::new(), &report.totals, report.cost_usd));
-        let width = crate::table::output_width();
-        print!("{}", crate::table::render(&columns, &rows, width));
-        if !report.unpriced_models.is_empty() {
-            eprintln!(
-                "warning: no price for {} (their cost counts as 0, as in ccusage --offline)",
-                report.unpriced_models.join(", ")
-            );
-        }
+    print!("{}", render(&out.report));
+    warn_unpriced(&out.report);
+    println!("{}", summary(out));
+}
+
+/// The report's table, its rows in the report's order; ccusage's words when it is empty.
+pub(crate) fn render(report: &CodexReport) -> String {
+    if report.groups.is_empty() {
+        return "No Codex usage data found.\n".to_string();
     }
-    println!(
+    let first = match report.kind {
+        Kind::Daily => vec![(format!("Date ({})", report.zone), Column::Text)],
+        Kind::Monthly => vec![(format!("Month ({})", report.zone), Column::Text)],
+        // The activity as ccusage's JSON has it (an instant as written).
+        Kind::Session => vec![
+            ("Session".to_string(), Column::Text),
+            ("Last Activity".to_string(), Column::Text),
+        ],
+    };
+    let columns: Vec<(String, Column)> = first
+        .into_iter()
+        .chain(
+            [
+                ("Models", Column::Text),
+                ("Input", Column::Integer),
+                ("Output", Column::Integer),
+                ("Reasoning", Column::Integer),
+                ("Cache Create", Column::Integer),
+                ("Cache Read", Column::Integer),
+                ("Total Tokens", Column::Integer),
+                ("Cost", Column::Money),
+            ]
+            .map(|(name, kind)| (name.to_string(), kind)),
+        )
+        .collect();
+    let mut rows: Vec<Vec<Value>> = (report.groups.iter())
+        .map(|g| {
+            let mut labels = vec![Value::from(label(report.kind, &g.label))];
+            if report.kind == Kind::Session {
+                labels.push(Value::from(g.last_activity.as_deref().unwrap_or("")));
+            }
+            let models: Vec<&str> = g.models.iter().map(|m| m.name.as_str()).collect();
+            row(labels, models.join("\n"), &g.sums, g.cost_usd)
+        })
+        .collect();
+    let mut total = vec![Value::from("Total")];
+    if report.kind == Kind::Session {
+        total.push(Value::from(""));
+    }
+    rows.push(row(total, String::new(), &report.totals, report.cost_usd));
+    crate::table::render(&columns, &rows, crate::table::output_width())
+}
+
+/// A row's label for a person: a session as its folder and the end of its file name (a
+/// rollout's name ends with its uuid), so that the table fits a terminal.
+fn label(kind: Kind, label: &str) -> String {
+    const SHOWN: usize = 12;
+    if kind != Kind::Session {
+        return label.to_owned();
+    }
+    let (folder, file) = label.rsplit_once('/').unwrap_or(("", label));
+    let chars = file.chars().count();
+    let end: String = if chars > SHOWN {
+        let tail: String = file.chars().skip(chars - SHOWN).collect();
+        format!("…{tail}")
+    } else {
+        file.to_owned()
+    };
+    if folder.is_empty() {
+        end
+    } else {
+        format!("{folder}\n{end}")
+    }
+}
+
+/// Models without a price, on stderr (stdout stays the table).
+pub(crate) fn warn_unpriced(report: &CodexReport) {
+    if !report.unpriced_models.is_empty() {
+        eprintln!(
+            "warning: no price for {} (their cost counts as 0, as in ccusage --offline)",
+            report.unpriced_models.join(", ")
+        );
+    }
+}
+
+/// What a local read read.
+pub(crate) fn summary(out: &ScanOutput) -> String {
+    format!(
         "{} rollout files, {} requests, {} bad lines skipped",
         crate::table::grouped(out.files as i128),
         crate::table::grouped(out.requests as i128),
         crate::table::grouped(out.bad_lines.len() as i128),
-    );
+    )
 }
 
-fn row(label: &str, models: String, s: &Sums, cost: f64) -> Vec<Value> {
-    vec![
-        Value::from(label),
+fn row(mut labels: Vec<Value>, models: String, s: &Sums, cost: f64) -> Vec<Value> {
+    labels.extend([
         Value::from(models),
         Value::from(s.input),
         Value::from(s.output),
@@ -65,7 +119,8 @@ fn row(label: &str, models: String, s: &Sums, cost: f64) -> Vec<Value> {
         Value::from(s.cached),
         Value::from(s.total),
         Value::from(cost),
-    ]
+    ]);
+    labels
 }
 
 /// Problems on stderr, so that stdout stays what ccusage prints: each unreadable file, and the

@@ -227,6 +227,7 @@ mod tests {
     fn the_key_is_the_instant_the_model_and_every_count() {
         let row = CodexRow {
             timestamp_ms: 1,
+            written_time: None,
             session_id: "s".into(),
             model: "gpt-5".into(),
             is_fallback_model: false,
