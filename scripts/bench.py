@@ -806,7 +806,8 @@ def rollup_backfill_sql():
     return inserts[0].replace("INSERT INTO usage_rollup_v4", "INSERT INTO usage_rollup", 1)
 
 
-# Queries of the pack that return rows for ccsync to aggregate, not aggregates.
+# Queries of the pack that feed `ccsync report` (sums per file, day and model that ccsync
+# aggregates further), timed on their own line: no target of the issues covers them yet.
 ROW_FEEDS = ("report_rows",)
 
 
@@ -937,8 +938,8 @@ def render(args, r, q, correctness, problems, tree, machine, load_before, load_a
         f"{r['nothing'].wall / TARGET_NOTHING_NEW_S:.2f} × the limit | "
         f"{verdict(r['nothing'].wall <= TARGET_NOTHING_NEW_S)} |",
     ]
-    # Row feeds return every response they cover (what `ccsync report` aggregates itself):
-    # timed and published on their own line, not against the aggregate queries' target.
+    # Report feeds (what `ccsync report` aggregates further): timed and published on their own
+    # line, not against the pack's target.
     feeds = [x for x in q["queries"] if x["file"][:-4] in ROW_FEEDS]
     pack = [x for x in q["queries"] if x["file"][:-4] not in ROW_FEEDS]
     ok_q = [x for x in pack if not x["error"]]
@@ -954,8 +955,9 @@ def render(args, r, q, correctness, problems, tree, machine, load_before, load_a
     for x in feeds:
         took = "failed" if x["error"] else fmt_s(statistics.median(x["times"]))
         lines.append(
-            f"| `{x['file']}` (row feed of `ccsync report`) on {q['rows'] / 1e6:.1f}M rows | "
-            f"none yet | {took} | – | not aggregated in the engine yet |")
+            f"| `{x['file']}` (what `ccsync report` reads: sums per file, day and model) on "
+            f"{q['rows'] / 1e6:.1f}M rows | none yet | {took} | – | one copy of each response "
+            f"picked across machines first |")
     if full.server_cpu is not None:
         cores = os.cpu_count() or 1
         floor = (full.cpu + full.server_cpu) / cores

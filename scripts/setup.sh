@@ -70,6 +70,10 @@ if [ "${1:-}" = "--with-ccusage" ] && ! command -v faketime >/dev/null 2>&1; the
   say "installing libfaketime (Debian package faketime, for the tests)"
   apt_install faketime
 fi
+if [ "${1:-}" = "--with-ccusage" ] && ! command -v tmux >/dev/null 2>&1; then
+  say "installing tmux (the report tables are tested in a real terminal)"
+  apt_install tmux
+fi
 
 # The tests' and benchmarks' engine (the quick start's local one lives outside the clone: see
 # scripts/local-clickhouse.sh).

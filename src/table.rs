@@ -86,6 +86,11 @@ fn width_for(terminal: bool, size: Option<usize>, columns: Option<&str>) -> Opti
     }
 }
 
+/// Whether `rows` under `columns` fit `width` as a table (`None`: any width fits).
+pub(crate) fn fits(columns: &[(String, Kind)], rows: &[Vec<Value>], width: Option<usize>) -> bool {
+    width.is_none_or(|w| natural_width(&horizontal(columns, &texts(columns, rows))) <= w)
+}
+
 /// `rows` under `columns` as a table no wider than `width` (`None`: as wide as it takes).
 pub(crate) fn render(
     columns: &[(String, Kind)],

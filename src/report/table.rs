@@ -51,6 +51,19 @@ pub(crate) fn bar(value: f64, max: f64, cells: usize) -> String {
 
 const BAR_CELLS: usize = 12;
 
+/// The table, its last column (the cost bar) left out where the table would not fit the width
+/// with it (a narrow terminal keeps a table, as ccusage's compact one, rather than a block of
+/// lines per row).
+fn fit(mut columns: Vec<(String, Kind)>, mut rows: Vec<Vec<Value>>, layout: Layout) -> String {
+    if !crate::table::fits(&columns, &rows, layout.width) {
+        columns.pop();
+        for row in &mut rows {
+            row.pop();
+        }
+    }
+    crate::table::render(&columns, &rows, layout.width)
+}
+
 fn token_columns(layout: Layout) -> Vec<(&'static str, Kind)> {
     let mut c = vec![("Input", Kind::Integer), ("Output", Kind::Integer)];
     if !layout.compact {
@@ -116,7 +129,7 @@ pub(crate) fn periods(report: &DailyReport, grouping: Grouping, layout: Layout) 
     total.extend(token_cells(&report.totals, layout));
     total.push("".into());
     rows.push(total);
-    crate::table::render(&columns(head, layout), &rows, layout.width)
+    fit(columns(head, layout), rows, layout)
 }
 
 /// The session report (last activity in the report's zone).
@@ -159,7 +172,7 @@ pub(crate) fn sessions(report: &SessionReport, zone: &Zone, layout: Layout) -> S
     total.extend(token_cells(&report.totals, layout));
     total.push("".into());
     rows.push(total);
-    crate::table::render(&columns(head, layout), &rows, layout.width)
+    fit(columns(head, layout), rows, layout)
 }
 
 /// A session's part made by one agent: `└ <id>` (and its type) under the session, its models
@@ -242,7 +255,7 @@ pub(crate) fn blocks(report: &BlocksReport, zone: &Zone, layout: Layout) -> Stri
             ]);
         }
     }
-    crate::table::render(&columns, &rows, layout.width)
+    fit(columns, rows, layout)
 }
 
 #[cfg(test)]

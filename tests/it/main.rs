@@ -25,6 +25,7 @@ mod report;
 mod report_all;
 mod report_codex;
 mod report_subagents;
+mod report_terminal;
 mod setup_scripts;
 mod sync;
 mod sync_codex;
