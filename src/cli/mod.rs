@@ -4,7 +4,7 @@
 //!
 //! - `args.rs`: what each command takes; `settings.rs`: the settings and their resolution;
 //! - `sync.rs` (`sync`, bare `ccsync`), `status.rs`, `doctor.rs`, `install.rs` (`install`,
-//!   `uninstall`), `schema.rs` (`schema apply`), `scan.rs`, `report.rs` (`report_codex.rs`: `--agent codex`), `generate.rs`, `query.rs`, `prices.rs`.
+//!   `uninstall`), `schema.rs` (`schema apply`), `scan.rs`, `report/` (options, reading, rendering; `codex.rs`: `--agent codex`), `generate.rs`, `query.rs`, `prices.rs`.
 
 mod args;
 mod doctor;
@@ -13,7 +13,6 @@ mod install;
 mod prices;
 mod query;
 mod report;
-mod report_codex;
 mod scan;
 mod schema;
 mod settings;

@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use super::report::{Order, ReportArgs, ReportKind};
+use super::args::{Order, ReportArgs, ReportKind};
 use crate::config::Config;
 use crate::report::{DateRange, Zone};
 use crate::source::codex::{Codex, CodexReport, Kind, Report};
