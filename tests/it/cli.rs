@@ -195,9 +195,9 @@ fn scan_prints_a_table_with_separators_and_dollars() {
 #[test]
 fn env_example_documents_every_variable() {
     let example = std::fs::read_to_string(repo().join(".env.example")).unwrap();
-    let cli: String = std::fs::read_dir(repo().join("src/cli"))
-        .unwrap()
-        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+    let cli: String = files_under(&repo().join("src/cli"), Some("rs"))
+        .iter()
+        .map(|path| std::fs::read_to_string(path).unwrap())
         .collect();
     let mut names: Vec<&str> = cli
         .split("env = \"")
