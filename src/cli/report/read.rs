@@ -81,18 +81,28 @@ pub(super) async fn read_local(
     let dirs = cfg.claude_dirs.clone();
     let homes = (agent.is_none()).then(|| cfg.codex_homes.clone());
     let (mode, machine) = (cfg.cost_mode, cfg.machine_name.clone());
-    let local = tokio::task::spawn_blocking(move || -> crate::Result<_> {
+    let (local, codex) = tokio::task::spawn_blocking(move || -> crate::Result<_> {
         crate::source::claude::scan::check_dirs(&dirs)?;
         let mut local = crate::source::claude::scan::read_rows(&dirs, mode, &machine);
-        if let Some(homes) = homes {
+        let codex = homes.map(|homes| {
             let codex = crate::source::codex::read_report_rows(&homes, &machine, &mut local.rows);
             crate::source::codex::warn_unread(&codex);
-        }
-        Ok(local)
+            codex
+        });
+        Ok((local, codex))
     })
     .await??;
+    let mut summary = format!("Claude Code: {}", local.summary());
+    if let Some(c) = codex.filter(|c| c.files > 0) {
+        let n = |x: usize| crate::table::grouped(x as i128);
+        summary += &format!(
+            "; Codex: {} rollouts, {} requests",
+            n(c.files),
+            n(c.requests)
+        );
+    }
     Ok(Read {
-        summary: Some(local.summary()),
+        summary: Some(summary),
         rows: local.rows,
     })
 }
