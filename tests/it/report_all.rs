@@ -149,3 +149,39 @@ async fn all_agent_reports_from_the_database_are_ccusages_after_a_sync() {
         }
     }
 }
+
+/// A machine with Codex and no Claude Code gets its report; one with neither, the error that
+/// names the folders tried (with `--agent claude`, no Claude Code folder is an error anyway).
+#[test]
+fn codex_alone_is_reported_and_no_agent_at_all_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let trees = Trees::new(dir.path(), true);
+    let missing = dir.path().join("no-claude");
+    let bin = Path::new(env!("CARGO_BIN_EXE_ccsync"));
+    let home = trees.codex_home();
+    let args = ["report", "monthly", "--local", "--json", "-z", "UTC"];
+    let out = run(bin, &args, &[&missing], &[("CODEX_HOME", home.as_str())]);
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(out, "codex alone")).unwrap();
+    let agents: Vec<&serde_json::Value> = (v["monthly"].as_array().unwrap().iter())
+        .map(|m| &m["metadata"]["agents"])
+        .collect();
+    assert!(!agents.is_empty(), "{v}");
+    assert!(
+        agents.iter().all(|a| *a == &serde_json::json!(["codex"])),
+        "{v}"
+    );
+    for (extra, what) in [
+        (&[][..], "no agent"),
+        (&["--agent", "claude"][..], "--agent claude"),
+    ] {
+        let none = dir.path().join("no-codex").display().to_string();
+        let args = [&args[..], extra].concat();
+        let out = run(bin, &args, &[&missing], &[("CODEX_HOME", none.as_str())]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{what}: {err}");
+        assert!(
+            err.contains("no-claude"),
+            "{what}: the folder tried is named: {err}"
+        );
+    }
+}

@@ -82,13 +82,18 @@ pub(super) async fn read_local(
     let homes = (agent.is_none()).then(|| cfg.codex_homes.clone());
     let (mode, machine) = (cfg.cost_mode, cfg.machine_name.clone());
     let (local, codex) = tokio::task::spawn_blocking(move || -> crate::Result<_> {
-        crate::source::claude::scan::check_dirs(&dirs)?;
+        let claude = crate::source::claude::scan::check_dirs(&dirs);
         let mut local = crate::source::claude::scan::read_rows(&dirs, mode, &machine);
         let codex = homes.map(|homes| {
             let codex = crate::source::codex::read_report_rows(&homes, &machine, &mut local.rows);
             crate::source::codex::warn_unread(&codex);
             codex
         });
+        // No Claude Code folder: an error, unless every agent's report has Codex's rollouts.
+        match (claude, &codex) {
+            (Err(_), Some(c)) if c.files > 0 => {}
+            (claude, _) => claude?,
+        }
         Ok((local, codex))
     })
     .await??;

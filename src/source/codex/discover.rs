@@ -54,6 +54,11 @@ pub(crate) fn find(homes: &[PathBuf]) -> (Vec<Rollout>, Vec<CodexError>) {
     let mut seen_relative = HashSet::new();
     let mut out = Vec::new();
     for (home_index, home) in homes.iter().enumerate() {
+        // A home that is not there holds no rollouts (as in ccusage), and is no error: most
+        // machines have no Codex at all. One that cannot be looked at is named below.
+        if matches!(home.try_exists(), Ok(false)) {
+            continue;
+        }
         let dirs: Vec<PathBuf> = ["sessions", "archived_sessions"]
             .iter()
             .map(|d| home.join(d))
@@ -173,6 +178,18 @@ mod tests {
         std::fs::create_dir_all(bare.join("x")).unwrap();
         std::fs::write(bare.join("x/r.jsonl"), "").unwrap();
         assert_eq!(rollouts(&[bare])[0].session_id, "x/r");
+    }
+
+    #[test]
+    fn a_home_that_is_not_there_is_empty_not_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let (found, unlistable) = find(&[dir.path().join("no-codex")]);
+        assert!(found.is_empty() && unlistable.is_empty(), "{unlistable:?}");
+        // A file where a folder should be cannot be listed: named.
+        let file = dir.path().join("file");
+        std::fs::write(&file, "").unwrap();
+        let (_, unlistable) = find(&[file]);
+        assert_eq!(unlistable.len(), 1);
     }
 
     #[test]
