@@ -7,7 +7,8 @@ use crate::report::{TokenLimit, Zone};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:\n  ccsync report daily --local\n  \
-    ccsync report weekly --start-of-week monday -z Europe/Paris\n  \
+    ccsync report monthly --agent codex --json\n  \
+    ccsync report weekly --agent claude --start-of-week monday -z Europe/Paris\n  \
     ccsync report session --machine laptop --machine desk --json\n  \
     ccsync report session --subagents --since 20260101\n  \
     ccsync report blocks --active --token-limit max")]
@@ -18,14 +19,15 @@ pub struct ReportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum ReportKind {
-    /// Usage per day (`ccusage claude daily`).
+    /// Usage per day, every agent's (`ccusage daily`; `--agent NAME`: `ccusage NAME daily`).
     Daily(ReportArgs),
-    /// Usage per week (`ccusage claude weekly`).
+    /// Usage per week (`ccusage weekly`, weeks from Monday; `--agent claude`: `ccusage claude
+    /// weekly`, from Sunday).
     Weekly(WeeklyArgs),
-    /// Usage per calendar month (`ccusage claude monthly`).
+    /// Usage per calendar month (`ccusage monthly`; `--agent NAME`: `ccusage NAME monthly`).
     Monthly(ReportArgs),
-    /// Usage per transcript session, costliest first (`ccusage claude session`); with
-    /// `--subagents`, each split by the agent that made it.
+    /// Usage per session, costliest first (`ccusage session`; `--agent NAME`: `ccusage NAME
+    /// session`); with `--subagents`, Claude Code's sessions split by the agent that made it.
     Session(SessionArgs),
     /// 5-hour billing blocks, the active one with its burn rate and projection
     /// (`ccusage claude blocks`).
@@ -61,8 +63,9 @@ pub enum By {
 /// The options every report takes, with ccusage's names, meanings and defaults.
 #[derive(Debug, Args)]
 pub struct ReportArgs {
-    /// Read this machine's transcripts (CLAUDE_CONFIG_DIR, else ~/.config/claude and
-    /// ~/.claude) instead of the database: no server needed.
+    /// Read this machine's files instead of the database, no server needed: Claude Code's
+    /// transcripts (CLAUDE_CONFIG_DIR, else ~/.config/claude and ~/.claude) and Codex's rollouts
+    /// (CODEX_HOME, else ~/.codex).
     #[arg(long)]
     pub local: bool,
 
