@@ -12,7 +12,7 @@ use crate::common::repo;
 use crate::parity::ccusage;
 
 /// `program args` with `CODEX_HOME` = `homes`, in a clean environment whose `HOME` is empty.
-fn run(program: &Path, args: &[&str], homes: &[PathBuf]) -> Output {
+pub(crate) fn run(program: &Path, args: &[&str], homes: &[PathBuf]) -> Output {
     let home = tempfile::tempdir().unwrap();
     let joined: Vec<String> = homes.iter().map(|d| d.display().to_string()).collect();
     Command::new(program)

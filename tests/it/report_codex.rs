@@ -5,13 +5,13 @@
 //! order exact, tokens exact, costs within 0.01%. `weekly` and `blocks` are refused, as there.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
 use crate::common::*;
 use crate::migration::copy_tree;
 use crate::parity::ccusage;
+use crate::parity_codex::run;
 
 const KINDS: [&str; 3] = ["daily", "monthly", "session"];
 
@@ -19,21 +19,6 @@ const KINDS: [&str; 3] = ["daily", "monthly", "session"];
 /// "Codex", "From the database"): whether a model was a guess (`isFallback`). The crafted
 /// homes have such models; the database shows `false`.
 const NOT_STORED: [&str; 1] = ["isFallback"];
-
-/// `program args` with `CODEX_HOME` = `homes`, in a clean environment whose `HOME` is empty.
-fn run(program: &Path, args: &[&str], homes: &[PathBuf]) -> Output {
-    let home = tempfile::tempdir().unwrap();
-    let joined: Vec<String> = homes.iter().map(|d| d.display().to_string()).collect();
-    Command::new(program)
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.path())
-        .env("CODEX_HOME", joined.join(","))
-        .current_dir(home.path())
-        .output()
-        .unwrap()
-}
 
 fn theirs(homes: &[PathBuf], kind: &str, args: &[&str]) -> String {
     let base = ["codex", kind, "--json", "--offline"];
