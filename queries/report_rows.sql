@@ -1,5 +1,5 @@
 -- name: report_rows
--- description: The usage ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) is computed from: per transcript file, day (in tz), model, machine, account, agent and subagent, its responses summed (tokens by kind, reasoning apart, cost, first and last time); with responses=1 one row per API response (blocks need each one's time). A response synced from two machines once.
+-- description: The usage ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) is computed from: per transcript file, day (in tz), model, machine, account, agent and subagent (id and type), its responses summed (tokens by kind, reasoning apart, cost, first and last time); with responses=1 one row per API response (blocks need each one's time). A response synced from two machines once.
 -- params: machines String '' (newline-separated machine names; empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), account String '' (empty = every account; else one as stored, or its e-mail), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', responses UInt8 0 (1 = one row per response instead of sums)
 --
 -- The report is computed by ccsync from these rows (src/report/), in ccusage's order: files by
@@ -12,7 +12,8 @@
 -- `source_file` (src/report/rows.rs, ccusage_session); `session_id` and `project` where the
 -- path has no /projects/ in it.
 -- `agent_id` and `is_sidechain` name the subagent of a row (`report session --subagents`;
--- src/report/rows.rs, subagent_of).
+-- src/report/rows.rs, subagent_of); `agent_type` is its type as synced (schema 006: '' for the
+-- main thread, a subagent without a meta file, and rows stored before).
 -- The account: the row's own (the one signed in when it was synced), else, for rows stored
 -- before accounts were (schema 005), the first account recorded for its machine.
 -- One response, several machines: the same identity as global_daily (source, message_id,
@@ -37,7 +38,8 @@ SELECT
     agent_id,
     is_sidechain,
     source,
-    sum(reasoning_output_tokens) AS reasoning_tokens
+    sum(reasoning_output_tokens) AS reasoning_tokens,
+    agent_type
 FROM
 (
     SELECT
@@ -58,6 +60,7 @@ FROM
         e.cost_usd AS cost_usd,
         e.unknown_model AS unknown_model,
         e.agent_id AS agent_id,
+        toString(e.agent_type) AS agent_type,
         e.is_sidechain AS is_sidechain,
         if(e.account != '', e.account, ifNull(a.first_account, '')) AS account,
         toDate32(e.timestamp, {tz:String}) AS day,
@@ -70,7 +73,7 @@ FROM
             timestamp, model, speed, session_id, project, machine_name, source, account,
             input_tokens, output_tokens, cache_creation_input_tokens, cache_read_input_tokens,
             cost_usd, unknown_model, source_file, source_line, message_id, request_id,
-            agent_id, is_sidechain, reasoning_output_tokens
+            agent_id, agent_type, is_sidechain, reasoning_output_tokens
         FROM usage_events FINAL
         WHERE NOT is_deleted
           AND ({source:String} = '' OR source = {source:String})
@@ -92,5 +95,5 @@ FROM
            SELECT account FROM machine_accounts WHERE email = {account:String})
 )
 GROUP BY source, source_file, day, model, fast, unknown_model, machine, account, agent_id,
-    is_sidechain, response
+    agent_type, is_sidechain, response
 ORDER BY source_file, min(source_line), timestamp_ms, model, machine

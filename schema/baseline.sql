@@ -3,7 +3,7 @@
 -- tables 1 and 3 created). The runner then records every migration as applied. A test
 -- (`migration::the_baseline_builds_what_the_migrations_build`) holds the tables it makes equal
 -- to those the migrations make, column by column: a new migration changes this file too.
--- Comments on the columns: schema/001_usage_events.sql, 003_usage_rollup.sql, 004, 005.
+-- Comments on the columns: schema/001_usage_events.sql, 003_usage_rollup.sql, 004, 005, 006.
 
 CREATE TABLE IF NOT EXISTS usage_events
 (
@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS usage_events
     is_sidechain Bool,
     is_api_error Bool,
     agent_id String,
+    agent_type LowCardinality(String) DEFAULT '',
     input_tokens UInt64,
     output_tokens UInt64,
     reasoning_output_tokens UInt64 DEFAULT 0,

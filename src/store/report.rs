@@ -15,8 +15,8 @@ pub(crate) struct RowFilter {
     /// ones); `DateRange::default()` for all.
     pub range: DateRange,
     /// The zone (tz database name) whose days the engine sums responses by, per file, model,
-    /// machine, account and subagent; `None`: one row per response (blocks need each one's
-    /// time; a zone without a tz name is not left to the engine's reading of it).
+    /// machine, account and subagent (id and type); `None`: one row per response (blocks need
+    /// each one's time; a zone without a tz name is not left to the engine's reading of it).
     pub sum_by_day_in: Option<String>,
 }
 
@@ -42,6 +42,8 @@ pub(super) struct DbRow {
     pub is_sidechain: bool,
     pub source: String,
     pub reasoning_tokens: u64,
+    /// The subagent's type as synced ('' main thread, unknown, or stored before schema 006).
+    pub agent_type: String,
 }
 
 /// The pack's `report_rows` with `filter`'s values, as `ccsync query report_rows -p …` would
@@ -117,9 +119,10 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
             project: rows.sym(&project),
             machine: rows.sym(&r.machine),
             account: rows.sym(&r.account),
+            // Stored with the row when it was synced (a subagent's only: `AgentTypes::subagent`).
+            agent_type: (agent.is_some() && !r.agent_type.is_empty())
+                .then(|| rows.sym(&r.agent_type)),
             agent: agent.map(|a| rows.sym(&a)),
-            // Not stored: only the local read knows it (docs/ccusage-compat.md, §9c).
-            agent_type: None,
             tokens: Tokens {
                 input: r.input_tokens,
                 output: r.output_tokens,

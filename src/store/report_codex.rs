@@ -82,6 +82,7 @@ mod tests {
             is_sidechain: false,
             source: "codex".into(),
             reasoning_tokens: 4,
+            agent_type: String::new(),
         };
         let row = codex_row(stored);
         // As logged: input 100 (20 cached, 30 written), output 10, total 110.

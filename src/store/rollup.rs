@@ -434,6 +434,7 @@ mod tests {
             is_sidechain: false,
             is_api_error: false,
             agent_id: "",
+            agent_type: "",
             input_tokens: 100,
             output_tokens: 10,
             reasoning_output_tokens: 0,

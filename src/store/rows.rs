@@ -23,6 +23,8 @@ pub struct UsageRow<'a> {
     pub is_sidechain: bool,
     pub is_api_error: bool,
     pub agent_id: &'a str,
+    /// The subagent's `agentType` from its meta file ('' main thread or unknown; schema 006).
+    pub agent_type: &'a str,
     pub input_tokens: u64,
     pub output_tokens: u64,
     /// Inside `output_tokens` (schema 005).
@@ -98,6 +100,7 @@ mod tests {
             is_sidechain: false,
             is_api_error: false,
             agent_id: "",
+            agent_type: "",
             input_tokens: 1,
             output_tokens: 1,
             reasoning_output_tokens: 0,

@@ -28,6 +28,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(3, "003_usage_rollup.sql"),
     migration!(4, "004_exact_across_runs.sql"),
     migration!(5, "005_reasoning_cost_source_accounts.sql"),
+    migration!(6, "006_agent_type.sql"),
 ];
 
 /// The latest schema in one step, for a database without tables (see the file).

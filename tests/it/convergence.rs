@@ -6,11 +6,13 @@
 //! responses, a line cut mid-write and completed later, better lines of earlier responses in
 //! other files, buckets, days and months, sidechain copies and `agent_progress` lines, resumed
 //! sessions, copied transcripts, equal-total ties, lines without message.id, timestamps at the
-//! last millisecond of a bucket or outside 1970-2106) and "sync now". After every sync the
-//! run-by-run ("incremental") database is compared with a fresh run: `usage_events FINAL` (per
-//! partition and across), `usage_rollup FINAL`, and the rollup with an aggregation of the
-//! events. At the end of a case: every usage query of the pack (UTC and Asia/Kolkata) and
-//! ccusage's daily totals.
+//! last millisecond of a bucket or outside 1970-2106) and "sync now". As Claude Code does, a
+//! subagent's `agent-<id>.meta.json` (its type; none for some agents) is written before the
+//! first line naming it in a session's folder, so stored rows carry `agent_type`. After every
+//! sync the run-by-run ("incremental") database is compared with a fresh run: `usage_events
+//! FINAL` (per partition and across), `usage_rollup FINAL`, and the rollup with an aggregation
+//! of the events. At the end of a case: every usage query of the pack (UTC and Asia/Kolkata)
+//! and ccusage's daily totals.
 //!
 //! `PROPTEST_CASES` sets the number of cases (24 by default, CI's), `PROPTEST_RNG_SEED` the seed
 //! (a failure prints the one it ran with), `PROPTEST_MAX_SHRINK_TIME` (ms) the time spent
@@ -290,12 +292,14 @@ impl Tree {
         std::fs::read(self.projects.join(rel)).unwrap_or_default()
     }
 
-    /// Appends `text` to `rel`, first completing a line cut in the middle there.
+    /// Appends `text` to `rel`, first completing a line cut in the middle there, and writing
+    /// the meta file of each subagent its lines name.
     fn append(&mut self, rel: &str, text: &[u8]) {
         use std::io::Write;
         if self.cut.as_ref().is_some_and(|(f, _)| f == rel) {
             self.complete();
         }
+        self.write_meta_files(rel, text);
         let path = self.projects.join(rel);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         let mut f = std::fs::OpenOptions::new()
@@ -308,6 +312,43 @@ impl Tree {
             self.files.push(rel.to_string());
         }
         self.changed = true;
+    }
+
+    /// Claude Code writes `agent-<id>.meta.json` when it starts a subagent, before any line of
+    /// it: for each agent a line of `text` names (its `agentId`, or a progress line's
+    /// `data.agentId`), the meta file where `rel`'s lines look for it (beside a file under
+    /// `subagents/`, else in `<session>/subagents/`), unless there is one. Its type follows
+    /// from the id; one id in four has no meta file.
+    fn write_meta_files(&mut self, rel: &str, text: &[u8]) {
+        const TYPES: [Option<&str>; 4] = [
+            Some("Explore"),
+            Some("general-purpose"),
+            None,
+            Some("code-reviewer"),
+        ];
+        for l in text.split(|&b| b == b'\n') {
+            let Ok(v) = serde_json::from_slice::<serde_json::Value>(l) else {
+                continue;
+            };
+            let agent = v["agentId"].as_str().or(v["data"]["agentId"].as_str());
+            let Some(agent) = agent.filter(|a| !a.is_empty()) else {
+                continue;
+            };
+            let kind = TYPES[agent.bytes().map(usize::from).sum::<usize>() % TYPES.len()];
+            let Some(kind) = kind else { continue };
+            let dir = match rel.rsplit_once('/') {
+                Some((dir, _)) if dir.ends_with("/subagents") => dir.to_string(),
+                _ => format!("{}/subagents", rel.trim_end_matches(".jsonl")),
+            };
+            let rel_meta = format!("{dir}/agent-{agent}.meta.json");
+            let meta = self.projects.join(&rel_meta);
+            if !meta.exists() {
+                std::fs::create_dir_all(meta.parent().unwrap()).unwrap();
+                let json = format!(r#"{{"agentType":"{kind}","description":"never stored"}}"#);
+                std::fs::write(&meta, json).unwrap();
+                self.log.push(format!("meta file {rel_meta} ({kind})"));
+            }
+        }
     }
 
     fn complete(&mut self) -> bool {
@@ -1119,5 +1160,55 @@ fn a_sidechain_copy_before_a_stored_response_counts_on_its_own() {
             larger: false,
         },
         Step::CopyFile { file: 233 },
+    ]);
+}
+
+/// Subagents with and without a meta file, their responses also in the parent's progress lines,
+/// a sidechain copy in another subagent's file, and a subagent's transcript copied elsewhere
+/// (without its meta file), synced run by run: every row's `agent_type` as in one fresh run.
+#[test]
+fn subagent_types_synced_run_by_run_equal_a_fresh_run() {
+    replay(vec![
+        // Subagent a0 (a meta file: general-purpose), then a main-thread response.
+        Step::Subagent {
+            session: 0,
+            time: 0,
+            lines: 2,
+        },
+        Step::Append {
+            session: 0,
+            responses: 1,
+            lines: 1,
+            time: 1,
+            speed: 0,
+            cut: None,
+        },
+        Step::Sync,
+        Step::Progress {
+            response: 0,
+            with_request_id: true,
+            partial: false,
+        },
+        // Subagent a2 (code-reviewer) in another session; a better line of a0 in agent b's
+        // file (no meta file).
+        Step::Subagent {
+            session: 1,
+            time: 3,
+            lines: 1,
+        },
+        Step::Better {
+            response: 0,
+            place: Place::SubagentFile,
+            shift: Shift::Same,
+        },
+        Step::Sync,
+        Step::SidechainCopy {
+            response: 0,
+            subagent_file: true,
+            larger: true,
+        },
+        Step::CopyFile { file: 0 },
+        Step::Sync,
+        Step::MainAfterSidechain { response: 1 },
     ]);
 }

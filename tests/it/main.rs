@@ -12,6 +12,7 @@ mod grafana;
 mod help;
 mod migration;
 mod migration_v5;
+mod migration_v6;
 mod ops;
 mod parity;
 mod parity_codex;

@@ -14,8 +14,8 @@ use crate::migration::{
 const FIXTURE_ROOT: &str = "/tmp/v4fix/claude";
 
 /// Schema 4's columns of usage_events, as they must survive.
-const SCHEMA_4_ROWS: &str = "SELECT * EXCEPT (reasoning_output_tokens, cost_source, account) \
-    FROM usage_events FINAL ORDER BY ALL";
+const SCHEMA_4_ROWS: &str = "SELECT * EXCEPT (reasoning_output_tokens, cost_source, account, \
+    agent_type) FROM usage_events FINAL ORDER BY ALL";
 
 async fn database_of_schema_4(test: &str) -> Env {
     let mut env = Env::new(test);

@@ -107,7 +107,7 @@ fn tree(root: &Path) -> PathBuf {
 }
 
 /// Per session: its parts as (agentId, agentType, output tokens).
-type Breakdown = Vec<(String, Vec<(String, Value, u64)>)>;
+pub(crate) type Breakdown = Vec<(String, Vec<(String, Value, u64)>)>;
 
 const TOKEN_KEYS: [&str; 5] = [
     "inputTokens",
@@ -118,7 +118,7 @@ const TOKEN_KEYS: [&str; 5] = [
 ];
 
 /// Each session's parts: `(agentId, agentType)`, and their sums equal to the session's.
-fn parts(report: &str) -> Breakdown {
+pub(crate) fn parts(report: &str) -> Breakdown {
     let v: Value = serde_json::from_str(report).unwrap();
     let mut out = Vec::new();
     for s in v["sessions"].as_array().unwrap() {
@@ -263,25 +263,44 @@ async fn report_session_subagents_from_the_database_match_the_local_breakdown() 
         "session from the database",
     );
     let split = ours_db(&env, "session", &["-z", "UTC", "--subagents"]);
-    // The same parts and numbers; the type is not stored (docs/ccusage-compat.md, §9c).
-    let untyped = |p: Breakdown| -> Vec<_> {
-        (p.into_iter())
-            .map(|(s, l)| (s, l.into_iter().map(|(a, _, o)| (a, o)).collect::<Vec<_>>()))
-            .collect()
-    };
-    assert_eq!(untyped(parts(&split)), untyped(expected()), "{split}");
+    // The same parts, numbers and types: the type is stored with each subagent's rows
+    // (`usage_events.agent_type`, docs/ccusage-compat.md §9c), never its description.
+    assert_eq!(parts(&split), expected(), "{split}");
+    assert!(!split.contains("SECRET"), "{split}");
     let local = ours_local(&dirs, "session", &["-z", "UTC", "--subagents"]);
-    let strip = |s: &str| {
-        let mut v: Value = serde_json::from_str(s).unwrap();
-        for s in v["sessions"].as_array_mut().unwrap() {
-            for a in s["subagents"].as_array_mut().unwrap() {
-                a["agentType"] = Value::Null;
-            }
-        }
-        v
-    };
-    let (db, here) = (strip(&split), strip(&local));
+    let (db, here): (Value, Value) = (
+        serde_json::from_str(&split).unwrap(),
+        serde_json::from_str(&local).unwrap(),
+    );
     if let Some(d) = json_difference(&db, &here, "", |_, a, b| a.is_f64() || b.is_f64()) {
         panic!("database and local differ: {d}\n{split}\n{local}");
     }
+    // What was stored: each subagent's rows typed (a1's copy in the parent's progress line is
+    // the same response as its own file's), the main thread's not; no description anywhere.
+    let stored: Vec<(String, String, u64)> = env
+        .client()
+        .query(
+            "SELECT agent_id, toString(agent_type), count() FROM usage_events FINAL \
+             WHERE NOT is_deleted GROUP BY ALL ORDER BY ALL",
+        )
+        .fetch_all()
+        .await
+        .unwrap();
+    let row = |id: &str, kind: &str, n| (id.to_string(), kind.to_string(), n);
+    assert_eq!(
+        stored,
+        [
+            row("", "", 3),
+            row("a1", "Explore", 2),
+            row("b2", "general-purpose", 2),
+            row("c3", "", 1),
+        ]
+    );
+    let secrets: u64 = env
+        .client()
+        .query("SELECT count() FROM usage_events WHERE position(toString(tuple(*)), 'SECRET') > 0")
+        .fetch_one()
+        .await
+        .unwrap();
+    assert_eq!(secrets, 0);
 }

@@ -309,6 +309,7 @@ fn sample_row() -> ccsync::store::rows::UsageRow<'static> {
         is_sidechain: false,
         is_api_error: false,
         agent_id: "",
+        agent_type: "",
         input_tokens: 1,
         output_tokens: 2,
         reasoning_output_tokens: 0,

@@ -148,7 +148,7 @@ pub struct SessionArgs {
     /// description or prompt. Their tokens and costs add up to the session's. `--json` adds
     /// a `subagents` array to each session (`agentId`, `agentType`, tokens, `totalCost`,
     /// `modelsUsed`); without this flag the JSON is exactly ccusage's. From the database the
-    /// type is not known (the id is).
+    /// type is the one synced with the subagent's rows (none for rows synced before schema 6).
     #[arg(long)]
     pub subagents: bool,
 }

@@ -2,8 +2,9 @@
 //! them. The path of a line: [`discover`] (which files, under which config dirs) → the shared
 //! incremental [`crate::read`] → [`parse`] (the fast, allocation-free line parser) → [`dedup`]
 //! (ccusage's rules: one row per API response across files and runs) → [`collect`] (priced,
-//! privacy-filtered pending rows and their checkpoints, for `sync`); [`scan`] feeds the same
-//! parse and de-duplication to the report core without a server.
+//! privacy-filtered pending rows, each with its subagent's type from [`agent_meta`], and their
+//! checkpoints, for `sync`); [`scan`] feeds the same parse, de-duplication and types to the
+//! report core without a server.
 
 pub mod account;
 pub(crate) mod agent_meta;

@@ -81,9 +81,11 @@ struct KeptRows {
     model_index: rustc_hash::FxHashMap<String, u32>,
     /// Model as written → its index for [standard, fast]: no string built per row.
     by_raw_model: rustc_hash::FxHashMap<Box<str>, [Option<u32>; 2]>,
-    /// Subagent ids (see `crate::report::rows::subagent_of`).
-    agents: Vec<String>,
-    agent_index: rustc_hash::FxHashMap<String, u32>,
+    /// Subagents: their id (see `crate::report::rows::subagent_of`) and type (`""`: none),
+    /// as the collector decided them (`AgentTypes::subagent`).
+    agents: Vec<(String, String)>,
+    /// (id, type in the collector's strings) → index in `agents`.
+    agent_index: rustc_hash::FxHashMap<(String, symbols::Sym), u32>,
 }
 
 impl KeptRows {
@@ -108,18 +110,21 @@ impl KeptRows {
         i
     }
 
-    /// The index of the subagent that made `p` ([`MAIN`] for the main thread).
+    /// The index of the subagent that made `p` ([`MAIN`] for the main thread), with the type
+    /// the collector gave its row.
     fn agent_for(&mut self, p: &Pending, strings: &[std::sync::Arc<str>], path: &str) -> u32 {
         let id = symbols::resolve(strings, p.agent_sym());
         let Some(agent) = crate::report::rows::subagent_of(p.is_sidechain, id, path) else {
             return MAIN;
         };
-        if let Some(&i) = self.agent_index.get(&agent) {
+        let key = (agent, p.agent_type_sym());
+        if let Some(&i) = self.agent_index.get(&key) {
             return i;
         }
         let i = self.agents.len() as u32;
-        self.agents.push(agent.clone());
-        self.agent_index.insert(agent, i);
+        let kind = symbols::resolve(strings, key.1).to_string();
+        self.agents.push((key.0.clone(), kind));
+        self.agent_index.insert(key, i);
         i
     }
 
@@ -208,8 +213,9 @@ impl KeptRows {
         // Accounts are a database dimension (`--account`, `--by account`).
         let account = rows.sym("");
         let models: Vec<_> = models.iter().map(|m| rows.sym(m)).collect();
-        let agent_syms: Vec<_> = agents.iter().map(|a| rows.sym(a)).collect();
-        let mut types = crate::source::claude::agent_meta::AgentTypes::default();
+        let agent_syms: Vec<_> = (agents.iter())
+            .map(|(id, kind)| (rows.sym(id), (!kind.is_empty()).then(|| rows.sym(kind))))
+            .collect();
         // Each file's session and project, interned once.
         let mut by_file: Vec<Option<(Sym, Sym)>> = vec![None; files.len()];
         for i in order {
@@ -220,16 +226,13 @@ impl KeptRows {
                     .unwrap_or_else(|| (file.project.to_string(), file.session_id.to_string()));
                 (rows.sym(&session), rows.sym(&project))
             });
-            let agent = (k.agent != MAIN).then_some(k.agent as usize);
-            let agent_type = agent
-                .and_then(|a| types.get(&file.path, &agents[a]))
-                .map(|t| rows.sym(t));
+            let agent = (k.agent != MAIN).then(|| agent_syms[k.agent as usize]);
             rows.push(Row {
                 timestamp_ms: k.timestamp_ms,
                 last_ms: k.timestamp_ms,
                 model: k.model.listed().map(|m| models[m]),
-                agent: agent.map(|a| agent_syms[a]),
-                agent_type,
+                agent: agent.map(|a| a.0),
+                agent_type: agent.and_then(|a| a.1),
                 session,
                 project,
                 machine,

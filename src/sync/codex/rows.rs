@@ -120,6 +120,7 @@ pub(super) fn usage_row<'a>(
         is_sidechain: false,
         is_api_error: false,
         agent_id: "",
+        agent_type: "",
         input_tokens: row.input,
         output_tokens: row.output,
         reasoning_output_tokens: row.reasoning,

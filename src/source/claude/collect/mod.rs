@@ -17,6 +17,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use crate::price::{self, CostMode};
+use crate::source::claude::agent_meta::AgentTypes;
 use crate::source::claude::dedup::{Decision, Deduper, Pos, Seen, StoredRow};
 use crate::source::claude::discover::TranscriptFile;
 use crate::source::claude::parse::Entry;
@@ -25,7 +26,7 @@ use crate::store::rollup::bucket_of;
 pub use rows::{Hidden, Pending, marker_row};
 pub use scan::{FileRead, FileScan, Job, ParallelScan, Scanned, Unkeyed, scan_file, scan_threads};
 pub use stats::Stats;
-pub use symbols::{STRING_FIELDS, Sym, Symbols};
+pub use symbols::{AGENT_ID, AGENT_TYPE, STRING_FIELDS, Sym, Symbols};
 
 /// Lines longer than this are reduced to their skeleton instead of being held whole.
 pub const MAX_LINE_BYTES: usize = 8 * 1024 * 1024;
@@ -70,6 +71,12 @@ pub struct Collector {
     /// The buckets of every entry read, not only of the rows stored (after lost checkpoints:
     /// the rollup buckets the lost state still owed are among them).
     every_bucket: Option<BTreeSet<i64>>,
+    /// The subagents' meta files read so far (each once per run).
+    agent_types: AgentTypes,
+    /// The subagent type of each (file index, isSidechain, agentId) a row was kept for.
+    agent_type_of: FxHashMap<(u32, bool, Sym), Arc<str>>,
+    /// The type of rows without one.
+    no_type: Arc<str>,
 }
 
 impl Collector {
@@ -85,6 +92,9 @@ impl Collector {
             superseded: 0,
             stored_repeats: FxHashMap::default(),
             every_bucket: None,
+            agent_types: AgentTypes::default(),
+            agent_type_of: FxHashMap::default(),
+            no_type: Arc::from(""),
         }
     }
 
@@ -203,13 +213,31 @@ impl Collector {
                 .or_default() += 1;
         }
         let key = self.key_of(&entry, unkeyed, from_start);
-        let mut pending = Pending::new(&entry, &key, &mut self.symbols, index);
+        let agent_type = self.agent_type(index, file, &entry);
+        let mut pending = Pending::new(&entry, &key, &agent_type, &mut self.symbols, index);
         (pending.cost_usd, pending.unknown_model) = (cost.usd, cost.unknown_model);
         (pending.line_no, pending.slot) = (line_no, slot);
         match decision {
             Decision::Replace { index } => self.pending[index] = pending,
             _ => self.pending.push(pending),
         }
+    }
+
+    /// The type of the subagent a kept `entry` of file `index` belongs to, `""` for the main
+    /// thread or where Claude Code recorded none: [`AgentTypes::subagent`] (the one rule, for
+    /// the rows a sync stores and those a local report reads), asked once per file and agent.
+    fn agent_type(&mut self, index: usize, file: &TranscriptFile, entry: &Entry) -> Arc<str> {
+        let agent = self.symbols.intern(AGENT_ID, &entry.agent_id);
+        let key = (index as u32, entry.is_sidechain, agent);
+        if let Some(kind) = self.agent_type_of.get(&key) {
+            return kind.clone();
+        }
+        let kind = (self.agent_types)
+            .subagent(entry.is_sidechain, &entry.agent_id, &file.path)
+            .and_then(|s| s.kind)
+            .unwrap_or_else(|| self.no_type.clone());
+        self.agent_type_of.insert(key, kind.clone());
+        kind
     }
 
     /// Marks the pending rows stored rows of earlier runs beat when they took part.

@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::symbols::{self, STRING_FIELDS, Sym, Symbols};
+use super::symbols::{self, AGENT_ID, AGENT_TYPE, STRING_FIELDS, Sym, Symbols};
 use crate::source::claude::dedup::{Rank, Seen, SlotRef, Tombstone};
 use crate::source::claude::discover::TranscriptFile;
 use crate::source::claude::parse::Entry;
@@ -18,10 +18,13 @@ pub struct Pending {
     /// message.id followed by the row's key (its requestId, or a synthetic key).
     ids: Box<str>,
     message_id_len: u32,
-    /// model, session_id, cwd, claude_version, git_branch, agent_id, service_tier, speed.
+    /// model, session_id, cwd, claude_version, git_branch, agent_id, service_tier, speed,
+    /// agent_type.
     strings: [Sym; STRING_FIELDS],
     pub usage: crate::source::claude::parse::Usage,
-    pub reported_cost_usd: Option<f64>,
+    /// `costUSD` as the line logged it; NaN where it logged none (JSON has no NaN): an
+    /// `Option` would make every pending row 8 bytes larger. See [`Self::reported_cost_usd`].
+    logged_cost: f64,
     pub is_sidechain: bool,
     pub is_api_error: bool,
     pub is_fast: bool,
@@ -40,8 +43,15 @@ pub struct Pending {
 }
 
 impl Pending {
-    /// `entry` stored under `key`, with the strings it shares interned.
-    pub(super) fn new(entry: &Entry, key: &str, symbols: &mut Symbols, file: usize) -> Self {
+    /// `entry` stored under `key`, with the strings it shares interned; `agent_type`: its
+    /// subagent's type (`""` for none: see `Collector::agent_type`).
+    pub(super) fn new(
+        entry: &Entry,
+        key: &str,
+        agent_type: &Arc<str>,
+        symbols: &mut Symbols,
+        file: usize,
+    ) -> Self {
         let message_id = entry.message_id.as_deref().unwrap_or("");
         let mut ids = String::with_capacity(message_id.len() + key.len());
         ids.push_str(message_id);
@@ -55,6 +65,7 @@ impl Pending {
             &entry.agent_id,
             &entry.service_tier,
             &entry.speed,
+            agent_type,
         ];
         Pending {
             timestamp_ms: entry.timestamp_ms,
@@ -62,7 +73,7 @@ impl Pending {
             message_id_len: u32::try_from(message_id.len()).expect("a line is under 4 GiB"),
             strings: std::array::from_fn(|i| symbols.intern(i, strings[i])),
             usage: entry.usage,
-            reported_cost_usd: entry.reported_cost_usd,
+            logged_cost: entry.reported_cost_usd.unwrap_or(f64::NAN),
             is_sidechain: entry.is_sidechain,
             is_api_error: entry.is_api_error,
             is_fast: entry.is_fast(),
@@ -92,7 +103,17 @@ impl Pending {
 
     /// Its line's `agentId` (a progress line's `data.agentId`).
     pub fn agent_sym(&self) -> Sym {
-        self.strings[5]
+        self.strings[AGENT_ID]
+    }
+
+    /// Its subagent's type (`""`: the main thread, or no type known).
+    pub fn agent_type_sym(&self) -> Sym {
+        self.strings[AGENT_TYPE]
+    }
+
+    /// `costUSD` as the line logged it, if it did.
+    pub fn reported_cost_usd(&self) -> Option<f64> {
+        (!self.logged_cost.is_nan()).then_some(self.logged_cost)
     }
 
     pub fn rank(&self) -> Rank {
@@ -137,7 +158,8 @@ impl Pending {
             service_tier: s(6),
             is_sidechain: self.is_sidechain,
             is_api_error: self.is_api_error,
-            agent_id: s(5),
+            agent_id: s(AGENT_ID),
+            agent_type: s(AGENT_TYPE),
             input_tokens: self.usage.input,
             output_tokens: self.usage.output,
             reasoning_output_tokens: 0,
@@ -147,9 +169,9 @@ impl Pending {
             cache_read_input_tokens: self.usage.cache_read,
             web_search_requests: self.usage.web_search_requests,
             cost_usd: self.cost_usd,
-            reported_cost_usd: self.reported_cost_usd,
+            reported_cost_usd: self.reported_cost_usd(),
             cost_mode: cost_mode.as_str(),
-            cost_source: crate::price::CostSource::of(cost_mode, self.reported_cost_usd).as_str(),
+            cost_source: crate::price::CostSource::of(cost_mode, self.reported_cost_usd()).as_str(),
             unknown_model: self.unknown_model,
             source_file: &f.source,
             source_line: self.line_no,
@@ -236,6 +258,7 @@ fn hidden_row<'a>(
         is_sidechain: false,
         is_api_error: false,
         agent_id: "",
+        agent_type: "",
         input_tokens: 0,
         output_tokens: 0,
         reasoning_output_tokens: 0,

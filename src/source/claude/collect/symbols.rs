@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 /// A string many rows share, stored once per run in [`Symbols`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Sym(u32);
 
 /// A pending row holds 4-byte [`Sym`]s instead of 16-byte `Arc`s: at a batch of 40,000 rows
@@ -18,8 +18,13 @@ pub struct Symbols {
 }
 
 /// Fields interned per row: model, session_id, cwd, claude_version, git_branch, agent_id,
-/// service_tier, speed.
-pub const STRING_FIELDS: usize = 8;
+/// service_tier, speed (the line's), agent_type (its subagent's, see `agent_meta`).
+pub const STRING_FIELDS: usize = 9;
+
+/// The field of a row's `agentId` among [`STRING_FIELDS`].
+pub const AGENT_ID: usize = 5;
+/// The field of its subagent's type.
+pub const AGENT_TYPE: usize = 8;
 
 impl Symbols {
     pub fn intern(&mut self, field: usize, s: &Arc<str>) -> Sym {

@@ -50,7 +50,7 @@ fn a_pending_row_is_compact_and_stores_what_the_entry_says() {
     assert!(std::mem::size_of::<Pending>() <= 168);
     let mut symbols = Symbols::default();
     let e = entry_with("claude-opus-4-6", "s1", Some("msg_1"));
-    let p = Pending::new(&e, "req_1", &mut symbols, 3);
+    let p = Pending::new(&e, "req_1", &"Explore".into(), &mut symbols, 3);
     let files = vec![file(), file(), file(), file()];
     let strings = symbols.snapshot();
     let r = p.row(
@@ -73,6 +73,7 @@ fn a_pending_row_is_compact_and_stores_what_the_entry_says() {
         [r.git_branch, r.agent_id, r.service_tier, r.speed],
         ["main", "a1", "standard", "fast"]
     );
+    assert_eq!(r.agent_type, "Explore");
     assert_eq!((r.is_sidechain, r.reported_cost_usd), (true, Some(0.25)));
     assert_eq!((r.account, r.cost_source), ("acct", "logged"));
     assert_eq!(
@@ -93,9 +94,106 @@ fn a_pending_row_is_compact_and_stores_what_the_entry_says() {
     assert_eq!((r.cache_read_input_tokens, r.web_search_requests), (5, 6));
     assert_eq!((r.version, r.is_deleted), (Rank::of(&e).version(), 0));
     assert!(p.is_fast);
-    // No message.id: stored empty, the key intact.
-    let p = Pending::new(&entry_with("m", "s1", None), "~l:1", &mut symbols, 0);
+    // No message.id: stored empty, the key intact. No logged cost: none stored.
+    let mut e = entry_with("m", "s1", None);
+    e.reported_cost_usd = None;
+    let p = Pending::new(&e, "~l:1", &"".into(), &mut symbols, 0);
     assert_eq!((p.message_id(), p.request_id()), ("", "~l:1"));
+    let strings = symbols.snapshot();
+    let r = p.row(&files, &strings, "m", "", crate::price::CostMode::Auto, 9);
+    assert_eq!((r.reported_cost_usd, r.cost_source), (None, "calculated"));
+    assert_eq!(r.agent_type, "");
+}
+
+#[test]
+fn each_kept_row_carries_its_subagents_type_from_the_meta_file_read_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = dir.path().join("projects/-p");
+    let subagents = project.join("s1/subagents");
+    std::fs::create_dir_all(&subagents).unwrap();
+    let meta = subagents.join("agent-a1.meta.json");
+    std::fs::write(
+        &meta,
+        r#"{"agentType":"Explore","description":"never kept"}"#,
+    )
+    .unwrap();
+    let file_at = |path: std::path::PathBuf| TranscriptFile {
+        source: path.to_string_lossy().into(),
+        path,
+        ..file()
+    };
+    let files = [
+        file_at(project.join("s1.jsonl")),
+        file_at(subagents.join("agent-a1.jsonl")),
+        file_at(subagents.join("agent-b2.jsonl")),
+    ];
+    let line = |msg: &str, sidechain: bool, agent: &str| {
+        let mut e = entry_with("claude-opus-4-6", "s1", Some(msg));
+        (e.is_sidechain, e.agent_id) = (sidechain, agent.into());
+        e
+    };
+    let mut c = Collector::new(CostMode::Auto, Default::default());
+    let main_file = vec![
+        // The main thread, whatever agentId its line has.
+        scanned(line("m1", false, "a1"), 1),
+        // a1's response nested in the parent's progress line (data.agentId).
+        scanned(line("m2", true, "a1"), 2),
+        // A sidechain line naming no agent: an unknown subagent, no type.
+        scanned(line("m3", true, ""), 3),
+    ];
+    c.absorb(0, &files[0], scan_of(main_file, true));
+    // a1's own file, its line without agentId: the file names the agent. Then b2, without a
+    // meta file.
+    c.absorb(
+        1,
+        &files[1],
+        scan_of(vec![scanned(line("m4", false, ""), 1)], true),
+    );
+    c.absorb(
+        2,
+        &files[2],
+        scan_of(vec![scanned(line("m5", true, "b2"), 1)], true),
+    );
+    let types = |c: &mut Collector| -> Vec<(String, String)> {
+        let batch = c.take_batch(8);
+        (batch.rows.iter())
+            .map(|p| {
+                let r = p.row(&files, &batch.strings, "m", "", CostMode::Auto, 0);
+                (r.message_id.to_string(), r.agent_type.to_string())
+            })
+            .collect()
+    };
+    let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+        (list.iter())
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    };
+    assert_eq!(
+        types(&mut c),
+        pairs(&[
+            ("m1", ""),
+            ("m2", "Explore"),
+            ("m3", ""),
+            ("m4", "Explore"),
+            ("m5", "")
+        ])
+    );
+    // Read once per run: a changed meta file is not read again by this run.
+    std::fs::write(&meta, r#"{"agentType":"Plan"}"#).unwrap();
+    c.absorb(
+        1,
+        &files[1],
+        scan_of(vec![scanned(line("m6", true, "a1"), 2)], true),
+    );
+    assert_eq!(types(&mut c), pairs(&[("m6", "Explore")]));
+    // The next run reads it as it is then.
+    let mut next = Collector::new(CostMode::Auto, Default::default());
+    next.absorb(
+        1,
+        &files[1],
+        scan_of(vec![scanned(line("m7", true, "a1"), 3)], true),
+    );
+    assert_eq!(types(&mut next), pairs(&[("m7", "Plan")]));
 }
 
 fn scanned(entry: Entry, line_no: u64) -> Scanned {
