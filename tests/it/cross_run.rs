@@ -87,6 +87,20 @@ pub(crate) async fn assert_rollup_sums_match_events(client: &clickhouse::Client,
     );
 }
 
+/// The database's days (`usage_events FINAL`, per partition and across them) are ccusage's on
+/// `dirs`, and its rollup adds up to its rows.
+pub(crate) async fn assert_database_is_ccusages(
+    client: &clickhouse::Client,
+    dirs: &[&std::path::Path],
+    when: &str,
+) {
+    let ccusage = ccusage_days(dirs);
+    for settings in [PER_PARTITION, ACROSS_PARTITIONS] {
+        assert_days_are_ccusages(&event_days(client, settings).await, &ccusage, when);
+    }
+    assert_rollup_sums_match_events(client, when).await;
+}
+
 #[track_caller]
 pub(crate) fn assert_days_are_ccusages(ours: &[Day], ccusage: &[Day], what: &str) {
     if let Some(d) = days_diff(ours, ccusage) {
