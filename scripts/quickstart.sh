@@ -105,6 +105,7 @@ cat >&2 <<EOF
 Done. ccsync is installed at $BIN and finds its database through $CONFIG.
 $(case ":$PATH:" in *":$BIN_DIR:"*) ;; *) echo "Add $BIN_DIR to PATH first (e.g. in ~/.profile: export PATH=\"\$HOME/.local/bin:\$PATH\")." ;; esac)
 Next steps:
+  ccsync report daily            ccusage's daily report for every machine (weekly, monthly, session, blocks)
   ccsync status                  per machine: last sync, rows, lag
   ccsync query --list            the query pack; e.g. ccsync query overview
   ccsync install --enable        sync every hour (systemd user timer)
