@@ -44,6 +44,8 @@ pub(super) struct DbRow {
     pub reasoning_tokens: u64,
     /// The subagent's type as synced ('' main thread, unknown, or stored before schema 006).
     pub agent_type: String,
+    /// The account's e-mail, where its machines recorded one.
+    pub account_email: String,
 }
 
 /// The pack's `report_rows` with `filter`'s values, as `ccsync query report_rows -p …` would
@@ -97,6 +99,16 @@ pub(super) async fn fetch(
     Ok(sink.timed("report rows", q.fetch_all()).await?)
 }
 
+/// How `--by account` names an account: its e-mail where one was recorded, with the start of
+/// the account as stored (one person may have a work and a personal account on one e-mail).
+fn account_label(account: &str, email: &str) -> String {
+    if email.is_empty() || email == account {
+        return account.to_string();
+    }
+    let start: String = account.chars().take(8).collect();
+    format!("{email} ({start})")
+}
+
 fn to_rows(fetched: Vec<DbRow>) -> Rows {
     let mut rows = Rows::default();
     rows.reserve_exact(fetched.len());
@@ -118,7 +130,7 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
             session: rows.sym(&session),
             project: rows.sym(&project),
             machine: rows.sym(&r.machine),
-            account: rows.sym(&r.account),
+            account: rows.sym(&account_label(&r.account, &r.account_email)),
             // Stored with the row when it was synced (a subagent's only: `AgentTypes::subagent`).
             agent_type: (agent.is_some() && !r.agent_type.is_empty())
                 .then(|| rows.sym(&r.agent_type)),
@@ -137,4 +149,23 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
         rows.push(row);
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_label;
+
+    #[test]
+    fn an_account_is_named_by_its_email_and_the_start_of_its_id() {
+        assert_eq!(
+            account_label("4f1c2a9e-0000-4000-8000-000000000001", "me@example.com"),
+            "me@example.com (4f1c2a9e)"
+        );
+        // No e-mail recorded, or the account given as an e-mail (CCSYNC_ACCOUNT): as stored.
+        assert_eq!(account_label("4f1c2a9e", ""), "4f1c2a9e");
+        assert_eq!(
+            account_label("me@example.com", "me@example.com"),
+            "me@example.com"
+        );
+    }
 }

@@ -83,6 +83,7 @@ mod tests {
             source: "codex".into(),
             reasoning_tokens: 4,
             agent_type: String::new(),
+            account_email: String::new(),
         };
         let row = codex_row(stored);
         // As logged: input 100 (20 cached, 30 written), output 10, total 110.

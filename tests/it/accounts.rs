@@ -85,6 +85,11 @@ async fn the_signed_in_account_is_stored_on_rows_and_recorded_once() {
         .await
         .unwrap();
     assert_eq!(leaked, 0, "nothing else of .claude.json is stored");
+    // `--by account` names it by its e-mail, and the account as stored.
+    let by = report_as(&env, None, "monthly", &["--by", "account"]);
+    let v: Value = serde_json::from_str(&by).unwrap();
+    let keys: Vec<&String> = v.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["me@example.com (acct-uui)"], "{by}");
 }
 
 #[tokio::test]

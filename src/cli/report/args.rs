@@ -119,8 +119,8 @@ pub struct ReportArgs {
     #[arg(long, value_name = "PROJECT", conflicts_with = "local")]
     pub project: Option<String>,
 
-    /// Database: only this Claude account's rows (as `ccsync report … --by account` lists
-    /// them, or its e-mail). `blocks` defaults to this machine's account, across all its
+    /// Database: only this Claude account's rows (its e-mail, or the account as stored: its
+    /// uuid, whose start `--by account` shows). `blocks` defaults to this machine's account, across all its
     /// machines (limits apply per account); `--account all` for every account.
     #[arg(long, value_name = "ACCOUNT", conflicts_with = "local")]
     pub account: Option<String>,
