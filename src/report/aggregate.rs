@@ -160,13 +160,17 @@ impl ModelSums {
                 missing_pricing: *missing,
             })
             .collect();
-        breakdowns.sort_by(|a, b| {
-            (b.totals.total_cost)
-                .partial_cmp(&a.totals.total_cost)
-                .unwrap_or(std::cmp::Ordering::Equal)
-        });
+        breakdowns.sort_by(costliest_first);
         breakdowns
     }
+}
+
+/// Breakdowns costliest first; equal costs (and NaN) compare equal, so a stable sort keeps
+/// their order.
+pub(super) fn costliest_first(a: &ModelBreakdown, b: &ModelBreakdown) -> std::cmp::Ordering {
+    (b.totals.total_cost)
+        .partial_cmp(&a.totals.total_cost)
+        .unwrap_or(std::cmp::Ordering::Equal)
 }
 
 /// The totals of one row.

@@ -51,7 +51,7 @@ pub(super) struct BreakdownJson<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct TotalsJson<'a> {
+pub(super) struct TotalsJson<'a> {
     cache_creation_tokens: u64,
     cache_read_tokens: u64,
     input_tokens: u64,
@@ -91,7 +91,7 @@ pub(super) fn breakdown(b: &ModelBreakdown) -> BreakdownJson<'_> {
     }
 }
 
-fn totals<'a>(t: &Totals, unpriced_models: &'a [String]) -> TotalsJson<'a> {
+pub(super) fn totals<'a>(t: &Totals, unpriced_models: &'a [String]) -> TotalsJson<'a> {
     TotalsJson {
         cache_creation_tokens: t.cache_creation_tokens,
         cache_read_tokens: t.cache_read_tokens,

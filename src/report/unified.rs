@@ -3,7 +3,8 @@
 //! whose it is, `"all"` for periods). The arithmetic is the per-agent reports' own
 //! ([`super::daily`], [`super::group`], [`super::sessions`]); the shape and these rules are
 //! the all-agent reports' (docs/ccusage-compat.md, §9d):
-//! - weeks start on Monday (these reports have no `--start-of-week`; ccsync's is honoured);
+//! - weeks start on Monday (these reports have no `--start-of-week`; the caller's grouping
+//!   says, honouring ccsync's);
 //! - a period's `modelsUsed` is sorted by name, its `metadata.agents` names its agents, its
 //!   equal-cost breakdowns are in the order met over the whole period;
 //! - a session's `period` is its id, its `metadata` its last activity (and a Codex session's
@@ -11,45 +12,24 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use jiff::civil::Weekday;
 use serde_json::{Value, json};
 
-use super::aggregate::{Day, ModelBreakdown, Totals};
-use super::json::{BreakdownJson, breakdown, pretty};
+use super::aggregate::{Day, ModelBreakdown, Totals, costliest_first};
+use super::json::{BreakdownJson, breakdown, pretty, totals as totals_json};
 use super::period::{DateRange, Grouping, Zone, iso_ms};
 use super::rows::{Row, Rows, Sym};
 use super::session::Session;
 
-/// The period of an all-agent report.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Span {
-    Day,
-    Week,
-    Month,
-}
-
-impl Span {
-    /// Weeks start on `week_start`, else Monday.
-    fn grouping(self, week_start: Option<Weekday>) -> Grouping {
-        match self {
-            Span::Day => Grouping::Day,
-            Span::Week => Grouping::Week(week_start.unwrap_or(Weekday::Monday)),
-            Span::Month => Grouping::Month,
-        }
-    }
-}
-
-/// `ccusage daily|weekly|monthly --json` of `rows` (every agent's), periods ascending
-/// (beyond ccusage: `desc`, newest first; weeks starting on `week_start`).
+/// `ccusage daily|weekly|monthly --json` of `rows` (every agent's) by `grouping` (its weeks
+/// from Monday unless asked otherwise), periods ascending (beyond ccusage: `desc`, newest
+/// first).
 pub(crate) fn periods(
     rows: &Rows,
     zone: &Zone,
     range: DateRange,
-    span: Span,
-    week_start: Option<Weekday>,
+    grouping: Grouping,
     desc: bool,
 ) -> String {
-    let grouping = span.grouping(week_start);
     let mut report = super::group(super::daily(rows, zone.clone(), range), grouping);
     if desc {
         report.daily.reverse();
@@ -59,8 +39,8 @@ pub(crate) fn periods(
         .map(|d| period(d, met.get(&d.date), rows))
         .collect();
     let key = grouping.keys().1;
-    let unpriced = report.unpriced_models.iter().map(String::as_str).collect();
-    pretty(&json!({ key: list, "totals": totals(&report.totals, &unpriced) })) + "\n"
+    let totals = totals(&report.totals, &report.unpriced_models);
+    pretty(&json!({ key: list, "totals": totals })) + "\n"
 }
 
 /// What a period's rows name: its agents, and its models in the order first met.
@@ -78,23 +58,25 @@ fn met_by_period(
     grouping: Grouping,
 ) -> BTreeMap<String, Met> {
     let mut met: BTreeMap<String, Met> = BTreeMap::new();
+    // Rows come in runs of one day: a day's period is labelled and looked up once per run.
     let mut last: Option<(jiff::civil::Date, String)> = None;
     for r in rows.rows() {
         let day = zone.day_of(r.timestamp_ms);
         if !range.contains(day) {
             continue;
         }
-        // Rows come in runs of one day: label a day once.
-        let label = match &last {
-            Some((d, label)) if *d == day => label.clone(),
-            _ => grouping.label(day),
+        if last.as_ref().is_none_or(|(d, _)| *d != day) {
+            let label = grouping.label(day);
+            met.entry(label.clone()).or_default();
+            last = Some((day, label));
+        }
+        let Some(m) = last.as_ref().and_then(|(_, label)| met.get_mut(label)) else {
+            continue;
         };
-        let m = met.entry(label.clone()).or_default();
         m.agents.insert(r.source.name());
         if let Some(model) = r.model.filter(|model| !m.models.contains(model)) {
             m.models.push(model);
         }
-        last = Some((day, label));
     }
     met
 }
@@ -147,27 +129,27 @@ pub(crate) fn sessions(rows: &Rows, zone: &Zone, range: DateRange) -> String {
         .inspect(|s| {
             sums.merge(&s.totals);
             let missing = s.model_breakdowns.iter().filter(|b| b.missing_pricing);
-            unpriced.extend(missing.map(|b| b.model_name.as_str()));
+            unpriced.extend(missing.map(|b| b.model_name.clone()));
         })
         .map(session)
         .collect();
+    let unpriced: Vec<String> = unpriced.into_iter().collect();
     pretty(&json!({ "session": list, "totals": totals(&sums, &unpriced) })) + "\n"
 }
 
 fn session(s: &Session) -> Value {
     let t = &s.totals;
     let mut metadata = json!({ "lastActivity": iso_ms(s.last_ms) });
-    if s.source == crate::source::Agent::Codex {
-        metadata["reasoningOutputTokens"] = s.reasoning.into();
-    }
-    // A Claude session's models in the order met (as `ccusage claude session`); a Codex
-    // session's by name (as `ccusage codex session`'s model map).
+    // A Claude session's models in the order met, its breakdowns as the session report orders
+    // them (as `ccusage claude session`); a Codex session's by name (as `ccusage codex
+    // session`'s model map).
     let mut models = s.models_used.clone();
     let breakdowns = if s.source == crate::source::Agent::Codex {
+        metadata["reasoningOutputTokens"] = s.reasoning.into();
         models.sort();
         ordered(&s.model_breakdowns, |name| name.to_string())
     } else {
-        ordered(&s.model_breakdowns, |_| ())
+        s.model_breakdowns.iter().map(breakdown).collect()
     };
     json!({
         "agent": s.source.name(),
@@ -191,26 +173,13 @@ fn ordered<'a, K: Ord>(
 ) -> Vec<BreakdownJson<'a>> {
     let mut sorted: Vec<&ModelBreakdown> = breakdowns.iter().collect();
     sorted.sort_by(|a, b| {
-        let cost = |m: &ModelBreakdown| m.totals.total_cost;
-        (cost(b).partial_cmp(&cost(a)))
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| rank(&a.model_name).cmp(&rank(&b.model_name)))
+        costliest_first(a, b).then_with(|| rank(&a.model_name).cmp(&rank(&b.model_name)))
     });
     sorted.into_iter().map(breakdown).collect()
 }
 
-/// The totals; `unpricedModels` (sorted) only when some model had no price, as in ccusage.
-fn totals(t: &Totals, unpriced: &BTreeSet<&str>) -> Value {
-    let mut v = json!({
-        "cacheCreationTokens": t.cache_creation_tokens,
-        "cacheReadTokens": t.cache_read_tokens,
-        "inputTokens": t.input_tokens,
-        "outputTokens": t.output_tokens,
-        "totalCost": t.total_cost,
-        "totalTokens": t.total_tokens,
-    });
-    if !unpriced.is_empty() {
-        v["unpricedModels"] = json!(unpriced);
-    }
-    v
+/// The totals; `unpricedModels` (sorted) only when some model had no price, and the cost of
+/// nothing 0 (not the per-agent reports' -0.0), as in ccusage.
+fn totals(t: &Totals, unpriced: &[String]) -> Value {
+    serde_json::to_value(totals_json(t, unpriced)).expect("plain structs serialize")
 }

@@ -50,8 +50,10 @@ pub(super) struct DbRow {
 
 /// The pack's `report_rows` with `filter`'s values, as `ccsync query report_rows -p …` would
 /// bind them.
-fn values(filter: &RowFilter) -> Result<Vec<(String, Option<String>)>, String> {
-    let query = crate::store::query::find("report_rows").map_err(|e| e.0)?;
+fn values(
+    query: &crate::store::query::Query,
+    filter: &RowFilter,
+) -> Result<Vec<(String, Option<String>)>, String> {
     let (since, until) = filter.range.utc_bounds();
     let mut given = vec![format!("machines={}", filter.machines.join("\n"))];
     let mut put = |name: &str, v: Option<String>| {
@@ -85,7 +87,7 @@ pub(super) async fn fetch(
     filter: &RowFilter,
 ) -> anyhow::Result<Vec<DbRow>> {
     let query = crate::store::query::find("report_rows").map_err(|e| anyhow::anyhow!(e.0))?;
-    let values = values(filter).map_err(anyhow::Error::msg)?;
+    let values = values(query, filter).map_err(anyhow::Error::msg)?;
     let mut q = sink.client().query_raw(query.sql).with_setting(
         crate::store::query::FINAL_SETTING.0,
         crate::store::query::FINAL_SETTING.1,

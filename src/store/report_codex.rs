@@ -12,13 +12,15 @@ use std::path::PathBuf;
 use super::report::{DbRow, RowFilter, fetch};
 use crate::source::codex::CodexRow;
 
-/// The Codex rows `filter` selects (its source is set to Codex's).
+/// The Codex rows `filter` selects (its source set to Codex's), one per request: Codex prices
+/// a request's tokens by its own context length, so its reports cannot start from sums.
 pub(crate) async fn read_codex_rows(
     sink: &crate::store::client::Sink,
     filter: &RowFilter,
 ) -> anyhow::Result<Vec<CodexRow>> {
     let filter = RowFilter {
         source: Some(crate::CODEX_SOURCE.to_owned()),
+        sum_by_day_in: None,
         ..filter.clone()
     };
     Ok(fetch(sink, &filter)

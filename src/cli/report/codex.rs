@@ -5,11 +5,10 @@
 
 use std::process::ExitCode;
 
-use super::args::{Order, ReportArgs, ReportKind};
+use super::args::{Order, ReportKind};
 use crate::config::Config;
 use crate::report::{DateRange, Zone};
 use crate::source::codex::{Codex, CodexReport, Kind, Report};
-use crate::store::report::RowFilter;
 
 /// Runs a `--agent codex` report; `range` is `--since`/`--until`, already checked.
 pub(super) async fn run(
@@ -33,7 +32,7 @@ pub(super) async fn run(
         let summary = crate::source::codex::read_summary(&out);
         (out.report, Some(summary))
     } else {
-        (read_db(cfg, a, codex_kind, zone, range).await?, None)
+        (read_db(cfg, kind, codex_kind, zone, range).await?, None)
     };
     if a.json {
         // ccusage's Codex reports list rows oldest first (sessions by id) whatever `--order`.
@@ -84,25 +83,12 @@ fn codex_kind(kind: &ReportKind) -> Result<Kind, String> {
 /// The report of the Codex rows the database options select.
 async fn read_db(
     cfg: &Config,
-    a: &ReportArgs,
+    options: &ReportKind,
     kind: Kind,
     zone: Zone,
     range: DateRange,
 ) -> anyhow::Result<CodexReport> {
-    let filter = RowFilter {
-        source: Some(crate::CODEX_SOURCE.to_owned()),
-        machines: a.machines.clone(),
-        project: a.project.clone(),
-        // As for every report: `all` is none, else the account as stored (hashed like the
-        // stored ones under a privacy key) or its e-mail.
-        account: match a.account.as_deref() {
-            None | Some("all") => None,
-            Some(account) => Some(cfg.privacy.path(account)),
-        },
-        range,
-        // One row per request: Codex prices a request's tokens by its own context length.
-        sum_by_day_in: None,
-    };
+    let filter = super::read::row_filter(cfg, options, range, &zone);
     let sink = crate::store::client::Sink::new(&cfg.clickhouse)?;
     let rows = crate::store::report_codex::read_codex_rows(&sink, &filter).await?;
     let mut report = Report::new(kind, zone, range);

@@ -34,7 +34,7 @@ pub(super) async fn run(cfg: &Config, kind: ReportKind) -> anyhow::Result<ExitCo
         }
     };
     if a.agent == Some(crate::source::Agent::Codex) {
-        // Codex's reports have their own shape (ccusage codex …): src/cli/report_codex.rs.
+        // Codex's reports have their own shape (ccusage codex …): codex.rs.
         return codex::run(cfg, &kind, range).await;
     }
     let zone = a.timezone.clone().unwrap_or_else(Zone::system);

@@ -20,8 +20,23 @@ pub(super) async fn read_db(
     range: DateRange,
     zone: &Zone,
 ) -> anyhow::Result<Read> {
+    let filter = row_filter(cfg, kind, range, zone);
+    let sink = crate::store::client::Sink::new(&cfg.clickhouse)?;
+    Ok(Read {
+        rows: crate::store::report::read_rows(&sink, &filter).await?,
+        summary: None,
+    })
+}
+
+/// Which database rows a report reads, from its options.
+pub(super) fn row_filter(
+    cfg: &Config,
+    kind: &ReportKind,
+    range: DateRange,
+    zone: &Zone,
+) -> RowFilter {
     let a = kind.common();
-    let filter = RowFilter {
+    RowFilter {
         source: agent_of(kind).map(|ag| ag.name().to_string()),
         machines: a.machines.clone(),
         project: a.project.clone(),
@@ -40,12 +55,7 @@ pub(super) async fn read_db(
             ReportKind::Blocks(_) => None,
             _ => zone.iana_name().map(str::to_string),
         },
-    };
-    let sink = crate::store::client::Sink::new(&cfg.clickhouse)?;
-    Ok(Read {
-        rows: crate::store::report::read_rows(&sink, &filter).await?,
-        summary: None,
-    })
+    }
 }
 
 /// The account to read: `--account` (hashed like the stored ones under a privacy key; `all`:

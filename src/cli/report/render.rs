@@ -2,7 +2,6 @@
 
 use super::args::{Order, ReportKind, WeekStart};
 use super::read::agent_of;
-use crate::report::unified::Span;
 use crate::report::{BlockOptions, DateRange, Grouping, Rows, Zone, table::Layout};
 
 /// The report of `rows` as JSON (`--json`) or as a table.
@@ -48,31 +47,11 @@ pub(super) fn render(
                 (false, false) => crate::report::table::sessions(&report, zone, layout),
             }
         }
-        _ if a.json && agent_of(kind).is_none() => {
-            let span = match kind {
-                ReportKind::Weekly(_) => Span::Week,
-                ReportKind::Monthly(_) => Span::Month,
-                _ => Span::Day,
-            };
-            let start = match kind {
-                ReportKind::Weekly(w) => w.start_of_week.map(WeekStart::weekday),
-                _ => None,
-            };
-            crate::report::unified::periods(rows, zone, range, span, start, desc)
-        }
         _ => {
-            let grouping = match kind {
-                ReportKind::Weekly(w) => {
-                    // ccusage's default: Sunday for one agent's weeks, Monday for all agents'.
-                    let default = match agent_of(kind) {
-                        Some(_) => WeekStart::Sunday,
-                        None => WeekStart::Monday,
-                    };
-                    Grouping::Week(w.start_of_week.unwrap_or(default).weekday())
-                }
-                ReportKind::Monthly(_) => Grouping::Month,
-                _ => Grouping::Day,
-            };
+            let grouping = grouping(kind);
+            if a.json && agent_of(kind).is_none() {
+                return crate::report::unified::periods(rows, zone, range, grouping, desc);
+            }
             let mut daily = crate::report::daily(rows, zone.clone(), range);
             // Periods are made of the days in the order given (ccusage: a week's models in
             // descending day order with `--order desc`).
@@ -89,5 +68,21 @@ pub(super) fn render(
                 (false, false) => crate::report::table::periods(&report, grouping, layout),
             }
         }
+    }
+}
+
+/// The periods of a daily, weekly or monthly report; weeks start on `--start-of-week`, else
+/// on ccusage's day: Sunday for one agent's weeks, Monday for all agents'.
+fn grouping(kind: &ReportKind) -> Grouping {
+    match kind {
+        ReportKind::Weekly(w) => {
+            let default = match agent_of(kind) {
+                Some(_) => WeekStart::Sunday,
+                None => WeekStart::Monday,
+            };
+            Grouping::Week(w.start_of_week.unwrap_or(default).weekday())
+        }
+        ReportKind::Monthly(_) => Grouping::Month,
+        _ => Grouping::Day,
     }
 }

@@ -63,12 +63,9 @@ pub(crate) use report::Report;
 pub(crate) use report_rows::read_into as read_report_rows;
 pub(crate) use rows::CodexRow;
 pub(crate) use scan::{ParentIndex, ScanOutput};
-pub(crate) use table::{render as report_table, summary as read_summary, warn_unpriced};
-
-/// Rollouts and lines a read could not use, named on stderr.
-pub(crate) fn warn_unread(read: &scan::ReadAll) {
-    table::warn(&read.failed, &read.bad_lines);
-}
+pub(crate) use table::{
+    render as report_table, summary as read_summary, warn as warn_unread, warn_unpriced,
+};
 
 impl Codex {
     pub(crate) fn new(homes: Vec<PathBuf>) -> Self {
@@ -79,7 +76,7 @@ impl Codex {
     /// on stderr.
     pub(crate) fn report(&self, kind: Kind, zone: Zone, range: DateRange) -> ScanOutput {
         let out = scan::scan(&self.homes, Report::new(kind, zone, range));
-        table::warn(&out.failed, &out.bad_lines);
+        table::warn(&out.read);
         out
     }
 }

@@ -18,14 +18,10 @@ use super::replay::SessionMeta;
 use super::report::Report;
 use super::rows::CodexRow;
 
-/// What a scan found.
+/// What a scan found: the report, and what was read.
 pub(crate) struct ScanOutput {
     pub report: CodexReport,
-    pub files: usize,
-    /// Requests counted (after de-duplication), on every day.
-    pub requests: usize,
-    pub bad_lines: Vec<BadLine>,
-    pub failed: Vec<CodexError>,
+    pub read: ReadAll,
 }
 
 /// What reading every rollout found besides its rows.
@@ -42,10 +38,7 @@ pub(crate) fn scan(homes: &[PathBuf], mut report: Report) -> ScanOutput {
     let read = read_all(homes, report.per_session(), |row| report.add(row));
     ScanOutput {
         report: report.finish(),
-        files: read.files,
-        requests: read.requests,
-        bad_lines: read.bad_lines,
-        failed: read.failed,
+        read,
     }
 }
 

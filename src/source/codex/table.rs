@@ -4,9 +4,8 @@
 
 use serde_json::Value;
 
-use super::error::{BadLine, CodexError};
 use super::group::{CodexReport, Kind, Sums};
-use super::scan::ScanOutput;
+use super::scan::{ReadAll, ScanOutput};
 use crate::table::Kind as Column;
 
 /// How many bad lines are listed one by one (the rest are counted).
@@ -101,11 +100,12 @@ pub(crate) fn warn_unpriced(report: &CodexReport) {
 
 /// What a local read read.
 pub(crate) fn summary(out: &ScanOutput) -> String {
+    let read = &out.read;
     format!(
         "{} rollout files, {} requests, {} bad lines skipped",
-        crate::table::grouped(out.files as i128),
-        crate::table::grouped(out.requests as i128),
-        crate::table::grouped(out.bad_lines.len() as i128),
+        crate::table::grouped(read.files as i128),
+        crate::table::grouped(read.requests as i128),
+        crate::table::grouped(read.bad_lines.len() as i128),
     )
 }
 
@@ -125,17 +125,17 @@ fn row(mut labels: Vec<Value>, models: String, s: &Sums, cost: f64) -> Vec<Value
 
 /// Problems on stderr, so that stdout stays what ccusage prints: each unreadable file, and the
 /// first bad lines with their place.
-pub(crate) fn warn(failed: &[CodexError], bad_lines: &[BadLine]) {
-    for e in failed {
+pub(crate) fn warn(read: &ReadAll) {
+    for e in &read.failed {
         eprintln!("warning: {e}");
     }
-    for bad in bad_lines.iter().take(LISTED_BAD_LINES) {
+    for bad in read.bad_lines.iter().take(LISTED_BAD_LINES) {
         eprintln!("warning: {bad}");
     }
-    if bad_lines.len() > LISTED_BAD_LINES {
+    if read.bad_lines.len() > LISTED_BAD_LINES {
         eprintln!(
             "warning: … and {} more bad lines",
-            bad_lines.len() - LISTED_BAD_LINES
+            read.bad_lines.len() - LISTED_BAD_LINES
         );
     }
 }
