@@ -10,7 +10,7 @@
 -- hit rate = cache reads / all prompt tokens (input + cache writes + cache reads).
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
--- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
+-- dimension; see schema/003_usage_rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     model_name,
@@ -33,7 +33,7 @@ FROM
         sum(r.cache_creation_input_tokens) AS cache_write,
         sum(r.cache_read_input_tokens) AS cache_read,
         sum(r.cost_usd) AS cost,
-        -- Each response's cost without caching, summed per rollup row (see rollup.sql).
+        -- Each response's cost without caching, summed per rollup row (see schema/003_usage_rollup.sql).
         sum(r.cost_without_cache_usd) AS cost_without_cache
     FROM usage_rollup AS r FINAL
     WHERE ({machine:String} = '' OR machine_name = {machine:String})

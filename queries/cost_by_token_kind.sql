@@ -6,7 +6,7 @@
 -- (output 5x, 5-minute write 1.25x, 1-hour write 2x, read 0.1x); see cache_efficiency.sql.
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
--- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
+-- dimension; see schema/003_usage_rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     round(input_cost, 4) AS input_usd,
@@ -20,7 +20,7 @@ SELECT
     round(100 * read_cost / nullIf(cost, 0), 2) AS cache_read_pct
 FROM
 (
-    -- Each response's split, summed per rollup row (see rollup.sql).
+    -- Each response's split, summed per rollup row (see schema/003_usage_rollup.sql).
     SELECT
         machine_name,
         sum(r.input_cost_usd) AS input_cost,

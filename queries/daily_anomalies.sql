@@ -9,7 +9,7 @@
 -- judged on real history.
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
--- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
+-- dimension; see schema/003_usage_rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     machine_name,
     day,

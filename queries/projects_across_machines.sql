@@ -7,7 +7,7 @@
 -- folder is the shortest `cwd` seen in it (Claude Code launched there, then maybe cd'ed deeper).
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
--- dimension; see rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
+-- dimension; see schema/003_usage_rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.
 SELECT
     project_key AS project,
     machines,

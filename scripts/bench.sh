@@ -77,7 +77,7 @@ GEN_ARGS=(--responses 60 --tool-result-bytes 11500 --malformed-every 5000 --seed
 gen() {
   local name="$1"; shift
   local stamp
-  stamp="$(printf '%s\n' "$*" "$(sha256sum src/generate.rs | cut -d' ' -f1)")"
+  stamp="$(printf '%s\n' "$*" "$(cat src/generate/*.rs | sha256sum | cut -d' ' -f1)")"
   if [ -d "$DIR/$name/projects" ] && [ "$(cat "$DIR/$name.stamp" 2>/dev/null)" = "$stamp" ]; then
     return
   fi

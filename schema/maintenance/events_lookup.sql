@@ -1,6 +1,6 @@
 -- The stored rows of some responses of one machine and source: for each key, its latest
 -- version (tombstones included, which FINAL would hide). The agent seeds its de-duplication
--- (src/dedup.rs) with them before it decides about new lines with these message ids, so a
+-- (src/source/claude/dedup.rs, src/source/codex/dedup.rs) with them before it decides about new lines with these message ids, so a
 -- line synced in one run and a better or sidechain copy in a later run resolve as in one run.
 -- Params: {machine:String}, {source:String}, {message_ids:Array(String)}.
 SELECT

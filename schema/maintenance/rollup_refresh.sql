@@ -7,7 +7,7 @@
 -- the same rows and deletes nothing new.
 -- Bounds are DateTime64, like the column: in ClickHouse 26.9 a DateTime bound against a
 -- DateTime64 column prunes parts wrongly (see rollup_version.sql's note).
--- A machine's first backfill builds these same rows in the agent instead (src/rollup.rs, each
+-- A machine's first backfill builds these same rows in the agent instead (src/store/rollup.rs, each
 -- column mirrored there); the integration suite checks that both give the same groups.
 INSERT INTO usage_rollup
     (machine_name, source, bucket, project, session_id, git_branch, claude_version, model, is_fast,

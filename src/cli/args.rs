@@ -16,7 +16,7 @@ use super::settings::{
 #[command(
     name = "ccsync",
     version,
-    about = "Sync Claude Code usage from every workstation into one ClickHouse",
+    about = "Sync coding-agent usage (Claude Code, Codex CLI) from every workstation into one ClickHouse",
     long_about = "Reads Claude Code transcripts (~/.claude/projects, ~/.config/claude/projects or \
                   CLAUDE_CONFIG_DIR), de-duplicates and prices every API response like ccusage, \
                   and inserts the usage (never message content) into ClickHouse, idempotently.\n\n\
@@ -125,7 +125,24 @@ impl Command {
             Command::Prices(a) => s.pricing.file = a.file.clone(),
             Command::Uninstall(_) | Command::Generate(_) => {}
         }
+        if !self.prices() {
+            // A broken pricing file must not stop what never prices (`uninstall` above all).
+            s.pricing.file.pricing_file = None;
+        }
         s
+    }
+
+    /// Whether the command charges responses, so needs a valid pricing file (`install` writes
+    /// it into the timer's settings and `doctor` checks it, so both read it too).
+    fn prices(&self) -> bool {
+        !matches!(
+            self,
+            Command::Status(_)
+                | Command::Query(_)
+                | Command::Schema(_)
+                | Command::Uninstall(_)
+                | Command::Generate(_)
+        )
     }
 }
 
@@ -247,7 +264,7 @@ pub struct SchemaApplyArgs {
     pub connection: ConnectionArgs,
 }
 
-/// `query`: the pack's options (`src/query.rs`) and the connection.
+/// `query`: the pack's options (`src/store/query/`) and the connection.
 #[derive(Debug, Args)]
 pub struct QueryCommand {
     #[command(flatten)]

@@ -211,7 +211,7 @@ fn a_pricing_file_adds_and_replaces_models_everywhere() {
 }
 
 #[test]
-fn a_malformed_pricing_file_stops_every_command_with_exit_2() {
+fn a_malformed_pricing_file_stops_every_command_that_prices_with_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("prices.json");
     std::fs::write(
@@ -222,7 +222,7 @@ fn a_malformed_pricing_file_stops_every_command_with_exit_2() {
     for args in [
         &["prices"][..],
         &["scan", "--json"],
-        &["status"],
+        &["report", "daily", "--local", "--json"],
         &["--once"],
     ] {
         let run = ccsync(dir.path(), args, Some(&file));
@@ -243,6 +243,12 @@ fn a_malformed_pricing_file_stops_every_command_with_exit_2() {
             run.stderr
         );
         assert!(run.stdout.is_empty(), "{args:?}: {}", run.stdout);
+    }
+    // What never prices is not stopped: above all, the timer can still be uninstalled.
+    for args in [&["uninstall"][..], &["query", "--list"]] {
+        let run = ccsync(dir.path(), args, Some(&file));
+        assert_eq!(run.code, Some(0), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.contains("pricing file"), "{}", run.stderr);
     }
     let missing = ccsync(dir.path(), &["prices"], Some(&dir.path().join("nope.json")));
     assert_eq!(missing.code, Some(2));
