@@ -12,7 +12,14 @@ SELECT
     argMax(e.session_id, e.version) AS session,
     argMax(e.cost_usd, e.version) AS cost,
     argMax(e.source_file, e.version) AS file,
-    argMax(e.source_line, e.version) AS line
+    argMax(e.source_line, e.version) AS line,
+    -- The row's rank (dedup/rank.rs), from its own columns: its version can lie above its
+    -- rank's by more than the revision bits (a line that won on cost over one with `speed`).
+    argMax(e.is_sidechain, e.version) AS sidechain,
+    argMax(toUInt64(least(toUInt128(e.input_tokens) + e.output_tokens
+        + e.cache_creation_input_tokens + e.cache_read_input_tokens, 72057594037927935)),
+        e.version) AS total,
+    argMax(e.speed != '', e.version) AS has_speed
 FROM usage_events AS e
 WHERE machine_name = {machine:String} AND source = {source:String}
   AND message_id IN {message_ids:Array(String)}

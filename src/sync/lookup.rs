@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::error::Result;
 use crate::source::claude::collect::Collector;
-use crate::source::claude::dedup::{Pos, StoredRow};
+use crate::source::claude::dedup::{Pos, Rank, StoredRow};
 use crate::source::claude::discover::TranscriptFile;
 use crate::store::client::Sink;
 
@@ -27,6 +27,9 @@ struct Stored {
     cost: f64,
     file: String,
     line: u64,
+    sidechain: bool,
+    total: u64,
+    has_speed: bool,
 }
 
 #[derive(clickhouse::Row, serde::Deserialize)]
@@ -109,6 +112,11 @@ impl Lookup {
                 .map(|s| StoredRow {
                     request_id: &s.request_id,
                     version: s.latest,
+                    rank: Rank {
+                        non_sidechain: !s.sidechain,
+                        total: s.total,
+                        has_speed: s.has_speed,
+                    },
                     is_deleted: s.deleted != 0,
                     timestamp_ms: s.timestamp_ms,
                     session_id: &s.session,

@@ -154,11 +154,13 @@ enum Step {
     /// A whole transcript copied into another project.
     CopyFile { file: u8 },
     /// A line of an earlier response with the same token total as its largest line, a day
-    /// later, in another session's file, with or without a `speed` field.
+    /// later, in another session's file, with or without a `speed` field, of the same model
+    /// or another (then it wins or loses on cost before `speed` counts).
     Tie {
         response: u8,
         session: u8,
         speed: bool,
+        model: u8,
     },
     /// Lines without message.id (each with its own uuid).
     NoMessageId { session: u8, count: u8, time: u8 },
@@ -199,8 +201,8 @@ fn step_strategy() -> impl Strategy<Value = Step> {
         }),
         1 => (any::<u8>(), any::<u8>()).prop_map(|(session, lines)| Step::Resume { session, lines }),
         1 => any::<u8>().prop_map(|file| Step::CopyFile { file }),
-        1 => (any::<u8>(), any::<u8>(), any::<bool>())
-            .prop_map(|(response, session, speed)| Step::Tie { response, session, speed }),
+        1 => (any::<u8>(), any::<u8>(), any::<bool>(), 0u8..4)
+            .prop_map(|(response, session, speed, model)| Step::Tie { response, session, speed, model }),
         1 => (any::<u8>(), 1u8..=2, time_strategy())
             .prop_map(|(session, count, time)| Step::NoMessageId { session, count, time }),
         1 => any::<u8>().prop_map(|line| Step::DuplicateNoMessageId { line }),
@@ -550,7 +552,8 @@ impl Tree {
                 response,
                 session,
                 speed,
-            } => self.tie(response, session, speed),
+                model,
+            } => self.tie(response, session, speed, model),
             Step::NoMessageId {
                 session,
                 count,
@@ -747,7 +750,7 @@ impl Tree {
         format!("copy {from} to {to} ({} bytes)", content.len())
     }
 
-    fn tie(&mut self, response: u8, session: u8, speed: bool) -> String {
+    fn tie(&mut self, response: u8, session: u8, speed: bool, model: u8) -> String {
         let Some(mut r) = self.pick(response, |_| true) else {
             return "tie: no response yet (skipped)".into();
         };
@@ -758,13 +761,19 @@ impl Tree {
         r.sidechain = false;
         r.agent = None;
         r.speed = if speed { "standard" } else { "" };
+        r.model = match model {
+            1 => "claude-haiku-4-5-20251001",
+            2 => "claude-opus-4-1-20250805",
+            _ => r.model,
+        };
         let file = main_file(&r.session);
         let t = next_day(r.start) + 3_600_000;
         let text = self.line_of(&r, t, r.best).json();
         self.append(&file, text.as_bytes());
         format!(
-            "equal-total line of {} in {file} at {} ({} speed field)",
+            "equal-total line of {} ({}) in {file} at {} ({} speed field)",
             r.msg,
+            r.model,
             rfc3339(t),
             if speed { "with" } else { "no" }
         )
@@ -1151,6 +1160,7 @@ fn a_sidechain_copy_before_a_stored_response_counts_on_its_own() {
             response: 0,
             session: 0,
             speed: false,
+            model: 0,
         },
         Step::CopyFile { file: 161 },
         Step::Sync,
@@ -1210,5 +1220,37 @@ fn subagent_types_synced_run_by_run_equal_a_fresh_run() {
         Step::CopyFile { file: 0 },
         Step::Sync,
         Step::MainAfterSidechain { response: 1 },
+    ]);
+}
+
+/// A tie won on cost by a line without `speed` (Opus over Sonnet, equal totals), then an
+/// equal-cost line with `speed`, a sync between each (found by an audit): the last wins, as in
+/// one run, however the second row's version lies above its rank.
+#[test]
+fn a_tie_won_on_cost_then_one_won_by_speed_equal_a_fresh_run() {
+    replay(vec![
+        Step::Append {
+            session: 0,
+            responses: 1,
+            lines: 1,
+            time: 0,
+            speed: 0,
+            cut: None,
+        },
+        Step::Sync,
+        Step::Tie {
+            response: 0,
+            session: 0,
+            speed: false,
+            model: 2,
+        },
+        Step::Sync,
+        Step::Tie {
+            response: 0,
+            session: 1,
+            speed: true,
+            model: 2,
+        },
+        Step::Sync,
     ]);
 }

@@ -275,6 +275,38 @@ async fn a_better_line_across_a_month_boundary_shows_once_with_final_per_partiti
     assert_equals_fresh_run(&env, EVENTS_ROLLUP_QUERY).await;
 }
 
+/// Found by an audit, three runs of one response at equal totals: a cheap line with `speed`,
+/// then a costlier one without (it wins on cost, ccusage's rule 3, so its version lies above
+/// the first one's), then an equal-cost one with `speed` (it wins by rule 4). A rank read back
+/// from the second row's version claimed `speed` and kept it.
+#[tokio::test]
+async fn a_line_that_won_on_cost_still_loses_a_later_tie_to_a_line_with_speed() {
+    let env = Env::new("cr_cost_then_speed");
+    let base = |ts: &str| line("m1", ts).tokens(1000, 100, 0, 0, 0);
+    env.write(
+        "-p/s1.jsonl",
+        &lines(&[base("2026-01-31T12:00:00.000Z").model("claude-haiku-4-5-20251001")]),
+    );
+    sync(&env).await;
+    env.append(
+        "-p/s1.jsonl",
+        &lines(&[base("2026-02-01T12:00:00.000Z")
+            .model("claude-opus-4-1-20250805")
+            .no_speed()]),
+    );
+    sync(&env).await;
+    env.write(
+        "-p/s2.jsonl",
+        &lines(&[base("2026-03-01T12:00:00.000Z")
+            .model("claude-opus-4-1-20250805")
+            .session("s2")]),
+    );
+    sync(&env).await;
+
+    assert_database_is_ccusages(&env.client(), &[&env.claude_dir()], "after the third run").await;
+    assert_equals_fresh_run(&env, EVENTS_ROLLUP_QUERY).await;
+}
+
 // 4. ---------------------------------------------------------------------------------------------
 
 /// One response streamed across midnight, a sync between its first and its last line: ccusage

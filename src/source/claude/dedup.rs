@@ -9,9 +9,9 @@
 //! without one of the same session and timestamp. Failing that, the sidechain rule: message.id
 //! alone decides when either line is a sidechain and the response was seen in the line's
 //! session (by any line merged into it, kept or not). Lines without message.id never match.
-//! The kept line is the highest [`Rank`]: the non-sidechain one, then the larger token total,
-//! then the one with a `speed` field; on a full tie, the first in path order (files by bytewise
-//! path, lines in order). The sessions a response was seen in besides its kept line's are
+//! The kept line is the highest in [`Rank::order`]: the non-sidechain one, then the larger
+//! token total, then the higher cost, then the one with a `speed` field; on a full tie, the
+//! first in path order (files by bytewise path, lines in order). The sessions a response was seen in besides its kept line's are
 //! stored as hidden marker rows (key `~seen:<session>`, `is_deleted`), so a later run applies
 //! the sidechain rule as one run would; markers only add, so two runs writing them at once
 //! cannot undo each other. A marker also records where the response began (its stored row
@@ -23,7 +23,9 @@
 //! stored under another key or at another time, that row gets a tombstone (same key and time,
 //! `is_deleted`, a higher version) so that `FINAL` hides it in its own partition. Versions are
 //! the rank above [`REVISION_BITS`]; a row written again under a key that already holds one of
-//! equal rank (a tombstone, a tie won by path order) takes the next revision.
+//! equal rank (a tombstone, a tie won by path order) takes the next revision, and a line that
+//! won on cost over one with `speed` a version above the loser's ([`revision`]). So a stored
+//! row's rank comes from its columns (`events_lookup.sql`); only a marker's is its version.
 
 mod rank;
 mod slot;
@@ -91,6 +93,8 @@ pub enum Decision {
 pub struct StoredRow<'a> {
     pub request_id: &'a str,
     pub version: u64,
+    /// Its line's rank, from its columns (a marker's is its version, see [`Seen::version`]).
+    pub rank: Rank,
     pub is_deleted: bool,
     pub timestamp_ms: i64,
     pub session_id: &'a str,
@@ -144,6 +148,7 @@ type Ghost = (u32, Rank);
 struct StoredSeed {
     request_id: Box<str>,
     version: u64,
+    rank: Rank,
     timestamp_ms: i64,
     session: u32,
     cost: f64,
@@ -279,6 +284,7 @@ impl Deduper {
                 Seed::Row(StoredSeed {
                     request_id: row.request_id.into(),
                     version: row.version,
+                    rank: row.rank.capped(),
                     timestamp_ms: row.timestamp_ms,
                     session,
                     cost: row.cost_usd,
@@ -417,7 +423,7 @@ impl Deduper {
     }
 
     fn seed_row(&mut self, group: u32, message_id: &str, row: &StoredSeed, pos: Pos) {
-        let rank = Rank::of_version(row.version);
+        let rank = row.rank;
         let probe = Probe {
             request_hash: (!row.request_id.starts_with(SYNTHETIC_KEY_PREFIX))
                 .then(|| request_hash(&row.request_id)),
@@ -426,7 +432,7 @@ impl Deduper {
             sidechain: !rank.non_sidechain,
             cost: row.cost,
         };
-        let rev = u8::try_from(row.version - rank.version()).unwrap_or(u8::MAX);
+        let rev = revision(row.version, rank);
         let found = self
             .matching(group, &probe)
             .filter(|&p| {
@@ -478,7 +484,7 @@ impl Deduper {
             }
         } else {
             let key: Box<str> = slot.key.get(&self.keys).into();
-            let version = slot.rank().version() + u64::from(slot.rev);
+            let version = slot.version();
             let timestamp_ms = slot.timestamp_ms;
             self.hide(message_id, group, &key, timestamp_ms, version);
         }
@@ -588,7 +594,7 @@ impl Deduper {
         let slot = &self.slots[group as usize][position as usize];
         let stored = (slot.pending == NOT_PENDING).then(|| Superseded {
             timestamp_ms: slot.timestamp_ms,
-            version: slot.rank().version() + u64::from(slot.rev),
+            version: slot.version(),
         });
         self.kept_in(message_id, at, probe.session);
         let slot = &mut self.slots[group as usize][position as usize];
@@ -802,7 +808,7 @@ impl Deduper {
             Some(floor) if floor >= base => floor.saturating_add(1),
             _ => base,
         };
-        s.rev = u8::try_from(version - base).unwrap_or(u8::MAX);
+        s.rev = revision(version, s.rank());
         if !s.is(STORED) || s.key.get(&self.keys) != key {
             s.key = RequestKey::store(&mut self.keys, key);
         }
@@ -824,6 +830,14 @@ impl Deduper {
     pub fn messages(&self) -> usize {
         self.slots.iter().map(|s| s.len()).sum()
     }
+}
+
+/// How far `version` lies above `rank`'s own: the revision bits, and more where a line won on
+/// cost over a higher-ranked one (without `speed` over one with it), whose version it must
+/// exceed (by 2^REVISION_BITS and its revision). Each revision is a line better than the last
+/// or a tie won back, so 65,535 (about a thousand such cost wins for one key) is never reached.
+pub fn revision(version: u64, rank: Rank) -> u16 {
+    u16::try_from(version.saturating_sub(rank.version())).unwrap_or(u16::MAX)
 }
 
 #[cfg(test)]

@@ -334,7 +334,7 @@ impl Collector {
             buckets.insert(bucket_of(p.timestamp_ms));
             let Some(slot) = p.slot else { continue };
             let settled = self.dedup.settle(slot, p.request_id(), p.timestamp_ms);
-            p.rev = u8::try_from(settled.version - p.rank().version()).unwrap_or(u8::MAX);
+            p.rev = crate::source::claude::dedup::revision(settled.version, p.rank());
             if let Some(tombstone) = settled.tombstone {
                 buckets.insert(bucket_of(tombstone.timestamp_ms));
                 hidden.push(Hidden {

@@ -31,7 +31,7 @@ pub struct Pending {
     pub has_speed: bool,
     pub unknown_model: bool,
     /// The row's revision above its rank (see `dedup`), known once the batch is taken.
-    pub(super) rev: u8,
+    pub(super) rev: u16,
     /// Its response's slot in the de-duplication (none for a line without message.id).
     pub(super) slot: Option<SlotRef>,
     /// A stored row of an earlier run beat it after it was kept: not to be stored.

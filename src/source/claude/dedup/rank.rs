@@ -33,7 +33,8 @@ impl Rank {
             | (u64::from(self.has_speed) << REVISION_BITS)
     }
 
-    /// The rank a stored `version` encodes (a total above 2^56 reads back capped).
+    /// The rank a marker's `version` encodes (a total above 2^56 reads back capped). Not a
+    /// row's: its version can lie above its rank's revisions (see `dedup::revision`).
     pub fn of_version(version: u64) -> Self {
         Rank {
             non_sidechain: version >> 63 == 1,

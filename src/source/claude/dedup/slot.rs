@@ -39,8 +39,9 @@ pub(super) struct Slot {
     /// Index of the pending row, or NOT_PENDING.
     pub(super) pending: u32,
     pub(super) flags: u8,
-    /// The stored row's revision: its version is the kept line's rank's plus this.
-    pub(super) rev: u8,
+    /// The stored row's revision: its version is the kept line's rank's plus this. A u16 keeps
+    /// the slot at 56 bytes; see [`super::revision`].
+    pub(super) rev: u16,
 }
 
 pub(super) const NOT_PENDING: u32 = u32::MAX;
@@ -60,7 +61,7 @@ impl Slot {
         probe: &Probe,
         rank: Rank,
         key: RequestKey,
-        rev: u8,
+        rev: u16,
         birth: Birth,
     ) -> Self {
         let mut flags = STORED | SEEDED;
@@ -106,6 +107,11 @@ impl Slot {
         };
         slot.keep(entry, rank, probe);
         slot
+    }
+
+    /// The stored row's version.
+    pub(super) fn version(&self) -> u64 {
+        self.rank().version() + u64::from(self.rev)
     }
 
     pub(super) fn rank(&self) -> Rank {

@@ -347,6 +347,7 @@ fn marker(session: &'static str, version: u64, pos: Option<Pos>) -> StoredRow<'s
     StoredRow {
         request_id: key,
         version,
+        rank: Rank::of_version(version),
         is_deleted: true,
         timestamp_ms: 0,
         session_id: session,
@@ -359,6 +360,7 @@ fn stored<'a>(key: &'a str, e: &Entry, rev: u64, pos: Option<Pos>) -> StoredRow<
     StoredRow {
         request_id: key,
         version: Rank::of(e).version() + rev,
+        rank: Rank::of(e),
         is_deleted: false,
         timestamp_ms: e.timestamp_ms,
         session_id: "s1",
@@ -570,4 +572,42 @@ fn a_stored_row_joins_an_earlier_line_its_marker_line_beat() {
     d.offer(&progress, cost(&progress), Pos { file: 0, line: 1 }, 0);
     d.finish();
     assert!(d.take_cancelled().is_empty());
+}
+
+#[test]
+fn a_line_that_won_on_cost_keeps_its_own_rank_in_a_later_run() {
+    // Run 1 keeps a cheap line with `speed`; run 2's costlier line without `speed` (same
+    // total, a month later) beats it, so its version must lie above that of the line with
+    // `speed`: beyond its own rank's revision bits.
+    let mut cheap = entry(Some("m1"), Some("r1"), false, 100);
+    cheap.has_speed = true;
+    cheap.reported_cost_usd = Some(0.001);
+    let mut costly = entry(Some("m1"), Some("r1"), false, 100);
+    costly.reported_cost_usd = Some(0.002);
+    costly.timestamp_ms = 2_678_400_000;
+    let mut d = Deduper::new();
+    d.seed("m1", &[stored("r1", &cheap, 0, None)]);
+    let slot = slot_of(offer(&mut d, &costly, 1, 0));
+    let won = d.settle(slot, "r1", costly.timestamp_ms);
+    assert!(won.version > Rank::of(&cheap).version());
+    assert!(revision(won.version, Rank::of(&costly)) >= 1 << REVISION_BITS);
+    // Run 3: an equal-cost line with `speed` beats the stored one (ccusage's rule 4), which
+    // a rank read back from the version (claiming `speed`) would keep.
+    let mut fast = costly.clone();
+    fast.has_speed = true;
+    fast.timestamp_ms = 2 * 2_678_400_000;
+    let mut d = Deduper::new();
+    let row = StoredRow {
+        version: won.version,
+        timestamp_ms: costly.timestamp_ms,
+        ..stored("r1", &costly, 0, None)
+    };
+    d.seed("m1", &[row]);
+    let slot = slot_of(offer(&mut d, &fast, 1, 0));
+    let s = d.settle(slot, "r1", fast.timestamp_ms);
+    assert!(s.version > won.version, "FINAL keeps the new row");
+    assert_eq!(
+        s.tombstone.map(|t| t.timestamp_ms),
+        Some(costly.timestamp_ms)
+    );
 }
