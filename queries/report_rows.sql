@@ -18,7 +18,9 @@
 -- before accounts were (schema 005), the first account recorded for its machine.
 -- One response, several machines: the same identity as global_daily (source, message_id,
 -- request_id; lines without message.id stay per machine), the copy with the highest version
--- kept (ties: the first machine by name).
+-- kept (ties: the first machine by name), among the machines and the account asked for: a
+-- response synced by two accounts' machines (a shared ~/.claude) counts in each account's
+-- report, once in a report of both.
 SELECT
     g.timestamp_ms AS timestamp_ms,
     g.last_ms AS last_ms,
@@ -106,6 +108,18 @@ FROM
               AND ({machines:String} = '' OR has(splitByChar('\n', {machines:String}), toString(machine_name)))
               AND ({project:String} = '' OR project = {project:String})
               AND toDate32(timestamp, {tz:String}) BETWEEN {since:Date32} AND {until:Date32}
+              -- The account as below (the row's, else its machine's first), without a join.
+              AND ({account:String} = ''
+                   OR if(account != '',
+                         account IN (SELECT {account:String} UNION ALL
+                                     SELECT account FROM machine_accounts WHERE email = {account:String}),
+                         (machine_name, source) IN
+                            (SELECT machine_name, source
+                             FROM machine_accounts
+                             GROUP BY machine_name, source
+                             HAVING argMin(account, recorded_at) IN
+                                (SELECT {account:String} UNION ALL
+                                 SELECT account FROM machine_accounts WHERE email = {account:String}))))
             ORDER BY version DESC, machine_name
             LIMIT 1 BY source, message_id, request_id, if(message_id = '', toString(machine_name), '')
         ) AS e
@@ -115,10 +129,6 @@ FROM
             FROM machine_accounts
             GROUP BY machine_name, source
         ) AS a ON a.machine_name = e.machine_name AND a.source = e.source
-        WHERE {account:String} = ''
-           OR if(e.account != '', e.account, ifNull(a.first_account, '')) IN
-              (SELECT {account:String} UNION ALL
-               SELECT account FROM machine_accounts WHERE email = {account:String})
     )
     GROUP BY source, source_file, day, model, fast, unknown_model, machine, account, agent_id,
         agent_type, is_sidechain, response

@@ -135,6 +135,36 @@ async fn blocks_cover_this_machines_account_across_its_machines() {
     assert_eq!(keys, ["me@example.com", "you@example.com"], "{by}");
 }
 
+/// Two people's machines syncing one shared `~/.claude`: each account's report has all of it
+/// (the copy kept across machines is chosen among that account's machines), a report of both
+/// counts it once.
+#[tokio::test]
+async fn a_tree_synced_by_two_accounts_machines_counts_in_each_accounts_report() {
+    let env = Env::new("accounts_shared_tree");
+    let shared = generated(env.dir.path(), "shared", 6);
+    // "desk" sorts first: the copy a report of every account keeps.
+    sync_as(&env, "laptop", &shared, Some("alice@example.com")).await;
+    sync_as(&env, "desk", &shared, Some("bob@example.com")).await;
+    let ccusage = |report: &str| theirs(&[&shared], report, &["-z", "UTC"]);
+    for who in ["alice@example.com", "bob@example.com"] {
+        assert_same(
+            &report_as(&env, Some(who), "blocks", &[]),
+            &ccusage("blocks"),
+            &format!("blocks of {who}"),
+        );
+        assert_same(
+            &report_as(&env, None, "session", &["--account", who]),
+            &ccusage("session"),
+            &format!("sessions of {who}"),
+        );
+    }
+    assert_same(
+        &report_as(&env, None, "daily", &["--account", "all"]),
+        &ccusage("daily"),
+        "daily of both accounts",
+    );
+}
+
 #[tokio::test]
 async fn rows_stored_before_accounts_belong_to_the_first_account_recorded_for_their_machine() {
     let env = Env::new("accounts_old_rows");

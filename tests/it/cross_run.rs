@@ -410,6 +410,53 @@ async fn a_clock_set_back_between_runs_does_not_stop_the_rollup_following_the_da
     .await;
 }
 
+/// The server's clock behind the rollup's versions (its clock stepped back after a refresh: the
+/// local engine runs on the agent's machine): the refresh versions above the machine's highest
+/// (rollup_version.sql), so run 2's completed line still shows in the rollup.
+#[tokio::test]
+async fn a_server_clock_behind_the_rollups_versions_does_not_stop_the_refresh() {
+    let env = Env::new("cr_server_clock_back");
+    env.write(
+        "-p/s1.jsonl",
+        &lines(&[line("m1", "2026-01-05T10:00:00.000Z").tokens(10, 3, 1000, 0, 5000)]),
+    );
+    sync(&env).await;
+    // Run 1's refresh as if the server's clock had been three days ahead then.
+    let ahead = 3 * 86_400 * 1_000_000u64;
+    env.client()
+        .query(&format!(
+            "INSERT INTO usage_rollup SELECT * REPLACE (version + {ahead} AS version) \
+             FROM usage_rollup FINAL"
+        ))
+        .execute()
+        .await
+        .unwrap();
+    env.append(
+        "-p/s1.jsonl",
+        &lines(&[line("m1", "2026-01-05T10:00:00.000Z").tokens(10, 400, 1000, 0, 5000)]),
+    );
+    sync(&env).await;
+    let newest: u64 = env
+        .client()
+        .query("SELECT max(version) FROM usage_rollup")
+        .fetch_one()
+        .await
+        .unwrap();
+    let now_micros = u64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_micros(),
+    )
+    .unwrap();
+    assert!(
+        newest > now_micros + ahead / 2,
+        "the refresh's version {newest}"
+    );
+    assert_rollup_sums_match_events(&env.client(), "after the refresh behind the versions").await;
+    assert_equals_fresh_run(&env, EVENTS_ROLLUP_QUERY).await;
+}
+
 // 6. ---------------------------------------------------------------------------------------------
 
 /// `n` responses `from..from+n` of session `session`, spread over 12 days and many buckets;

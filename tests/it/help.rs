@@ -15,12 +15,16 @@ const CONNECTION: Group = &[
     ("--timeout", "CCSYNC_TIMEOUT"),
     ("--retries", "CCSYNC_RETRIES"),
 ];
-const TRANSCRIPTS: Group = &[("--claude-config-dir", "CLAUDE_CONFIG_DIR")];
+const TRANSCRIPTS: Group = &[
+    ("--claude-config-dir", "CLAUDE_CONFIG_DIR"),
+    ("--codex-home", "CODEX_HOME"),
+];
 const PRICING: Group = &[("--cost-mode", "CCSYNC_COST_MODE")];
 const PRICING_FILE: Group = &[("--pricing-file", "CCSYNC_PRICING_FILE")];
 const MACHINE: Group = &[
     ("--machine-name", "MACHINE_NAME"),
     ("--state-dir", "CCSYNC_STATE_DIR"),
+    ("--machine-account", "CCSYNC_ACCOUNT"),
 ];
 const STORE: Group = &[
     ("--batch-rows", "CCSYNC_BATCH_ROWS"),

@@ -299,4 +299,29 @@ async fn two_machines_add_up_and_a_tree_synced_from_two_names_counts_once() {
     let v: Value = serde_json::from_str(&by).unwrap();
     let names: Vec<&String> = v.as_object().unwrap().keys().collect();
     assert_eq!(names, ["alpha", "beta"], "{by}");
+    // --project: a project's name starts with `-`, and is taken as the value all the same.
+    let project = std::fs::read_dir(one.join("projects"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .min()
+        .unwrap();
+    assert!(project.starts_with('-'), "{project}");
+    let only = root.join("only");
+    std::fs::create_dir_all(only.join("projects")).unwrap();
+    let copied = Command::new("cp")
+        .arg("-r")
+        .arg(one.join("projects").join(&project))
+        .arg(only.join("projects"))
+        .status()
+        .unwrap();
+    assert!(copied.success());
+    for report in ["daily", "session"] {
+        let args = ["-z", "UTC"];
+        let filter = ["--machine", "alpha", "--project", project.as_str()];
+        assert_same(
+            &ours_db(&env, report, &[&args[..], &filter].concat()),
+            &theirs(&[&only], report, &args),
+            &format!("{report} --project {project}"),
+        );
+    }
 }

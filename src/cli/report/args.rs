@@ -112,11 +112,22 @@ pub struct ReportArgs {
 
     /// Database: only this machine's rows (repeatable); default: every machine, a response
     /// synced from two machines counted once.
-    #[arg(long = "machine", value_name = "NAME", conflicts_with = "local")]
+    #[arg(
+        long = "machine",
+        value_name = "NAME",
+        conflicts_with = "local",
+        allow_hyphen_values = true
+    )]
     pub machines: Vec<String>,
 
-    /// Database: only this project (the encoded folder name, e.g. -home-me-app).
-    #[arg(long, value_name = "PROJECT", conflicts_with = "local")]
+    /// Database: only this project (the encoded folder name, e.g. -home-me-app: a value
+    /// starting with `-` is taken as the project's).
+    #[arg(
+        long,
+        value_name = "PROJECT",
+        conflicts_with = "local",
+        allow_hyphen_values = true
+    )]
     pub project: Option<String>,
 
     /// Database: only this Claude account's rows (its e-mail, or the account as stored: its
@@ -142,7 +153,8 @@ pub struct ReportArgs {
 pub struct SessionArgs {
     #[command(flatten)]
     pub common: ReportArgs,
-    /// Beyond ccusage: under each session, a row for its main thread, `(main)`, and one per
+    /// Beyond ccusage, Claude Code's sessions only (the report is then `--agent claude`'s):
+    /// under each session, a row for its main thread, `(main)`, and one per
     /// subagent: its agent id and, where Claude Code recorded it (`agent-<id>.meta.json`
     /// beside the subagent's transcript), its type (`Explore`, `general-purpose`, …); never a
     /// description or prompt. Their tokens and costs add up to the session's. `--json` adds

@@ -65,7 +65,16 @@ fn account_filter(cfg: &Config, a: &ReportArgs, kind: &ReportKind) -> Option<Str
         Some("all") => None,
         Some(account) => Some(cfg.privacy.path(account)),
         None if matches!(kind, ReportKind::Blocks(_)) && a.machines.is_empty() => {
-            cfg.account().ok().flatten().map(|mine| mine.id)
+            let mine = cfg.account().ok().flatten().map(|mine| mine.id);
+            if mine.is_none() {
+                // Limits apply per account: say that these blocks mix every account's usage.
+                eprintln!(
+                    "note: this machine's Claude account is unknown (no oauthAccount in \
+                     .claude.json, CCSYNC_ACCOUNT unset): the blocks cover every account; \
+                     choose one with --account"
+                );
+            }
+            mine
         }
         None => None,
     }

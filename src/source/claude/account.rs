@@ -61,27 +61,48 @@ pub fn signed_in(candidates: &[PathBuf]) -> Result<Option<Account>, String> {
 }
 
 /// The top-level `oauthAccount` value, parsed alone: the file can be megabytes of project
-/// history that a sync has no reason to parse (or keep). The key inside a string of the file
-/// would be escaped (`\"oauthAccount\"`), so only an unescaped one counts.
+/// history that a sync has no reason to parse (or keep). Strings and nesting are only stepped
+/// over, so the key inside a string or a nested object (a project's own settings) is not it.
 fn oauth_block(bytes: &[u8]) -> Result<Option<OAuthAccount>, serde_json::Error> {
-    const KEY: &[u8] = b"\"oauthAccount\"";
-    for at in memchr::memmem::find_iter(bytes, KEY) {
-        if at > 0 && bytes[at - 1] == b'\\' {
-            continue;
+    const KEY: &[u8] = b"oauthAccount";
+    let (mut depth, mut i) = (0usize, 0usize);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let end = string_end(bytes, i + 1);
+                let is_key = depth == 1 && &bytes[i + 1..end] == KEY;
+                i = end + 1;
+                let rest = bytes.get(i..).unwrap_or_default();
+                let next = rest.iter().position(|b| !b.is_ascii_whitespace());
+                if is_key && let Some(colon) = next.filter(|&c| rest[c] == b':') {
+                    let value = serde_json::Deserializer::from_slice(&rest[colon + 1..])
+                        .into_iter::<Option<OAuthAccount>>()
+                        .next();
+                    return value.transpose().map(Option::flatten);
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
         }
-        let rest = &bytes[at + KEY.len()..];
-        let Some(colon) = rest.iter().position(|b| !b.is_ascii_whitespace()) else {
-            return Ok(None);
-        };
-        if rest[colon] != b':' {
-            continue;
-        }
-        let value = serde_json::Deserializer::from_slice(&rest[colon + 1..])
-            .into_iter::<Option<OAuthAccount>>()
-            .next();
-        return value.transpose().map(Option::flatten);
+        i += 1;
     }
     Ok(None)
+}
+
+/// The index of the quote that ends a string starting at `from` (past its opening quote), or
+/// the end of `bytes`.
+fn string_end(bytes: &[u8], from: usize) -> usize {
+    let mut j = from;
+    while j < bytes.len() {
+        match bytes[j] {
+            b'\\' => j += 2,
+            b'"' => return j,
+            _ => j += 1,
+        }
+    }
+    bytes.len()
 }
 
 #[cfg(test)]
@@ -114,11 +135,17 @@ mod tests {
     }
 
     #[test]
-    fn only_the_unescaped_top_level_key_counts() {
+    fn only_the_top_level_key_counts() {
         let text = r#"{"history":"said \"oauthAccount\":{\"accountUuid\":\"fake\"}","oauthAccount" : {"accountUuid":"real"}}"#;
         let found = oauth_block(text.as_bytes()).unwrap().unwrap();
         assert_eq!(found.account_uuid.as_deref(), Some("real"));
         assert!(oauth_block(br#"{"oauthAccount":null}"#).unwrap().is_none());
+        // A project's own block comes first in the file: not the signed-in account.
+        let nested = r#"{"projects":{"/x":{"oauthAccount":{"accountUuid":"nested"}}},"k":["]"],"oauthAccount":{"accountUuid":"top"}}"#;
+        let found = oauth_block(nested.as_bytes()).unwrap().unwrap();
+        assert_eq!(found.account_uuid.as_deref(), Some("top"));
+        let only_nested = r#"{"projects":{"/x":{"oauthAccount":{"accountUuid":"nested"}}}}"#;
+        assert!(oauth_block(only_nested.as_bytes()).unwrap().is_none());
     }
 
     #[test]
