@@ -20,6 +20,7 @@ mod status;
 mod sync;
 
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU8, Ordering};
 
 pub use args::*;
 pub use settings::*;
@@ -27,10 +28,9 @@ pub use settings::*;
 use crate::config::Config;
 
 pub fn main() -> ExitCode {
-    quiet_on_closed_stdout();
+    quiet_on_closed_output();
     if let Err(e) = load_env_files() {
-        eprintln!("ccsync: {e}");
-        return ExitCode::from(2);
+        return usage_error(e);
     }
     let Cli {
         command,
@@ -46,10 +46,7 @@ pub fn main() -> ExitCode {
             println!("✗ configuration valid: {e}\n    fix: see .env.example for every setting");
             return ExitCode::FAILURE;
         }
-        Err(e) => {
-            eprintln!("ccsync: {e}");
-            return ExitCode::from(2);
-        }
+        Err(e) => return usage_error(e),
     };
     if let Some(file) = &cfg.pricing_file {
         // Nothing has been priced yet: the table is built with the file on first use.
@@ -74,6 +71,7 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if reader_went_away(&e) => ExitCode::SUCCESS,
         Err(e) => {
+            failing_with(1);
             eprintln!("ccsync: error: {e:#}");
             if syncs && failed_in_transit(&e) {
                 // Only a sync has checkpoints to worry about.
@@ -94,11 +92,29 @@ fn failed_in_transit(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The exit code when stderr's reader is gone: 0 as for stdout, unless the command is failing
+/// (set just before its error is printed), so `ccsync query nope 2>&1 | …` still exits 2.
+static STDERR_GONE_EXIT: AtomicU8 = AtomicU8::new(0);
+
+/// The command ends with `code` (not 0): so it does if stderr's reader goes away while it says
+/// why.
+pub(crate) fn failing_with(code: u8) {
+    STDERR_GONE_EXIT.store(code, Ordering::Relaxed);
+}
+
+/// A usage mistake: its message on stderr and exit 2 (like clap's), also when nobody reads
+/// stderr any more.
+pub(crate) fn usage_error(message: impl std::fmt::Display) -> ExitCode {
+    failing_with(2);
+    eprintln!("ccsync: {message}");
+    ExitCode::from(2)
+}
+
 /// A reader that goes away (`ccsync … | head`) ends the command quietly with 0, as `head`
-/// expects. Rust's print macros panic on a closed stdout: for that one panic the hook exits
-/// instead (what was synced is checkpointed before anything is printed); any other panic is
-/// reported as usual.
-fn quiet_on_closed_stdout() {
+/// expects. Rust's print macros panic on a closed stdout or stderr: for those panics the hook
+/// exits instead (what was synced is checkpointed before anything is printed; a run ended
+/// mid-way is one killed, which loses nothing); any other panic is reported as usual.
+fn quiet_on_closed_output() {
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let message = info
@@ -107,8 +123,13 @@ fn quiet_on_closed_stdout() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
-            std::process::exit(0);
+        if message.contains("Broken pipe") {
+            if message.starts_with("failed printing to stdout") {
+                std::process::exit(0);
+            }
+            if message.starts_with("failed printing to stderr") {
+                std::process::exit(i32::from(STDERR_GONE_EXIT.load(Ordering::Relaxed)));
+            }
         }
         report(info);
     }));

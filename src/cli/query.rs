@@ -56,10 +56,7 @@ pub async fn run(cfg: &Config, args: QueryArgs) -> anyhow::Result<ExitCode> {
     // Usage mistakes exit 2 (like clap's), before any connection.
     let (query, values) = match find(name).and_then(|q| Ok((q, bind(q, &args.params)?))) {
         Ok(found) => found,
-        Err(e) => {
-            eprintln!("ccsync: {e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(e) => return Ok(super::usage_error(e)),
     };
     if args.sql {
         print!("{}", query.sql);

@@ -10,10 +10,7 @@ pub(super) async fn run(cfg: &Config, args: ScanArgs) -> anyhow::Result<ExitCode
     // Usage mistakes exit 2 (like clap's), before anything is read.
     let range = match crate::report::DateRange::new(args.since, args.until) {
         Ok(range) => range,
-        Err(e) => {
-            eprintln!("ccsync: {e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(e) => return Ok(super::usage_error(e)),
     };
     let zone = args.timezone.unwrap_or_else(crate::report::Zone::system);
     let source = crate::source::for_agent(args.agent, cfg);

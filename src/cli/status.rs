@@ -10,12 +10,15 @@ use super::StatusArgs;
 
 pub(super) async fn run(cfg: &Config, args: &StatusArgs) -> anyhow::Result<ExitCode> {
     let report = crate::ops::status(cfg, args.interval).await?;
+    let stale = report.machines.iter().any(|m| m.stale);
+    if stale {
+        super::failing_with(3);
+    }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_status(&report);
     }
-    let stale = report.machines.iter().any(|m| m.stale);
     Ok(if stale {
         ExitCode::from(3)
     } else {

@@ -19,6 +19,9 @@ pub(super) async fn once(cfg: &Config, args: &SyncArgs, quiet: bool) -> anyhow::
     };
     let report = crate::sync::sync_once_with(cfg, &opts).await?;
     let summary = Summary::of(args.json, quiet, false);
+    if report.status == "partial" {
+        super::failing_with(EXIT_PARTIAL);
+    }
     print_report(&report, summary);
     Ok(if report.status == "partial" {
         ExitCode::from(EXIT_PARTIAL)

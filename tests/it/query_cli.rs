@@ -401,6 +401,29 @@ async fn a_reader_that_goes_away_ends_the_command_quietly() {
     }
 }
 
+/// The same with stderr's reader gone (`ccsync … 2>&1 | …` closed early): a command that fails
+/// still exits with its own code, without a panic (101).
+#[test]
+fn a_failing_command_whose_stderr_reader_went_away_keeps_its_exit_code() {
+    let env = Env::new("qcli_stderr_gone");
+    for (args, code) in [
+        (&["query", "no_such_query"][..], 2),
+        (&["report", "daily", "--since", "2026-13-01"], 2),
+        (&["status"], 1),
+    ] {
+        let mut child = env
+            .command(args)
+            .env("CLICKHOUSE_URL", "http://127.0.0.1:9")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stderr.take()); // closed before anything is written
+        let status = child.wait().unwrap();
+        assert_eq!(status.code(), Some(code), "{args:?}");
+    }
+}
+
 #[test]
 fn an_unknown_time_zone_is_a_usage_error_before_any_request() {
     let env = Env::new("qcli_tz");

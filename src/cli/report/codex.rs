@@ -19,10 +19,7 @@ pub(super) async fn run(
     let a = kind.common();
     let codex_kind = match codex_kind(kind) {
         Ok(k) => k,
-        Err(refusal) => {
-            eprintln!("ccsync: {refusal}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(refusal) => return Ok(crate::cli::usage_error(refusal)),
     };
     let zone = a.timezone.clone().unwrap_or_else(Zone::system);
     let (mut report, summary) = if a.local {

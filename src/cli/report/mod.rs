@@ -28,10 +28,7 @@ pub(super) async fn run(cfg: &Config, kind: ReportKind) -> anyhow::Result<ExitCo
     // Usage mistakes exit 2 (like clap's), before anything is read.
     let range = match DateRange::new(a.since, a.until) {
         Ok(range) => range,
-        Err(e) => {
-            eprintln!("ccsync: {e}");
-            return Ok(ExitCode::from(2));
-        }
+        Err(e) => return Ok(super::usage_error(e)),
     };
     if a.agent == Some(crate::source::Agent::Codex) {
         // Codex's reports have their own shape (ccusage codex …): codex.rs.
