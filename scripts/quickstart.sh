@@ -83,22 +83,29 @@ for d in "${DIRS[@]}"; do
   fi
 done
 DEMO_ENV=()
+SHOWN="$DATABASE"
 if [ -z "$found" ]; then
   DEMO="${XDG_DATA_HOME:-$HOME/.local/share}/ccsync/demo"
   DEMO_MACHINE="demo-$(hostname)"
+  DEMO_DATABASE="${DATABASE}_demo"
   say "no Claude Code transcripts on this machine (looked in ${DIRS[*]})."
-  say "demonstrating on generated ones in $DEMO/claude, as machine '$DEMO_MACHINE'"
+  say "demonstrating on generated ones in $DEMO/claude, as machine '$DEMO_MACHINE', in database $DEMO_DATABASE"
   rm -rf "$DEMO/claude"
   "$BIN" generate --out "$DEMO/claude" --sessions 30 >&2
-  # For these commands only: real use keeps the defaults (your transcripts, your hostname).
-  DEMO_ENV=(CLAUDE_CONFIG_DIR="$DEMO/claude" MACHINE_NAME="$DEMO_MACHINE" CCSYNC_STATE_DIR="$DEMO/state")
+  # For these commands only: real use keeps the defaults (your transcripts, your hostname, and
+  # a database with none of the demo's made-up usage in it).
+  DEMO_ENV=(CLAUDE_CONFIG_DIR="$DEMO/claude" MACHINE_NAME="$DEMO_MACHINE" CCSYNC_STATE_DIR="$DEMO/state"
+    CLICKHOUSE_DATABASE="$DEMO_DATABASE")
+  SHOWN="$DEMO_DATABASE"
+  say "ccsync schema apply (your own database, $DATABASE: empty until your first sync)"
+  "$BIN" schema apply >&2
 fi
 
 say "ccsync --once"
 env "${DEMO_ENV[@]}" "$BIN" --once
 
-say "usage in ClickHouse ($CLICKHOUSE_URL, database $DATABASE), per machine and day"
-"$BIN" query daily_by_machine -p since="$(date -u -d '13 days ago' +%F)"
+say "usage in ClickHouse ($CLICKHOUSE_URL, database $SHOWN), per machine and day"
+env "${DEMO_ENV[@]}" "$BIN" query daily_by_machine -p since="$(date -u -d '13 days ago' +%F)"
 
 cat >&2 <<EOF
 
@@ -115,10 +122,11 @@ if [ -n "$found" ]; then
   echo "  ccsync --once                  sync what is new now (the timer does it hourly)" >&2
 else
   cat >&2 <<EOF
-This machine has no Claude Code transcripts yet: once it has, \`ccsync --once\` syncs them under
-its own name. The demo's rows are machine '$DEMO_MACHINE'; \`status\` will call it stale after two
-hours, as it stopped syncing. To sync the demo tree again:
-  ${DEMO_ENV[*]} ccsync --once
+This machine has no Claude Code transcripts yet: once it has, \`ccsync --once\` syncs them into
+$DATABASE under its own name. The demo's made-up usage is in a database of its own, $DEMO_DATABASE
+(machine '$DEMO_MACHINE'), so your record starts clean; every command shows it with that database:
+  CLICKHOUSE_DATABASE=$DEMO_DATABASE ccsync report daily
+Remove it when done: DROP DATABASE $DEMO_DATABASE (e.g. curl "$CLICKHOUSE_URL" --data-binary 'DROP DATABASE $DEMO_DATABASE'), and $DEMO.
 EOF
 fi
 if [ -x "${XDG_DATA_HOME:-$HOME/.local/share}/ccsync/engine/run-clickhouse" ]; then

@@ -2,7 +2,7 @@
 //! the 0600 environment file they read.
 
 use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use crate::config::Config;
@@ -153,6 +153,8 @@ fn quoted(value: &str) -> String {
 pub struct Outcome {
     pub written: Vec<PathBuf>,
     pub kept: Vec<PathBuf>,
+    /// An env file whose settings changed: where its previous contents were saved.
+    pub backed_up: Vec<PathBuf>,
     pub removed: Vec<PathBuf>,
     pub ran: Vec<String>,
     /// Why systemd was left alone (no user manager here): said once.
@@ -181,6 +183,29 @@ fn write_file(path: &Path, contents: &str, mode: u32, replace: bool) -> Result<b
     }
 }
 
+fn write_env_file(path: &Path, contents: &str, outcome: &mut Outcome) -> Result<()> {
+    let old = match std::fs::read_to_string(path) {
+        Ok(old) => Some(old),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    if old.as_deref() == Some(contents) {
+        outcome.kept.push(path.to_path_buf());
+        return Ok(());
+    }
+    if let Some(old) = old {
+        let backup = path.with_extension("env.bak");
+        write_file(&backup, &old, 0o600, true)?;
+        outcome.backed_up.push(backup);
+    }
+    write_file(path, contents, 0o600, true)?;
+    // It may hold secrets, whatever mode an older file had.
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(|e| Error::io(path, e))?;
+    outcome.written.push(path.to_path_buf());
+    Ok(())
+}
+
 fn run_all(commands: &[&[&str]], outcome: &mut Outcome) -> Result<()> {
     for cmd in commands {
         let line = cmd.join(" ");
@@ -196,7 +221,9 @@ fn run_all(commands: &[&[&str]], outcome: &mut Outcome) -> Result<()> {
     Ok(())
 }
 
-/// Writes the units (replacing older ones) and the env file (never overwriting it).
+/// Writes the units (replacing older ones) and the env file with every setting in effect: they
+/// include the file's own (it is read first), so an existing file is only rewritten where a
+/// setting changed (`CCSYNC_PATH_HASH_KEY` set since, say), its previous contents kept beside it.
 pub fn install(
     paths: &Paths,
     cfg: &Config,
@@ -209,11 +236,7 @@ pub fn install(
     outcome.written.push(paths.service());
     write_file(&paths.timer(), TIMER, 0o644, true)?;
     outcome.written.push(paths.timer());
-    if write_file(&paths.env_file, &env_file_contents(cfg), 0o600, false)? {
-        outcome.written.push(paths.env_file.clone());
-    } else {
-        outcome.kept.push(paths.env_file.clone());
-    }
+    write_env_file(&paths.env_file, &env_file_contents(cfg), &mut outcome)?;
     if enable {
         run_all(&ENABLE_COMMANDS, &mut outcome)?;
     }

@@ -35,9 +35,12 @@ pub(super) fn install(cfg: &Config, args: &InstallArgs) -> anyhow::Result<ExitCo
     }
     for f in &out.kept {
         println!(
-            "kept     {} (already there; edit it to change settings)",
+            "kept     {} (its settings are those in effect)",
             f.display()
         );
+    }
+    for f in &out.backed_up {
+        println!("saved    {} (the settings it replaced)", f.display());
     }
     for cmd in &out.ran {
         println!("ran      {cmd}");

@@ -117,15 +117,43 @@ fn install_writes_valid_units_and_a_private_env_file_then_uninstall_removes_them
         );
     }
 
-    // A second install keeps the env file (the user may have edited it).
-    std::fs::write(&env_file, "MACHINE_NAME=edited\n").unwrap();
-    let (status, stdout, _) = env.ccsync(&["install"]);
-    assert!(status.success());
+    // Installed again with the same settings: the file stays as it is.
+    let install_again = |extra: &[(&str, &str)]| {
+        let mut cmd = env.command(&["install"]);
+        cmd.env("CLICKHOUSE_PASSWORD", "pw-in-env-file");
+        for (k, v) in extra {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = std::fs::read_to_string(&env_file).unwrap();
+    let stdout = install_again(&[]);
     assert!(stdout.contains("kept"), "{stdout}");
-    assert_eq!(
-        std::fs::read_to_string(&env_file).unwrap(),
-        "MACHINE_NAME=edited\n"
+    assert_eq!(std::fs::read_to_string(&env_file).unwrap(), first);
+    // A setting edited into the file stays in effect (the file is read first); one set in the
+    // shell since (the privacy key) is added; the previous file is saved beside it.
+    assert!(first.contains("CCSYNC_DROP_GIT_BRANCH=false"), "{first}");
+    let edited = first.replace(
+        "CCSYNC_DROP_GIT_BRANCH=false",
+        "CCSYNC_DROP_GIT_BRANCH=true",
     );
+    std::fs::write(&env_file, &edited).unwrap();
+    std::fs::set_permissions(&env_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let stdout = install_again(&[("CCSYNC_PATH_HASH_KEY", "k-set-since")]);
+    let now = std::fs::read_to_string(&env_file).unwrap();
+    assert!(now.contains("CCSYNC_DROP_GIT_BRANCH=true"), "{now}");
+    assert!(now.contains("CCSYNC_PATH_HASH_KEY=k-set-since"), "{now}");
+    let mode = std::fs::metadata(&env_file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "it holds secrets");
+    let backup = env_file.with_extension("env.bak");
+    assert_eq!(
+        std::fs::read_to_string(&backup).unwrap(),
+        edited,
+        "{stdout}"
+    );
+    assert!(stdout.contains(&backup.display().to_string()), "{stdout}");
 
     let (status, stdout, _) = env.ccsync(&["uninstall", "--no-systemctl"]);
     assert!(status.success());

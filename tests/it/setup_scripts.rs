@@ -387,31 +387,58 @@ fn the_quick_start_leaves_ccsync_ready_to_continue() {
     );
     assert!(said.contains("ccsync status"), "says how to go on: {said}");
 
-    // Later, anywhere, with nothing but HOME: the same database, the demo machine in it.
-    let later = |args: &[&str]| {
-        Command::new(&bin)
-            .args(args)
+    // Later, anywhere, with nothing but HOME: the same database, ready and empty (the demo's
+    // made-up usage is in a database of its own, which the quick start names).
+    let later_in = |database: Option<&str>, args: &[&str]| {
+        let mut cmd = Command::new(&bin);
+        cmd.args(args)
             .current_dir(home)
             .env_clear()
             .env("HOME", home)
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .output()
-            .unwrap()
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        if let Some(database) = database {
+            cmd.env("CLICKHOUSE_DATABASE", database);
+        }
+        cmd.output().unwrap()
     };
-    let status = later(&["status", "--json"]);
-    let status_text = text(&status);
-    let report: serde_json::Value = serde_json::from_slice(&status.stdout).expect(&status_text);
-    let machines = report["machines"].as_array().unwrap();
-    assert_eq!(machines.len(), 1, "{status_text}");
+    let later = |args: &[&str]| later_in(None, args);
+    let machines_in = |database: Option<&str>| {
+        let status = later_in(database, &["status", "--json"]);
+        let status_text = text(&status);
+        let report: serde_json::Value = serde_json::from_slice(&status.stdout).expect(&status_text);
+        report["machines"].as_array().unwrap().clone()
+    };
+    assert_eq!(machines_in(None), [] as [serde_json::Value; 0], "{said}");
+    let demo_database = format!("{}_demo", env.database);
+    assert!(
+        said.contains(&format!("CLICKHOUSE_DATABASE={demo_database}")),
+        "{said}"
+    );
+    let machines = machines_in(Some(&demo_database));
+    assert_eq!(machines.len(), 1, "{machines:?}");
     assert!(
         machines[0]["machine_name"]
             .as_str()
             .unwrap()
             .starts_with("demo-")
     );
-    assert!(machines[0]["rows"].as_u64().unwrap() > 0, "{status_text}");
+    assert!(machines[0]["rows"].as_u64().unwrap() > 0, "{machines:?}");
     // Real use: this HOME has no Claude Code, which is said, not synced as the demo.
     let once = later(&["--once"]);
     assert_eq!(once.status.code(), Some(1), "{}", text(&once));
     assert!(text(&once).contains(&format!("{}/.claude/projects", home.display())));
+    let dropped = Command::new("curl")
+        .args([
+            "-fsS",
+            "--user",
+            &format!("{}:{}", s.user, s.password),
+            &s.url,
+        ])
+        .args([
+            "--data-binary",
+            &format!("DROP DATABASE IF EXISTS `{demo_database}`"),
+        ])
+        .status()
+        .unwrap();
+    assert!(dropped.success());
 }
