@@ -15,24 +15,24 @@ use std::time::{Duration, Instant};
 
 use crate::common::*;
 
-const INSERT_USAGE: &str = "INSERT,usage_events";
-const INSERT_RUN: &str = "INSERT,sync_runs";
+pub(crate) const INSERT_USAGE: &str = "INSERT,usage_events";
+pub(crate) const INSERT_RUN: &str = "INSERT,sync_runs";
 
 // --- figures -----------------------------------------------------------------------------------
 
 /// What one fault test contributes to `target/fault-report.json`.
 #[derive(Debug, Default, Clone, serde::Serialize, serde::Deserialize)]
-struct Figures {
-    faults_injected: u64,
-    rows_compared: u64,
-    rows_lost: u64,
-    rows_duplicated: u64,
-    checkpoints_checked: u64,
-    notes: Vec<String>,
+pub(crate) struct Figures {
+    pub(crate) faults_injected: u64,
+    pub(crate) rows_compared: u64,
+    pub(crate) rows_lost: u64,
+    pub(crate) rows_duplicated: u64,
+    pub(crate) checkpoints_checked: u64,
+    pub(crate) notes: Vec<String>,
 }
 
 impl Figures {
-    fn add(&mut self, d: &Diff) {
+    pub(crate) fn add(&mut self, d: &Diff) {
         self.rows_compared += d.compared;
         self.rows_lost += d.lost;
         self.rows_duplicated += d.duplicated;
@@ -47,7 +47,7 @@ fn report_dir() -> PathBuf {
 }
 
 /// Writes this test's figures and re-sums all of this run's into `target/fault-report.json`.
-fn record(test: &str, figures: &Figures) {
+pub(crate) fn record(test: &str, figures: &Figures) {
     static LOCK: Mutex<bool> = Mutex::new(false);
     let mut started = LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let dir = report_dir();
@@ -135,11 +135,11 @@ async fn final_rows(client: &clickhouse::Client, machine: &str) -> Vec<FinalRow>
 }
 
 #[derive(Debug, Default)]
-struct Diff {
-    compared: u64,
-    lost: u64,
-    duplicated: u64,
-    details: Vec<String>,
+pub(crate) struct Diff {
+    pub(crate) compared: u64,
+    pub(crate) lost: u64,
+    pub(crate) duplicated: u64,
+    pub(crate) details: Vec<String>,
 }
 
 /// Rows of `got` against the clean run's: missing or different rows are lost, extra rows (a key
@@ -190,7 +190,7 @@ fn diff(clean: &[FinalRow], got: &[FinalRow]) -> Diff {
     d
 }
 
-fn assert_no_diff(what: &str, d: &Diff) {
+pub(crate) fn assert_no_diff(what: &str, d: &Diff) {
     assert!(
         d.lost == 0 && d.duplicated == 0,
         "{what}: {} rows lost, {} duplicated of {}:\n{}",
@@ -316,17 +316,17 @@ fn ccsync_cmd(env: &Env, url: &str, machine: &str, tree: &Path, args: &[&str]) -
     cmd
 }
 
-fn state_dir(env: &Env, machine: &str) -> PathBuf {
+pub(crate) fn state_dir(env: &Env, machine: &str) -> PathBuf {
     env.dir.path().join(format!("state-{machine}"))
 }
 
-struct Out {
-    ok: bool,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Out {
+    pub(crate) ok: bool,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
-fn run(mut cmd: Command) -> Out {
+pub(crate) fn run(mut cmd: Command) -> Out {
     let out = cmd.output().unwrap();
     Out {
         ok: out.status.success(),
@@ -335,13 +335,13 @@ fn run(mut cmd: Command) -> Out {
     }
 }
 
-fn run_ok(cmd: Command) -> Out {
+pub(crate) fn run_ok(cmd: Command) -> Out {
     let out = run(cmd);
     assert!(out.ok, "ccsync failed:\n{}\n{}", out.stdout, out.stderr);
     out
 }
 
-fn json_report(out: &Out) -> serde_json::Value {
+pub(crate) fn json_report(out: &Out) -> serde_json::Value {
     serde_json::from_str(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}\n{}", out.stdout, out.stderr))
 }
@@ -368,14 +368,14 @@ fn generate(dir: &Path, sessions: u32, seed: u64, extra: &[&str]) -> PathBuf {
 /// The kill points are seeded (SplitMix64, shared with the generator), so a failure replays.
 use ccsync::generate::Rng;
 
-fn kill(child: &mut Child) {
+pub(crate) fn kill(child: &mut Child) {
     // SIGKILL: no destructor, no flush, no signal handler runs.
     let _ = child.kill();
     let _ = child.wait();
 }
 
 /// Requests in the proxy's log whose line contains every term, with their sizes in bytes.
-fn logged(status: &serde_json::Value, terms: &str) -> Vec<u64> {
+pub(crate) fn logged(status: &serde_json::Value, terms: &str) -> Vec<u64> {
     status["log"]
         .as_array()
         .unwrap()
@@ -529,7 +529,7 @@ async fn killed_at_seeded_points_then_a_normal_run_equals_a_clean_run() {
 // --- server gone, killed, slow -----------------------------------------------------------------
 
 /// The state dir's files, byte for byte: what "no checkpoint moved" compares.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
         .map(|d| {
             d.flatten()
@@ -932,7 +932,7 @@ async fn lines_appended_during_a_sync_are_synced_once() {
     record("appended_during_a_sync", &figures);
 }
 
-fn append(path: &Path, bytes: &[u8]) {
+pub(crate) fn append(path: &Path, bytes: &[u8]) {
     use std::io::Write;
     std::fs::OpenOptions::new()
         .append(true)
@@ -1216,7 +1216,7 @@ async fn ten_thousand_malformed_lines_are_counted_by_reason_and_every_valid_row_
 /// started from a small Python process that waits for it (`RUSAGE_CHILDREN`): Linux counts the
 /// resident pages of the process a program is forked and exec'd from in its peak RSS, and this
 /// test binary, with other tests running in it, can hold far more than ccsync ever does.
-fn run_measuring_rss(cmd: Command, stdout: &Path) -> (bool, u64) {
+pub(crate) fn run_measuring_rss(cmd: Command, stdout: &Path) -> (bool, u64) {
     const WAIT: &str = "import resource, subprocess, sys\n\
         code = subprocess.run(sys.argv[2:]).returncode\n\
         open(sys.argv[1], 'w').write(str(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))\n\

@@ -8,6 +8,7 @@ mod convergence;
 mod convergence_codex;
 mod cross_run;
 mod faults;
+mod faults_codex;
 mod grafana;
 mod help;
 mod migration;

@@ -40,7 +40,7 @@ fn ours_db(env: &Env, kind: &str, args: &[&str]) -> String {
 }
 
 /// `ours` is `theirs` but for the values of the keys `unknown` (keys and order still exact).
-fn assert_same_but(ours: &str, theirs: &str, unknown: &[&str], what: &str) {
+pub(crate) fn assert_same_but(ours: &str, theirs: &str, unknown: &[&str], what: &str) {
     assert_eq!(json_keys(ours), json_keys(theirs), "{what}: keys or order");
     let parse = |s: &str| {
         let mut v: Value = serde_json::from_str(s).unwrap();
