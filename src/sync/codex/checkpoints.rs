@@ -11,9 +11,11 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::sealed::{self, Decode};
 use crate::source::codex::Checkpoint;
+use crate::state::{FINGERPRINT_BYTES, fingerprint_at};
 
 const MAGIC: &[u8; 8] = b"ccsyncCX";
-const FORMAT: u32 = 1;
+/// 2: each mark fingerprints what was read (format 1 had none: its marks are kept, unchecked).
+const FORMAT: u32 = 2;
 
 /// A rollout as last read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -24,6 +26,39 @@ pub(super) struct FileMark {
     /// The read left something for later (an unfinished line, an undecided fork): read the
     /// file again even if it did not change.
     pub held_back: bool,
+    /// What was read, to tell a file written on from one replaced at its path (by a longer
+    /// one: a shorter one shows by its size).
+    pub read: Option<Fingerprint>,
+}
+
+/// xxh3 of the head of the bytes read (up to [`FINGERPRINT_BYTES`]) and of the last
+/// `FINGERPRINT_BYTES` before the checkpoint's offset, where those lie past the head, as
+/// Claude Code's checkpoints have.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(super) struct Fingerprint {
+    head_len: u64,
+    head: u64,
+    end: Option<u64>,
+}
+
+impl Fingerprint {
+    /// The fingerprint of `path`'s first `offset` bytes.
+    pub(super) fn of(path: &Path, offset: u64) -> std::io::Result<Self> {
+        let head_len = offset.min(FINGERPRINT_BYTES);
+        let end = offset.checked_sub(FINGERPRINT_BYTES).filter(|&at| at > 0);
+        Ok(Fingerprint {
+            head_len,
+            head: fingerprint_at(path, 0, head_len)?,
+            end: end
+                .map(|at| fingerprint_at(path, at, FINGERPRINT_BYTES))
+                .transpose()?,
+        })
+    }
+
+    /// Whether `path` still begins with the bytes read up to `offset`.
+    pub(super) fn still_of(&self, path: &Path, offset: u64) -> std::io::Result<bool> {
+        Ok(Self::of(path, offset)? == *self)
+    }
 }
 
 impl FileMark {
@@ -42,9 +77,53 @@ struct Saved {
     pending_rollup: BTreeSet<i64>,
 }
 
+/// Format 1, read once and upgraded.
+mod v1 {
+    use super::*;
+
+    #[derive(Deserialize)]
+    pub(super) struct FileMark {
+        size: u64,
+        mtime_ns: i64,
+        checkpoint: Checkpoint,
+        held_back: bool,
+    }
+
+    #[derive(Deserialize)]
+    pub(super) struct Saved {
+        pub(super) target: String,
+        files: BTreeMap<Vec<u8>, FileMark>,
+        pending_rollup: BTreeSet<i64>,
+    }
+
+    impl From<Saved> for super::Saved {
+        fn from(v1: Saved) -> Self {
+            let files = (v1.files.into_iter())
+                .map(|(k, m)| {
+                    let mark = super::FileMark {
+                        size: m.size,
+                        mtime_ns: m.mtime_ns,
+                        checkpoint: m.checkpoint,
+                        held_back: m.held_back,
+                        read: None,
+                    };
+                    (k, mark)
+                })
+                .collect();
+            super::Saved {
+                target: v1.target,
+                files,
+                pending_rollup: v1.pending_rollup,
+            }
+        }
+    }
+}
+
 pub(super) struct CodexCheckpoints {
     saved: Saved,
     path: PathBuf,
+    /// No checkpoint file was found (a first run, or a state dir deleted or moved).
+    missing: bool,
 }
 
 fn key(path: &Path) -> Vec<u8> {
@@ -57,6 +136,7 @@ impl CodexCheckpoints {
     pub(super) fn load(state_dir: &Path, target: &str) -> (Self, Option<String>) {
         let path =
             crate::state::target_path(state_dir, "codex-checkpoints", target).with_extension("bin");
+        let missing = !path.exists();
         let (saved, warning) = match std::fs::read(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Saved::default(), None),
             Err(e) => (
@@ -66,6 +146,17 @@ impl CodexCheckpoints {
             Ok(bytes) => match sealed::unseal::<Saved>(MAGIC, FORMAT, &bytes) {
                 Ok(saved) if saved.target == target => (saved, None),
                 Ok(_) => (Saved::default(), None),
+                Err(Decode::Format(1)) => match sealed::unseal::<v1::Saved>(MAGIC, 1, &bytes) {
+                    Ok(old) if old.target == target => (old.into(), None),
+                    Ok(_) => (Saved::default(), None),
+                    Err(_) => (
+                        Saved::default(),
+                        Some(format!(
+                            "{} is damaged: every rollout is read again",
+                            path.display()
+                        )),
+                    ),
+                },
                 Err(Decode::Format(n)) => (
                     Saved::default(),
                     Some(format!(
@@ -86,7 +177,19 @@ impl CodexCheckpoints {
             target: target.to_owned(),
             ..saved
         };
-        (CodexCheckpoints { saved, path }, warning)
+        (
+            CodexCheckpoints {
+                saved,
+                path,
+                missing,
+            },
+            warning,
+        )
+    }
+
+    /// Whether no checkpoint file was found.
+    pub(super) fn missing(&self) -> bool {
+        self.missing
     }
 
     /// The mark of `path`, if it was read before.
@@ -119,5 +222,75 @@ impl CodexCheckpoints {
             path: self.path.clone(),
             message: format!("cannot save the Codex checkpoints: {e}"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize)]
+    struct MarkV1 {
+        size: u64,
+        mtime_ns: i64,
+        checkpoint: Checkpoint,
+        held_back: bool,
+    }
+
+    #[derive(Serialize)]
+    struct SavedV1 {
+        target: String,
+        files: BTreeMap<Vec<u8>, MarkV1>,
+        pending_rollup: BTreeSet<i64>,
+    }
+
+    #[test]
+    fn format_1_marks_are_kept_unchecked_and_format_2_round_trips() {
+        let dir = tempfile::tempdir().unwrap();
+        let (fresh, _) = CodexCheckpoints::load(dir.path(), "t");
+        assert!(fresh.missing());
+        let checkpoint = Checkpoint {
+            offset: 120,
+            lines: 3,
+            ..Checkpoint::default()
+        };
+        let v1 = SavedV1 {
+            target: "t".into(),
+            files: BTreeMap::from([(
+                b"/a.jsonl".to_vec(),
+                MarkV1 {
+                    size: 120,
+                    mtime_ns: 7,
+                    checkpoint: checkpoint.clone(),
+                    held_back: false,
+                },
+            )]),
+            pending_rollup: BTreeSet::from([900]),
+        };
+        std::fs::write(&fresh.path, sealed::seal(MAGIC, 1, &v1)).unwrap();
+        let (mut loaded, warning) = CodexCheckpoints::load(dir.path(), "t");
+        assert_eq!(warning, None);
+        assert!(!loaded.missing());
+        let mark = loaded.get(Path::new("/a.jsonl")).unwrap();
+        assert_eq!((mark.size, mark.read), (120, None));
+        assert_eq!(mark.checkpoint, checkpoint);
+        assert_eq!(loaded.rollup_owed(), [900]);
+        // Saved as format 2, with a fingerprint, and read back as such.
+        let file = dir.path().join("a.jsonl");
+        std::fs::write(&file, vec![b'x'; 5000]).unwrap();
+        let read = Fingerprint::of(&file, 4500).unwrap();
+        assert!(read.still_of(&file, 4500).unwrap());
+        let mark = FileMark {
+            read: Some(read),
+            ..mark.clone()
+        };
+        loaded.set(Path::new("/a.jsonl"), mark.clone());
+        loaded.save().unwrap();
+        let (again, warning) = CodexCheckpoints::load(dir.path(), "t");
+        assert_eq!(warning, None);
+        assert_eq!(again.get(Path::new("/a.jsonl")), Some(&mark));
+        // Another file at the path, as long: its head differs.
+        std::fs::write(&file, vec![b'y'; 5000]).unwrap();
+        assert!(!read.still_of(&file, 4500).unwrap());
     }
 }

@@ -4,13 +4,13 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::checkpoints::{CodexCheckpoints, FileMark};
+use super::checkpoints::{CodexCheckpoints, FileMark, Fingerprint};
 use super::report::CodexRun;
 use super::rows::{self, RowContext};
 use crate::config::Config;
 use crate::error::Result;
 use crate::source::codex::{
-    BadReason, CodexRow, NewRows, ParentIndex, Rollout, Rollouts, SessionMeta,
+    BadReason, Checkpoint, CodexRow, NewRows, ParentIndex, Rollout, Rollouts, SessionMeta,
 };
 use crate::store::client::Sink;
 use crate::store::rollup::bucket_of;
@@ -112,7 +112,14 @@ impl<'a> Pass<'a> {
                 continue;
             }
             self.run.files_changed += u64::from(!unchanged);
-            let from = previous.map(|m| m.checkpoint.clone()).unwrap_or_default();
+            let replaced = previous
+                .filter(|_| !unchanged)
+                .and_then(|mark| replaced(&rollout.path, mark));
+            let from = match previous {
+                Some(mark) if replaced.is_none() => mark.checkpoint.clone(),
+                _ => Checkpoint::default(),
+            };
+            self.run.warnings.extend(replaced);
             let settled = mtime_ns <= self.settled_before_ns;
             let read =
                 crate::source::codex::read_new(rollout, &from, &parents, default_fast, settled);
@@ -198,6 +205,7 @@ impl<'a> Pass<'a> {
             mark: FileMark {
                 size,
                 mtime_ns,
+                read: Fingerprint::of(&rollout.path, new.checkpoint.offset).ok(),
                 checkpoint: new.checkpoint,
                 held_back: new.held_back,
             },
@@ -233,4 +241,19 @@ impl<'a> Pass<'a> {
         }
         self.checkpoints.save()
     }
+}
+
+/// Whether the rollout at `path` is no longer the one `mark` read (replaced at its path by
+/// another file, as long or longer: a shorter one the reader sees by its size): the warning
+/// saying it is read again from its start.
+fn replaced(path: &std::path::Path, mark: &FileMark) -> Option<String> {
+    let read = mark.read?;
+    // Unreadable now: the read fails and says why.
+    if read.still_of(path, mark.checkpoint.offset).unwrap_or(true) {
+        return None;
+    }
+    Some(format!(
+        "{}: replaced by another file since it was read; read again from its start",
+        path.display()
+    ))
 }
