@@ -119,6 +119,9 @@ impl Error {
             ServerErrorKind::Tls => {
                 "\n  hint: the server's certificate is not trusted: set CLICKHOUSE_CA_FILE to the PEM of the CA that signed it (and check the host name in CLICKHOUSE_URL)"
             }
+            ServerErrorKind::Permanent if matches!(exception_code(&message), Some(60 | 81)) => {
+                "\n  hint: this database (CLICKHOUSE_DATABASE) has no ccsync tables: nothing has synced into it yet, or the name is misspelled; `ccsync --once` (or `ccsync schema apply`) creates them"
+            }
             ServerErrorKind::Permanent => {
                 "\n  hint: the server refused the request; run `ccsync schema apply` and check the server version (>= 24.x)"
             }

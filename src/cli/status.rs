@@ -54,7 +54,9 @@ fn print_status(report: &crate::ops::StatusReport) {
     let mut rows = Vec::new();
     for m in &report.machines {
         let s = &m.status;
-        let flag = if m.stale {
+        let flag = if m.stale && s.last_success_ms <= 0 {
+            "⚠ never synced"
+        } else if m.stale {
             "⚠ stale"
         } else if s.last_status == "failed" {
             "⚠ last run failed"
@@ -80,9 +82,13 @@ fn print_status(report: &crate::ops::StatusReport) {
         crate::table::render(&columns, &rows, crate::table::output_width())
     );
     for m in report.machines.iter().filter(|m| m.stale) {
+        let name = &m.status.machine_name;
+        if m.status.last_success_ms <= 0 {
+            println!("warning: {name} has never synced successfully (check `ccsync doctor` there)");
+            continue;
+        }
         println!(
-            "warning: {} has not synced successfully for more than 2 × {} (check `ccsync doctor` there)",
-            m.status.machine_name,
+            "warning: {name} has not synced successfully for more than 2 × {} (check `ccsync doctor` there)",
             humantime::format_duration(Duration::from_secs(report.interval_secs))
         );
     }

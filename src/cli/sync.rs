@@ -17,7 +17,22 @@ pub(super) async fn once(cfg: &Config, args: &SyncArgs, quiet: bool) -> anyhow::
     let opts = crate::sync::SyncOptions {
         progress: std::io::IsTerminal::is_terminal(&std::io::stderr()) && !quiet,
     };
-    let report = crate::sync::sync_once_with(cfg, &opts).await?;
+    let report = match crate::sync::sync_once_with(cfg, &opts).await {
+        Ok(report) => report,
+        Err(e) => {
+            if args.json {
+                // A script reading the summary learns of the failure there too.
+                let failed = serde_json::json!({
+                    "machine_name": cfg.machine_name,
+                    "database": cfg.clickhouse.database,
+                    "status": "failed",
+                    "error": crate::error::redact_urls(&format!("{e:#}")),
+                });
+                println!("{failed:#}");
+            }
+            return Err(e.into());
+        }
+    };
     let summary = Summary::of(args.json, quiet, false);
     if report.status == "partial" {
         super::failing_with(EXIT_PARTIAL);

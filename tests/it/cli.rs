@@ -290,6 +290,47 @@ async fn no_transcript_folder_fails_the_run_and_status_shows_it() {
         "{stdout}"
     );
     assert_eq!(machine["stale"], true, "{stdout}");
+    // The table says what is wrong: never synced (its only run failed just now), not "stale
+    // for more than two hours".
+    let (status, stdout, _) = env.ccsync(&["status"]);
+    assert_eq!(status.code(), Some(3), "{stdout}");
+    assert!(stdout.contains("⚠ never synced"), "{stdout}");
+    assert!(stdout.contains("has never synced successfully"), "{stdout}");
+    assert!(!stdout.contains("for more than"), "{stdout}");
+    // With --json the failure is in the summary too.
+    let out = env
+        .command(&["--once", "--json"])
+        .env("CLAUDE_CONFIG_DIR", &missing)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let summary = json(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(summary["status"], "failed", "{summary}");
+    assert!(
+        summary["error"].as_str().unwrap().contains("tried: "),
+        "{summary}"
+    );
+}
+
+/// A database nothing has synced into (or a misspelled name): said so, not a raw exception
+/// with advice about the server's version.
+#[test]
+fn a_database_without_ccsync_tables_is_named_as_such() {
+    let env = Env::new("no_such_db");
+    for args in [&["status"][..], &["query", "overview"]] {
+        let out = env
+            .command(args)
+            .env("CLICKHOUSE_DATABASE", "never_created_here")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("has no ccsync tables"),
+            "{args:?}: {stderr}"
+        );
+        assert!(!stderr.contains("server version"), "{args:?}: {stderr}");
+    }
 }
 
 /// A closed port: a quick retry or two, then one error that names the URL (never the
