@@ -141,6 +141,7 @@ pub struct Host {
     pub home: Option<PathBuf>,
     pub xdg_config_home: Option<PathBuf>,
     pub xdg_state_home: Option<PathBuf>,
+    pub xdg_data_home: Option<PathBuf>,
     pub hostname: String,
 }
 
@@ -155,6 +156,7 @@ impl Host {
             home: var("HOME"),
             xdg_config_home: var("XDG_CONFIG_HOME"),
             xdg_state_home: var("XDG_STATE_HOME"),
+            xdg_data_home: var("XDG_DATA_HOME"),
             hostname: gethostname::gethostname().to_string_lossy().into_owned(),
         }
     }
@@ -397,6 +399,7 @@ mod tests {
             home: Some("/home/me".into()),
             xdg_config_home: None,
             xdg_state_home: None,
+            xdg_data_home: None,
             hostname: "box1".into(),
         }
     }

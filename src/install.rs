@@ -159,6 +159,9 @@ pub struct Outcome {
     pub ran: Vec<String>,
     /// Why systemd was left alone (no user manager here): said once.
     pub systemd_unavailable: Option<String>,
+    /// The local ClickHouse the quick start started in the background (no systemd): its pid,
+    /// stopped.
+    pub stopped_engine: Option<u32>,
 }
 
 fn write_file(path: &Path, contents: &str, mode: u32, replace: bool) -> Result<bool> {
@@ -207,14 +210,28 @@ fn write_env_file(path: &Path, contents: &str, outcome: &mut Outcome) -> Result<
 }
 
 fn run_all(commands: &[&[&str]], outcome: &mut Outcome) -> Result<()> {
+    const WITHOUT_SYSTEMD: &str = "the units are written, but nothing here runs them: without \
+        systemd, keep `ccsync sync` running (it syncs every hour in the foreground) under your \
+        own supervisor, or run `ccsync --once` from cron";
     for cmd in commands {
         let line = cmd.join(" ");
-        let status = std::process::Command::new(cmd[0])
+        let out = std::process::Command::new(cmd[0])
             .args(&cmd[1..])
-            .status()
-            .map_err(|e| Error::Config(format!("cannot run `{line}`: {e}")))?;
-        if !status.success() {
-            return Err(Error::Config(format!("`{line}` failed ({status})")));
+            .output()
+            .map_err(|e| {
+                Error::Config(format!(
+                    "cannot run `{line}` ({e}): no systemd here? {WITHOUT_SYSTEMD}"
+                ))
+            })?;
+        if !out.status.success() {
+            let said = String::from_utf8_lossy(&out.stderr);
+            let first = said.lines().next().unwrap_or("").trim();
+            let why = if first.contains("bus") || first.contains("systemd") {
+                format!("no systemd user manager here ({first}); {WITHOUT_SYSTEMD}")
+            } else {
+                format!("{first}")
+            };
+            return Err(Error::Config(format!("`{line}` failed: {why}")));
         }
         outcome.ran.push(line);
     }
@@ -243,9 +260,15 @@ pub fn install(
     Ok(outcome)
 }
 
-/// Stops and removes the units (the local ClickHouse's too, if the quick start installed it);
-/// the env file only with `purge`. Checkpoints and data in ClickHouse are left alone.
-pub fn uninstall(paths: &Paths, disable: bool, purge: bool) -> Result<Outcome> {
+/// Stops and removes the units (the local ClickHouse's too, if the quick start installed it, or
+/// started it in the background: `engine_pidfile`); the env file only with `purge`. Checkpoints
+/// and data in ClickHouse are left alone.
+pub fn uninstall(
+    paths: &Paths,
+    engine_pidfile: &Path,
+    disable: bool,
+    purge: bool,
+) -> Result<Outcome> {
     let mut outcome = Outcome::default();
     let local_clickhouse = paths.local_clickhouse().exists();
     if disable {
@@ -276,7 +299,25 @@ pub fn uninstall(paths: &Paths, disable: bool, purge: bool) -> Result<Outcome> {
     if disable && outcome.systemd_unavailable.is_none() {
         stop_quietly(&DISABLE_COMMANDS[1..], &mut outcome);
     }
+    if disable {
+        outcome.stopped_engine = stop_background_engine(engine_pidfile);
+    }
     Ok(outcome)
+}
+
+/// Stops the local ClickHouse started in the background (scripts/local-clickhouse.sh, where no
+/// systemd runs it), if its pid file names a process of it that still runs.
+fn stop_background_engine(pidfile: &Path) -> Option<u32> {
+    let pid: u32 = std::fs::read_to_string(pidfile).ok()?.trim().parse().ok()?;
+    let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+    let ours = [&b"run-clickhouse"[..], b"chdb_server", b"clickhouse"]
+        .iter()
+        .any(|name| memchr::memmem::find(&cmdline, name).is_some());
+    let _ = std::fs::remove_file(pidfile);
+    let process = rustix::process::Pid::from_raw(i32::try_from(pid).ok()?)?;
+    let stopped =
+        ours && rustix::process::kill_process(process, rustix::process::Signal::TERM).is_ok();
+    stopped.then_some(pid)
 }
 
 /// Runs systemctl for a removal, its complaints captured: where no user manager runs (a

@@ -63,7 +63,9 @@ pub(super) fn uninstall(args: &UninstallArgs) -> anyhow::Result<ExitCode> {
     let host = Host::current();
     let home = host.home.context("HOME is not set")?;
     let paths = crate::install::Paths::for_home(&home, host.xdg_config_home.as_deref());
-    let out = crate::install::uninstall(&paths, !args.no_systemctl, args.purge)?;
+    let data = (host.xdg_data_home.clone()).unwrap_or_else(|| home.join(".local/share"));
+    let pidfile = data.join("ccsync/engine/clickhouse.pid");
+    let out = crate::install::uninstall(&paths, &pidfile, !args.no_systemctl, args.purge)?;
     for cmd in &out.ran {
         println!("ran      {cmd}");
     }
@@ -73,7 +75,10 @@ pub(super) fn uninstall(args: &UninstallArgs) -> anyhow::Result<ExitCode> {
     for f in &out.removed {
         println!("removed  {}", f.display());
     }
-    if out.removed.contains(&paths.local_clickhouse()) {
+    if let Some(pid) = out.stopped_engine {
+        println!("stopped  the local ClickHouse running in the background (pid {pid})");
+    }
+    if out.removed.contains(&paths.local_clickhouse()) || out.stopped_engine.is_some() {
         println!("kept     the local ClickHouse's data (under ~/.local/share/ccsync)");
     }
     if out.removed.is_empty() {

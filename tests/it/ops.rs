@@ -636,8 +636,6 @@ fn install_writes_every_documented_setting_in_effect() {
 fn uninstall_without_a_user_manager_says_so_once() {
     use std::os::unix::fs::PermissionsExt;
     let env = Env::new("uninstall_nobus");
-    let (status, _, stderr) = env.ccsync(&["install"]);
-    assert!(status.success(), "{stderr}");
     let bin = env.dir.path().join("fake-bin");
     std::fs::create_dir_all(&bin).unwrap();
     let systemctl = bin.join("systemctl");
@@ -648,11 +646,43 @@ fn uninstall_without_a_user_manager_says_so_once() {
     .unwrap();
     std::fs::set_permissions(&systemctl, std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap());
+    // `install --enable` writes the units, then says what to do instead of systemd.
+    let out = env
+        .command(&["install", "--enable"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("no systemd user manager here"), "{stderr}");
+    assert!(stderr.contains("`ccsync sync`"), "{stderr}");
+    assert_eq!(stderr.matches("Failed to connect").count(), 1, "{stderr}");
+    std::fs::remove_file(bin.join("calls")).unwrap();
+    // The local ClickHouse the quick start started in the background (a stand-in named like
+    // its launcher): `uninstall` stops it too.
+    let launcher = bin.join("run-clickhouse");
+    std::fs::copy("/bin/sleep", &launcher).unwrap();
+    let mut engine = std::process::Command::new(&launcher)
+        .arg("60")
+        .spawn()
+        .unwrap();
+    let engine_dir = env.dir.path().join(".local/share/ccsync/engine");
+    std::fs::create_dir_all(&engine_dir).unwrap();
+    std::fs::write(engine_dir.join("clickhouse.pid"), engine.id().to_string()).unwrap();
     let out = env
         .command(&["uninstall"])
         .env("PATH", path)
         .output()
         .unwrap();
+    let stopped = (0..50).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        engine.try_wait().unwrap().is_some()
+    });
+    if !stopped {
+        let _ = engine.kill();
+    }
+    assert!(stopped, "the background engine still runs");
+    assert!(!engine_dir.join("clickhouse.pid").exists());
     let (stdout, stderr) = (
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr),
