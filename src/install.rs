@@ -229,7 +229,7 @@ fn run_all(commands: &[&[&str]], outcome: &mut Outcome) -> Result<()> {
             let why = if first.contains("bus") || first.contains("systemd") {
                 format!("no systemd user manager here ({first}); {WITHOUT_SYSTEMD}")
             } else {
-                format!("{first}")
+                first.to_string()
             };
             return Err(Error::Config(format!("`{line}` failed: {why}")));
         }
