@@ -16,7 +16,12 @@ pub(super) async fn run(cfg: &Config, args: ScanArgs) -> anyhow::Result<ExitCode
         }
     };
     let zone = args.timezone.unwrap_or_else(crate::report::Zone::system);
-    let source = crate::source::for_agent(args.agent, cfg);
+    let source = crate::source::for_agent(
+        args.agent,
+        &cfg.claude_dirs,
+        cfg.cost_mode,
+        &cfg.codex_homes,
+    );
     let report = tokio::task::spawn_blocking(move || source.daily(zone, range)).await??;
     if args.json {
         println!("{}", report.json());

@@ -33,7 +33,7 @@ pub(super) async fn run(cfg: &Config, kind: ReportKind) -> anyhow::Result<ExitCo
             return Ok(ExitCode::from(2));
         }
     };
-    if a.agent == Some(crate::source::Agent::Codex) {
+    if a.agent == Some(crate::usage::Agent::Codex) {
         // Codex's reports have their own shape (ccusage codex …): codex.rs.
         return codex::run(cfg, &kind, range).await;
     }
