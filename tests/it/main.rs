@@ -10,6 +10,7 @@ mod cross_run;
 mod faults;
 mod grafana;
 mod help;
+mod layout;
 mod migration;
 mod migration_v5;
 mod migration_v6;
