@@ -3,7 +3,7 @@
 //! `--format json/csv/tsv` and `--json` never come here, so they keep raw values at full precision.
 //!
 //! **Values**, by the column's [`Kind`]: from its ClickHouse type and name for query results
-//! ([`Kind::of`]), given by the caller for `status` and `scan`.
+//! (`store::query`'s `Table::to_text` decides), given by the caller for `status` and `scan`.
 //! - integers (`UInt*`, `Int*`): thousands separators, `1,234,567`, `-1,234`;
 //! - money: a float column named `*_usd`, the pack's convention for dollars (`cost_usd`,
 //!   `spent_usd`, `cost_per_hour_usd`, ...): `$1,234.57`, `-$0.20`, always 2 decimals (an exact
@@ -44,24 +44,6 @@ pub(crate) enum Kind {
 }
 
 impl Kind {
-    /// A query result's column, by its ClickHouse type and the pack's naming conventions.
-    pub(crate) fn of(name: &str, clickhouse_type: &str) -> Kind {
-        let t = crate::store::query::base_type(clickhouse_type);
-        if t.starts_with("UInt") || t.starts_with("Int") {
-            Kind::Integer
-        } else if t.starts_with("Float") || t.starts_with("Decimal") {
-            if name.ends_with("_usd") {
-                Kind::Money
-            } else if name.ends_with("_pct") {
-                Kind::Percent
-            } else {
-                Kind::Decimal
-            }
-        } else {
-            Kind::Text
-        }
-    }
-
     fn is_number(self) -> bool {
         self != Kind::Text
     }

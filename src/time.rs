@@ -1,5 +1,6 @@
-//! Time helpers shared by every source: the strict timestamp parser of the hot path and the
-//! one formatter of timestamps as agents write them. Reports and zones use `jiff`.
+//! Time helpers shared by every source: the strict timestamp parser of the hot path, the
+//! one formatter of timestamps as agents write them, and the rollup's 15-minute buckets (which
+//! the sources note as they collect rows and the store fills). Reports and zones use `jiff`.
 
 /// Parses the timestamps coding agents write to Unix milliseconds, as strictly as ccusage:
 /// `YYYY-MM-DDTHH:MM:SS`, an optional 3-digit fraction, then `Z` or `±HH:MM`. Hand-written
@@ -66,6 +67,15 @@ pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// Length of a `usage_rollup` bucket: every time zone offset in use is a multiple of it.
+pub const BUCKET_MS: i64 = 900_000;
+
+/// Start of the 15-minute UTC bucket of `ms` (the rollup's, `crate::store::rollup`), in Unix ms,
+/// floored also before 1970: `toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)`.
+pub fn bucket_of(ms: i64) -> i64 {
+    ms.div_euclid(BUCKET_MS) * BUCKET_MS
+}
+
 /// `ms` (Unix milliseconds, UTC) as Claude Code writes timestamps: `2026-01-05T10:00:00.000Z`.
 pub fn format_timestamp_ms(ms: i64) -> String {
     match jiff::Timestamp::from_millisecond(ms) {
@@ -77,6 +87,17 @@ pub fn format_timestamp_ms(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn buckets_are_fifteen_utc_minutes_in_any_year() {
+        const T: i64 = 1_767_607_200_000; // 2026-01-05T10:00:00Z, a bucket start
+        assert_eq!(bucket_of(T), T);
+        assert_eq!(bucket_of(T + 899_999), T);
+        assert_eq!(bucket_of(T + 900_000), T + 900_000);
+        assert_eq!(bucket_of(-1), -900_000, "before 1970: floored, not clamped");
+        // 2200-01-01T00:14:59.999Z, past DateTime's 2106.
+        assert_eq!(bucket_of(7_258_119_299_999), 7_258_118_400_000);
+    }
 
     #[test]
     fn parse_and_format_agree_with_jiff() {

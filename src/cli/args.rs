@@ -296,8 +296,8 @@ pub struct ScanArgs {
 
     /// Whose logs to report, in ccusage's words: claude (Claude Code, the default) or codex
     /// (Codex CLI: $CODEX_HOME, comma-separated, else ~/.codex).
-    #[arg(long, value_enum, default_value_t = crate::source::Agent::Claude, value_name = "NAME")]
-    pub agent: crate::source::Agent,
+    #[arg(long, value_enum, default_value_t = crate::usage::Agent::Claude, value_name = "NAME")]
+    pub agent: crate::usage::Agent,
 
     /// Count days in this time zone (an IANA name, or `local`); default: the system's (TZ,
     /// else /etc/localtime), as ccusage.

@@ -13,7 +13,12 @@ pub(super) async fn run(cfg: &Config, args: ScanArgs) -> anyhow::Result<ExitCode
         Err(e) => return Ok(super::usage_error(e)),
     };
     let zone = args.timezone.unwrap_or_else(crate::report::Zone::system);
-    let source = crate::source::for_agent(args.agent, cfg);
+    let source = crate::source::for_agent(
+        args.agent,
+        &cfg.claude_dirs,
+        cfg.cost_mode,
+        &cfg.codex_homes,
+    );
     let report = tokio::task::spawn_blocking(move || source.daily(zone, range)).await??;
     if args.json {
         println!("{}", report.json());

@@ -89,7 +89,7 @@ mod tests {
                 cost_usd: 1.0,
                 unpriced: false,
                 reasoning: 0,
-                source: crate::source::Agent::Claude,
+                source: crate::usage::Agent::Claude,
             });
         }
         rows

@@ -42,7 +42,7 @@ pub(crate) struct Row {
     /// The cost had to be calculated and the model has no price.
     pub unpriced: bool,
     /// The agent that wrote it.
-    pub source: crate::source::Agent,
+    pub source: crate::usage::Agent,
 }
 
 /// Rows in ccusage's order (each response where its first line is: files by bytewise path,

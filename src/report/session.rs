@@ -26,7 +26,7 @@ pub(crate) struct Session {
     /// Its main thread's and each subagent's part (`--subagents`; empty without).
     pub subagents: Vec<AgentUsage>,
     /// The agent that wrote it.
-    pub source: crate::source::Agent,
+    pub source: crate::usage::Agent,
     /// Reasoning tokens (inside the output; Codex's).
     pub reasoning: u64,
 }
@@ -51,7 +51,7 @@ struct Parts {
     models: ModelSums,
     machines: Vec<Sym>,
     agents: Option<AgentSums>,
-    source: crate::source::Agent,
+    source: crate::usage::Agent,
     reasoning: u64,
 }
 

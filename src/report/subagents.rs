@@ -108,7 +108,7 @@ mod tests {
             cost_usd: output as f64 / 100.0,
             unpriced: false,
             reasoning: 0,
-            source: crate::source::Agent::Claude,
+            source: crate::usage::Agent::Claude,
         }
     }
 

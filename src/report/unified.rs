@@ -114,7 +114,7 @@ fn period(d: &Day, met: Option<&Met>, rows: &Rows) -> Value {
 /// session active on the `--until` day itself is not (ccusage 20.0.24's all-agent rule, unlike
 /// `ccusage claude session`'s).
 pub(crate) fn sessions(rows: &Rows, zone: &Zone, range: DateRange) -> String {
-    let codex = crate::source::Agent::Codex;
+    let codex = crate::usage::Agent::Codex;
     let counted = |r: &Row| r.source != codex || range.contains(zone.day_of(r.timestamp_ms));
     let report = super::session::sessions_of(rows, zone, counted, false);
     let (since, until) = range.bounds();
@@ -144,7 +144,7 @@ fn session(s: &Session) -> Value {
     // them (as `ccusage claude session`); a Codex session's by name (as `ccusage codex
     // session`'s model map).
     let mut models = s.models_used.clone();
-    let breakdowns = if s.source == crate::source::Agent::Codex {
+    let breakdowns = if s.source == crate::usage::Agent::Codex {
         metadata["reasoningOutputTokens"] = s.reasoning.into();
         models.sort();
         ordered(&s.model_breakdowns, |name| name.to_string())

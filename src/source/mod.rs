@@ -15,35 +15,11 @@
 pub mod claude;
 pub mod codex;
 
-use crate::config::Config;
+use std::path::PathBuf;
+
+use crate::price::CostMode;
 use crate::report::{DateRange, Zone};
-
-/// The coding agents ccsync reads, by ccusage's names (`--agent`, the `source` column).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Agent {
-    Claude,
-    Codex,
-}
-
-impl Agent {
-    /// Its name in the `source` column (ccusage's).
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Agent::Claude => crate::CLAUDE_SOURCE,
-            Agent::Codex => crate::CODEX_SOURCE,
-        }
-    }
-
-    /// The agent of a `source` column value (an unknown one read as Claude's: the only source
-    /// before the column existed).
-    pub(crate) fn from_source(name: &str) -> Agent {
-        if name == crate::CODEX_SOURCE {
-            Agent::Codex
-        } else {
-            Agent::Claude
-        }
-    }
-}
+use crate::usage::Agent;
 
 /// One agent's local logs.
 pub(crate) trait Source: Send {
@@ -60,13 +36,19 @@ pub(crate) trait DailyReport: Send {
     fn print_table(&self);
 }
 
-/// The source for `agent`, configured as this run is.
-pub(crate) fn for_agent(agent: Agent, cfg: &Config) -> Box<dyn Source> {
+/// The source for `agent`: Claude Code's transcripts under `claude_dirs` priced by `cost_mode`,
+/// or Codex's rollouts under `codex_homes` (as the run's configuration names them).
+pub(crate) fn for_agent(
+    agent: Agent,
+    claude_dirs: &[PathBuf],
+    cost_mode: CostMode,
+    codex_homes: &[PathBuf],
+) -> Box<dyn Source> {
     match agent {
         Agent::Claude => Box::new(claude::scan::Claude {
-            dirs: cfg.claude_dirs.clone(),
-            cost_mode: cfg.cost_mode,
+            dirs: claude_dirs.to_vec(),
+            cost_mode,
         }),
-        Agent::Codex => Box::new(codex::Codex::new(cfg.codex_homes.clone())),
+        Agent::Codex => Box::new(codex::Codex::new(codex_homes.to_vec())),
     }
 }

@@ -11,7 +11,8 @@ use clickhouse::Client;
 
 use crate::config::ClickHouseConfig;
 use crate::error::{Error, Result, ServerErrorKind};
-use crate::store::rows::{UsageRow, batch_token_of};
+use crate::store::rows::batch_token_of;
+use crate::usage::UsageRow;
 
 /// A seed for the retry jitter that differs per process (and per retried request): without one,
 /// backon (built without `std`) seeds every process alike, and a fleet that lost its server

@@ -2,7 +2,8 @@
 //!
 //! - [`client`]: the connection, timeouts and the one retry policy (jittered backoff for
 //!   transient failures, none for permanent ones), and the inserts of usage rows;
-//! - [`rows`]: the `usage_events` row and the deterministic token of a batch;
+//! - [`rows`]: the deterministic token of a batch of `usage_events` rows (the row itself is
+//!   `crate::usage`'s: every agent's rows are made below the store);
 //! - [`runs`]: the `sync_runs` row and its insert;
 //! - [`schema`]: the versioned migrations in `schema/` (applied by `ccsync schema apply`) and the
 //!   maintenance SQL the sync runs;

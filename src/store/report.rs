@@ -115,11 +115,11 @@ fn to_rows(fetched: Vec<DbRow>) -> Rows {
     let mut rows = Rows::default();
     rows.reserve_exact(fetched.len());
     for r in fetched {
-        let source = crate::source::Agent::from_source(&r.source);
+        let source = crate::usage::Agent::from_source(&r.source);
         let model = match source {
             // ccusage lists Codex models by name, fast or not.
-            crate::source::Agent::Codex => (!r.model.is_empty()).then(|| r.model.clone()),
-            crate::source::Agent::Claude => listed_model(&r.model, r.fast),
+            crate::usage::Agent::Codex => (!r.model.is_empty()).then(|| r.model.clone()),
+            crate::usage::Agent::Claude => listed_model(&r.model, r.fast),
         };
         let model = model.map(|m| rows.sym(&m));
         let agent = crate::report::rows::subagent_of(r.is_sidechain, &r.agent_id, &r.source_file);

@@ -13,16 +13,8 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::store::client::Sink;
-use crate::store::rows::UsageRow;
-
-/// Length of a rollup bucket: every time zone offset in use is a multiple of it.
-pub const BUCKET_MS: i64 = 900_000;
-
-/// Start of the 15-minute UTC bucket of `ms`, in Unix ms, floored also before 1970:
-/// `toStartOfInterval(timestamp, INTERVAL 900000 MILLISECOND)`.
-pub fn bucket_of(ms: i64) -> i64 {
-    ms.div_euclid(BUCKET_MS) * BUCKET_MS
-}
+use crate::time::bucket_of;
+use crate::usage::UsageRow;
 
 /// The run's distinct strings, so a group key is a few integers.
 #[derive(Debug, Default)]
@@ -469,16 +461,6 @@ mod tests {
         let mut out: Vec<RollupRow<'_>> = b.rows("m", 7).collect();
         out.sort_by_key(|r| (r.bucket, r.session_id, r.model, r.is_fast));
         out
-    }
-
-    #[test]
-    fn buckets_are_fifteen_utc_minutes_in_any_year() {
-        assert_eq!(bucket_of(T), T);
-        assert_eq!(bucket_of(T + 899_999), T);
-        assert_eq!(bucket_of(T + 900_000), T + 900_000);
-        assert_eq!(bucket_of(-1), -900_000, "before 1970: floored, not clamped");
-        // 2200-01-01T00:14:59.999Z, past DateTime's 2106.
-        assert_eq!(bucket_of(7_258_119_299_999), 7_258_118_400_000);
     }
 
     #[test]

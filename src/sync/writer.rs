@@ -15,7 +15,7 @@ use crate::error::Result;
 use crate::source::claude::collect::Batch;
 use crate::source::claude::discover::TranscriptFile;
 use crate::store::client::Sink;
-use crate::store::rows::UsageRow;
+use crate::usage::UsageRow;
 
 /// What an acknowledged batch covered: its files' reads, its rollup buckets, its row count.
 pub(super) struct Covered {

@@ -17,31 +17,6 @@ fn shown(kind: Kind, values: &[Value]) -> Vec<String> {
 }
 
 #[test]
-fn kinds_follow_the_column_type_and_the_pack_naming() {
-    for (name, ty, kind) in [
-        ("cost_usd", "Float64", Kind::Money),
-        ("limit_usd", "Nullable(Float64)", Kind::Money),
-        ("cost_per_hour_usd", "Nullable(Float64)", Kind::Money),
-        ("used_pct", "Nullable(Float64)", Kind::Percent),
-        ("share_of_cost_pct", "Float64", Kind::Percent),
-        ("hours_since_sync", "Nullable(Float64)", Kind::Decimal),
-        ("amount", "Decimal(18, 4)", Kind::Decimal),
-        ("messages", "UInt64", Kind::Integer),
-        ("extra_copies", "Int64", Kind::Integer),
-        ("weekday", "UInt8", Kind::Integer),
-        ("odd_usd", "UInt64", Kind::Integer),
-        ("machine_name", "LowCardinality(String)", Kind::Text),
-        ("status", "LowCardinality(Nullable(String))", Kind::Text),
-        ("day", "Date32", Kind::Text),
-        ("first_seen", "DateTime64(3, 'UTC')", Kind::Text),
-        ("models", "Array(String)", Kind::Text),
-        ("skipped_by_reason", "Map(String, UInt64)", Kind::Text),
-    ] {
-        assert_eq!(Kind::of(name, ty), kind, "{name} {ty}");
-    }
-}
-
-#[test]
 fn integers_have_thousands_separators_and_keep_every_digit() {
     let values = [
         json!(0),

@@ -11,6 +11,7 @@ mod faults;
 mod faults_codex;
 mod grafana;
 mod help;
+mod layout;
 mod migration;
 mod migration_v5;
 mod migration_v6;

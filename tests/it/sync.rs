@@ -273,7 +273,7 @@ async fn retried_batch_with_same_token_is_applied_once() {
     let cfg = env.config();
     sync_once(&cfg).await.unwrap();
     let sink = ccsync::store::client::Sink::new(&cfg.clickhouse).unwrap();
-    let mut row: ccsync::store::rows::UsageRow = sample_row();
+    let mut row: ccsync::usage::UsageRow = sample_row();
     row.machine_name = "m";
     // The same batch twice (a retry after a lost acknowledgement) and once more with new content.
     sink.insert_usage(&[row.clone()]).await.unwrap();
@@ -290,8 +290,8 @@ async fn retried_batch_with_same_token_is_applied_once() {
     assert_eq!(raw, 2, "the repeated batch must be dropped by its token");
 }
 
-fn sample_row() -> ccsync::store::rows::UsageRow<'static> {
-    ccsync::store::rows::UsageRow {
+fn sample_row() -> ccsync::usage::UsageRow<'static> {
+    ccsync::usage::UsageRow {
         machine_name: "x",
         source: "claude",
         account: "",

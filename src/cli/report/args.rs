@@ -108,7 +108,7 @@ pub struct ReportArgs {
     /// REPORT`); default: every agent's, as `ccusage REPORT` (blocks: Claude's, whose limits
     /// they are).
     #[arg(long, value_enum, value_name = "NAME")]
-    pub agent: Option<crate::source::Agent>,
+    pub agent: Option<crate::usage::Agent>,
 
     /// Database: only this machine's rows (repeatable); default: every machine, a response
     /// synced from two machines counted once.

@@ -30,7 +30,7 @@ pub(super) async fn run(cfg: &Config, kind: ReportKind) -> anyhow::Result<ExitCo
         Ok(range) => range,
         Err(e) => return Ok(super::usage_error(e)),
     };
-    if a.agent == Some(crate::source::Agent::Codex) {
+    if a.agent == Some(crate::usage::Agent::Codex) {
         // Codex's reports have their own shape (ccusage codex …): codex.rs.
         return codex::run(cfg, &kind, range).await;
     }

@@ -82,20 +82,20 @@ fn account_filter(cfg: &Config, a: &ReportArgs, kind: &ReportKind) -> Option<Str
 
 /// The one agent a report is about (`--agent`; blocks and `--subagents`: Claude's), or
 /// `None` for every agent's usage in ccusage's all-agent shape.
-pub(super) fn agent_of(kind: &ReportKind) -> Option<crate::source::Agent> {
+pub(super) fn agent_of(kind: &ReportKind) -> Option<crate::usage::Agent> {
     let claude_only = match kind {
         ReportKind::Blocks(_) => true,
         ReportKind::Session(s) => s.subagents,
         _ => false,
     };
     let agent = kind.common().agent;
-    agent.or(claude_only.then_some(crate::source::Agent::Claude))
+    agent.or(claude_only.then_some(crate::usage::Agent::Claude))
 }
 
 /// This machine's Claude Code transcripts, and with `agent` `None` its Codex rollouts too.
 pub(super) async fn read_local(
     cfg: &Config,
-    agent: Option<crate::source::Agent>,
+    agent: Option<crate::usage::Agent>,
 ) -> anyhow::Result<Read> {
     let dirs = cfg.claude_dirs.clone();
     let homes = (agent.is_none()).then(|| cfg.codex_homes.clone());

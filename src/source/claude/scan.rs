@@ -241,7 +241,7 @@ impl KeptRows {
                 cost_usd: k.cost,
                 unpriced: k.model.unpriced(),
                 reasoning: 0,
-                source: crate::source::Agent::Claude,
+                source: crate::usage::Agent::Claude,
             });
         }
         rows

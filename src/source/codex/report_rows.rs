@@ -31,7 +31,7 @@ pub(crate) fn read_into(homes: &[PathBuf], machine: &str, rows: &mut Rows) -> Re
             reasoning: r.reasoning,
             cost_usd: r.cost_usd,
             unpriced: r.unpriced,
-            source: crate::source::Agent::Codex,
+            source: crate::usage::Agent::Codex,
         };
         rows.push(row);
     })

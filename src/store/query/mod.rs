@@ -71,7 +71,6 @@ mod table;
 pub use lint::avoided_time_constructs;
 pub use params::{Param, ParamType, bind, parse_params};
 pub use table::Table;
-pub(crate) use table::base_type;
 
 /// One query of the pack.
 #[derive(Debug, Clone)]

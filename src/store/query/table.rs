@@ -4,6 +4,8 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
+use crate::table::Kind;
+
 /// A result with its column names and types; values are JSON, 64-bit integers as numbers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
@@ -75,17 +77,36 @@ impl Table {
     /// A table for a terminal no wider than `width` (see `src/table.rs`): values formatted by
     /// their column's type and name (`1,234`, `$1.20`, `57.48%`), numbers right-aligned.
     pub fn to_text(&self, width: Option<usize>) -> String {
-        let columns: Vec<(String, crate::table::Kind)> = self
+        let columns: Vec<(String, Kind)> = self
             .columns
             .iter()
-            .map(|(name, ty)| (name.clone(), crate::table::Kind::of(name, ty)))
+            .map(|(name, ty)| (name.clone(), column_kind(name, ty)))
             .collect();
         crate::table::render(&columns, &self.rows, width)
     }
 }
 
+/// How a query result's column is shown, by its ClickHouse type and the pack's naming
+/// conventions (`*_usd` dollars, `*_pct` percentages).
+pub(super) fn column_kind(name: &str, clickhouse_type: &str) -> Kind {
+    let t = base_type(clickhouse_type);
+    if t.starts_with("UInt") || t.starts_with("Int") {
+        Kind::Integer
+    } else if t.starts_with("Float") || t.starts_with("Decimal") {
+        if name.ends_with("_usd") {
+            Kind::Money
+        } else if name.ends_with("_pct") {
+            Kind::Percent
+        } else {
+            Kind::Decimal
+        }
+    } else {
+        Kind::Text
+    }
+}
+
 /// A column type without its `Nullable(...)` and `LowCardinality(...)` wrappers.
-pub(crate) fn base_type(ty: &str) -> &str {
+fn base_type(ty: &str) -> &str {
     let mut t = ty.trim();
     for wrapper in ["Nullable(", "LowCardinality("] {
         if let Some(inner) = t.strip_prefix(wrapper).and_then(|r| r.strip_suffix(')')) {

@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use super::*;
+use crate::table::Kind;
 
 /// The code of `sql` without its comments (no `--` occurs inside the pack's string
 /// literals).
@@ -322,4 +323,29 @@ fn results_render_as_json_and_text() {
         rows: vec![],
     };
     assert_eq!(empty.to_json(), "[]\n");
+}
+
+#[test]
+fn kinds_follow_the_column_type_and_the_pack_naming() {
+    for (name, ty, kind) in [
+        ("cost_usd", "Float64", Kind::Money),
+        ("limit_usd", "Nullable(Float64)", Kind::Money),
+        ("cost_per_hour_usd", "Nullable(Float64)", Kind::Money),
+        ("used_pct", "Nullable(Float64)", Kind::Percent),
+        ("share_of_cost_pct", "Float64", Kind::Percent),
+        ("hours_since_sync", "Nullable(Float64)", Kind::Decimal),
+        ("amount", "Decimal(18, 4)", Kind::Decimal),
+        ("messages", "UInt64", Kind::Integer),
+        ("extra_copies", "Int64", Kind::Integer),
+        ("weekday", "UInt8", Kind::Integer),
+        ("odd_usd", "UInt64", Kind::Integer),
+        ("machine_name", "LowCardinality(String)", Kind::Text),
+        ("status", "LowCardinality(Nullable(String))", Kind::Text),
+        ("day", "Date32", Kind::Text),
+        ("first_seen", "DateTime64(3, 'UTC')", Kind::Text),
+        ("models", "Array(String)", Kind::Text),
+        ("skipped_by_reason", "Map(String, UInt64)", Kind::Text),
+    ] {
+        assert_eq!(table::column_kind(name, ty), kind, "{name} {ty}");
+    }
 }

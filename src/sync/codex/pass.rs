@@ -13,7 +13,7 @@ use crate::source::codex::{
     BadReason, Checkpoint, CodexRow, NewRows, ParentIndex, Rollout, Rollouts, SessionMeta,
 };
 use crate::store::client::Sink;
-use crate::store::rollup::bucket_of;
+use crate::time::bucket_of;
 
 /// How long a rollout must be left unwritten before a fork's first request is decided with the
 /// lines there are: Codex writes a fork's replayed history in one go, well within this.

@@ -17,7 +17,7 @@
 use std::path::Path;
 
 use crate::source::codex::{CodexRow, Rollout, SessionMeta};
-use crate::store::rows::UsageRow;
+use crate::usage::UsageRow;
 
 /// Bits below the file's rank: a later rewrite of the same row (kept for re-pricing).
 const REVISION_BITS: u32 = 6;

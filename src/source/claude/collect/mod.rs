@@ -21,7 +21,7 @@ use crate::source::claude::agent_meta::AgentTypes;
 use crate::source::claude::dedup::{Decision, Deduper, Pos, Seen, StoredRow};
 use crate::source::claude::discover::TranscriptFile;
 use crate::source::claude::parse::Entry;
-use crate::store::rollup::bucket_of;
+use crate::time::bucket_of;
 
 pub use rows::{Hidden, Pending, marker_row};
 pub use scan::{FileRead, FileScan, Job, ParallelScan, Scanned, Unkeyed, scan_file, scan_threads};

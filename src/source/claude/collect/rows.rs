@@ -8,7 +8,7 @@ use super::symbols::{self, AGENT_ID, AGENT_TYPE, STRING_FIELDS, Sym, Symbols};
 use crate::source::claude::dedup::{Rank, Seen, SlotRef, Tombstone};
 use crate::source::claude::discover::TranscriptFile;
 use crate::source::claude::parse::Entry;
-use crate::store::rows::UsageRow;
+use crate::usage::UsageRow;
 
 /// One de-duplicated, priced response waiting to be stored. Compact (a batch holds tens of
 /// thousands): shared strings as [`Sym`]s, both ids in one allocation.
