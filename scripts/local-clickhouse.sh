@@ -110,7 +110,7 @@ XML
 install_chdb() {
   mkdir -p "$ENGINE" "$CHDB_DATA"
   if ! "$ENGINE/venv/bin/python" -c "import chdb, lz4; assert chdb.__version__ == '$CHDB_VERSION'" 2>/dev/null; then
-    say "installing the ClickHouse engine (chdb-core $CHDB_VERSION, ~150 MB) into $ENGINE/venv"
+    say "installing the ClickHouse engine (chdb-core $CHDB_VERSION: a ~180 MB download, ~570 MB installed) into $ENGINE/venv"
     if ! python3 -m venv "$ENGINE/venv" >/dev/null 2>&1; then
       # Debian ships venv's pip bootstrap separately.
       rm -rf "$ENGINE/venv"

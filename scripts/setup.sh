@@ -79,7 +79,7 @@ fi
 # scripts/local-clickhouse.sh).
 if [ "${1:-}" = "--with-ccusage" ] \
   && ! .venv/bin/python -c "import chdb, lz4; assert chdb.__version__ == '$CHDB_VERSION'" 2>/dev/null; then
-  say "installing the ClickHouse engine for the tests (chdb-core $CHDB_VERSION, ~150 MB) into .venv"
+  say "installing the ClickHouse engine for the tests (chdb-core $CHDB_VERSION: a ~180 MB download, ~570 MB installed) into .venv"
   if ! python3 -m venv .venv 2>/dev/null; then
     apt_install python3-venv
     python3 -m venv .venv

@@ -185,10 +185,26 @@ fn transcripts_check(cfg: &Config) -> Check {
         bytes as f64 / 1_048_576.0,
         dirs.join(", ")
     );
-    for (dir, err) in &found.unreadable {
-        detail += &format!("; cannot list {}: {err}", dir.display());
+    // What a sync could not read: it would say so and exit 4 (partial) on every run.
+    let mut unreadable: Vec<String> = (found.unreadable.iter())
+        .map(|(dir, err)| format!("cannot list {}: {err}", dir.display()))
+        .collect();
+    unreadable.extend(found.files.iter().filter_map(|f| {
+        std::fs::File::open(&f.path)
+            .err()
+            .map(|e| format!("cannot read {}: {e}", f.path.display()))
+    }));
+    if unreadable.is_empty() {
+        return Check::pass("transcripts found", detail);
     }
-    Check::pass("transcripts found", detail)
+    let count = unreadable.len();
+    unreadable.truncate(5);
+    detail += &format!("; {count} unreadable: {}", unreadable.join("; "));
+    Check::fail(
+        "transcripts found",
+        detail,
+        "give your user read access to them (e.g. chmod -R u+rX on the folder): a sync skips them and ends partial (exit 4)",
+    )
 }
 
 fn timer_check(home: Option<&Path>) -> Check {

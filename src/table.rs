@@ -41,6 +41,8 @@ pub(crate) enum Kind {
     Money,
     /// A percentage (0–100) with up to 2 decimals and `%`.
     Percent,
+    /// A number the caller wrote out (all its digits, say): right-aligned as given.
+    Figure,
 }
 
 impl Kind {
@@ -234,7 +236,7 @@ fn cell(value: &Value, kind: Kind, decimals: usize) -> String {
         return text;
     }
     match (kind, float_of(value)) {
-        (Kind::Text, _) | (_, None) => plain(value),
+        (Kind::Text | Kind::Figure, _) | (_, None) => plain(value),
         (Kind::Money, Some(x)) => {
             let amount = fixed(x, 2);
             match amount.strip_prefix('-') {

@@ -173,7 +173,7 @@ pub struct DoctorArgs {
 
 #[derive(Debug, Args)]
 pub struct InstallArgs {
-    /// Print the units (and the macOS launchd plist) instead of writing anything.
+    /// Print the units (on macOS, the launchd plist too) instead of writing anything.
     #[arg(long)]
     pub print: bool,
     /// Also run `systemctl --user daemon-reload` and `enable --now ccsync.timer`.

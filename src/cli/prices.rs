@@ -113,7 +113,19 @@ fn table_text(table: &price::PriceTable) -> String {
         "tier",
         "fast",
     ];
-    let columns: Vec<(String, Kind)> = names.iter().map(|n| (n.to_string(), Kind::Text)).collect();
+    // Prices keep all their digits (0.005 is not 0.01): right-aligned as written.
+    let columns: Vec<(String, Kind)> = (names.iter().enumerate())
+        .map(|(i, n)| {
+            (
+                n.to_string(),
+                if (2..6).contains(&i) {
+                    Kind::Figure
+                } else {
+                    Kind::Text
+                },
+            )
+        })
+        .collect();
     let rows: Vec<Vec<Value>> = entries(table)
         .map(|(e, fallback)| {
             let p = &e.price;
@@ -355,10 +367,13 @@ fn resolution_text(model: &str, r: Option<Resolution<'_>>) -> String {
     if p.fast_multiplier != 1.0 {
         out += &format!("  fast mode / priority tier: × {}\n", p.fast_multiplier);
     }
-    let threshold = price::codex_long_context_threshold(model);
-    out += &format!(
-        "  Codex: long-context requests above {} input tokens\n",
-        crate::table::grouped(threshold.into())
-    );
+    // Only OpenAI's models are Codex's: a Claude model's resolution leaves the line out.
+    if !model.to_ascii_lowercase().contains("claude") {
+        let threshold = price::codex_long_context_threshold(model);
+        out += &format!(
+            "  Codex: long-context requests above {} input tokens\n",
+            crate::table::grouped(threshold.into())
+        );
+    }
     out
 }

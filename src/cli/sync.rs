@@ -36,6 +36,16 @@ pub(super) async fn once(cfg: &Config, args: &SyncArgs, quiet: bool) -> anyhow::
     let summary = Summary::of(args.json, quiet, false);
     if report.status == "partial" {
         super::failing_with(EXIT_PARTIAL);
+        if summary == Summary::None {
+            // Quiet is errors only, and a partial run has some: what could not be read.
+            eprintln!(
+                "ccsync: sync partial for machine {:?}:",
+                report.machine_name
+            );
+            for warning in report.warnings.iter().take(20) {
+                eprintln!("  {warning}");
+            }
+        }
     }
     print_report(&report, summary);
     Ok(if report.status == "partial" {
@@ -47,7 +57,7 @@ pub(super) async fn once(cfg: &Config, args: &SyncArgs, quiet: bool) -> anyhow::
 
 pub(super) async fn daemon(cfg: &Config, args: &SyncArgs, quiet: bool) -> anyhow::Result<ExitCode> {
     let interval = args.interval.unwrap_or(Duration::from_secs(3600));
-    run_daemon(cfg, interval, Summary::of(args.json, quiet, true)).await;
+    run_daemon(cfg, interval, Summary::of(args.json, quiet, true), quiet).await;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -67,12 +77,12 @@ async fn acquire_lock(cfg: &Config, wait: bool) -> anyhow::Result<Option<crate::
 
 /// The daemon: the one-shot pass inside an interval loop. Missed ticks are skipped, a signal
 /// stops it; a pass cut short checkpoints only what ClickHouse acknowledged.
-async fn run_daemon(cfg: &Config, interval: Duration, summary: Summary) {
+async fn run_daemon(cfg: &Config, interval: Duration, summary: Summary, quiet: bool) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let shutdown = shutdown_signal();
     tokio::pin!(shutdown);
-    if summary != Summary::None {
+    if !quiet {
         // Bare `ccsync` lands here: say what it does and how to do one pass instead.
         eprintln!(
             "ccsync: syncing every {} until stopped (Ctrl-C or SIGTERM); `ccsync --once` syncs once",
@@ -100,7 +110,9 @@ async fn run_daemon(cfg: &Config, interval: Duration, summary: Summary) {
             },
         }
     }
-    eprintln!("ccsync: stopped");
+    if !quiet {
+        eprintln!("ccsync: stopped");
+    }
 }
 
 async fn shutdown_signal() {
@@ -136,6 +148,8 @@ const EXIT_PARTIAL: u8 = 4;
 enum Summary {
     /// The report as JSON (asked for: also with `-q`).
     Json,
+    /// A daemon's report as one line of JSON per tick (JSON Lines).
+    JsonLine,
     Full,
     /// A daemon's tick: one line when nothing was new.
     Tick,
@@ -146,7 +160,8 @@ enum Summary {
 impl Summary {
     fn of(json: bool, quiet: bool, daemon: bool) -> Self {
         match (json, quiet, daemon) {
-            (true, _, _) => Summary::Json,
+            (true, _, true) => Summary::JsonLine,
+            (true, _, false) => Summary::Json,
             (false, true, _) => Summary::None,
             (false, false, true) => Summary::Tick,
             (false, false, false) => Summary::Full,
@@ -157,8 +172,13 @@ impl Summary {
 fn print_report(report: &RunReport, summary: Summary) {
     match summary {
         Summary::None => return,
-        Summary::Json => {
-            match serde_json::to_string_pretty(report) {
+        Summary::Json | Summary::JsonLine => {
+            let encoded = if summary == Summary::Json {
+                serde_json::to_string_pretty(report)
+            } else {
+                serde_json::to_string(report)
+            };
+            match encoded {
                 Ok(s) => println!("{s}"),
                 Err(e) => eprintln!("ccsync: cannot encode the report: {e}"),
             }

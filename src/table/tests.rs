@@ -165,6 +165,26 @@ fn numbers_are_right_aligned_and_text_left_aligned() {
 }
 
 #[test]
+fn figures_keep_their_digits_and_are_right_aligned() {
+    let columns = cols(&[("model", Kind::Text), ("input", Kind::Figure)]);
+    let rows = vec![
+        vec![json!("gpt-5-nano"), json!("0.005")],
+        vec![json!("opus"), json!("15")],
+    ];
+    assert_eq!(
+        render(&columns, &rows, None),
+        "\
+┌────────────┬───────┐
+│ model      ┆ input │
+╞════════════╪═══════╡
+│ gpt-5-nano ┆ 0.005 │
+│ opus       ┆    15 │
+└────────────┴───────┘
+"
+    );
+}
+
+#[test]
 fn a_table_wider_than_the_width_becomes_one_block_per_row() {
     let columns = cols(&[
         ("period", Kind::Text),

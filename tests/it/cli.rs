@@ -91,8 +91,12 @@ async fn invalid_configuration_is_reported_before_any_network() {
 /// Runs `ccsync sync --interval <interval>` until `runs` runs are recorded, then stops it
 /// with SIGTERM; its output.
 async fn run_daemon(env: &Env, interval: &str, runs: u64) -> std::process::Output {
+    run_daemon_with(env, &["--interval", interval], runs).await
+}
+
+async fn run_daemon_with(env: &Env, args: &[&str], runs: u64) -> std::process::Output {
     let child = env
-        .command(&["sync", "--interval", interval])
+        .command(&[&["sync"][..], args].concat())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -441,6 +445,26 @@ async fn a_daemon_tick_with_nothing_new_is_one_line() {
             + idle.len(),
         "{stdout}"
     );
+}
+
+/// With `--json`, a tick is one line of JSON (JSON Lines); with `-q` too, nothing else is said.
+#[tokio::test]
+async fn a_daemon_with_json_prints_one_line_of_json_per_tick() {
+    let env = Env::new("daemon_json");
+    env.write("-p/s1.jsonl", &lines(&[line("m1", T1)]));
+    let out = run_daemon_with(&env, &["--interval", "1s", "--json", "-q"], 3).await;
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr),
+    );
+    let ticks: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}\n{stdout}")))
+        .collect();
+    assert!(ticks.len() >= 2, "{stdout}");
+    assert!(ticks.iter().all(|t| t["status"] == "ok"), "{stdout}");
+    assert_eq!(ticks[0]["messages_new"], 1, "{stdout}");
+    assert!(stderr.trim().is_empty(), "quiet: {stderr}");
 }
 
 /// `generate` without `--start` writes the last days up to now and nothing after it, so every

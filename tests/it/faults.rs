@@ -1113,6 +1113,28 @@ async fn unreadable_transcripts_are_reported_and_the_rest_is_synced() {
     };
     let d = assert_exactly(&ids(&client, "m").await, &names("a", 3));
     assert_no_diff("the readable rest", &d);
+    // Quiet is errors only: a partial run still names what it could not read.
+    let quiet = without_dac_override(ccsync_cmd(&env, &url, "m", &tree, &["--once", "-q"]))
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&quiet.stderr);
+    assert_eq!(quiet.status.code(), Some(4), "{said}");
+    assert!(quiet.stdout.is_empty());
+    assert!(
+        said.contains("b.jsonl") && said.contains("partial"),
+        "{said}"
+    );
+    // doctor fails its transcripts check, naming them.
+    let doctor = without_dac_override(ccsync_cmd(&env, &url, "m", &tree, &["doctor"]))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&doctor.stdout);
+    assert_eq!(doctor.status.code(), Some(1), "{report}");
+    assert!(report.contains("✗ transcripts found"), "{report}");
+    assert!(
+        report.contains("b.jsonl") && report.contains("-q"),
+        "{report}"
+    );
 
     // Readable again: the next run catches up, exactly.
     mode(&b, 0o644);

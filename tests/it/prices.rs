@@ -104,6 +104,9 @@ fn a_model_shows_its_entry_and_why() {
         "{opus}"
     );
     assert!(opus.contains("× 6"), "{opus}");
+    // Codex's threshold is said of OpenAI's models only.
+    assert!(!opus.contains("Codex:"), "{opus}");
+    assert!(text("gpt-5").contains("Codex: long-context requests above"));
     let bedrock = text("anthropic/claude-opus-4-6");
     assert!(
         bedrock.contains("provider prefix `anthropic/` stripped"),
