@@ -1,9 +1,10 @@
 -- name: budget_status
 -- description: Spend today, this week (from Monday) and this month against limits given as parameters, with a linear projection to the end of each period; responses synced from two machines count once.
 -- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), tz String 'UTC', as_of Nullable(DateTime64(3, 'UTC')) NULL (the moment the periods are taken at; NULL = now)
--- params: daily_limit Float64 0 (USD; 0 = none), weekly_limit Float64 0 (USD; 0 = none), monthly_limit Float64 0 (USD; 0 = none)
+-- params: daily_limit Float64 0 (>= 0) (USD; 0 = none), weekly_limit Float64 0 (>= 0) (USD; 0 = none), monthly_limit Float64 0 (>= 0) (USD; 0 = none)
 --
--- limit_usd is NULL where no limit was given (0 or less), and so are remaining_usd and used_pct.
+-- limit_usd is NULL where no limit was given (0; a negative one is refused before the query), and
+-- so are remaining_usd and used_pct.
 -- elapsed_pct: how much of the period has gone by, from local midnight of its first day to local
 -- midnight after it (0-100). projected = spent / elapsed share of the period: the pace so far,
 -- kept to the period's end.

@@ -1,7 +1,7 @@
 -- name: daily_anomalies
 -- description: Days on which a machine spent far more than its trailing baseline (average daily cost over the previous baseline_days calendar days, idle days counting as zero), once a machine has a week of history.
 -- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC'
--- params: baseline_days UInt32 14, factor Float64 3 (flag days costing at least factor x the baseline), min_cost Float64 1 (ignore days cheaper than this, USD)
+-- params: baseline_days UInt32 14 (>= 1, <= 36500) (the calendar days before a day that its baseline averages), factor Float64 3 (> 0) (flag days costing at least factor x the baseline), min_cost Float64 1 (>= 0) (ignore days cheaper than this, USD)
 --
 -- No verdict without history: a day is judged only once the machine has been active for at
 -- least a week before it (or baseline_days, if shorter), so a new machine's first days are not

@@ -1,6 +1,6 @@
 -- name: freshness
 -- description: Per machine and source: last successful sync, last run and its error, last event, hours since each, skipped lines, and a status (ok, partial, failing, stale, never synced) that shows machines that stopped syncing.
--- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), stale_hours Float64 24 (no successful sync for longer than this: stale), as_of Nullable(DateTime64(3, 'UTC')) NULL (NULL = now)
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), stale_hours Float64 24 (> 0) (no successful sync for longer than this: stale), as_of Nullable(DateTime64(3, 'UTC')) NULL (NULL = now)
 --
 -- status: never synced (no successful run), stale (last success older than stale_hours),
 -- failing (the last run failed), partial (the last run skipped unreadable files), else ok.

@@ -1,6 +1,6 @@
 -- name: git_branches
 -- description: Cost per project and git branch: machines, sessions, messages, first and last day.
--- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', limit UInt32 100
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', limit UInt32 100 (>= 1) (rows at most, most expensive first)
 --
 -- Reads usage_rollup (usage_events pre-aggregated per machine, 15-minute UTC bucket and
 -- dimension; see schema/003_usage_rollup.sql): every 15-minute bucket lies in one local day and hour in any tz.

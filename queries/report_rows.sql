@@ -1,6 +1,6 @@
 -- name: report_rows
 -- description: The usage ccsync report (ccusage's daily, weekly, monthly, session and blocks reports) is computed from: per transcript file, day (in tz), model, machine, account (with its recorded e-mail), agent and subagent (id and type), its responses summed (tokens by kind, reasoning apart, cost, first and last time); with responses=1 one row per API response (blocks need each one's time). A response synced from two machines once.
--- params: machines String '' (newline-separated machine names; empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), account String '' (empty = every account; else one as stored, or its e-mail), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', responses UInt8 0 (1 = one row per response instead of sums)
+-- params: machines String '' (newline-separated machine names; empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), project String '' (empty = all projects), account String '' (empty = every account; else one as stored, or its e-mail), since Date32 '0000-01-01', until Date32 '9999-12-31', tz String 'UTC', responses UInt8 0 (>= 0, <= 1) (1 = one row per response instead of sums)
 --
 -- The report is computed by ccsync from these rows (src/report/), in ccusage's order: files by
 -- path, lines in order (a group where its first response's kept line is; ccusage lists a

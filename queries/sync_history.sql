@@ -1,6 +1,6 @@
 -- name: sync_history
 -- description: The latest sync runs (newest first): machine, source, start time (in tz), status, duration, files, bytes, rows inserted, skipped lines by reason, unknown models and error.
--- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), tz String 'UTC', limit UInt32 50
+-- params: machine String '' (empty = all machines), source String '' (empty = every agent; else the agent as ccusage names it, e.g. claude, codex), tz String 'UTC', limit UInt32 50 (>= 1) (runs at most, newest first)
 SELECT
     toTimeZone(started_at, {tz:String}) AS started,
     machine_name,

@@ -118,6 +118,7 @@ pub fn list(format: Format) -> String {
                             "name": p.name,
                             "type": p.type_name,
                             "default": p.default,
+                            "range": p.range.as_ref().map(|r| r.to_string()),
                             "description": p.doc,
                         })).collect::<Vec<_>>(),
                     })

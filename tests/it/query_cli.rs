@@ -342,7 +342,7 @@ async fn mistakes_are_explained_with_what_is_accepted() {
     let (code, _, stderr) = run(&env, &["query", "project_costs", "-p", "limit=-1"]);
     assert_eq!(code, Some(2));
     assert!(
-        stderr.contains("expected a whole number from 0 to 4294967295"),
+        stderr.contains("expected a whole number from 1 to 4294967295, got \"-1\""),
         "{stderr}"
     );
     let (code, _, stderr) = run(&env, &["query", "project_costs", "-p", "limit"]);
@@ -447,4 +447,125 @@ fn an_unknown_time_zone_is_a_usage_error_before_any_request() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!stderr.contains("is not a time zone"), "{stderr}");
+}
+
+/// Runs `args` against a closed port and checks it stops before any request: exit 2, nothing
+/// on stdout, each of `expect` in the message, no server hint.
+fn refused(test: &str, args: &[&str], expect: &[&str]) {
+    let env = Env::new(test);
+    let out = env
+        .command(args)
+        .env("CLICKHOUSE_URL", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(out.stdout.is_empty(), "{args:?}");
+    for e in expect {
+        assert!(stderr.contains(e), "{args:?}: {e:?} not in {stderr}");
+    }
+    assert!(!stderr.contains("schema apply"), "{stderr}");
+}
+
+/// `baseline_days=0` used to pass the type check and meet a ClickHouse exception (exit 1, with
+/// a hint to run `ccsync schema apply`); a factor of 0 flagged every day, a negative limit meant
+/// none. Each parameter's range is in its `-- params:` header, listed with it.
+#[test]
+fn a_number_outside_its_range_is_a_usage_error_naming_the_range() {
+    refused(
+        "qcli_range_days",
+        &["query", "daily_anomalies", "-p", "baseline_days=0"],
+        &[
+            "parameter baseline_days of query daily_anomalies",
+            "expected a whole number from 1 to 36500, got \"0\"",
+            "baseline_days UInt32 (default 14; >= 1, <= 36500)",
+        ],
+    );
+    refused(
+        "qcli_range_factor",
+        &["query", "daily_anomalies", "-p", "factor=0"],
+        &[
+            "parameter factor",
+            "expected a finite number > 0, got \"0\"",
+        ],
+    );
+    refused(
+        "qcli_range_limit",
+        &["query", "budget_status", "-p", "daily_limit=-5"],
+        &[
+            "parameter daily_limit",
+            "expected a finite number >= 0, got \"-5\"",
+        ],
+    );
+    // The range is listed with the parameter.
+    let env = Env::new("qcli_range_list");
+    let (code, stdout, _) = run(&env, &["query", "--list", "--format", "json"]);
+    assert_eq!(code, Some(0));
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let anomalies = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|q| q["name"] == "daily_anomalies")
+        .unwrap();
+    let range = |name: &str| {
+        anomalies["params"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .unwrap()["range"]
+            .clone()
+    };
+    assert_eq!(range("baseline_days"), ">= 1, <= 36500");
+    assert_eq!(range("factor"), "> 0");
+    assert_eq!(range("tz"), serde_json::Value::Null);
+}
+
+/// A float parameter is a finite number within its range; the message says which.
+#[test]
+fn a_nan_float_is_a_usage_error_naming_the_range() {
+    refused(
+        "qcli_range_nan",
+        &["query", "budget_status", "-p", "daily_limit=nan"],
+        &[
+            "parameter daily_limit of query budget_status",
+            "expected a finite number >= 0, got \"nan\"",
+        ],
+    );
+}
+
+/// `since` after `until` selected no day and answered "no rows" with exit 0; it is a usage
+/// error, as `report`'s `--since` after `--until`.
+#[test]
+fn since_after_until_is_a_usage_error() {
+    refused(
+        "qcli_since_until",
+        &[
+            "query",
+            "daily_by_machine",
+            "-p",
+            "since=2026-12-01",
+            "-p",
+            "until=2026-11-01",
+        ],
+        &[
+            "query daily_by_machine",
+            "since 2026-12-01 is later than until 2026-11-01",
+        ],
+    );
+}
+
+/// `source` names an agent as ccusage does (or is empty): a typo used to select nothing.
+#[test]
+fn an_unknown_source_is_a_usage_error_listing_the_agents() {
+    refused(
+        "qcli_source",
+        &["query", "model_usage", "-p", "source=claudee"],
+        &[
+            "parameter source of query model_usage",
+            "\"claudee\" is not a source (did you mean \"claude\"?)",
+            "expected one of claude, codex",
+        ],
+    );
 }

@@ -4,8 +4,8 @@
 //! (`cli/query.rs`) prints the results.
 //!
 //! Here the embedded files, their parsed headers and running a query; [`params`] (parameter
-//! types, the `-- params:` grammar, binding `NAME=VALUE`), [`lint`] (time constructs the pack
-//! avoids), [`table`] (results as typed JSON rows).
+//! types, the `-- params:` grammar with its ranges, binding and checking `NAME=VALUE`),
+//! [`lint`] (time constructs the pack avoids), [`table`] (results as typed JSON rows).
 
 use std::sync::OnceLock;
 
@@ -69,7 +69,7 @@ mod params;
 mod table;
 
 pub use lint::avoided_time_constructs;
-pub use params::{Param, ParamType, bind, parse_params};
+pub use params::{Param, ParamType, Range, bind, parse_params};
 pub use table::Table;
 
 /// One query of the pack.

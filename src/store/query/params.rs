@@ -55,6 +55,24 @@ impl ParamType {
 
     /// What a value must look like, for error messages.
     pub fn expected(&self) -> String {
+        self.expected_in(None)
+    }
+
+    /// What a value must look like within `range` (numbers only), for error messages.
+    pub fn expected_in(&self, range: Option<&Range>) -> String {
+        if let Some(range) = range {
+            match self {
+                ParamType::UInt(_) | ParamType::Int(_) => {
+                    let (lo, hi) = range.whole(self.whole_bounds().unwrap_or_default());
+                    return format!("a whole number from {lo} to {hi}");
+                }
+                ParamType::Float => return format!("a finite number {}", range.phrase()),
+                ParamType::Nullable(inner) => {
+                    return format!("{}, or empty for none", inner.expected_in(Some(range)));
+                }
+                _ => {}
+            }
+        }
         match self {
             ParamType::String => "any text".into(),
             ParamType::Date | ParamType::Date32 => "a date YYYY-MM-DD".into(),
@@ -69,8 +87,44 @@ impl ParamType {
                 i64::MIN >> (64 - bits),
                 i64::MAX >> (64 - bits)
             ),
-            ParamType::Float => "a number such as 12.5".into(),
+            ParamType::Float => "a finite number such as 12.5".into(),
             ParamType::Nullable(inner) => format!("{}, or empty for none", inner.expected()),
+        }
+    }
+
+    /// The smallest and largest value of an integer type.
+    fn whole_bounds(&self) -> Option<(i128, i128)> {
+        match self {
+            ParamType::UInt(bits) => Some((0, i128::from(u64::MAX >> (64 - bits)))),
+            ParamType::Int(bits) => Some((
+                i128::from(i64::MIN >> (64 - bits)),
+                i128::from(i64::MAX >> (64 - bits)),
+            )),
+            _ => None,
+        }
+    }
+
+    /// Whether a range can apply: a number, or a Nullable number.
+    fn is_numeric(&self) -> bool {
+        match self {
+            ParamType::UInt(_) | ParamType::Int(_) | ParamType::Float => true,
+            ParamType::Nullable(inner) => inner.is_numeric(),
+            _ => false,
+        }
+    }
+
+    /// Checks a command-line value of this type and, if given, within `range`; returns what to
+    /// send (`None`: NULL).
+    pub fn check_in(&self, raw: &str, range: Option<&Range>) -> Result<Option<String>, String> {
+        let value = self.check(raw);
+        let Some(range) = range else { return value };
+        match value {
+            Ok(Some(v)) if range.contains(v.parse().unwrap_or(f64::NAN)) => Ok(Some(v)),
+            Ok(None) => Ok(None),
+            _ => Err(format!(
+                "expected {}, got {raw:?}",
+                self.expected_in(Some(range))
+            )),
         }
     }
 
@@ -134,6 +188,105 @@ impl ParamType {
     }
 }
 
+/// The values a numeric parameter can mean, declared after its default: `(>= 1)`, `(> 0)`,
+/// `(>= 1, <= 36500)`. A value outside is a usage error, before any request, rather than a
+/// server exception or a silently empty (or silently unlimited) answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Range {
+    /// The lower bound and whether it is allowed (`>=`) or not (`>`).
+    pub low: Option<(f64, bool)>,
+    /// The upper bound and whether it is allowed (`<=`) or not (`<`).
+    pub high: Option<(f64, bool)>,
+}
+
+impl Range {
+    /// The inside of `(...)`: one or two comparisons, separated by a comma.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut range = Range {
+            low: None,
+            high: None,
+        };
+        for part in text.split(',') {
+            let part = part.trim();
+            let (op, number) = [">=", "<=", ">", "<"]
+                .iter()
+                .find_map(|op| part.strip_prefix(op).map(|n| (*op, n.trim())))
+                .ok_or_else(|| format!("expected >=, >, <= or < and a number, got {part:?}"))?;
+            let value = number
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .ok_or_else(|| format!("expected a number after {op}, got {number:?}"))?;
+            let bound = Some((value, op.ends_with('=')));
+            let slot = if op.starts_with('>') {
+                &mut range.low
+            } else {
+                &mut range.high
+            };
+            if slot.is_some() {
+                return Err(format!("two bounds on the same side in {text:?}"));
+            }
+            *slot = bound;
+        }
+        if let (Some((lo, lo_in)), Some((hi, hi_in))) = (range.low, range.high)
+            && (lo > hi || (lo == hi && !(lo_in && hi_in)))
+        {
+            return Err(format!("no value satisfies {text:?}"));
+        }
+        Ok(range)
+    }
+
+    pub fn contains(&self, x: f64) -> bool {
+        let above = |(b, inclusive): (f64, bool)| x > b || (inclusive && x == b);
+        let below = |(b, inclusive): (f64, bool)| x < b || (inclusive && x == b);
+        !x.is_nan() && self.low.is_none_or(above) && self.high.is_none_or(below)
+    }
+
+    /// The smallest and largest whole number inside, within a type's `(min, max)`.
+    fn whole(&self, (min, max): (i128, i128)) -> (i128, i128) {
+        // Bounds are small numbers (checked finite), so the casts are exact enough.
+        let lo = self.low.map_or(min, |(b, inclusive)| {
+            let c = b.ceil() as i128;
+            if !inclusive && c as f64 == b {
+                c + 1
+            } else {
+                c
+            }
+        });
+        let hi = self.high.map_or(max, |(b, inclusive)| {
+            let f = b.floor() as i128;
+            if !inclusive && f as f64 == b {
+                f - 1
+            } else {
+                f
+            }
+        });
+        (lo.max(min), hi.min(max))
+    }
+
+    /// `> 0`, `>= 0`, `from 0 to 100`, `>= 0 and < 1`.
+    fn phrase(&self) -> String {
+        match (self.low, self.high) {
+            (Some((lo, true)), Some((hi, true))) => format!("from {lo} to {hi}"),
+            _ => self.to_string().replace(", ", " and "),
+        }
+    }
+}
+
+/// As written in a header: `>= 1, <= 36500`.
+impl std::fmt::Display for Range {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let low = self
+            .low
+            .map(|(b, inclusive)| format!("{} {b}", if inclusive { ">=" } else { ">" }));
+        let high = self
+            .high
+            .map(|(b, inclusive)| format!("{} {b}", if inclusive { "<=" } else { "<" }));
+        let parts: Vec<String> = low.into_iter().chain(high).collect();
+        f.write_str(&parts.join(", "))
+    }
+}
+
 fn parse_date(s: &str) -> Option<(i64, i64, i64)> {
     let b = s.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
@@ -170,10 +323,18 @@ pub struct Param {
     pub ty: ParamType,
     /// `None`: NULL.
     pub default: Option<String>,
+    /// The values it can mean, where its type allows more (numbers only).
+    pub range: Option<Range>,
     pub doc: String,
 }
 
 impl Param {
+    /// Checks a command-line value against the type and the range; returns what to send
+    /// (`None`: NULL).
+    pub fn check(&self, raw: &str) -> Result<Option<String>, String> {
+        self.ty.check_in(raw, self.range.as_ref())
+    }
+
     /// `name Type (default '...'): doc`, for listings and errors.
     pub fn describe(&self) -> String {
         let quoted = matches!(
@@ -194,12 +355,22 @@ impl Param {
         } else {
             format!(": {}", self.doc)
         };
-        format!("{} {} (default {default}){doc}", self.name, self.type_name)
+        let range = self
+            .range
+            .as_ref()
+            .map(|r| format!("; {r}"))
+            .unwrap_or_default();
+        format!(
+            "{} {} (default {default}{range}){doc}",
+            self.name, self.type_name
+        )
     }
 }
 
-/// `name Type default (doc), ...`: types may hold parentheses, quotes and commas
-/// (`Nullable(DateTime('UTC'))`), defaults are `'quoted'` or bare (`0`, `true`, `NULL`).
+/// `name Type default (range) (doc), ...`: types may hold parentheses, quotes and commas
+/// (`Nullable(DateTime('UTC'))`), defaults are `'quoted'` or bare (`0`, `true`, `NULL`); a
+/// number's optional range is a parenthesized group starting with a comparison (`(>= 1)`,
+/// `(> 0)`, `(>= 1, <= 36500)`, see [`Range`]), the optional doc any other one.
 pub fn parse_params(list: &str) -> Result<Vec<Param>, String> {
     let chars: Vec<char> = list.chars().collect();
     let mut i = 0;
@@ -275,6 +446,27 @@ pub fn parse_params(list: &str) -> Result<Vec<Param>, String> {
             }
         };
         skip_ws(&mut i);
+        let mut range = None;
+        let opens_range = chars.get(i) == Some(&'(')
+            && chars[i + 1..]
+                .iter()
+                .find(|c| !c.is_whitespace())
+                .is_some_and(|c| matches!(c, '<' | '>'));
+        if opens_range {
+            let start = i + 1;
+            let end = chars[start..]
+                .iter()
+                .position(|&c| c == ')')
+                .map(|n| start + n)
+                .ok_or_else(|| format!("{name}: unclosed range"))?;
+            if !ty.is_numeric() {
+                return Err(format!("{name}: a range applies to numbers only"));
+            }
+            let text: String = chars[start..end].iter().collect();
+            range = Some(Range::parse(&text).map_err(|e| format!("{name}: range: {e}"))?);
+            i = end + 1;
+            skip_ws(&mut i);
+        }
         let mut doc = String::new();
         if chars.get(i) == Some(&'(') {
             let (start, mut depth) = (i + 1, 0);
@@ -306,11 +498,11 @@ pub fn parse_params(list: &str) -> Result<Vec<Param>, String> {
             type_name,
             ty,
             default,
+            range,
             doc,
         };
         if let Some(d) = &param.default {
             param
-                .ty
                 .check(d)
                 .map_err(|e| format!("{}: bad default: {e}", param.name))?;
         } else if !matches!(param.ty, ParamType::Nullable(_)) {
@@ -366,14 +558,11 @@ pub fn bind(query: &Query, given: &[String]) -> Result<Vec<(String, Option<Strin
             )));
         };
         let value = param
-            .ty
             .check(raw)
-            .and_then(|v| {
-                if name == "tz" {
-                    check_time_zone(v)
-                } else {
-                    Ok(v)
-                }
+            .and_then(|v| match name {
+                "tz" => check_time_zone(v),
+                "source" => check_source(v),
+                _ => Ok(v),
             })
             .map_err(|e| {
                 UsageError(format!(
@@ -386,20 +575,60 @@ pub fn bind(query: &Query, given: &[String]) -> Result<Vec<(String, Option<Strin
             return Err(UsageError(format!("parameter {name} is given twice")));
         }
     }
-    Ok(query
+    let bound: Vec<(String, Option<String>)> = query
         .params
         .iter()
         .map(|p| {
             let value = match values.remove(p.name.as_str()) {
                 Some(v) => v,
-                None => p
-                    .default
-                    .as_ref()
-                    .and_then(|d| p.ty.check(d).ok().flatten()),
+                None => p.default.as_ref().and_then(|d| p.check(d).ok().flatten()),
             };
             (p.name.clone(), value)
         })
-        .collect())
+        .collect();
+    check_since_until(&bound).map_err(|e| UsageError(format!("query {}: {e}", query.name)))?;
+    Ok(bound)
+}
+
+/// `since` after `until` selects no day: a mistake (as `report`'s `--since` after `--until`),
+/// not an empty answer.
+fn check_since_until(bound: &[(String, Option<String>)]) -> Result<(), String> {
+    let day = |name: &str| {
+        bound
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, v)| v.as_deref())
+            .and_then(|v| Some((v, parse_date(v)?)))
+    };
+    match (day("since"), day("until")) {
+        (Some((since, s)), Some((until, u))) if s > u => Err(format!(
+            "since {since} is later than until {until}: no day could match"
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `source` parameters name an agent as ccusage does (`claude`, `codex`), or are empty for
+/// every agent: another name would select nothing, silently.
+fn check_source(value: Option<String>) -> Result<Option<String>, String> {
+    use clap::ValueEnum;
+    let names: Vec<&str> = crate::usage::Agent::value_variants()
+        .iter()
+        .map(|a| a.name())
+        .collect();
+    match &value {
+        Some(s) if !s.is_empty() && !names.contains(&s.as_str()) => {
+            let hint = super::closest(s, &names)
+                .map(|n| format!(" (did you mean {n:?}?)"))
+                .unwrap_or_default();
+            Err(format!(
+                "{s:?} is not a source{hint}: expected one of {} (the agent, as ccusage names \
+                 it), or empty for every agent",
+                names.join(", ")
+            ))
+        }
+        _ => Ok(value),
+    }
 }
 
 /// `tz` parameters name a time zone of the tz database (`UTC`, `Europe/Berlin`), checked here

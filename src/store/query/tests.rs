@@ -349,3 +349,215 @@ fn kinds_follow_the_column_type_and_the_pack_naming() {
         assert_eq!(table::column_kind(name, ty), kind, "{name} {ty}");
     }
 }
+
+#[test]
+fn ranges_parse_from_headers_and_bound_values() {
+    let ps = parse_params(
+        "days UInt32 14 (>= 1, <= 36500) (days back), f Float64 3 (> 0) (a factor), \
+         usd Float64 0 (>= 0), flag UInt8 0 (>= 0, <= 1), n Int32 0 (> -5, < 5), \
+         note String '' (text, even with >= 1 inside)",
+    )
+    .unwrap();
+    let by = |n: &str| ps.iter().find(|p| p.name == n).unwrap();
+    assert_eq!(by("days").doc, "days back");
+    assert_eq!(
+        by("days").range.as_ref().unwrap().to_string(),
+        ">= 1, <= 36500"
+    );
+    assert_eq!(by("f").doc, "a factor");
+    assert_eq!(by("usd").doc, "");
+    // A doc that does not start with a comparison stays a doc.
+    assert_eq!(by("note").range, None);
+    assert_eq!(by("note").doc, "text, even with >= 1 inside");
+    assert_eq!(
+        by("days").describe(),
+        "days UInt32 (default 14; >= 1, <= 36500): days back"
+    );
+
+    // Whole numbers: the bounds, within the type's, in the message.
+    let days = by("days");
+    assert_eq!(days.check("1"), Ok(Some("1".into())));
+    assert_eq!(days.check("36500"), Ok(Some("36500".into())));
+    for bad in ["0", "36501", "-1", "x", "4294967296"] {
+        let err = days.check(bad).unwrap_err();
+        assert!(
+            err.contains("a whole number from 1 to 36500"),
+            "{bad}: {err}"
+        );
+        assert!(err.contains(&format!("{bad:?}")), "{bad}: {err}");
+    }
+    assert!(by("flag").check("1").is_ok());
+    assert!(by("flag").check("2").unwrap_err().contains("from 0 to 1"));
+    // Exclusive bounds on an integer type become the nearest whole numbers inside.
+    assert!(by("n").check("-4").is_ok() && by("n").check("4").is_ok());
+    assert!(by("n").check("5").unwrap_err().contains("from -4 to 4"));
+
+    // Numbers: finite, above (or at) the bound.
+    let f = by("f");
+    assert!(f.check("0.001").is_ok());
+    for bad in ["0", "-3", "nan", "NaN", "inf", "-inf", "1e999"] {
+        let err = f.check(bad).unwrap_err();
+        assert!(err.contains("a finite number > 0"), "{bad}: {err}");
+    }
+    let usd = by("usd");
+    assert!(usd.check("0").is_ok() && usd.check("12.5").is_ok());
+    assert!(
+        usd.check("-0.01")
+            .unwrap_err()
+            .contains("a finite number >= 0")
+    );
+    assert!(usd.check("nan").unwrap_err().contains(">= 0"));
+
+    // Mistakes in a header.
+    for (list, why) in [
+        ("a UInt32 0 (>= 1)", "bad default"),
+        ("a String 'x' (>= 1)", "numbers only"),
+        ("a UInt32 1 (>= 1, > 0)", "two bounds"),
+        ("a UInt32 1 (>= x)", "a number after >="),
+        ("a UInt32 1 (>= 5, <= 1)", "no value"),
+        ("a Float64 1 (> 1, < 1)", "no value"),
+        ("a UInt32 1 (>= 1", "unclosed"),
+    ] {
+        let err = parse_params(list).unwrap_err();
+        assert!(err.contains(why), "{list}: {err}");
+    }
+    // Nullable numbers take a range too; empty is still NULL.
+    let ps = parse_params("x Nullable(Float64) NULL (> 0)").unwrap();
+    assert_eq!(ps[0].check(""), Ok(None));
+    assert!(ps[0].check("0").unwrap_err().contains("> 0, or empty"));
+}
+
+/// Every numeric parameter of the pack bounds what it can mean (issue: `baseline_days=0` met a
+/// server exception, a negative limit meant none, `factor=0` flagged every day).
+#[test]
+fn the_pack_refuses_values_its_queries_cannot_mean() {
+    let refused = |query: &str, given: &str| {
+        let err = bind(find(query).unwrap(), &[given.to_string()])
+            .unwrap_err()
+            .0;
+        let (name, value) = given.split_once('=').unwrap();
+        assert!(
+            err.contains(&format!("parameter {name} of query {query}"))
+                && err.contains(&format!("{value:?}")),
+            "{given}: {err}"
+        );
+        err
+    };
+    let err = refused("daily_anomalies", "baseline_days=0");
+    assert!(err.contains("from 1 to 36500"), "{err}");
+    refused("daily_anomalies", "baseline_days=36501");
+    assert!(refused("daily_anomalies", "factor=0").contains("> 0"));
+    assert!(refused("daily_anomalies", "min_cost=-1").contains(">= 0"));
+    for limit in ["daily_limit", "weekly_limit", "monthly_limit"] {
+        assert!(refused("budget_status", &format!("{limit}=-5")).contains(">= 0"));
+        refused("budget_status", &format!("{limit}=nan"));
+        refused("budget_status", &format!("{limit}=inf"));
+    }
+    assert!(refused("freshness", "stale_hours=0").contains("> 0"));
+    for q in ["project_costs", "git_branches", "sessions", "sync_history"] {
+        assert!(refused(q, "limit=0").contains("from 1 to"));
+    }
+    assert!(refused("report_rows", "responses=2").contains("from 0 to 1"));
+    // Values at the edges pass.
+    for (query, given) in [
+        ("daily_anomalies", "baseline_days=1"),
+        ("daily_anomalies", "factor=0.5"),
+        ("daily_anomalies", "min_cost=0"),
+        ("budget_status", "daily_limit=0"),
+        ("freshness", "stale_hours=0.5"),
+        ("sessions", "limit=1"),
+        ("report_rows", "responses=1"),
+    ] {
+        assert!(
+            bind(find(query).unwrap(), &[given.into()]).is_ok(),
+            "{given}"
+        );
+    }
+    // Each float parameter of the pack has a range (a finite number is the least it needs).
+    for q in pack() {
+        for p in &q.params {
+            if p.ty == ParamType::Float {
+                assert!(p.range.is_some(), "{}.{}: no range", q.name, p.name);
+            }
+        }
+    }
+}
+
+#[test]
+fn since_after_until_is_a_usage_error() {
+    let q = find("daily_by_machine").unwrap();
+    let err = bind(q, &["since=2026-12-01".into(), "until=2026-11-01".into()])
+        .unwrap_err()
+        .0;
+    assert!(
+        err.contains("since 2026-12-01 is later than until 2026-11-01"),
+        "{err}"
+    );
+    assert!(err.contains("daily_by_machine"), "{err}");
+    // One day, and either bound alone against the other's default, are fine.
+    assert!(bind(q, &["since=2026-11-01".into(), "until=2026-11-01".into()]).is_ok());
+    assert!(bind(q, &["since=9999-12-31".into()]).is_ok());
+    assert!(bind(q, &["until=0000-01-01".into()]).is_ok());
+    // Every query having both.
+    for q in pack() {
+        let has = |n: &str| q.params.iter().any(|p| p.name == n);
+        if has("since") && has("until") {
+            assert!(
+                bind(q, &["since=2026-01-02".into(), "until=2026-01-01".into()]).is_err(),
+                "{}",
+                q.name
+            );
+        }
+    }
+}
+
+#[test]
+fn source_names_an_agent_or_is_empty() {
+    for q in pack() {
+        for ok in ["", "claude", "codex"] {
+            assert!(
+                bind(q, &[format!("source={ok}")]).is_ok(),
+                "{}: {ok:?}",
+                q.name
+            );
+        }
+    }
+    let q = find("model_usage").unwrap();
+    let err = bind(q, &["source=claudee".into()]).unwrap_err().0;
+    assert!(
+        err.contains("parameter source of query model_usage"),
+        "{err}"
+    );
+    assert!(err.contains("\"claudee\" is not a source"), "{err}");
+    assert!(err.contains("did you mean \"claude\"?"), "{err}");
+    assert!(err.contains("claude, codex"), "{err}");
+    // Case and spaces matter: the column holds ccusage's names as they are.
+    assert!(bind(q, &["source=Claude".into()]).is_err());
+    assert!(bind(q, &["source= codex".into()]).is_err());
+}
+
+/// queries/README.md's table of ranges names every ranged parameter with its queries (the
+/// headers stay the rule; this keeps the table from drifting).
+#[test]
+fn the_readme_lists_every_range() {
+    let readme = include_str!("../../../queries/README.md");
+    for q in pack() {
+        for p in q.params.iter().filter(|p| p.range.is_some()) {
+            let row = readme
+                .lines()
+                .find(|l| {
+                    l.trim_start().starts_with("| `")
+                        && l.split('|').nth(1).is_some_and(|c| {
+                            c.split(',').any(|n| n.trim() == format!("`{}`", p.name))
+                        })
+                })
+                .unwrap_or_else(|| panic!("{}: no row in queries/README.md", p.name));
+            assert!(
+                row.contains(&format!("`{}`", q.name)),
+                "{}.{}: {row}",
+                q.name,
+                p.name
+            );
+        }
+    }
+}
