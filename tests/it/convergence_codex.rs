@@ -435,7 +435,6 @@ impl Case {
         }
         // As the hourly timer finds the rollouts once the sessions ended.
         self.sync_and_compare(true).await?;
-        self.runs.compare_pack(&self.tree.log).await?;
         let ours = codex_days(&self.runs.env.client(), EVENT_DAYS).await;
         let theirs = ccusage_codex_days(&[self.runs.env.codex_home()]);
         match codex_days_diff(&ours, &theirs) {
