@@ -1,9 +1,10 @@
 -- The whole schema at its latest version, for a database that has none yet: a new fleet's first
 -- sync creates its tables in one step instead of replaying every migration (schema 4 rebuilds
--- tables 1 and 3 created). The runner then records every migration as applied. A test
--- (`migration::the_baseline_builds_what_the_migrations_build`) holds the tables it makes equal
--- to those the migrations make, column by column: a new migration changes this file too.
--- Comments on the columns: schema/001_usage_events.sql, 003_usage_rollup.sql, 004, 005, 006.
+-- tables 1 and 3 created, schema 7 rebuilds table 2). The runner then records every migration as
+-- applied. A test (`migration::the_baseline_builds_what_the_migrations_build`) holds the tables
+-- it makes equal to those the migrations make, column by column and key by key: a new migration
+-- changes this file too.
+-- Comments on the columns: schema/001_usage_events.sql, 003_usage_rollup.sql, 004, 005, 006, 007.
 
 CREATE TABLE IF NOT EXISTS usage_events
 (
@@ -66,7 +67,7 @@ CREATE TABLE IF NOT EXISTS sync_runs
     source LowCardinality(String) DEFAULT 'claude',
     started_at DateTime64(3, 'UTC'),
     finished_at DateTime64(3, 'UTC'),
-    -- ok | failed
+    -- ok | partial | failed
     status LowCardinality(String),
     error String,
     agent_version LowCardinality(String),
@@ -85,7 +86,7 @@ CREATE TABLE IF NOT EXISTS sync_runs
 )
 ENGINE = ReplacingMergeTree
 PARTITION BY toYYYYMM(started_at)
-ORDER BY (machine_name, started_at, run_id);
+ORDER BY (machine_name, source, started_at, run_id);
 
 CREATE TABLE IF NOT EXISTS usage_rollup
 (

@@ -29,6 +29,7 @@ pub const MIGRATIONS: &[Migration] = &[
     migration!(4, "004_exact_across_runs.sql"),
     migration!(5, "005_reasoning_cost_source_accounts.sql"),
     migration!(6, "006_agent_type.sql"),
+    migration!(7, "007_sync_runs_by_source.sql"),
 ];
 
 /// The latest schema in one step, for a database without tables (see the file).

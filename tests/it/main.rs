@@ -15,6 +15,7 @@ mod layout;
 mod migration;
 mod migration_v5;
 mod migration_v6;
+mod migration_v7;
 mod ops;
 mod parity;
 mod parity_codex;
