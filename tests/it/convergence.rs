@@ -10,9 +10,9 @@
 //! subagent's `agent-<id>.meta.json` (its type; none for some agents) is written before the
 //! first line naming it in a session's folder, so stored rows carry `agent_type`. After every
 //! sync the run-by-run ("incremental") database is compared with a fresh run: `usage_events
-//! FINAL` (per partition and across), `usage_rollup FINAL`, and the rollup with an aggregation
-//! of the events. At the end of a case: every usage query of the pack (UTC and Asia/Kolkata)
-//! and ccusage's daily totals.
+//! FINAL` (per partition and across), `usage_rollup FINAL`, the rollup with an aggregation of
+//! the events, and every usage query of the pack (UTC and Asia/Kolkata). At the end of a case:
+//! ccusage's daily totals.
 //!
 //! `PROPTEST_CASES` sets the number of cases (24 by default, CI's), `PROPTEST_RNG_SEED` the seed
 //! (a failure prints the one it ran with), `PROPTEST_MAX_SHRINK_TIME` (ms) the time spent
