@@ -109,11 +109,12 @@ struct Tree {
     changed: bool,
 }
 
-fn stamp(ms: i64) -> String {
+pub(crate) fn stamp(ms: i64) -> String {
     ccsync::time::format_timestamp_ms(ms)
 }
 
-fn usage(u: &[u64; 5]) -> String {
+/// A `token_count` event's usage object: input, cached input, output, reasoning, total.
+pub(crate) fn usage(u: &[u64; 5]) -> String {
     format!(
         r#"{{"input_tokens":{},"cached_input_tokens":{},"output_tokens":{},"reasoning_output_tokens":{},"total_tokens":{}}}"#,
         u[0], u[1], u[2], u[3], u[4]

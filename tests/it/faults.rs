@@ -391,7 +391,7 @@ pub(crate) fn logged(status: &serde_json::Value, terms: &str) -> Vec<u64> {
 // --- killed mid-sync ---------------------------------------------------------------------------
 
 #[derive(Debug, Clone)]
-enum KillPoint {
+pub(crate) enum KillPoint {
     /// The k-th insert into usage_events has sent `offset` bytes.
     MidInsert { k: u64, offset: u64 },
     /// The k-th insert reached the server, its acknowledgement did not reach ccsync.
@@ -402,6 +402,43 @@ enum KillPoint {
     RunRecord,
     /// At a moment of the run (reading, parsing, checkpointing...).
     After { ms: u64 },
+}
+
+/// Runs `sync` through `proxy` and kills it with SIGKILL at `point`; whether it was still
+/// running then (a run that had finished was not interrupted).
+pub(crate) fn kill_at(proxy: &FaultProxy, point: &KillPoint, mut sync: Command) -> bool {
+    proxy.cmd("reset");
+    match point {
+        KillPoint::MidInsert { k, offset } => {
+            proxy.cmd(&format!("hold_req {INSERT_USAGE} {k} {offset}"));
+        }
+        KillPoint::AckLost { k } => {
+            proxy.cmd(&format!("hold_resp {INSERT_USAGE} {k}"));
+        }
+        KillPoint::MidRequest { n, offset } => {
+            proxy.cmd(&format!("hold_req * {n} {offset}"));
+        }
+        KillPoint::RunRecord => {
+            proxy.cmd(&format!("hold_resp {INSERT_RUN} 1"));
+        }
+        KillPoint::After { .. } => {}
+    }
+    let mut child = sync
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let killed = match point {
+        KillPoint::After { ms } => {
+            std::thread::sleep(Duration::from_millis(*ms));
+            child.try_wait().unwrap().is_none()
+        }
+        _ => proxy.wait_held(&mut child),
+    };
+    kill(&mut child);
+    proxy.cmd("release");
+    proxy.cmd("drop");
+    killed
 }
 
 #[tokio::test]
@@ -467,37 +504,8 @@ async fn killed_at_seeded_points_then_a_normal_run_equals_a_clean_run() {
     let mut figures = Figures::default();
     for (i, point) in points.iter().enumerate() {
         let machine = format!("killed-{i:02}");
-        proxy.cmd("reset");
-        match point {
-            KillPoint::MidInsert { k, offset } => {
-                proxy.cmd(&format!("hold_req {INSERT_USAGE} {k} {offset}"));
-            }
-            KillPoint::AckLost { k } => {
-                proxy.cmd(&format!("hold_resp {INSERT_USAGE} {k}"));
-            }
-            KillPoint::MidRequest { n, offset } => {
-                proxy.cmd(&format!("hold_req * {n} {offset}"));
-            }
-            KillPoint::RunRecord => {
-                proxy.cmd(&format!("hold_resp {INSERT_RUN} 1"));
-            }
-            KillPoint::After { .. } => {}
-        }
-        let mut child = batch(ccsync_cmd(&env, &url, &machine, &tree, &["--once"]))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let killed = match point {
-            KillPoint::After { ms } => {
-                std::thread::sleep(Duration::from_millis(*ms));
-                child.try_wait().unwrap().is_none()
-            }
-            _ => proxy.wait_held(&mut child),
-        };
-        kill(&mut child);
-        proxy.cmd("release");
-        proxy.cmd("drop");
+        let sync = batch(ccsync_cmd(&env, &url, &machine, &tree, &["--once"]));
+        let killed = kill_at(&proxy, point, sync);
         if killed {
             figures.faults_injected += 1;
         }

@@ -19,25 +19,15 @@ use std::time::{Duration, Instant};
 use ccsync::generate::Rng;
 
 use crate::common::*;
+use crate::convergence_codex::{stamp, usage};
 use crate::faults::{
-    Diff, Figures, INSERT_RUN, INSERT_USAGE, Out, append, assert_no_diff, json_report, kill,
+    Diff, Figures, INSERT_USAGE, KillPoint, Out, append, assert_no_diff, json_report, kill_at,
     logged, record, run, run_measuring_rss, run_ok, state_dir,
 };
 
 // --- rollouts ----------------------------------------------------------------------------------
 
 const MODELS: [&str; 4] = ["gpt-5-codex", "gpt-5.3-codex", "gpt-5", "gpt-5.4"];
-
-fn stamp(ms: i64) -> String {
-    ccsync::time::format_timestamp_ms(ms)
-}
-
-fn usage(u: &[u64; 5]) -> String {
-    format!(
-        r#"{{"input_tokens":{},"cached_input_tokens":{},"output_tokens":{},"reasoning_output_tokens":{},"total_tokens":{}}}"#,
-        u[0], u[1], u[2], u[3], u[4]
-    )
-}
 
 /// One Codex session as it writes it: its lines so far and the state to write more.
 struct Session {
@@ -353,20 +343,6 @@ async fn clean_run(env: &Env, machine: &str, home: &Path) -> Vec<CodexFinal> {
 
 // --- killed mid-sync ---------------------------------------------------------------------------
 
-#[derive(Debug, Clone)]
-enum KillPoint {
-    /// The k-th insert into usage_events has sent `offset` bytes.
-    MidInsert { k: u64, offset: u64 },
-    /// The k-th insert reached the server, its acknowledgement did not reach ccsync.
-    AckLost { k: u64 },
-    /// The n-th request of the run (before any insert) has sent `offset` bytes.
-    MidRequest { n: u64, offset: u64 },
-    /// Every batch is acknowledged and checkpointed; the run's record is in flight.
-    RunRecord,
-    /// At a moment of the run (reading, storing, checkpointing...).
-    After { ms: u64 },
-}
-
 #[tokio::test]
 async fn codex_killed_at_seeded_points_then_a_normal_run_equals_a_clean_run_and_ccusage() {
     const SEED: u64 = 0x1_5EED_0017;
@@ -429,37 +405,8 @@ async fn codex_killed_at_seeded_points_then_a_normal_run_equals_a_clean_run_and_
     let mut figures = Figures::default();
     for (i, point) in points.iter().enumerate() {
         let machine = format!("killed-{i:02}");
-        proxy.cmd("reset");
-        match point {
-            KillPoint::MidInsert { k, offset } => {
-                proxy.cmd(&format!("hold_req {INSERT_USAGE} {k} {offset}"));
-            }
-            KillPoint::AckLost { k } => {
-                proxy.cmd(&format!("hold_resp {INSERT_USAGE} {k}"));
-            }
-            KillPoint::MidRequest { n, offset } => {
-                proxy.cmd(&format!("hold_req * {n} {offset}"));
-            }
-            KillPoint::RunRecord => {
-                proxy.cmd(&format!("hold_resp {INSERT_RUN} 1"));
-            }
-            KillPoint::After { .. } => {}
-        }
-        let mut child = batch(codex_cmd(&env, &url, &machine, &home, &["--once"]))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let killed = match point {
-            KillPoint::After { ms } => {
-                std::thread::sleep(Duration::from_millis(*ms));
-                child.try_wait().unwrap().is_none()
-            }
-            _ => proxy.wait_held(&mut child),
-        };
-        kill(&mut child);
-        proxy.cmd("release");
-        proxy.cmd("drop");
+        let sync = batch(codex_cmd(&env, &url, &machine, &home, &["--once"]));
+        let killed = kill_at(&proxy, point, sync);
         if killed {
             figures.faults_injected += 1;
         }
