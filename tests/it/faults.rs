@@ -766,6 +766,37 @@ async fn slow_server_is_retried_within_bounds_then_fails_clearly() {
 
 // --- state lost or corrupt ---------------------------------------------------------------------
 
+/// A damage done to a machine's state, by name.
+pub(crate) type Damage<'a> = (&'static str, Box<dyn Fn() + 'a>);
+
+/// The ways a state dir `dir` is lost or its checkpoint file (`state_file()`, whose intact bytes
+/// are `good`) damaged: garbage, cut in half, emptied, replaced by `other_format` (another
+/// release's format), the whole dir deleted.
+pub(crate) fn state_damages<'a>(
+    dir: &'a Path,
+    state_file: &'a dyn Fn() -> PathBuf,
+    good: &'a [u8],
+    other_format: &'a [u8],
+) -> [Damage<'a>; 5] {
+    let write = move |bytes: &[u8]| std::fs::write(state_file(), bytes).unwrap();
+    [
+        (
+            "garbage",
+            Box::new(move || write(b"\x00\xffnot a checkpoint")),
+        ),
+        (
+            "cut in half",
+            Box::new(move || write(&good[..good.len() / 2])),
+        ),
+        ("empty", Box::new(move || write(b""))),
+        ("another format", Box::new(move || write(other_format))),
+        (
+            "state dir deleted",
+            Box::new(move || std::fs::remove_dir_all(dir).unwrap()),
+        ),
+    ]
+}
+
 #[tokio::test]
 async fn lost_or_corrupt_state_means_a_full_rescan_with_exact_totals_and_a_warning() {
     let env = Env::new("state");
@@ -786,38 +817,15 @@ async fn lost_or_corrupt_state_means_a_full_rescan_with_exact_totals_and_a_warni
             .unwrap()
     };
     let good = std::fs::read(state_file()).unwrap();
-    type Damage<'a> = (&'a str, Box<dyn Fn() + 'a>, &'a str);
-    let damages: [Damage; 5] = [
-        (
-            "state dir deleted",
-            Box::new(|| std::fs::remove_dir_all(&dir).unwrap()),
-            "no checkpoints",
-        ),
-        (
-            "garbage",
-            Box::new(|| std::fs::write(state_file(), b"\x00\xffnot json at all").unwrap()),
-            "corrupt",
-        ),
-        (
-            "cut in half",
-            Box::new(|| std::fs::write(state_file(), &good[..good.len() / 2]).unwrap()),
-            "corrupt",
-        ),
-        (
-            "empty",
-            Box::new(|| std::fs::write(state_file(), b"").unwrap()),
-            "corrupt",
-        ),
-        (
-            "another format",
-            Box::new(|| {
-                std::fs::write(state_file(), br#"{"format":99,"target":"x","files":{}}"#).unwrap()
-            }),
-            "format 99",
-        ),
-    ];
+    let other_format = br#"{"format":99,"target":"x","files":{}}"#;
+    let damages = state_damages(&dir, &state_file, &good, other_format);
     let mut figures = Figures::default();
-    for (what, damage, warning) in &damages {
+    for (what, damage) in &damages {
+        let warning = match *what {
+            "state dir deleted" => "no checkpoints",
+            "another format" => "format 99",
+            _ => "corrupt",
+        };
         damage();
         figures.faults_injected += 1;
         let out = run_ok(ccsync_cmd(&env, &url, "m", &tree, &json));

@@ -22,7 +22,7 @@ use crate::common::*;
 use crate::convergence_codex::{stamp, usage};
 use crate::faults::{
     Diff, Figures, INSERT_USAGE, KillPoint, Out, append, assert_no_diff, json_report, kill_at,
-    logged, record, run, run_measuring_rss, run_ok, state_dir,
+    logged, record, run, run_measuring_rss, run_ok, state_damages, state_dir,
 };
 
 // --- rollouts ----------------------------------------------------------------------------------
@@ -593,38 +593,16 @@ async fn codex_lost_or_corrupt_state_means_a_full_rescan_with_no_doubles_and_a_w
     let mut other_format = b"ccsyncCX".to_vec();
     other_format.extend(99u32.to_le_bytes());
     other_format.extend(&good[12..]);
-    type Damage<'a> = (&'a str, Box<dyn Fn() + 'a>, &'a str);
-    let damages: [Damage; 5] = [
-        (
-            "garbage",
-            Box::new(|| std::fs::write(state_file(), b"\x00\xffnot a checkpoint").unwrap()),
-            "damaged",
-        ),
-        (
-            "cut in half",
-            Box::new(|| std::fs::write(state_file(), &good[..good.len() / 2]).unwrap()),
-            "damaged",
-        ),
-        (
-            "empty",
-            Box::new(|| std::fs::write(state_file(), b"").unwrap()),
-            "damaged",
-        ),
-        (
-            "another format",
-            Box::new(|| std::fs::write(state_file(), &other_format).unwrap()),
-            "format 99",
-        ),
-        (
-            "state dir deleted",
-            Box::new(|| std::fs::remove_dir_all(&dir).unwrap()),
-            "already has rows",
-        ),
-    ];
+    let damages = state_damages(&dir, &state_file, &good, &other_format);
     let mut figures = Figures::default();
     // Checked once the rows are: a missing warning must not hide a double.
     let mut unwarned = Vec::new();
-    for (i, (what, damage, warning)) in damages.iter().enumerate() {
+    for (i, (what, damage)) in damages.iter().enumerate() {
+        let warning = match *what {
+            "state dir deleted" => "already has rows",
+            "another format" => "format 99",
+            _ => "damaged",
+        };
         // Something new each time, so a rescan also finds what it never stored.
         let s = &mut sessions[i];
         append(&home.join(&s.rel), s.requests(3).as_bytes());
