@@ -7,7 +7,7 @@
 //! between and a sidechain copy of it synced later): its `usage_events`, `usage_rollup` and
 //! `sync_runs` as JSONEachRow, source files under `/tmp/v3fix/claude`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::common::*;
 use crate::cross_run::{assert_days_are_ccusages, assert_rollup_sums_match_events};
@@ -64,6 +64,23 @@ pub(crate) async fn database_at_schema(env: &Env, version: usize) {
                 .unwrap();
         }
     }
+}
+
+/// A database at schema `version` holding what the release of `tests/data/<fixture>` stored as
+/// `machine`, its files (recorded under `root`) moved to `tree(env)`, which holds them.
+pub(crate) async fn database_of_release(
+    test: &str,
+    machine: &str,
+    version: usize,
+    (fixture, root): (&str, &str),
+    tree: fn(&Env) -> PathBuf,
+) -> Env {
+    let mut env = Env::new(test);
+    env.machine = machine.into();
+    std::fs::create_dir_all(env.claude_dir()).unwrap();
+    database_at_schema(&env, version).await;
+    load_fixture(&env, fixture, root, &tree(&env)).await;
+    env
 }
 
 /// The rows of fixture `tests/data/<name>`, their source files moved from `root` to `tree`

@@ -7,9 +7,7 @@
 
 use crate::common::*;
 use crate::cross_run::{assert_database_is_ccusages, events};
-use crate::migration::{
-    applied_versions, copy_tree, database_at_schema, every_version, load_fixture,
-};
+use crate::migration::{applied_versions, copy_tree, database_of_release, every_version};
 
 const FIXTURE_ROOT: &str = "/tmp/v4fix/claude";
 
@@ -18,12 +16,8 @@ const SCHEMA_4_ROWS: &str = "SELECT * EXCEPT (reasoning_output_tokens, cost_sour
     agent_type) FROM usage_events FINAL ORDER BY ALL";
 
 async fn database_of_schema_4(test: &str) -> Env {
-    let mut env = Env::new(test);
-    env.machine = "laptop-v4".into();
-    std::fs::create_dir_all(env.claude_dir()).unwrap();
-    database_at_schema(&env, 4).await;
-    load_fixture(&env, "v4", FIXTURE_ROOT, &env.claude_dir()).await;
-    env
+    let fixture = ("v4", FIXTURE_ROOT);
+    database_of_release(test, "laptop-v4", 4, fixture, Env::claude_dir).await
 }
 
 #[tokio::test]

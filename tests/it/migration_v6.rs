@@ -12,9 +12,7 @@ use serde_json::Value;
 
 use crate::common::*;
 use crate::cross_run::assert_database_is_ccusages;
-use crate::migration::{
-    applied_versions, copy_tree, database_at_schema, every_version, load_fixture,
-};
+use crate::migration::{applied_versions, copy_tree, database_of_release, every_version};
 use crate::report::{ours_db, ours_local};
 use crate::report_subagents::parts as subagent_parts;
 
@@ -31,12 +29,7 @@ const UNTYPED_DIR: &str = "-home-dev-api/a822b7ad-8685-4453-90b0-07bc20d86604";
 const SCHEMA_5_ROWS: &str = "SELECT * EXCEPT agent_type FROM usage_events FINAL ORDER BY ALL";
 
 async fn database_of_schema_5(test: &str) -> Env {
-    let mut env = Env::new(test);
-    env.machine = MACHINE.into();
-    std::fs::create_dir_all(env.claude_dir()).unwrap();
-    database_at_schema(&env, 5).await;
-    load_fixture(&env, "v5", FIXTURE_ROOT, &env.claude_dir()).await;
-    env
+    database_of_release(test, MACHINE, 5, ("v5", FIXTURE_ROOT), Env::claude_dir).await
 }
 
 async fn table(env: &Env, sql: &str) -> ccsync::store::query::Table {

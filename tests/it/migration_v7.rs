@@ -11,9 +11,7 @@ use serde_json::Value;
 
 use crate::common::*;
 use crate::cross_run::assert_rollup_sums_match_events;
-use crate::migration::{
-    applied_versions, copy_tree, database_at_schema, every_version, load_fixture,
-};
+use crate::migration::{applied_versions, copy_tree, database_of_release, every_version};
 
 /// The fixture's tree: `claude/` and `codex/` under it, as `Env` has them under its dir.
 const FIXTURE_ROOT: &str = "/tmp/v6fix";
@@ -30,12 +28,9 @@ const OLD_KEY: &str = "machine_name, started_at, run_id";
 const NEW_KEY: &str = "machine_name, source, started_at, run_id";
 
 async fn database_of_schema_6(test: &str) -> Env {
-    let mut env = Env::new(test);
-    env.machine = MACHINE.into();
-    std::fs::create_dir_all(env.claude_dir()).unwrap();
-    database_at_schema(&env, 6).await;
-    load_fixture(&env, "v6", FIXTURE_ROOT, env.dir.path()).await;
-    env
+    // The fixture's root holds both agents' files (claude/, codex/): the env's dir.
+    let dir = |env: &Env| env.dir.path().to_path_buf();
+    database_of_release(test, MACHINE, 6, ("v6", FIXTURE_ROOT), dir).await
 }
 
 /// Every stored row of every table (merged or not: no FINAL), every column.
