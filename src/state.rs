@@ -190,6 +190,32 @@ pub fn plan(
     })
 }
 
+/// What a read of a file's first `offset` bytes saw: xxh3 of its head (up to
+/// [`FINGERPRINT_BYTES`]) and of the `FINGERPRINT_BYTES` just before `offset` where they lie past
+/// the head. A file replaced by another, as long or longer, differs in one of them. Claude Code's
+/// checkpoints keep its parts ([`FileState`]), Codex's the whole.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    pub head_len: u64,
+    pub head: u64,
+    pub end: Option<u64>,
+}
+
+impl Fingerprint {
+    /// The fingerprint of `path`'s first `offset` bytes.
+    pub fn of(path: &Path, offset: u64) -> std::io::Result<Self> {
+        let head_len = offset.min(FINGERPRINT_BYTES);
+        let end = offset.checked_sub(FINGERPRINT_BYTES).filter(|&at| at > 0);
+        Ok(Fingerprint {
+            head_len,
+            head: fingerprint(path, head_len)?,
+            end: end
+                .map(|at| fingerprint_at(path, at, FINGERPRINT_BYTES))
+                .transpose()?,
+        })
+    }
+}
+
 /// xxh3 of the first `len` bytes of a file.
 pub fn fingerprint(path: &Path, len: u64) -> std::io::Result<u64> {
     fingerprint_at(path, 0, len)

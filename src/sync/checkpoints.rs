@@ -185,16 +185,8 @@ impl Checkpoints {
 
 /// What `read` of `file` becomes once its rows are acknowledged.
 pub(super) fn done(file: &TranscriptFile, read: FileRead) -> Result<Done> {
-    let fingerprint_len = read.offset.min(state::FINGERPRINT_BYTES);
-    let fingerprint =
-        state::fingerprint(&file.path, fingerprint_len).map_err(|e| Error::io(&file.path, e))?;
-    let end_fingerprint = match read.offset.checked_sub(state::FINGERPRINT_BYTES) {
-        Some(start) if start > 0 => Some(
-            state::fingerprint_at(&file.path, start, state::FINGERPRINT_BYTES)
-                .map_err(|e| Error::io(&file.path, e))?,
-        ),
-        _ => None,
-    };
+    let seen =
+        state::Fingerprint::of(&file.path, read.offset).map_err(|e| Error::io(&file.path, e))?;
     Ok(Done {
         key: state::key(&file.path).to_vec(),
         state: FileState {
@@ -204,9 +196,9 @@ pub(super) fn done(file: &TranscriptFile, read: FileRead) -> Result<Done> {
             mtime_ns: file.mtime_ns,
             offset: read.offset,
             line_no: read.line_no,
-            fingerprint,
-            fingerprint_len,
-            end_fingerprint,
+            fingerprint: seen.head,
+            fingerprint_len: seen.head_len,
+            end_fingerprint: seen.end,
         },
     })
 }

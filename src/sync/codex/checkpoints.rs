@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::sealed::{self, Decode};
 use crate::source::codex::Checkpoint;
-use crate::state::{FINGERPRINT_BYTES, fingerprint_at};
+use crate::state::Fingerprint;
 
 const MAGIC: &[u8; 8] = b"ccsyncCX";
 /// 2: each mark fingerprints what was read (format 1 had none: its marks are kept, unchecked).
@@ -29,36 +29,6 @@ pub(super) struct FileMark {
     /// What was read, to tell a file written on from one replaced at its path (by a longer
     /// one: a shorter one shows by its size).
     pub read: Option<Fingerprint>,
-}
-
-/// xxh3 of the head of the bytes read (up to [`FINGERPRINT_BYTES`]) and of the last
-/// `FINGERPRINT_BYTES` before the checkpoint's offset, where those lie past the head, as
-/// Claude Code's checkpoints have.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub(super) struct Fingerprint {
-    head_len: u64,
-    head: u64,
-    end: Option<u64>,
-}
-
-impl Fingerprint {
-    /// The fingerprint of `path`'s first `offset` bytes.
-    pub(super) fn of(path: &Path, offset: u64) -> std::io::Result<Self> {
-        let head_len = offset.min(FINGERPRINT_BYTES);
-        let end = offset.checked_sub(FINGERPRINT_BYTES).filter(|&at| at > 0);
-        Ok(Fingerprint {
-            head_len,
-            head: fingerprint_at(path, 0, head_len)?,
-            end: end
-                .map(|at| fingerprint_at(path, at, FINGERPRINT_BYTES))
-                .transpose()?,
-        })
-    }
-
-    /// Whether `path` still begins with the bytes read up to `offset`.
-    pub(super) fn still_of(&self, path: &Path, offset: u64) -> std::io::Result<bool> {
-        Ok(Self::of(path, offset)? == *self)
-    }
 }
 
 impl FileMark {
@@ -279,7 +249,7 @@ mod tests {
         let file = dir.path().join("a.jsonl");
         std::fs::write(&file, vec![b'x'; 5000]).unwrap();
         let read = Fingerprint::of(&file, 4500).unwrap();
-        assert!(read.still_of(&file, 4500).unwrap());
+        assert_eq!(Fingerprint::of(&file, 4500).unwrap(), read);
         let mark = FileMark {
             read: Some(read),
             ..mark.clone()
@@ -291,6 +261,6 @@ mod tests {
         assert_eq!(again.get(Path::new("/a.jsonl")), Some(&mark));
         // Another file at the path, as long: its head differs.
         std::fs::write(&file, vec![b'y'; 5000]).unwrap();
-        assert!(!read.still_of(&file, 4500).unwrap());
+        assert_ne!(Fingerprint::of(&file, 4500).unwrap(), read);
     }
 }

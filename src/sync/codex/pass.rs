@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use super::checkpoints::{CodexCheckpoints, FileMark, Fingerprint};
+use super::checkpoints::{CodexCheckpoints, FileMark};
 use super::report::CodexRun;
 use super::rows::{self, RowContext};
 use crate::config::Config;
@@ -205,7 +205,7 @@ impl<'a> Pass<'a> {
             mark: FileMark {
                 size,
                 mtime_ns,
-                read: Fingerprint::of(&rollout.path, new.checkpoint.offset).ok(),
+                read: crate::state::Fingerprint::of(&rollout.path, new.checkpoint.offset).ok(),
                 checkpoint: new.checkpoint,
                 held_back: new.held_back,
             },
@@ -249,7 +249,8 @@ impl<'a> Pass<'a> {
 fn replaced(path: &std::path::Path, mark: &FileMark) -> Option<String> {
     let read = mark.read?;
     // Unreadable now: the read fails and says why.
-    if read.still_of(path, mark.checkpoint.offset).unwrap_or(true) {
+    let now = crate::state::Fingerprint::of(path, mark.checkpoint.offset).ok()?;
+    if now == read {
         return None;
     }
     Some(format!(
