@@ -42,8 +42,8 @@ impl SchemaGate {
             let (sink, machine) = (sink.clone(), machine.to_string());
             tokio::spawn(async move {
                 Rows {
-                    events: machine_has_rows(&sink, "usage_events", &machine).await,
-                    rollup: machine_has_rows(&sink, "usage_rollup", &machine).await,
+                    events: machine_has_rows(&sink, "usage_events", &machine, "").await,
+                    rollup: machine_has_rows(&sink, "usage_rollup", &machine, "").await,
                 }
             })
         });
@@ -99,16 +99,29 @@ impl SchemaGate {
     }
 }
 
-/// Whether `table` holds a row of `machine`: no when the table (or the database) does not exist
-/// yet; None when that cannot be told, which errs on the safe side (look rows up, refresh the
-/// rollup in the engine).
-async fn machine_has_rows(sink: &Sink, table: &str, machine: &str) -> Option<bool> {
-    let query = sink
+/// Whether `table` holds a row of `machine` (of `source`; '' any): no when the table (or the
+/// database) does not exist yet; None when that cannot be told, which errs on the safe side
+/// (look rows up, refresh the rollup in the engine).
+pub(super) async fn machine_has_rows(
+    sink: &Sink,
+    table: &str,
+    machine: &str,
+    source: &str,
+) -> Option<bool> {
+    // Without a source, no word of the column: a database from before it (schema 4) is still
+    // being upgraded while this is asked.
+    let any = "SELECT 1 FROM {t:Identifier} WHERE machine_name = {m:String} LIMIT 1";
+    let of_source = "SELECT 1 FROM {t:Identifier} WHERE machine_name = {m:String} \
+                     AND source = {s:String} LIMIT 1";
+    let mut query = sink
         .client()
-        .query("SELECT 1 FROM {t:Identifier} WHERE machine_name = {m:String} LIMIT 1")
+        .query(if source.is_empty() { any } else { of_source })
         .param("t", table)
-        .param("m", machine)
-        .fetch_optional::<u8>();
+        .param("m", machine);
+    if !source.is_empty() {
+        query = query.param("s", source);
+    }
+    let query = query.fetch_optional::<u8>();
     match sink.timed(&format!("read {table}"), query).await {
         Ok(row) => Some(row.is_some()),
         Err(e) if e.is_missing_table() => Some(false),

@@ -37,7 +37,16 @@ pub(super) async fn sync(cfg: &Config, sink: &Sink) -> (CodexRun, Result<()>) {
     let started_ms = super::now_ms();
     let (checkpoints, warning) = CodexCheckpoints::load(&cfg.state_dir, &super::target_id(cfg));
     let mut rollouts = Rollouts::find(&cfg.codex_homes);
-    let lost = checkpoints.missing() && has_rows(sink, &cfg.machine_name).await;
+    // A hint only: unknown counts as no.
+    let lost = checkpoints.missing()
+        && super::schema_gate::machine_has_rows(
+            sink,
+            "usage_events",
+            &cfg.machine_name,
+            crate::CODEX_SOURCE,
+        )
+        .await
+            == Some(true);
     let mut pass = pass::Pass::new(cfg, checkpoints, &mut rollouts);
     pass.run.warnings.extend(warning);
     if lost {
@@ -61,20 +70,6 @@ pub(super) async fn sync(cfg: &Config, sink: &Sink) -> (CodexRun, Result<()>) {
     run.set_outcome(&result);
     let recorded = sink.record_run(&run.row(cfg, started_ms)).await;
     (run, result.and(recorded))
-}
-
-/// Whether `machine` has Codex rows (no when that cannot be told: the warning is only a hint).
-async fn has_rows(sink: &Sink, machine: &str) -> bool {
-    let query = sink
-        .client()
-        .query(
-            "SELECT 1 FROM usage_events WHERE machine_name = {m:String} AND source = {s:String} \
-             LIMIT 1",
-        )
-        .param("m", machine)
-        .param("s", crate::CODEX_SOURCE)
-        .fetch_optional::<u8>();
-    matches!(sink.timed("read usage_events", query).await, Ok(Some(_)))
 }
 
 /// Recomputes the owed buckets of `machine`'s Codex rows from `usage_events FINAL`.
