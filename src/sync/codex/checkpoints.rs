@@ -100,48 +100,46 @@ fn key(path: &Path) -> Vec<u8> {
     crate::state::key(path).to_vec()
 }
 
+/// The checkpoints in `bytes` (of file `path`) if they are `target`'s; a warning when they
+/// cannot be used (then every rollout is read again: safe, see [`CodexCheckpoints::load`]).
+fn decode(bytes: &[u8], target: &str, path: &Path) -> (Saved, Option<String>) {
+    let read_again = |why: String| {
+        let warning = format!("{} {why}: every rollout is read again", path.display());
+        (Saved::default(), Some(warning))
+    };
+    let saved = match sealed::unseal::<Saved>(MAGIC, FORMAT, bytes) {
+        Ok(saved) => saved,
+        Err(Decode::Format(1)) => match sealed::unseal::<v1::Saved>(MAGIC, 1, bytes) {
+            Ok(old) => old.into(),
+            Err(_) => return read_again("is damaged".into()),
+        },
+        Err(Decode::Format(n)) => return read_again(format!("has format {n}")),
+        Err(Decode::Corrupt(why)) => return read_again(format!("is damaged ({why})")),
+    };
+    // Another target's checkpoints (the state dir of another database): none of them applies.
+    if saved.target == target {
+        (saved, None)
+    } else {
+        (Saved::default(), None)
+    }
+}
+
 impl CodexCheckpoints {
     /// The checkpoints of `target`; a warning when they were unreadable (then every rollout is
     /// read again: safe, a stored request is stored again under the same key and version).
     pub(super) fn load(state_dir: &Path, target: &str) -> (Self, Option<String>) {
         let path =
             crate::state::target_path(state_dir, "codex-checkpoints", target).with_extension("bin");
-        let missing = !path.exists();
-        let (saved, warning) = match std::fs::read(&path) {
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Saved::default(), None),
-            Err(e) => (
-                Saved::default(),
-                Some(format!("cannot read {}: {e}", path.display())),
-            ),
-            Ok(bytes) => match sealed::unseal::<Saved>(MAGIC, FORMAT, &bytes) {
-                Ok(saved) if saved.target == target => (saved, None),
-                Ok(_) => (Saved::default(), None),
-                Err(Decode::Format(1)) => match sealed::unseal::<v1::Saved>(MAGIC, 1, &bytes) {
-                    Ok(old) if old.target == target => (old.into(), None),
-                    Ok(_) => (Saved::default(), None),
-                    Err(_) => (
-                        Saved::default(),
-                        Some(format!(
-                            "{} is damaged: every rollout is read again",
-                            path.display()
-                        )),
-                    ),
-                },
-                Err(Decode::Format(n)) => (
-                    Saved::default(),
-                    Some(format!(
-                        "{} has format {n}: every rollout is read again",
-                        path.display()
-                    )),
-                ),
-                Err(Decode::Corrupt(why)) => (
-                    Saved::default(),
-                    Some(format!(
-                        "{} is damaged ({why}): every rollout is read again",
-                        path.display()
-                    )),
-                ),
-            },
+        let (saved, warning, missing) = match std::fs::read(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Saved::default(), None, true),
+            Err(e) => {
+                let warning = format!("cannot read {}: {e}", path.display());
+                (Saved::default(), Some(warning), false)
+            }
+            Ok(bytes) => {
+                let (saved, warning) = decode(&bytes, target, &path);
+                (saved, warning, false)
+            }
         };
         let saved = Saved {
             target: target.to_owned(),
