@@ -21,6 +21,19 @@
 -- kept (ties: the first machine by name), among the machines and the account asked for: a
 -- response synced by two accounts' machines (a shared ~/.claude) counts in each account's
 -- report, once in a report of both.
+WITH
+    -- The accounts asked for: as stored, or by their e-mail.
+    wanted AS (
+        SELECT {account:String} AS account
+        UNION ALL
+        SELECT account FROM machine_accounts WHERE email = {account:String}
+    ),
+    -- Each machine's first recorded account, which rows stored without one belong to.
+    firsts AS (
+        SELECT machine_name, source, argMin(account, recorded_at) AS first_account
+        FROM machine_accounts
+        GROUP BY machine_name, source
+    )
 SELECT
     g.timestamp_ms AS timestamp_ms,
     g.last_ms AS last_ms,
@@ -111,24 +124,14 @@ FROM
               -- The account as below (the row's, else its machine's first), without a join.
               AND ({account:String} = ''
                    OR if(account != '',
-                         account IN (SELECT {account:String} UNION ALL
-                                     SELECT account FROM machine_accounts WHERE email = {account:String}),
+                         account IN wanted,
                          (machine_name, source) IN
-                            (SELECT machine_name, source
-                             FROM machine_accounts
-                             GROUP BY machine_name, source
-                             HAVING argMin(account, recorded_at) IN
-                                (SELECT {account:String} UNION ALL
-                                 SELECT account FROM machine_accounts WHERE email = {account:String}))))
+                            (SELECT machine_name, source FROM firsts
+                             WHERE first_account IN wanted)))
             ORDER BY version DESC, machine_name
             LIMIT 1 BY source, message_id, request_id, if(message_id = '', toString(machine_name), '')
         ) AS e
-        LEFT JOIN
-        (
-            SELECT machine_name, source, argMin(account, recorded_at) AS first_account
-            FROM machine_accounts
-            GROUP BY machine_name, source
-        ) AS a ON a.machine_name = e.machine_name AND a.source = e.source
+        LEFT JOIN firsts AS a ON a.machine_name = e.machine_name AND a.source = e.source
     )
     GROUP BY source, source_file, day, model, fast, unknown_model, machine, account, agent_id,
         agent_type, is_sidechain, response
