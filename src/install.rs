@@ -224,12 +224,11 @@ fn run_all(commands: &[&[&str]], outcome: &mut Outcome) -> Result<()> {
                 ))
             })?;
         if !out.status.success() {
-            let said = String::from_utf8_lossy(&out.stderr);
-            let first = said.lines().next().unwrap_or("").trim();
-            let why = if first.contains("bus") || first.contains("systemd") {
+            let (first, no_manager) = complaint(&out.stderr);
+            let why = if no_manager {
                 format!("no systemd user manager here ({first}); {WITHOUT_SYSTEMD}")
             } else {
-                first.to_string()
+                first
             };
             return Err(Error::Config(format!("`{line}` failed: {why}")));
         }
@@ -328,10 +327,9 @@ fn stop_quietly(commands: &[&[&str]], outcome: &mut Outcome) {
         match std::process::Command::new(cmd[0]).args(&cmd[1..]).output() {
             Ok(out) if out.status.success() => outcome.ran.push(line),
             Ok(out) => {
-                let said = String::from_utf8_lossy(&out.stderr);
-                let first = said.lines().next().unwrap_or("").trim();
-                if first.contains("bus") || first.contains("systemd") {
-                    outcome.systemd_unavailable = Some(first.to_string());
+                let (first, no_manager) = complaint(&out.stderr);
+                if no_manager {
+                    outcome.systemd_unavailable = Some(first);
                     return;
                 }
                 // The timer was not enabled: nothing to stop.
@@ -342,6 +340,15 @@ fn stop_quietly(commands: &[&[&str]], outcome: &mut Outcome) {
             }
         }
     }
+}
+
+/// The first line systemctl wrote to stderr, and whether it says that no user manager runs
+/// here (a container, ssh without a session bus: "Failed to connect to bus").
+fn complaint(stderr: &[u8]) -> (String, bool) {
+    let said = String::from_utf8_lossy(stderr);
+    let first = said.lines().next().unwrap_or("").trim().to_string();
+    let no_manager = first.contains("bus") || first.contains("systemd");
+    (first, no_manager)
 }
 
 /// Key → value of a unit file (`Key=Value` lines of all sections), for checks without systemd.
