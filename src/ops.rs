@@ -49,6 +49,13 @@ pub struct MachineView {
     pub stale: bool,
 }
 
+impl MachineView {
+    /// Stale because no run of it ever succeeded.
+    pub fn never_synced(&self) -> bool {
+        self.stale && self.status.last_success_ms <= 0
+    }
+}
+
 const STATUS_SQL: &str = "
 SELECT
     machine_name,

@@ -54,7 +54,7 @@ fn print_status(report: &crate::ops::StatusReport) {
     let mut rows = Vec::new();
     for m in &report.machines {
         let s = &m.status;
-        let flag = if m.stale && s.last_success_ms <= 0 {
+        let flag = if m.never_synced() {
             "⚠ never synced"
         } else if m.stale {
             "⚠ stale"
@@ -83,7 +83,7 @@ fn print_status(report: &crate::ops::StatusReport) {
     );
     for m in report.machines.iter().filter(|m| m.stale) {
         let name = &m.status.machine_name;
-        if m.status.last_success_ms <= 0 {
+        if m.never_synced() {
             println!("warning: {name} has never synced successfully (check `ccsync doctor` there)");
             continue;
         }

@@ -34,7 +34,8 @@ pub(super) async fn once(cfg: &Config, args: &SyncArgs, quiet: bool) -> anyhow::
         }
     };
     let summary = Summary::of(args.json, quiet, false);
-    if report.status == "partial" {
+    let partial = report.status == "partial";
+    if partial {
         super::failing_with(EXIT_PARTIAL);
         if summary == Summary::None {
             // Quiet is errors only, and a partial run has some: what could not be read.
@@ -48,7 +49,7 @@ pub(super) async fn once(cfg: &Config, args: &SyncArgs, quiet: bool) -> anyhow::
         }
     }
     print_report(&report, summary);
-    Ok(if report.status == "partial" {
+    Ok(if partial {
         ExitCode::from(EXIT_PARTIAL)
     } else {
         ExitCode::SUCCESS
